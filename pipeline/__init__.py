@@ -1,0 +1,3 @@
+"""fenjie (分解): work-breakdown notices of Chinese governments -> auditable datasets."""
+
+__version__ = "0.1.0"

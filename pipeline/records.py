@@ -1,0 +1,253 @@
+"""The records that flow between stages, and the rows of the published tables.
+
+Every record is a frozen dataclass. The output rows (``Document``, ``Item``,
+``Assignment``, ``Target``, ``Repair``, ``Finding``) carry a description on
+each field (``doc=``); the Parquet schema and the JSON Schema are derived from
+them in :mod:`pipeline.schema`, so the published contract cannot drift from
+the code.
+
+Offsets (``start``/``end``) are Python string indices (code points) into the
+document's *repaired* full text, which is written in the JSON output as
+``text``: ``text[start:end]`` is the span the value was read from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def col(doc: str, **kwargs: Any) -> Any:
+    """A dataclass field carrying its column description."""
+    return field(metadata={"doc": doc}, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# Intermediate records (between stages; not published as tables)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """Bytes of one input file, exactly as read."""
+
+    source: str  # the path or URL as given by the user
+    data: bytes  # the file's bytes, unchanged
+    sha256: str  # hex digest of data
+    content_type: str | None = None  # HTTP Content-Type from a fetch sidecar, if any
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """The input as text."""
+
+    source: str  # as in RawInput
+    text: str  # decoded characters (markup still present for HTML)
+    encoding: str  # codec actually used, e.g. "utf-8", "gb18030"
+    n_replaced: int  # characters that could not be decoded and were replaced (U+FFFD)
+    is_html: bool  # the text is markup, not a plain-text capture
+    encoding_evidence: str = ""  # how the encoding was chosen: "bom", "http", "meta", "detected", "default"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell as printed (a cell spanning rows appears once)."""
+
+    table: int  # 0-based index of the table in the document
+    row: int  # 0-based row index of the cell's top-left corner
+    col: int  # 0-based column index of the cell's top-left corner (after earlier spans)
+    rowspan: int  # rows covered, >= 1
+    colspan: int  # columns covered, >= 1
+    header: bool  # printed as a header cell (<th>, or in the table's header row)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of text as a reader sees it (a paragraph, a line, a table cell)."""
+
+    text: str  # the block's characters, stripped; never empty
+    start: int  # offset of text in Page.text
+    end: int  # start + len(text)
+    kind: str = "p"  # "p" paragraph/line, "cell" table cell, "title" page title shown in body
+    cell: Cell | None = None  # position in a table when kind == "cell"
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What the page says about itself outside the body text (HTML only)."""
+
+    title: str | None = None  # <meta name=ArticleTitle>, else <title>
+    published: str | None = None  # <meta name=PubDate> or the info table's 发布日期, as printed
+    source: str | None = None  # <meta name=ContentSource>
+    site: str | None = None  # <meta name=SiteName>
+    info: tuple[tuple[str, str], ...] = ()  # info table pairs (索引号, 发文机关, 文号, 成文日期, 发布日期 …) as printed
+
+
+@dataclass(frozen=True)
+class Page:
+    """The document as text blocks: the input of every text stage."""
+
+    source: str  # as in RawInput
+    text: str  # the blocks joined with "\n": every offset refers to this
+    blocks: tuple[Block, ...]  # in reading order
+    meta: PageMeta = PageMeta()  # page-level metadata (empty for plain text)
+    n_recovered: int = 0  # characters recovered from Word-export fallbacks (VML text boxes, img alt)
+
+
+def join_blocks(texts: list[tuple[str, str, Cell | None]]) -> tuple[str, tuple[Block, ...]]:
+    """Join ``(text, kind, cell)`` triples into one text and offset-carrying blocks.
+
+    Empty texts are dropped; blocks are separated by one newline.
+
+    >>> text, blocks = join_blocks([("甲", "p", None), ("", "p", None), ("乙丙", "p", None)])
+    >>> text, [(b.start, b.end) for b in blocks]
+    ('甲\\n乙丙', [(0, 1), (2, 4)])
+    """
+    parts: list[str] = []
+    blocks: list[Block] = []
+    pos = 0
+    for text, kind, cell in texts:
+        text = text.strip()
+        if not text:
+            continue
+        if parts:
+            parts.append("\n")
+            pos += 1
+        blocks.append(Block(text=text, start=pos, end=pos + len(text), kind=kind, cell=cell))
+        parts.append(text)
+        pos += len(text)
+    return "".join(parts), tuple(blocks)
+
+
+# --------------------------------------------------------------------------
+# Published rows: one dataclass per table
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str = col("Stable id of the document: slug of the file name + first 8 hex of its sha256; safe as a file name.")
+    source: str = col("The input path or URL as given on the command line.")
+    source_sha256: str = col("SHA-256 of the input bytes.")
+    encoding: str = col("Character encoding used to decode the input (e.g. utf-8, gb18030).")
+    issuer: str | None = col("Issuing authority as printed (e.g. 黄石港区人民政府).")
+    doc_number: str | None = col("文号 after certain repairs, e.g. 港政发〔2025〕1号.")
+    title: str | None = col("Title of the notice after certain repairs.")
+    year: int | None = col("Plan year the breakdown is for (from the title, else the date signed).")
+    issued_date: dt.date | None = col("成文日期: the date the notice was signed.")
+    published_date: dt.date | None = col("发布时间: the date the page was published.")
+    addressees: tuple[str, ...] = col("主送机关 as printed, split on 、 and ,.", default=())
+    n_items: int = col("Number of task items extracted.", default=0)
+    n_assignments: int = col("Number of unit/role assignment rows.", default=0)
+    n_targets: int = col("Number of quantitative targets.", default=0)
+    n_repairs: int = col("Number of certain repairs applied.", default=0)
+    n_findings: int = col("Number of findings (problems reported, nothing changed).", default=0)
+    parser_version: str = col("fenjie version that produced the row.", default="")
+
+
+@dataclass(frozen=True)
+class Item:
+    doc_id: str = col("Document id (documents.doc_id).")
+    item_seq: int = col("1-based position of the item in document order.")
+    item_label: str = col("The item's number as printed (e.g. '10.', '(三)', '△'); empty when unnumbered.")
+    section_label: str | None = col("Label of the enclosing top-level section as printed (e.g. '二、').")
+    section_title: str | None = col("Title of the enclosing section.")
+    subsection_label: str | None = col("Label of the enclosing subsection (e.g. '(一)').")
+    subsection_title: str | None = col("Title of the enclosing subsection.")
+    group_title: str | None = col("Unnumbered theme heading the item sits under (e.g. 打造临空经济桥头堡).")
+    text: str = col("The task as printed, without its label and without the assignment clause.")
+    start: int = col("Offset of text in the document's full text.")
+    end: int = col("End offset (exclusive) of text.")
+    deadline_text: str | None = col("Deadline as printed (完成时限 / in the unit clause), e.g. '2025年6月底前'.", default=None)
+    deadline: dt.date | None = col("The date the deadline means, when it names one (6月底前 -> June 30 of the plan year).", default=None)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    doc_id: str = col("Document id.")
+    item_seq: int = col("Item the assignment belongs to (items.item_seq).")
+    role: str = col("Normalized role: lead | responsible | cooperating | leader (a person).")
+    role_label: str = col("The role label or verb as printed (e.g. 牵头单位, 配合单位, 牵头).")
+    position: int = col("1-based order of the unit within its item, across roles, as printed.")
+    name: str = col("Unit name after certain normalization (aliases, document vocabulary).")
+    name_raw: str = col("Unit name exactly as printed.")
+    acting_lead: bool = col("True when the item has no lead and, by the notice's rule, its responsible units act as lead.")
+    known: bool = col("True when the name is in the issuer's unit dictionary or the document's own vocabulary, or has a unit-name shape.", default=True)
+    start: int = col("Offset of name_raw in the document's full text.", default=0)
+    end: int = col("End offset (exclusive) of name_raw.", default=0)
+
+
+@dataclass(frozen=True)
+class Target:
+    doc_id: str = col("Document id.")
+    item_seq: int = col("Item the target belongs to.")
+    metric: str = col("What is measured, as printed (e.g. 地方生产总值, 新增城镇就业).")
+    kind: str = col("growth | rate | count | amount | quantity.")
+    value: float = col("The number as printed (Chinese numerals converted).")
+    value_high: float | None = col("Upper end of a range (e.g. 5-8%), else null.")
+    unit: str = col("Unit as printed (%, 人, 家, 亿元, 万元, 公里 …).")
+    value_std: float | None = col("value in the standard unit (亿元/万元 -> 元; % stays percent; counts unchanged).")
+    unit_std: str | None = col("Standard unit: 元 for money, % for percents, else the printed unit.")
+    qualifier: str = col("around (左右/约) | at_least (以上/不低于/不少于) | at_most (以内/以下/不超过/控制在) | over (超/超过) | exact.")
+    aspirational: bool = col("True when the target is hedged with 力争/争取/努力.")
+    text: str = col("The exact span the target was read from.")
+    start: int = col("Offset of text in the document's full text.")
+    end: int = col("End offset (exclusive) of text.")
+
+
+@dataclass(frozen=True)
+class Repair:
+    doc_id: str = col("Document id.")
+    rule: str = col("Id of the rule that made the repair (see rules/).")
+    before: str = col("Text as captured.")
+    after: str = col("Text after the repair.")
+    start: int = col("Offset of the repaired span: in the full text for applies_to='text' (the span of `after`), of `before` for applies_to='unit'.")
+    end: int = col("End offset (exclusive).")
+    evidence: str = col("Why the repair is certain (rule, dictionary entry, or where in the document the evidence stands).")
+    applies_to: str = col("text: the full text was changed | unit: a unit name in assignments was normalized, text unchanged | meta: a metadata field.", default="text")
+
+
+@dataclass(frozen=True)
+class Finding:
+    doc_id: str = col("Document id.")
+    severity: str = col("info | warning | error.")
+    code: str = col("Stable machine-readable code, e.g. missing_ordinal, unbalanced_quote, unknown_unit.")
+    message: str = col("What was found, in words.")
+    start: int | None = col("Offset in the full text, when the finding has a position.")
+    end: int | None = col("End offset (exclusive).")
+
+
+TABLES: dict[str, type] = {
+    "documents": Document,
+    "items": Item,
+    "assignments": Assignment,
+    "targets": Target,
+    "repairs": Repair,
+    "findings": Finding,
+}
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything extracted from one document: the unit the writer writes."""
+
+    document: Document
+    text: str  # the repaired full text every offset refers to
+    items: tuple[Item, ...] = ()
+    assignments: tuple[Assignment, ...] = ()
+    targets: tuple[Target, ...] = ()
+    repairs: tuple[Repair, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    def rows(self, table: str) -> tuple[Any, ...]:
+        """The rows of one published table."""
+        if table == "documents":
+            return (self.document,)
+        return getattr(self, table)
+
+
+def as_dict(record: Any) -> dict[str, Any]:
+    """A record as a plain dict (dates stay dates)."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}

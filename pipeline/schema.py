@@ -1,0 +1,95 @@
+"""The published schemas, derived from the row dataclasses in :mod:`pipeline.records`.
+
+One declaration (the dataclass, with a ``doc=`` description on each field)
+gives the Parquet schema (field descriptions in the field metadata), the
+JSON Schema of ``out/json/<doc_id>.json`` and the column table in the README.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import types
+import typing
+from typing import Any
+
+import pyarrow as pa
+
+from .records import TABLES
+
+SCHEMA_VERSION = "1"
+
+_ARROW = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_(), dt.date: pa.date32()}
+_JSON = {str: {"type": "string"}, int: {"type": "integer"}, float: {"type": "number"},
+         bool: {"type": "boolean"}, dt.date: {"type": "string", "format": "date"}}
+
+
+def _unwrap(tp: Any) -> tuple[Any, bool]:
+    """(inner type, nullable) for ``X | None``."""
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        assert len(args) == 1, tp
+        return args[0], True
+    return tp, False
+
+
+def _fields(cls: type) -> list[tuple[str, Any, bool, str]]:
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        tp, nullable = _unwrap(hints[f.name])
+        out.append((f.name, tp, nullable, f.metadata.get("doc", "")))
+    return out
+
+
+def _arrow_type(tp: Any) -> pa.DataType:
+    if typing.get_origin(tp) is tuple:
+        return pa.list_(_arrow_type(typing.get_args(tp)[0]))
+    return _ARROW[tp]
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    """The Parquet schema of one published table, with a description on each field."""
+    cls = TABLES[table]
+    fields = [
+        pa.field(name, _arrow_type(tp), nullable=nullable, metadata={"description": doc})
+        for name, tp, nullable, doc in _fields(cls)
+    ]
+    return pa.schema(fields, metadata={"table": table, "schema_version": SCHEMA_VERSION,
+                                       "description": (cls.__doc__ or "").strip()})
+
+
+def _json_type(tp: Any, nullable: bool, doc: str) -> dict[str, Any]:
+    if typing.get_origin(tp) is tuple:
+        inner = typing.get_args(tp)[0]
+        t: dict[str, Any] = {"type": "array", "items": dict(_JSON[inner])}
+    else:
+        t = dict(_JSON[tp])
+    if nullable:
+        t["type"] = [t["type"], "null"]
+    t["description"] = doc
+    return t
+
+
+def json_row_schema(table: str) -> dict[str, Any]:
+    props = {name: _json_type(tp, nullable, doc) for name, tp, nullable, doc in _fields(TABLES[table])}
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of ``out/json/<doc_id>.json``."""
+    doc = json_row_schema("documents")
+    props = dict(doc["properties"])
+    props["text"] = {"type": "string", "description": "The repaired full text; every start/end offset refers to it."}
+    for table in ("items", "assignments", "targets", "repairs", "findings"):
+        props[table] = {"type": "array", "items": json_row_schema(table)}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://github.com/fenjie/fenjie/schema/document.json",
+        "title": "fenjie document",
+        "description": "One breakdown notice, nested: document metadata, its repaired text and every row extracted from it.",
+        "type": "object",
+        "properties": {"schema_version": {"type": "string", "const": SCHEMA_VERSION}, **props},
+        "required": ["schema_version", *props],
+        "additionalProperties": False,
+    }
