@@ -48,9 +48,11 @@ def _arrow_type(tp: Any) -> pa.DataType:
     return _ARROW[tp]
 
 
-def arrow_schema(table: str) -> pa.Schema:
-    """The Parquet schema of one published table, with a description on each field."""
-    cls = TABLES[table]
+def arrow_schema(table: str | type) -> pa.Schema:
+    """The Parquet schema of a published table (by name in TABLES, or a row dataclass)."""
+    cls = TABLES[table] if isinstance(table, str) else table
+    if not isinstance(table, str):
+        table = next((k for k, v in TABLES.items() if v is cls), cls.__name__.lower())
     fields = [
         pa.field(name, _arrow_type(tp), nullable=nullable, metadata={"description": doc})
         for name, tp, nullable, doc in _fields(cls)

@@ -71,10 +71,14 @@ def dumps(obj: Any) -> bytes:
 
 def table(name: str, extractions: Sequence[Extraction]) -> pa.Table:
     """One published table over several documents, in document then row order."""
-    schema = arrow_schema(name)
-    rows = [as_dict(r) for ex in extractions for r in ex.rows(name)]
-    cols = {f.name: [row[f.name] for row in rows] for f in dataclasses.fields(TABLES[name])}
-    return pa.Table.from_pydict(cols, schema=schema)
+    return rows_table(TABLES[name], [r for ex in extractions for r in ex.rows(name)])
+
+
+def rows_table(cls: type, records: Sequence[Any]) -> pa.Table:
+    """Rows of one dataclass type as an Arrow table with its declared schema."""
+    rows = [as_dict(r) for r in records]
+    cols = {f.name: [row[f.name] for row in rows] for f in dataclasses.fields(cls)}
+    return pa.Table.from_pydict(cols, schema=arrow_schema(cls))
 
 
 def parquet_bytes(tbl: pa.Table) -> bytes:

@@ -1,0 +1,61 @@
+"""The ``fenjie`` command: a thin layer over the library, one function per command.
+
+Exit codes: 0 all inputs done; 1 some inputs failed (one line each on stderr); 2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import PipelineError, RulesError
+
+
+def _fail_usage(msg: str) -> None:
+    raise click.UsageError(msg)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fenjie")
+def cli() -> None:
+    """fenjie (分解): breakdown notices -> Parquet and JSON."""
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Output directory for the Parquet tables and json/.")
+@click.option("--rules", "rules_dir", default=None, type=click.Path(exists=True, file_okay=False),
+              help="Rules directory (default: the project's rules/).")
+@click.option("--to", "raw_dir", default="raw", show_default=True, type=click.Path(file_okay=False),
+              help="Where fetched URLs are saved before extraction.")
+def extract(inputs: tuple[str, ...], out_dir: str, rules_dir: str | None, raw_dir: str) -> None:
+    """Extract notices (files, folders or URLs) into Parquet tables and JSON.
+
+    Example:
+
+        fenjie extract raw/ --out out/
+    """
+    from .extract import run_extract
+
+    try:
+        report = run_extract(list(inputs), Path(out_dir), rules_dir=rules_dir, raw_dir=Path(raw_dir),
+                             echo=lambda line: click.echo(line), warn=lambda line: click.echo(line, err=True))
+    except RulesError as exc:
+        click.echo(f"fenjie: rules: {exc}", err=True)
+        sys.exit(2)
+    except PipelineError as exc:
+        click.echo(f"fenjie: {exc}", err=True)
+        sys.exit(1)
+    sys.exit(0 if report.ok else 1)
+
+
+def main() -> None:
+    cli(prog_name="fenjie")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
