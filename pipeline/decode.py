@@ -12,13 +12,17 @@ Each candidate is decoded strictly; one that fails (a page labelled utf-8 that i
 really GB18030, a ``<meta>`` copied from another template) passes to the next
 evidence. Labels of the GB family (gb2312, gbk, x-gbk, cp936) decode as GB18030,
 their superset, as browsers do, so 堃 珺 镕 under a gb2312 label are not lost.
-Only when no candidate decodes strictly is the best one decoded with U+FFFD
-replacements, and their number is reported in ``Decoded.n_replaced``.
+Single-byte codecs (ISO-8859-1, often a server's default header, or a detector's
+guess for a short text) decode any bytes, so for non-ASCII input they prove
+nothing and are tried last. Only when no multi-byte candidate decodes strictly is
+the best one decoded with U+FFFD replacements, and their number is reported in
+``Decoded.n_replaced``. Detection runs only when no declared charset decodes.
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
 from typing import Iterator
 
 import regex
@@ -33,9 +37,12 @@ BINARY_SCAN_BYTES = 8192
 #: Share of control bytes (other than tab, newlines, form feed, escape) above which input is binary.
 #: Text has practically none; random binary data has about 11 %.
 MAX_CONTROL_SHARE = 0.05
-#: When no encoding decodes the input strictly and charset-normalizer finds no text encoding,
-#: a best decode replacing more than this share of characters means the input is not text.
-MAX_REPLACED_SHARE = 0.10
+#: When no encoding decodes the input strictly, the best one is used with U+FFFD replacements
+#: if it replaces at most this share of the characters, or at most REPLACED_TOLERATED_MIN of them
+#: (a short text with one bad byte). More means the input is not text (random high bytes
+#: replace about 3 % under GB18030; a damaged page a handful of characters in thousands).
+REPLACED_TOLERATED_SHARE = 0.01
+REPLACED_TOLERATED_MIN = 8
 
 BINARY_REASON = "binary file, not a text or HTML notice"
 
@@ -58,10 +65,6 @@ _GB_CODECS = frozenset({"gb2312", "gbk", "gb18030"})
 #: Codecs that are not a page's character encoding, whatever a label says.
 _NOT_PAGE_CODECS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape", "utf-7",
                               "undefined", "mbcs", "oem"})
-#: Single-byte Latin codecs decode any bytes, so a label naming one proves nothing for non-ASCII
-#: input (Chinese sites often send a server default ``charset=ISO-8859-1``): such a label is
-#: tried after detection.
-_WEAK_CODECS = frozenset({"iso8859-1", "cp1252"})
 _DEFAULT_CODECS = ("utf-8", "gb18030")
 
 #: Control bytes that do not occur in text (C0 minus \t \n \v \f \r and ESC, plus DEL).
@@ -82,6 +85,13 @@ _META_CHARSET = regex.compile(
     ([A-Za-z0-9._:\-]+)            # the label
     """,
     regex.I | regex.X,
+)
+
+_LONG_ASCII_RUN = regex.compile(
+    rb"""
+    [\x00-\x7f]{16,}    # 16 or more ASCII bytes in a row (markup, scripts, spaces)
+    """,
+    regex.X,
 )
 
 _HTML_SNIFF = regex.compile(
@@ -185,6 +195,20 @@ def is_binary(data: bytes) -> bool:
     return n_control > MAX_CONTROL_SHARE * len(sample)
 
 
+def dense_sample(data: bytes) -> bytes:
+    """The input with long ASCII runs cut short, for detection.
+
+    Detectors sample a few chunks of the input; on a page whose head is kilobytes of ASCII markup
+    and scripts, the chunks miss the Chinese text, and Big5, EUC-KR and GB18030 then tie. Each run
+    keeps its first two bytes, so a multi-byte character whose trail byte is ASCII (GBK, Big5) or
+    a digit (GB18030 four-byte) stays whole.
+
+    >>> dense_sample(b"\\xb9\\xd8" + b"<script>var x = 1;</script>" + b"\\xd3\\xda")
+    b'\\xb9\\xd8<s \\xd3\\xda'
+    """
+    return _LONG_ASCII_RUN.sub(lambda m: m.group()[:2] + b" ", data)
+
+
 def _detected(data: bytes) -> Iterator[str]:
     """Detection: UTF-8 if the input has non-ASCII bytes (valid UTF-8 is rarely an accident;
     charset-normalizer also tries it first), then charset-normalizer's best guess."""
@@ -193,11 +217,21 @@ def _detected(data: bytes) -> Iterator[str]:
     yield "utf-8"
     from charset_normalizer import from_bytes  # imported when needed: most inputs declare a charset
 
-    best = from_bytes(data).best()
-    if best is not None:
-        codec = codec_for_label(best.encoding)
-        if codec:
-            yield codec
+    matches = list(from_bytes(dense_sample(data)))
+    if not matches:
+        return
+    best = matches[0]
+    # Ties (same mess and coherence, typical of short texts) go to GB18030: the notices are
+    # published on mainland sites. A real Big5 page does not tie: GB18030 reads it as a mess.
+    for m in matches:
+        if (m.chaos, m.coherence) != (best.chaos, best.coherence):
+            break
+        if codec_for_label(m.encoding) == "gb18030":
+            best = m
+            break
+    codec = codec_for_label(best.encoding)
+    if codec:
+        yield codec
 
 
 def _candidates(data: bytes, content_type: str | None) -> Iterator[tuple[str, str, int]]:
@@ -205,18 +239,26 @@ def _candidates(data: bytes, content_type: str | None) -> Iterator[tuple[str, st
     bom = bom_codec(data)
     if bom:
         yield bom[0], "bom", bom[1]
-    weak: list[tuple[str, str, int]] = []
     for evidence, label in (("http", http_charset(content_type)), ("meta", meta_charset(data))):
         codec = codec_for_label(label) if label else None
-        if codec in _WEAK_CODECS and not data.isascii():
-            weak.append((codec, evidence, 0))
-        elif codec:
+        if codec:
             yield codec, evidence, 0
     for codec in _detected(data):
         yield codec, "detected", 0
-    yield from weak
     for codec in _DEFAULT_CODECS:
         yield codec, "default", 0
+
+
+@functools.lru_cache(maxsize=None)
+def is_single_byte(codec: str) -> bool:
+    """True for a codec mapping each byte to one character (Latin, Cyrillic …): it decodes any bytes.
+
+    >>> is_single_byte("iso8859-1"), is_single_byte("cp1251"), is_single_byte("gb18030"), is_single_byte("utf-8")
+    (True, True, False, False)
+    """
+    if codec.startswith("utf"):
+        return False
+    return len(bytes(range(0x80, 0x100)).decode(codec, errors="replace")) == 0x80
 
 
 def decode(raw: RawInput) -> Decoded:
@@ -225,24 +267,45 @@ def decode(raw: RawInput) -> Decoded:
     bom = bom_codec(data)
     if not (bom and bom[0].startswith(("utf-16", "utf-32"))) and is_binary(data):
         raise DecodeError(BINARY_REASON, source=raw.source)
-    failed: list[tuple[str, str, int]] = []
+    failed: list[tuple[str, str, int]] = []  # multi-byte candidates that did not decode strictly
+    loose: list[tuple[str, str]] = []  # single-byte candidates: they decode anything, so prove nothing
     tried: set[tuple[str, int]] = set()
     for codec, evidence, skip in _candidates(data, raw.content_type):
         if (codec, skip) in tried:  # e.g. the header said utf-8: detection's utf-8 is not retried
             continue
         tried.add((codec, skip))
+        if not data.isascii() and is_single_byte(codec):
+            loose.append((codec, evidence))
+            continue
         try:
             text = data[skip:].decode(codec)
         except UnicodeDecodeError:
             failed.append((codec, evidence, skip))
             continue
         return _decoded(raw, text, codec, evidence, 0)
-    return _replaced(raw, failed)
+    return _fallback(raw, failed, loose)
 
 
-def _replaced(raw: RawInput, failed: list[tuple[str, str, int]]) -> Decoded:
-    """No candidate decodes strictly: decode with the one that replaces fewest characters
-    (the most trusted on a tie), counting the U+FFFD it introduced."""
+def _fallback(raw: RawInput, failed: list[tuple[str, str, int]], loose: list[tuple[str, str]]) -> Decoded:
+    """No multi-byte candidate decodes strictly. Chinese text in a single-byte codec is mojibake,
+    so a multi-byte decode with a few counted replacements comes first; then single-byte
+    candidates (a genuinely Latin page); else the input is not text."""
+    best = _fewest_replaced(raw, failed)
+    if best is not None:
+        n, text, codec, evidence = best
+        if n <= max(REPLACED_TOLERATED_MIN, REPLACED_TOLERATED_SHARE * len(text)):
+            return _decoded(raw, text, codec, evidence, n)
+    for codec, evidence in loose:
+        try:
+            return _decoded(raw, raw.data.decode(codec), codec, evidence, 0)
+        except UnicodeDecodeError:
+            continue
+    raise DecodeError(BINARY_REASON, source=raw.source)
+
+
+def _fewest_replaced(raw: RawInput, failed: list[tuple[str, str, int]]) -> tuple[int, str, str, str] | None:
+    """``(n_replaced, text, codec, evidence)`` of the candidate that replaces fewest characters
+    (the most trusted on a tie), counting only the U+FFFD that decoding introduced."""
     best: tuple[int, str, str, str] | None = None
     for codec, evidence, skip in failed:
         body = raw.data[skip:]
@@ -251,11 +314,7 @@ def _replaced(raw: RawInput, failed: list[tuple[str, str, int]]) -> Decoded:
         n = text.count("\ufffd") - body.decode(codec, errors="ignore").count("\ufffd")
         if best is None or n < best[0]:
             best = (n, text, codec, evidence)
-    assert best is not None  # the defaults always fail or succeed, so ``failed`` is never empty here
-    n, text, codec, evidence = best
-    if n > MAX_REPLACED_SHARE * len(text):
-        raise DecodeError(BINARY_REASON, source=raw.source)
-    return _decoded(raw, text, codec, evidence, n)
+    return best
 
 
 def _decoded(raw: RawInput, text: str, codec: str, evidence: str, n_replaced: int) -> Decoded:
