@@ -23,7 +23,7 @@ import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import regex
 
@@ -156,7 +156,7 @@ def fetch(url: str, to_dir: Path, *, timeout: float = DEFAULT_TIMEOUT, max_bytes
                        path=path, meta_path=meta_path, sha256=sha, changed=changed)
 
 
-def fetch_many(urls: Iterable[str], to_dir: Path, **kw) -> list[FetchResult | FetchError]:  # type: ignore[no-untyped-def]
+def fetch_many(urls: Iterable[str], to_dir: Path, **kw: Any) -> list[FetchResult | FetchError]:
     """Fetch each URL in turn (keywords as for :func:`fetch`); a failure is returned in its place."""
     out: list[FetchResult | FetchError] = []
     for url in urls:
@@ -238,7 +238,8 @@ def _get(url: str, *, timeout: float, max_bytes: int, max_redirects: int) -> _Re
     raise FetchError(f"too many redirects (more than {max_redirects})", source=url)
 
 
-def _read_body(resp, url: str, *, timeout: float, deadline: float, max_bytes: int) -> bytes:  # type: ignore[no-untyped-def]
+def _read_body(resp: http.client.HTTPResponse, url: str, *, timeout: float, deadline: float,
+               max_bytes: int) -> bytes:
     """The body, streamed: stop at ``max_bytes + 1`` bytes or at the deadline."""
     too_large = f"response larger than {max_bytes} bytes"
     length = resp.headers.get("Content-Length")
@@ -289,7 +290,7 @@ def _sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _same_meta(meta_path: Path, meta: dict) -> bool:  # type: ignore[type-arg]
+def _same_meta(meta_path: Path, meta: dict[str, Any]) -> bool:
     """The sidecar exists and says the same, apart from when it was fetched."""
     try:
         old = json.loads(meta_path.read_text("utf-8"))
