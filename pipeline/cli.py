@@ -66,7 +66,8 @@ def fetch_cmd(urls: tuple[str, ...], raw_dir: str, timeout: float, retries: int)
 
     An unchanged page is not rewritten. Example:
 
-        fenjie fetch http://www.example.gov.cn/zwgk/202508/t20250812_1.shtml --to raw/
+    \b
+        fenjie fetch http://www.example.gov.cn/zwgk/t20250812_1.shtml --to raw/
     """
     from .fetch import fetch_many
 
