@@ -53,6 +53,32 @@ def extract(inputs: tuple[str, ...], out_dir: str, rules_dir: str | None, raw_di
     sys.exit(0 if report.ok else 1)
 
 
+@cli.command("fetch")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--to", "raw_dir", default="raw", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for the saved pages and their .meta.json sidecars.")
+@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds allowed per attempt.")
+@click.option("--retries", default=3, show_default=True, type=click.IntRange(min=0),
+              help="Retries on timeouts, connection errors and HTTP 5xx.")
+def fetch_cmd(urls: tuple[str, ...], raw_dir: str, timeout: float, retries: int) -> None:
+    """Save published pages (http/https) unchanged into raw/, each with a .meta.json sidecar.
+
+    An unchanged page is not rewritten. Example:
+
+    \b
+        fenjie fetch http://www.example.gov.cn/zwgk/t20250812_1.shtml --to raw/
+    """
+    from .fetch import fetch_many
+
+    results = fetch_many(list(urls), Path(raw_dir), timeout=timeout, retries=retries,
+                         progress=lambda line: click.echo(line))
+    failed = [r for r in results if isinstance(r, PipelineError)]
+    for err in failed:
+        click.echo(f"fenjie: {err}", err=True)
+    sys.exit(1 if failed else 0)
+
+
 def main() -> None:
     cli(prog_name="fenjie")
 
