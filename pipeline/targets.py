@@ -72,6 +72,9 @@ NUMBER = r"""
 #: Separators of a range: 5-8%, 5%—8%, 5至8个.
 RANGE_SEP = r"[-—–~～－至到]"
 
+#: Kinds whose units may carry a magnitude prefix (万人, 亿元, 万吨; never 万%).
+MAGNITUDE_KINDS = ("count", "amount", "quantity")
+
 CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
                   "六": 6, "七": 7, "八": 8, "九": 9}
 CHINESE_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -173,7 +176,7 @@ def _fail(key: str, reason: str) -> RulesError:
 def unit_table(rules: Mapping[str, Any]) -> dict[str, UnitSpec]:
     """Every unit as printed -> its meaning: base units, and base units with a magnitude prefix.
 
-    Percent units take no magnitude.
+    Only units of :data:`MAGNITUDE_KINDS` take a magnitude (no 万%).
 
     >>> t = unit_table({"kinds": {"amount": "", "count": ""}, "magnitudes": {"亿": 1e8},
     ...                 "units": {"元": {"kind": "amount", "std": "元"}, "%": {"kind": "percent", "std": "%"}}})
@@ -185,7 +188,7 @@ def unit_table(rules: Mapping[str, Any]) -> dict[str, UnitSpec]:
     for m, f in rules["magnitudes"].items():
         if not isinstance(f, (int, float)) or f <= 0:
             raise _fail(f"magnitudes.{m}", "expected a positive number")
-        mags[m] = Decimal(repr(float(f))).normalize() if isinstance(f, float) else Decimal(f)
+        mags[m] = Decimal(int(f)) if float(f).is_integer() else Decimal(repr(float(f)))
     out: dict[str, UnitSpec] = {}
     for u, spec in rules["units"].items():
         if not isinstance(spec, dict) or not isinstance(spec.get("std"), str):
@@ -196,7 +199,7 @@ def unit_table(rules: Mapping[str, Any]) -> dict[str, UnitSpec]:
         if extra:
             raise _fail(f"units.{u}", f"unknown keys {sorted(extra)}")
         out[u] = UnitSpec(spec["kind"], spec["std"], Decimal(1))
-        if spec["kind"] != "percent":
+        if spec["kind"] in MAGNITUDE_KINDS:
             for m, f in mags.items():
                 out.setdefault(m + u, UnitSpec(spec["kind"], spec["std"], f))
     return out
@@ -379,11 +382,22 @@ def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> i
         if not toks:
             break
         first = toks[0]
-        droppable = first in JOINERS or (first in leading and end - start - len(first) >= 2)
+        droppable = first in JOINERS or (_made_of(first, leading) and end - start - len(first) >= 2)
         if not droppable:
             break
         start = text.index(first, start) + len(first)
     return start
+
+
+def _made_of(word: str, parts: frozenset[str]) -> bool:
+    """True when ``word`` is one of ``parts`` or a run of them (jieba keeps 努力实现 as one word).
+
+    >>> _made_of("努力实现", frozenset({"努力", "实现"})), _made_of("完成率", frozenset({"完成"}))
+    (True, False)
+    """
+    if word in parts:
+        return True
+    return any(word.startswith(p) and _made_of(word[len(p):], parts) for p in parts if p and len(p) < len(word))
 
 
 def cap_metric(text: str, start: int, end: int, keep_end: bool) -> tuple[int, int]:
@@ -532,20 +546,19 @@ def _find(text: str, r: TargetRules) -> list[_Found]:
             continue
 
         ms = strip_leading(text, c_start, m_end, r.leading)
-        listed = any("分别" in w for w, _ in seen)
-        if listed:
-            # A、B分别达到80%、85%以上: the values chained by joiners after this one
-            chain = [(q, qa)]
-            pos = after
-            for x in qs[i + 1:]:
-                gap = text[pos:x.start]
-                if gap.strip() not in JOINERS:
-                    break
-                xa = qualifier_after(text, x.end, r.qualifiers_after)
-                chain.append((x, xa))
-                pos = x.end + (len(xa[0]) if xa else 0)
+        # A、B分别达到80%、85%以上 (分别 may be missing): values chained by joiners after this one,
+        # paired in order with the names of the metric when the counts agree.
+        chain = [(q, qa)]
+        pos = after
+        for x in qs[i + 1:]:
+            if text[pos:x.start].strip() not in JOINERS:
+                break
+            xa = qualifier_after(text, x.end, r.qualifiers_after)
+            chain.append((x, xa))
+            pos = x.end + (len(xa[0]) if xa else 0)
+        if len(chain) > 1:
             names = _split_list(text, ms, m_end)
-            if len(chain) > 1 and len(names) == len(chain):
+            if len(names) == len(chain):
                 shared = chain[-1][1] if all(a is None for _, a in chain[:-1]) else None
                 for (x, xa), (a, b) in zip(chain, names):
                     a = strip_leading(text, a, b, r.leading)
@@ -556,7 +569,8 @@ def _find(text: str, r: TargetRules) -> list[_Found]:
                 i += len(chain)
                 continue
         ms, me = cap_metric(text, ms, m_end, keep_end=True)
-        span_start = ms if me > ms else q.start
+        # with no metric, the span still covers the words read (年均增长6.5%)
+        span_start = ms if me > ms else strip_leading(text, c_start, q.start, frozenset())
         found.append(_Found(q, (ms, me), (span_start, after), _resolve_kind(q, growth), qualifier))
         boundary = after
         i += 1
