@@ -51,6 +51,8 @@ CLAUSE_END = "，,。；;：:！!？?\n（()）"
 SENTENCE_END = "。；;！!？?\n"
 #: Characters and words that join the items of a list (A 4家、B 2家和 C 5家).
 JOINERS = ("、", "，", ",", "和", "及", "与", "以及")
+#: Kinds whose number may stand before the noun it counts (5个口袋公园); money and percents never do.
+PRENOMINAL_KINDS = ("count", "quantity")
 #: Characters after a measure word that do not start the noun it counts (5家和…, 5家等…).
 NOT_A_NOUN_START = "和及与并或等以其"
 
@@ -389,6 +391,26 @@ def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> i
     return start
 
 
+def trim_joiners(text: str, start: int, end: int) -> int:
+    """New end of ``text[start:end]`` without trailing joiners and spaces (5个公园和 -> 5个公园).
+
+    >>> s = "公园和 "; s[:trim_joiners(s, 0, len(s))]
+    '公园'
+    """
+    changed = True
+    while changed and end > start:
+        changed = False
+        while end > start and text[end - 1].isspace():
+            end -= 1
+            changed = True
+        for j in JOINERS:
+            if end - len(j) >= start and text.startswith(j, end - len(j)):
+                end -= len(j)
+                changed = True
+                break
+    return end
+
+
 def _made_of(word: str, parts: frozenset[str]) -> bool:
     """True when ``word`` is one of ``parts`` or a run of them (jieba keeps 努力实现 as one word).
 
@@ -495,97 +517,147 @@ def _resolve_kind(q: Quantity, growth: bool) -> str:
     return q.spec.kind
 
 
-def _split_list(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans of the names in ``A、B和C`` (the metrics of a 分别 list)."""
-    parts: list[tuple[int, int]] = []
-    i = start
-    for m in regex.finditer(r"、|和|及", text[start:end]):
-        parts.append((i, start + m.start()))
-        i = start + m.end()
-    parts.append((i, end))
-    return [(a, b) for a, b in parts if b > a]
+def split_names(text: str, start: int, end: int, n: int) -> list[tuple[int, int]] | None:
+    """Spans of the ``n`` names in ``A、B`` (or ``A和B``) — the metrics of a list of values.
+
+    Splits on 、 first, on 和/及 too only when that gives the count. None when no split gives ``n``.
+
+    >>> s = "资产规模、营业收入"; [s[a:b] for a, b in split_names(s, 0, len(s), 2)]
+    ['资产规模', '营业收入']
+    >>> split_names("甲、乙、丙", 0, 5, 2) is None
+    True
+    """
+    for sep in (r"、", r"、|和|及"):
+        parts: list[tuple[int, int]] = []
+        i = start
+        for m in regex.finditer(sep, text[start:end]):
+            parts.append((i, start + m.start()))
+            i = start + m.end()
+        parts.append((i, end))
+        parts = [(a, b) for a, b in parts if b > a]
+        if len(parts) == n:
+            return parts
+    return None
+
+
+def _after_qualifier(text: str, q: Quantity, r: TargetRules) -> tuple[str | None, int]:
+    """The qualifier category printed after ``q``'s unit (if any) and where the target ends."""
+    qa = qualifier_after(text, q.end, r.qualifiers_after)
+    return (qa[1], q.end + len(qa[0])) if qa else (None, q.end)
+
+
+def _counts_a_noun(text: str, q: Quantity, after: int) -> bool:
+    """True when a measure word is followed by the noun it counts (50户困难家庭…): the metric follows."""
+    nxt = text[after:after + 1]
+    return (q.spec.kind in PRENOMINAL_KINDS
+            and bool(nxt) and regex.match(r"\p{Han}", nxt) is not None and nxt not in NOT_A_NOUN_START)
+
+
+def _metric_after(text: str, after: int, later: Sequence[Quantity]) -> tuple[int, int]:
+    """The metric printed after a count (50户困难老年人家庭适老化改造).
+
+    It ends at the clause end, or at the 、 (else the joiner) before the next quantity in the clause.
+    """
+    c_end = clause_end(text, after)
+    nxt = next((x for x in later if x.start < c_end), None)
+    if nxt is not None:
+        cut = text.rfind("、", after, nxt.start)
+        c_end = trim_joiners(text, after, cut if cut >= 0 else nxt.start)
+    return cap_metric(text, after, c_end, keep_end=False)
+
+
+def _chain(text: str, q: Quantity, after: int, later: Sequence[Quantity],
+           r: TargetRules) -> list[tuple[Quantity, str | None, int]]:
+    """``q`` and the values joined to it by 、/和 (80%、85%以上): (quantity, qualifier after, end)."""
+    out = [(q, *_after_qualifier(text, q, r))]
+    pos = after
+    for x in later:
+        if text[pos:x.start].strip() not in JOINERS:
+            break
+        cat, pos = _after_qualifier(text, x, r)
+        out.append((x, cat, pos))
+    return out
 
 
 def _find(text: str, r: TargetRules) -> list[_Found]:
+    """Every target in ``text`` (local offsets), in order."""
     qs = scan_quantities(text, r)
     found: list[_Found] = []
     boundary = 0  # nothing before this offset belongs to the next metric
     i = 0
     while i < len(qs):
-        q = qs[i]
-        qa = qualifier_after(text, q.end, r.qualifiers_after)
-        after = q.end + (len(qa[0]) if qa else 0)
+        q, later = qs[i], qs[i + 1:]
+        after_q, after = _after_qualifier(text, q, r)
         c_start = max(clause_start(text, q.start), boundary)
-
-        # qualifier word right before the number (after trimming links: 控制在, 超, 不少于 …)
+        # words right before the number: links (达到), qualifiers (控制在, 超), growth (增长, 涨幅)
         m_end, seen = strip_tail(text, c_start, q.start, r.tail_words)
         before_q = next((cat for w, cat in r.qualifiers_before if (w, "qualifier") in seen), None)
         growth = any(role in ("growth", "decline") for _, role in seen)
-        qualifier = qa[1] if qa else (before_q or "exact")
 
-        nxt = text[after:after + 1]
-        prenominal = (q.spec.kind in ("count", "quantity") and bool(nxt)
-                      and regex.match(r"\p{Han}", nxt) is not None and nxt not in NOT_A_NOUN_START)
-        if prenominal:
-            # 50户困难老年人家庭适老化改造: the metric follows; it ends at the clause end, or at a 、
-            # when another quantity follows in the clause.
-            c_end = clause_end(text, after)
-            later = [x for x in qs[i + 1:] if x.start < c_end]
-            if later:
-                cut = text.rfind("、", after, later[0].start)
-                c_end = cut if cut >= 0 else later[0].start
-            ms, me = cap_metric(text, after, c_end, keep_end=False)
-            span_start = q.start
-            for w, _ in r.qualifiers_before:
-                if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start:
-                    span_start = q.start - len(w)
-                    break
-            found.append(_Found(q, (ms, me), (span_start, me), q.spec.kind, qualifier))
-            boundary = me
-            i += 1
+        if _counts_a_noun(text, q, after):
+            ms, me = _metric_after(text, after, later)
+            span_start = next((q.start - len(w) for w, _ in r.qualifiers_before
+                               if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start),
+                              q.start)  # 不少于50户…
+            found.append(_Found(q, (ms, me), (span_start, me), q.spec.kind, after_q or before_q or "exact"))
+            boundary, i = me, i + 1
             continue
 
         ms = strip_leading(text, c_start, m_end, r.leading)
-        # A、B分别达到80%、85%以上 (分别 may be missing): values chained by joiners after this one,
-        # paired in order with the names of the metric when the counts agree.
-        chain = [(q, qa)]
-        pos = after
-        for x in qs[i + 1:]:
-            if text[pos:x.start].strip() not in JOINERS:
-                break
-            xa = qualifier_after(text, x.end, r.qualifiers_after)
-            chain.append((x, xa))
-            pos = x.end + (len(xa[0]) if xa else 0)
-        if len(chain) > 1:
-            names = _split_list(text, ms, m_end)
-            if len(names) == len(chain):
-                shared = chain[-1][1] if all(a is None for _, a in chain[:-1]) else None
-                for (x, xa), (a, b) in zip(chain, names):
-                    a = strip_leading(text, a, b, r.leading)
-                    xq = xa[1] if xa else (shared[1] if shared else (before_q or "exact"))
-                    x_end = x.end + (len(xa[0]) if xa else 0)
-                    found.append(_Found(x, (a, b), (a, x_end), _resolve_kind(x, growth), xq))
-                boundary = pos
-                i += len(chain)
-                continue
+        chain = _chain(text, q, after, later, r)
+        names = split_names(text, ms, m_end, len(chain)) if len(chain) > 1 else None
+        if names:
+            # A、B分别达到80%、85%以上: names and values paired in order; a qualifier printed only
+            # after the last value applies to all.
+            shared = chain[-1][1] if all(cat is None for _, cat, _ in chain[:-1]) else None
+            for (x, cat, x_end), (a, b) in zip(chain, names):
+                a = strip_leading(text, a, b, r.leading)
+                qualifier = cat or shared or before_q or "exact"
+                found.append(_Found(x, (a, b), (a, x_end), _resolve_kind(x, growth), qualifier))
+            boundary, i = chain[-1][2], i + len(chain)
+            continue
+
         ms, me = cap_metric(text, ms, m_end, keep_end=True)
         # with no metric, the span still covers the words read (年均增长6.5%)
         span_start = ms if me > ms else strip_leading(text, c_start, q.start, frozenset())
-        found.append(_Found(q, (ms, me), (span_start, after), _resolve_kind(q, growth), qualifier))
-        boundary = after
-        i += 1
+        found.append(_Found(q, (ms, me), (span_start, after), _resolve_kind(q, growth),
+                            after_q or before_q or "exact"))
+        boundary, i = after, i + 1
     return found
+
+
+def simplified_shadow(text: str) -> str:
+    """``text`` in simplified script when the conversion keeps every offset, else ``text`` itself.
+
+    Targets are found on the shadow (so 增長/萬人/力爭 read like 增长/万人/力争) and sliced from
+    the original, so metrics and spans stay as printed.
+
+    >>> simplified_shadow("城鎮新增就業3.7萬人")
+    '城镇新增就业3.7万人'
+    """
+    global _T2S
+    if _T2S is None:
+        from opencc import OpenCC
+
+        _T2S = OpenCC("t2s")
+    shadow = _T2S.convert(text)
+    return shadow if len(shadow) == len(text) else text
+
+
+_T2S = None
 
 
 def extract_targets(doc_id: str, item_seq: int, text: str, start: int,
                     rules: Mapping[str, Any]) -> tuple[Target, ...]:
     """Targets in one item's ``text``, which stands at offset ``start`` of the full text.
 
-    ``rules`` is the validated content of ``rules/targets.toml``.
+    ``rules`` is the validated content of ``rules/targets.toml``. Offsets in the result are
+    absolute (``start`` + index in ``text``); ``Target.text`` is the span as printed.
     """
     r = _compiled(rules)
     out: list[Target] = []
-    for f in _find(text, r):
+    shadow = simplified_shadow(text)
+    for f in _find(shadow, r):
         q = f.q
         a, b = f.span
         out.append(Target(
@@ -595,11 +667,11 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int,
             kind=f.kind,
             value=float(q.value),
             value_high=float(q.value_high) if q.value_high is not None else None,
-            unit=q.unit,
+            unit=text[q.end - len(q.unit):q.end],  # as printed (萬人 in a traditional-script notice)
             value_std=float(q.value * q.spec.factor),
             unit_std=q.spec.std,
             qualifier=f.qualifier,
-            aspirational=hedged(text, q.start, r),
+            aspirational=hedged(shadow, q.start, r),
             text=text[a:b],
             start=start + a,
             end=start + b,

@@ -141,6 +141,10 @@ CITY = [
      [T("地区生产总值", "growth", 6, "%", 6, "%", "around", True, text="地区生产总值增长6%左右")]),
     ("quantity-ten-thousand-mu", "耕地保有量保持在1800.5万亩。",
      [T("耕地保有量", "quantity", 1800.5, "万亩", 18005000, "亩", text="耕地保有量保持在1800.5万亩")]),
+    ("traditional-script-mirror", "力爭城鎮新增就業2.8萬人以上,居民消費價格漲幅控制在3%以內",
+     # read on a simplified shadow; metric, unit and span as printed
+     [T("城鎮新增就業", "count", 2.8, "萬人", 28000, "人", "at_least", True, text="城鎮新增就業2.8萬人以上"),
+      T("居民消費價格", "growth", 3, "%", 3, "%", "at_most", True, text="居民消費價格漲幅控制在3%以內")]),
     ("fullwidth-percent-and-comma", "进出口总额增长１０％，城镇新增就业12,000人",
      [T("进出口总额", "growth", 10, "％", 10, "%"), T("城镇新增就业", "count", 12000, "人", 12000, "人")]),
 ]
@@ -189,6 +193,8 @@ SHAPES = [
      [T("对上争取资金", "growth", 30, "%", 30, "%", "at_least", False)]),
     ("pair-without-fenbie", "固定资产投资、工业投资增长10%、12%",
      [T("固定资产投资", "growth", 10, "%", 10, "%"), T("工业投资", "growth", 12, "%", 12, "%")]),
+    ("counts-joined-by-he", "新建5个公园和3个广场",
+     [T("公园", "count", 5, "个", 5, "个", text="5个公园"), T("广场", "count", 3, "个", 3, "个", text="3个广场")]),
     ("no-metric-still-emitted", "年均增长6.5%",
      # decision: a target whose metric cannot be delimited is kept, with an empty metric
      [T("", "growth", 6.5, "%", 6.5, "%", text="年均增长6.5%")]),
