@@ -71,6 +71,16 @@ NUMBER = r"""
     )
 """
 
+#: One Han character (the start of the noun a measure word counts).
+HAN = regex.compile(r"\p{Han}")
+
+#: How the names of a list of metrics are separated, tried in order: 、 alone first, 和/及 too only
+#: when 、 alone does not give as many names as values (和/及 also occur inside words: 普及).
+NAME_SEPARATORS = (
+    regex.compile(r" 、 ", regex.VERBOSE),
+    regex.compile(r" 、 | 和 | 及 ", regex.VERBOSE),
+)
+
 #: Separators of a range: 5-8%, 5%—8%, 5至8个.
 RANGE_SEP = r"[-—–~～－至到]"
 
@@ -459,9 +469,11 @@ def hedged(text: str, pos: int, r: TargetRules) -> bool:
     blocked = [m.span() for p in r.not_aspirational for m in p.finditer(sentence)]
     last = -1
     for word in r.aspirational:
-        for m in regex.finditer(regex.escape(word), sentence):
-            if not any(a <= m.start() < b for a, b in blocked):
-                last = max(last, m.end())
+        i = sentence.find(word)
+        while i >= 0:
+            if not any(a <= i < b for a, b in blocked):
+                last = max(last, i + len(word))
+            i = sentence.find(word, i + 1)
     if last < 0:
         return False
     return not any(sentence.find(w, last) >= 0 for w in r.firm)
@@ -474,7 +486,7 @@ def hedged(text: str, pos: int, r: TargetRules) -> bool:
 
 def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
-    blocked = [m.span() for p in r.not_targets for m in p.finditer(text, overlapped=True)]
+    blocked = [m.span() for p in r.not_targets for m in p.finditer(text)]  # left to right: quotes pair up
     starts: frozenset[int] | None = None
     out: list[Quantity] = []
     for m in r.quantity.finditer(text):
@@ -527,10 +539,10 @@ def split_names(text: str, start: int, end: int, n: int) -> list[tuple[int, int]
     >>> split_names("甲、乙、丙", 0, 5, 2) is None
     True
     """
-    for sep in (r"、", r"、|和|及"):
+    for sep in NAME_SEPARATORS:
         parts: list[tuple[int, int]] = []
         i = start
-        for m in regex.finditer(sep, text[start:end]):
+        for m in sep.finditer(text[start:end]):
             parts.append((i, start + m.start()))
             i = start + m.end()
         parts.append((i, end))
@@ -550,7 +562,7 @@ def _counts_a_noun(text: str, q: Quantity, after: int) -> bool:
     """True when a measure word is followed by the noun it counts (50户困难家庭…): the metric follows."""
     nxt = text[after:after + 1]
     return (q.spec.kind in PRENOMINAL_KINDS
-            and bool(nxt) and regex.match(r"\p{Han}", nxt) is not None and nxt not in NOT_A_NOUN_START)
+            and bool(nxt) and HAN.match(nxt) is not None and nxt not in NOT_A_NOUN_START)
 
 
 def _metric_after(text: str, after: int, later: Sequence[Quantity]) -> tuple[int, int]:

@@ -145,6 +145,9 @@ CITY = [
      # read on a simplified shadow; metric, unit and span as printed
      [T("城鎮新增就業", "count", 2.8, "萬人", 28000, "人", "at_least", True, text="城鎮新增就業2.8萬人以上"),
       T("居民消費價格", "growth", 3, "%", 3, "%", "at_most", True, text="居民消費價格漲幅控制在3%以內")]),
+    ("ascii-quotes-pair-left-to-right", '抢抓"两重"机遇增长5%,"两新"政策',
+     # captures turn quotes into ASCII: the quoted names pair up, 增长5% between them is a target
+     [T("抢抓\"两重\"机遇", "growth", 5, "%", 5, "%")]),
     ("fullwidth-percent-and-comma", "进出口总额增长１０％，城镇新增就业12,000人",
      [T("进出口总额", "growth", 10, "％", 10, "%"), T("城镇新增就业", "count", 12000, "人", 12000, "人")]),
 ]
