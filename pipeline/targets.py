@@ -6,6 +6,8 @@ hedged (*qualifier*: 左右, 以上, 以内, 超 …) and whether it is only asp
 
 The steps, composed in :func:`extract_targets`:
 
+0. The text is read on a simplified-script shadow of itself (:func:`simplified_shadow`, only when
+   the conversion keeps every offset); metrics, units and spans are sliced from the original.
 1. :func:`scan_quantities` finds number + unit spans (Chinese numerals converted, ranges
    ``5-8%`` / ``5至8个`` read as value and value_high, magnitudes 万/亿 multiplied out);
    numbers overlapping a ``not_targets`` pattern (slogans, ordinals, durations, thresholds inside a
@@ -41,8 +43,8 @@ from .records import Target
 from .segment import tokens
 
 #: Longest metric kept, in characters; longer phrases are cut at a jieba word boundary,
-#: keeping the end nearest the number. Tuned on the sample notice (longest real metric:
-#: 承办和保障国家、省、市级各类体育赛事, 18 characters).
+#: keeping the end nearest the number. Tuned on the sample notice (longest real metrics:
+#: 社区卫生服务中心达到优质服务基层行推荐标准, 21 characters; 承办和保障国家、省、市级各类体育赛事, 18).
 MAX_METRIC_CHARS = 24
 
 #: Characters that end a clause: a metric never runs across them.
