@@ -112,3 +112,16 @@ def test_findings_for_what_cannot_be_repaired(ex):
 def test_closing_requirements_are_not_tasks(ex):
     assert not any("高度重视,精心组织" in i.text for i in ex.items)
     assert ex.items[-1].item_label == "76."
+
+
+def test_targets_with_value_unit_and_qualifier(ex):
+    got = [[t.item_seq, t.metric, t.kind, t.value, t.unit, t.value_std, t.qualifier, t.aspirational] for t in ex.targets]
+    assert got == EXPECTED["targets"]
+    for t in ex.targets:
+        assert ex.text[t.start:t.end] == t.text
+
+
+def test_numbers_that_are_names_are_not_targets(ex):
+    spans = " ".join(t.text for t in ex.targets)
+    for name in ("1907", "12345", "323", "十年", "三年"):
+        assert name not in spans
