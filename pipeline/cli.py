@@ -79,6 +79,26 @@ def fetch_cmd(urls: tuple[str, ...], raw_dir: str, timeout: float, retries: int)
     sys.exit(1 if failed else 0)
 
 
+@cli.command()
+@click.option("--table", type=click.Choice(["json", "documents", "items", "assignments", "targets", "repairs",
+                                            "findings"]), default="json", show_default=True)
+def schema(table: str) -> None:
+    """Print the published schema: the JSON Schema of out/json/<doc_id>.json, or a table's columns.
+
+    Example:
+
+        fenjie schema > schema/document.schema.json
+    """
+    from .schema import arrow_schema, schema_json_text
+
+    if table == "json":
+        click.echo(schema_json_text(), nl=False)
+    else:
+        for f in arrow_schema(table):
+            click.echo(f"{f.name}\t{f.type}\t{'' if f.nullable else 'not null'}\t"
+                       f"{f.metadata[b'description'].decode()}")
+
+
 def main() -> None:
     cli(prog_name="fenjie")
 
