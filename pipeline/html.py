@@ -54,8 +54,8 @@ BODY_CONTAINERS: tuple[tuple[tuple[str, str], ...], ...] = (
     (("class", "wordsection1"), ("class", "section1")),
 )
 
-#: A container with fewer characters than this is not the article.
-MIN_BODY_CHARS = 10
+#: A container with fewer characters than this is empty (its text is elsewhere, e.g. loaded by script).
+MIN_BODY_CHARS = 2
 
 #: Elements a reader never sees as text.
 SKIP_TAGS = frozenset({
@@ -608,7 +608,7 @@ def html_page(decoded: Decoded) -> Page:
     root = parse(unwrap_word_fallbacks(decoded.text), decoded.source)
     meta = _meta(root)
     html_title = root.find(".//title")
-    page_title = _text(html_title) if html_title is not None else ""
+    page_title = normalize_space(html_title.text_content()) if html_title is not None else ""
     title = meta.get("title") or page_title or None
     body = _find_body(root)
     info = _info(root, body)
