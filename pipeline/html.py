@@ -30,7 +30,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-import lxml.html
 from lxml import etree
 
 from .errors import ContentError
@@ -193,7 +192,9 @@ def _fragment_lines(markup: str) -> list[str]:
     markup = COND_MARKER.sub("", markup)
     if not markup.strip():
         return []
-    root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    root = parse(f"<html><body><div>{markup}</div></body></html>").find("body/div")
+    if root is None:
+        return []
     walker = _Walker(recover_alt=False)
     walker.walk(root)
     walker.flush()
@@ -247,6 +248,8 @@ def _tag(el: etree._Element) -> str:
 
 def _hidden(el: etree._Element) -> bool:
     """True when the element's own style or attributes hide it."""
+    if not el.attrib:
+        return False
     if el.get("hidden") is not None:
         return True
     style = el.get("style")
@@ -261,7 +264,7 @@ def _names(el: etree._Element) -> str:
 
 
 def _is_chrome(el: etree._Element) -> bool:
-    return _tag(el) in CHROME_TAGS or bool(CHROME_NAME.search(_names(el)))
+    return _tag(el) in CHROME_TAGS or (bool(el.attrib) and bool(CHROME_NAME.search(_names(el))))
 
 
 def _span(value: str | None) -> int:
@@ -299,12 +302,18 @@ class _Walker:
 
     def walk(self, el: etree._Element, recovered: bool = False) -> None:
         """Text of ``el`` and its descendants (not its tail)."""
-        tag = _tag(el)
-        if not tag:  # comment or processing instruction
+        tag = el.tag
+        if not isinstance(tag, str):  # comment or processing instruction
             return
-        if tag in SKIP_TAGS or _hidden(el) or (self.drop_chrome and _is_chrome(el)):
+        tag = tag.lower()
+        if tag in SKIP_TAGS:
             return
-        recovered = recovered or el.get(RECOVERED_ATTR) is not None
+        if el.attrib:
+            if _hidden(el) or (self.drop_chrome and _is_chrome(el)):
+                return
+            recovered = recovered or el.get(RECOVERED_ATTR) is not None
+        elif self.drop_chrome and tag in CHROME_TAGS:
+            return
         if tag == "br":
             self.flush()
             return
@@ -436,8 +445,11 @@ def _info(root: etree._Element, body: etree._Element | None) -> tuple[tuple[str,
     found: list[tuple[str, str]] = []
     skip = set(body.iter()) if body is not None else set()
     for el in root.iter():
-        head = el.text.lstrip() if isinstance(el.tag, str) and el.text else ""
-        if not head or not INFO_LABEL.match(head) or el in skip or _tag(el) in SKIP_TAGS:
+        head = el.text
+        if not head or ("：" not in head and ":" not in head) or not isinstance(el.tag, str):
+            continue
+        head = head.lstrip()
+        if not INFO_LABEL.match(head) or el in skip or _tag(el) in SKIP_TAGS:
             continue
         text = _text(el)
         if len(text) > MAX_INFO_TEXT:
@@ -486,31 +498,38 @@ def _classes(el: etree._Element) -> set[str]:
     return set((el.get("class") or "").lower().split())
 
 
-def _matches(el: etree._Element, how: str, token: str) -> bool:
-    if how == "tag":
-        return _tag(el) == token
-    if how == "id":
-        return (el.get("id") or "").lower() == token
-    return token in _classes(el)
+#: (how, token) -> level in BODY_CONTAINERS.
+_CONTAINER_LEVEL = {key: i for i, level in enumerate(BODY_CONTAINERS) for key in level}
+
+#: Characters of an element's text, whitespace collapsed (evaluated in C; sizes candidates).
+TEXT_SIZE = etree.XPath("string-length(normalize-space(string(.)))")
+
+
+def _container_level(el: etree._Element) -> int | None:
+    """The BODY_CONTAINERS level an element matches (the best of its tag, id and classes)."""
+    levels = [_CONTAINER_LEVEL.get(("tag", el.tag.lower()), 99)]
+    if el.attrib:
+        levels.append(_CONTAINER_LEVEL.get(("id", (el.get("id") or "").lower()), 99))
+        levels.extend(_CONTAINER_LEVEL.get(("class", c), 99) for c in (el.get("class") or "").lower().split())
+    best = min(levels)
+    return None if best == 99 else best
 
 
 def _find_body(root: etree._Element) -> etree._Element:
     """The article container: a known CMS container, else the densest element."""
     levels: list[list[etree._Element]] = [[] for _ in BODY_CONTAINERS]
-    for el in root.iter():
-        if not _tag(el):
-            continue
-        for i, level in enumerate(BODY_CONTAINERS):
-            if any(_matches(el, how, token) for how, token in level):
-                levels[i].append(el)
-                break
+    for el in root.iter(tag=etree.Element):
+        level = _container_level(el)
+        if level is not None:
+            levels[level].append(el)
     for i, candidates in enumerate(levels):
-        sized = [(len(_text(el)), el) for el in candidates]
+        sized = [(int(TEXT_SIZE(el)), el) for el in candidates]
         sized = [(n, el) for n, el in sized if n >= MIN_BODY_CHARS]
         if not sized:
             continue
         if i == len(BODY_CONTAINERS) - 1 and len(sized) > 1:  # Word sections: the whole body
-            return root.find("body") if root.find("body") is not None else root
+            body = root.find("body")
+            return body if body is not None else root
         best = max(sized, key=lambda p: p[0])[1]
         members = set(candidates)
         for anc in best.iterancestors():  # nested containers of the same level: the outermost
@@ -595,11 +614,13 @@ def _find_title(root: etree._Element, body: etree._Element, titles: list[str]) -
 
 def parse(markup: str, source: str | None = None) -> etree._Element:
     """Parse decoded markup with lxml; a page without an element is a ContentError."""
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=False)
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=False, no_network=True)
     try:
-        root = lxml.html.document_fromstring(markup.encode("utf-8", "surrogatepass"), parser=parser)
-    except (etree.ParserError, ValueError) as exc:
+        root = etree.fromstring(markup.encode("utf-8", "surrogatepass"), parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ContentError(f"not parseable as HTML ({exc})", source=source) from None
+    if root is None:
+        raise ContentError("no HTML element in the document", source=source)
     return root
 
 
@@ -608,7 +629,7 @@ def html_page(decoded: Decoded) -> Page:
     root = parse(unwrap_word_fallbacks(decoded.text), decoded.source)
     meta = _meta(root)
     html_title = root.find(".//title")
-    page_title = normalize_space(html_title.text_content()) if html_title is not None else ""
+    page_title = normalize_space("".join(html_title.itertext())) if html_title is not None else ""
     title = meta.get("title") or page_title or None
     body = _find_body(root)
     info = _info(root, body)
