@@ -17,7 +17,8 @@ The steps of :func:`html_page`, in order:
 6. **Walk** — what a reader does not see is dropped (scripts, styles,
    ``display:none``, ``mso-hide:all``, ``<del>``, share widgets); block tags
    and ``<br>`` end a block, inline runs are joined with nothing between them;
-   every table cell is one block carrying its :class:`~pipeline.records.Cell`.
+   every table cell is one block carrying its :class:`~pipeline.records.Cell`
+   (paragraphs or ``<br>`` inside a cell are kept as "\\n" within its text).
 7. **Whitespace** — spaces between CJK characters that are not plain ASCII
    spaces vanish (NBSP, U+2002, U+3000, source line breaks), other runs become
    one space; blocks are joined with "\\n" (:func:`~pipeline.records.join_blocks`).
@@ -527,7 +528,7 @@ def _find_body(root: etree._Element) -> etree._Element:
         sized = [(n, el) for n, el in sized if n >= MIN_BODY_CHARS]
         if not sized:
             continue
-        if i == len(BODY_CONTAINERS) - 1 and len(sized) > 1:  # Word sections: the whole body
+        if i == len(BODY_CONTAINERS) - 1:  # a Word export (WordSection1, 2 …): all of <body>
             body = root.find("body")
             return body if body is not None else root
         best = max(sized, key=lambda p: p[0])[1]
@@ -571,12 +572,24 @@ def _densest(root: etree._Element) -> etree._Element:
     visit(body, body, False)
     if not score:
         return body
-    return max(score, key=lambda el: score[el])
+    top = max(score.values())
+    # Ties go to the outermost element (a paragraph and its cell scoring alike: the cell).
+    return next(el for el in body.iter(tag=etree.Element) if score.get(el) == top)
 
 
-def _same_title(a: str, b: str) -> bool:
-    a, b = SPACE_RUN.sub("", a), SPACE_RUN.sub("", b)
-    return bool(a) and bool(b) and (a == b or (len(a) >= 4 and a in b) or (len(b) >= 4 and b in a))
+def _same_title(text: str, title: str) -> bool:
+    """True when a headline repeats the page title (or most of it: <title> often adds the site name).
+
+    >>> _same_title("关于做好督办工作的通知", "关于做好督办工作的通知-兴隆县人民政府")
+    True
+    >>> _same_title("兴隆县人民政府", "关于做好督办工作的通知-兴隆县人民政府")
+    False
+    """
+    a, b = SPACE_RUN.sub("", text), SPACE_RUN.sub("", title)
+    if not a or not b:
+        return False
+    short, long_ = sorted((a, b), key=len)
+    return short in long_ and len(short) * 2 >= len(long_)
 
 
 def _find_title(root: etree._Element, body: etree._Element, titles: list[str]) -> etree._Element | None:

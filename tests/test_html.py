@@ -280,3 +280,50 @@ def test_real_page_table_cells() -> None:
     cells = [b for b in page_of(path).blocks if b.kind == "cell"]
     assert [b.text for b in cells[:4]] == ["产品名称", "计量单位", "产量", "较上年±%"]
     assert len(cells) == 32 and {b.cell.table for b in cells if b.cell} == {0}
+
+
+def test_site_name_heading_is_not_the_article_title() -> None:
+    page = page_from(
+        "<html><head><title>关于做好督办工作的通知-兴隆县人民政府</title></head><body>"
+        '<div class="logo"><h1>兴隆县人民政府</h1></div>'
+        '<div class="TRS_Editor"><p>各乡镇：</p></div></body></html>')
+    assert [(b.kind, b.text) for b in page.blocks] == [("p", "各乡镇：")]
+    assert page.meta.title == "关于做好督办工作的通知-兴隆县人民政府"
+
+
+def test_xhtml_with_xml_declaration() -> None:
+    page = page_from(
+        '<?xml version="1.0" encoding="gb2312"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+        '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml">'
+        '<head><meta name="ArticleTitle" content="通知"/></head><body><div id="zoom"><p>正文：区发改局</p></div></body></html>')
+    assert page.meta.title == "通知"
+    assert [b.text for b in page.blocks] == ["正文：区发改局"]
+
+
+def test_layout_table_cells_are_paragraphs_and_nested_data_table_is_a_table() -> None:
+    page = page_from(
+        '<html><body><div class="TRS_Editor"><table><tr><td><p>一、总体要求</p>'
+        "<table><tr><td>序号</td><td>工作任务</td></tr><tr><td>1</td><td>甲</td></tr></table>"
+        "</td></tr></table></div></body></html>")
+    assert [(b.kind, b.text) for b in page.blocks] == [
+        ("p", "一、总体要求"), ("cell", "序号"), ("cell", "工作任务"), ("cell", "1"), ("cell", "甲")]
+    assert page.blocks[1].cell is not None and page.blocks[1].cell.table == 0
+
+
+@pytest.mark.parametrize("name", [r[0] for r in REAL] + ["<sample>"], ids=[r[0].removesuffix(".html") for r in REAL] + ["sample"])
+def test_density_fallback_finds_the_same_body(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.html as html_module
+
+    path = SAMPLE_HTML if name == "<sample>" else CORPUS / name
+    if not path.is_file():
+        pytest.skip("shared corpus not available")
+    with_containers = page_of(path).text
+    monkeypatch.setattr(html_module, "_container_level", lambda el: None)
+    assert page_of(path).text == with_containers
+
+
+def test_word_export_with_several_sections_keeps_all() -> None:
+    page = page_from('<html><body><div class="WordSection1"><p>第一节正文</p></div>'
+                     '<span><br clear=all style="page-break-before:always"></span>'
+                     '<div class="WordSection2"><p>第二节附表</p></div></body></html>')
+    assert [b.text for b in page.blocks] == ["第一节正文", "第二节附表"]
