@@ -105,6 +105,9 @@ SPECS: dict[str, dict[str, str]] = {
     "unit_renames": {
         "renames": "map[str]",
     },
+    "tables": {
+        "headers": "map[list[str]]",
+    },
 }
 
 #: Issuer unit dictionaries in rules/units/*.toml (one file per issuer).
