@@ -181,8 +181,10 @@ def test_published_falls_back_to_info_table() -> None:
 def test_page_without_text_is_a_content_error() -> None:
     decoded = Decoded(source="empty.html", text="<html><body><script>var a=1;</script></body></html>",
                       encoding="utf-8", n_replaced=0, is_html=True)
+    from pipeline.rules import load_rules
+
     with pytest.raises(ContentError, match="empty.html"):
-        to_page(decoded)
+        to_page(decoded, load_rules()["metadata"])
 
 
 # --------------------------------------------------------------------------
