@@ -37,8 +37,10 @@ class ClauseLoc:
     end: int  # end of the clause (after its closing bracket)
     content_start: int  # first character inside the brackets
     content_end: int  # end of the content
-    form: str  # "bracket" | "verb" | "inline" | "line"
+    form: str  # "bracket" | "verb" | "inline" | "line" | "wrap" (a role line's continuation) | "cell" (a table column)
     closed: bool = True  # False when the closing bracket is missing (runs to the end of the block)
+    role: str | None = None  # for a table cell: the role its column names (lead, …, deadline)
+    label: str = ""  # for a table cell: the column header as printed
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,11 @@ class ClauseReader:
         """Role segments of one clause (offsets local to the block)."""
         content = text[loc.content_start:loc.content_end]
         base = loc.content_start
+        if loc.form == "cell":
+            body = content.strip()
+            lead = len(content) - len(content.lstrip())
+            names = () if loc.role == "deadline" else tuple(self.names(body, base + lead))
+            return [Segment(loc.role or "responsible", loc.label, names, body, base + lead)] if body else []
         if loc.form == "verb":
             return self._parse_verbs(content, base)
         segs: list[Segment] = []
@@ -202,8 +209,8 @@ class ClauseReader:
         """Raw names of a unit list (split on separators outside brackets), offsets kept."""
         out = []
         for t, s, e in split_top(text, self.separators, base):
-            lead = len(t) - len(t.lstrip(" \t\u3000"))
-            name = t.strip(" \t\u3000。.")
+            lead = len(t) - len(t.lstrip(" \t\u3000\n"))
+            name = t.strip(" \t\u3000\n。.")
             if name:
                 out.append((name, s + lead, s + lead + len(name)))
         return out

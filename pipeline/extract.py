@@ -69,7 +69,7 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
     reader = clause_reader(rules)
     dictionary = rules.issuer_dictionary(meta.issuer, meta.doc_number)
     generic = UnitBook(rules["units"], None, ())
-    drafts = outline(page, rules["outline"], reader, generic.shaped)
+    drafts = outline(page, rules, reader, generic.shaped)
     findings: list[Finding] = list(repaired.findings)
     if decoded.n_replaced:
         findings.append(Finding(doc_id, "warning", "replaced_characters",

@@ -10,13 +10,15 @@ unnumbered short line between tasks is a theme group (打造临空经济桥头�
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
 import regex
 
 from .clauses import ClauseLoc, ClauseReader
 from .records import Block, Page
+from .rules import Rules
+from .tables import GridRow, grid, tables_in
 
 #: An unnumbered line up to this long, followed by a task, is a theme heading.
 GROUP_MAX_CHARS = 40
@@ -84,9 +86,10 @@ def _heading(b: Block, label: str, body_start: int) -> Heading:
 
 class _Walker:
     def __init__(self, page: Page, rules: Mapping[str, Any], reader: ClauseReader,
-                 unit_like: Callable[[str], bool]) -> None:
+                 unit_like: Callable[[str], bool], skip: frozenset[int] = frozenset()) -> None:
         self.page, self.rules, self.reader, self.unit_like = page, rules, reader, unit_like
-        self.blocks = page.blocks
+        # blocks of task tables are read by table_items(); the walker sees the text around them
+        self.blocks = tuple(b if i not in skip else Block(" ", b.start, b.end, "skip") for i, b in enumerate(page.blocks))
         self.nums = [numbered(b.text, rules) for b in self.blocks]
         self.clauses = [reader.find(b.text, unit_like) for b in self.blocks]
         self.role_line = [bool(c) and c[0].form == "line" for c in self.clauses]
@@ -243,7 +246,63 @@ class _Walker:
                          text_end=b.start + body_start + len(stripped), clauses=tuple(locs))
 
 
-def outline(page: Page, rules: Mapping[str, Any], reader: ClauseReader,
-            unit_like: Callable[[str], bool]) -> list[ItemDraft]:
-    """The task items of a page, in document order. ``rules`` is ``rules/outline.toml``."""
-    return _Walker(page, rules, reader, unit_like).walk()
+def table_items(page: Page, rows: tuple[GridRow, ...], rules: Mapping[str, Any], reader: ClauseReader,
+                unit_like: Callable[[str], bool], deadline_like: Callable[[str], bool]) -> list[ItemDraft]:
+    """One item per data row of a task table; heading rows set the section / subsection / group."""
+    index = {id(b): i for i, b in enumerate(page.blocks)}
+    section = subsection = group = None
+    out: list[ItemDraft] = []
+    for row in rows:
+        if row.heading is not None:
+            (b,) = row.cells["heading"]
+            num = numbered(b.text, rules)
+            if num and num.level == "section":
+                section, subsection, group = _heading(b, num.label, num.body_start), None, None
+            elif num and num.level == "subsection":
+                subsection, group = _heading(b, num.label, num.body_start), None
+            else:
+                group = _heading(b, "", 0)
+            continue
+        tasks = row.cells.get("task", ())
+        if not tasks:
+            continue
+        tb = tasks[0]
+        ti = index[id(tb)]
+        label = " ".join(b.text for b in row.cells.get("seq", ())).strip()
+        cat = row.cells.get("category", ())
+        row_group = _heading(cat[0], "", 0) if cat else group
+        own = reader.find(tb.text, unit_like)
+        locs: list[tuple[int, ClauseLoc]] = [(ti, c) for c in own]
+        end_local = own[0].start if own and not tb.text[own[-1].end:].strip(" 。;；") else len(tb.text)
+        columns = [(b.cell.col if b.cell else 0, kind, b) for kind in ("leader", "lead", "responsible", "cooperating",
+                                                                        "deadline", "note")
+                   for b in row.cells.get(kind, ())]
+        for _, kind, b in sorted(columns, key=lambda c: c[0]):  # printed (column) order
+            role = kind
+            if kind == "note":  # a 备注 column holding a deadline (2020年12月) is read as one
+                if not deadline_like(b.text):
+                    continue
+                role = "deadline"
+            locs.append((index[id(b)], ClauseLoc(0, len(b.text), 0, len(b.text), "cell", True, role,
+                                                 row.headers.get(kind, kind))))
+        body = tb.text[:end_local].rstrip()
+        lead = len(body) - len(body.lstrip())
+        out.append(ItemDraft(seq=0, label=label, section=section, subsection=subsection, group=row_group,
+                             block=ti, blocks=tuple(sorted({i for i, _ in locs} | {ti})),
+                             text_start=tb.start + lead, text_end=tb.start + len(body), clauses=tuple(locs)))
+    return out
+
+
+def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[[str], bool]) -> list[ItemDraft]:
+    """The task items of a page, in document order: from its text and from its task tables."""
+    from .deadlines import parse_deadline
+
+    tables = tables_in(page, rules=rules)
+    skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables)
+    drafts = _Walker(page, rules["outline"], reader, unit_like, skip).walk()
+    deadline_like = lambda t: parse_deadline(t, 2000, rules["deadlines"]) is not None  # noqa: E731
+    for t in tables:
+        drafts.extend(table_items(page, grid(page, t, rules=rules), rules["outline"], reader, unit_like,
+                                  deadline_like))
+    drafts.sort(key=lambda d: page.blocks[d.block].start)
+    return [replace(d, seq=i) for i, d in enumerate(drafts, 1)]

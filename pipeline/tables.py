@@ -16,7 +16,7 @@ column is not a task table: :func:`grid` returns no rows for it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
@@ -48,6 +48,7 @@ class GridRow:
     row: int  # 0-based row index in the table
     cells: Mapping[str, tuple[Block, ...]]  # column kind -> blocks in this row's columns of that kind, left to right (a block spanning rows repeats in each row); {"heading": (block,)} for a heading row
     heading: str | None = None  # text of a section-heading row (one cell across the width), else None
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # column kind -> its header as printed (the first column of that kind)
 
 
 #: Vocabularies built so far: id(rules) -> (rules, vocabulary). Holding the
@@ -121,14 +122,15 @@ def _distinct(row: list[Block | None]) -> list[Block]:
     return out
 
 
-def _header(grid: list[list[Block | None]], rules: Rules) -> tuple[int, list[str]] | None:
-    """(first data row, kind of each column), or None when no row names a task column.
+def _header(grid: list[list[Block | None]], rules: Rules) -> tuple[int, list[str], list[str]] | None:
+    """(first data row, kind of each column, header text of each column), or None when no row names a task column.
 
     A header cell spanning several columns over a second header row (责任单位
     over 牵头单位 | 配合单位) gives way to the sub-headers below it.
     """
     for r, row in enumerate(grid[:MAX_HEADER_ROW]):
         kinds = [column_kind(b.text, rules) if b is not None else "other" for b in row]
+        texts = [_SPACE.sub("", b.text) if b is not None else "" for b in row]
         named = {k for k in kinds if k != "other"}
         if "task" not in named or len(named) < MIN_HEADER_KINDS:
             continue
@@ -141,8 +143,9 @@ def _header(grid: list[list[Block | None]], rules: Rules) -> tuple[int, list[str
                     kind = column_kind(sub.text, rules)
                     if kind != "other":
                         kinds[c] = kind
+                        texts[c] = _SPACE.sub("", sub.text)
                         start = max(start, r + 2)
-        return start, kinds
+        return start, kinds, texts
     return None
 
 
@@ -157,8 +160,12 @@ def grid(page: Page, table: int, *, rules: Rules | None = None) -> tuple[GridRow
     found = _header(matrix, rules) if matrix else None
     if found is None:
         return ()
-    start, kinds = found
+    start, kinds, texts = found
     width = len(kinds)
+    headers: dict[str, str] = {}
+    for kind, text in zip(kinds, texts):
+        headers.setdefault(kind, text)
+    header_map = MappingProxyType(headers)
     rows: list[GridRow] = []
     for r in range(start, len(matrix)):
         blocks = _distinct(matrix[r])
@@ -167,7 +174,7 @@ def grid(page: Page, table: int, *, rules: Rules | None = None) -> tuple[GridRow
         only = blocks[0]
         if (len(blocks) == 1 and only.cell is not None and only.cell.row == r
                 and only.cell.colspan >= max(2, width - 1)):
-            rows.append(GridRow(table, r, MappingProxyType({"heading": (only,)}), heading=only.text))
+            rows.append(GridRow(table, r, MappingProxyType({"heading": (only,)}), heading=only.text, headers=header_map))
             continue
         cells: dict[str, list[Block]] = {}
         for c, b in enumerate(matrix[r]):
@@ -175,7 +182,7 @@ def grid(page: Page, table: int, *, rules: Rules | None = None) -> tuple[GridRow
                 seen = cells.setdefault(kinds[c], [])
                 if not any(b is o for o in seen):
                     seen.append(b)
-        rows.append(GridRow(table, r, MappingProxyType({k: tuple(v) for k, v in cells.items()})))
+        rows.append(GridRow(table, r, MappingProxyType({k: tuple(v) for k, v in cells.items()}), headers=header_map))
     return tuple(rows)
 
 

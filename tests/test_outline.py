@@ -133,3 +133,24 @@ def test_traditional_script_is_matched_simplified_and_kept_as_printed():
     assert [a.name_raw for a in ex.assignments if a.item_seq == 1] == ["市發改委", "各縣市區人民政府"]
     assert ex.text == trad.strip() and to_simplified("牽頭") == "牵头"
     assert "traditional_script" in [f.code for f in ex.findings]
+
+
+def test_html_task_table_one_item_per_row_with_spans_and_headings():
+    from conftest import FIXTURES
+    from pipeline.extract import extract_file
+
+    ex = extract_file(FIXTURES / "html" / "task_table.html")
+    got = [(i.item_label, i.section_label, i.section_title, i.text, i.deadline_text, str(i.deadline)) for i in ex.items]
+    assert got[:4] == [
+        ("1", "一、", "经济发展", "规上工业增加值增长8%左右", "2025年12月底前", "2025-12-31"),
+        ("2", "一、", "经济发展", "新增市场主体300户", "2025年6月底前", "2025-06-30"),
+        ("3", "一、", "经济发展", "完成固定资产投资5亿元", "全年", "2025-12-31"),
+        ("4", "二、", "民生保障", "改造老旧小区2个", None, "None"),
+    ]
+    # the lead cell spans rows 1-3: it applies to all three; columns keep their printed order
+    assert units_of(ex, 2) == ["lead:街道经发办", "responsible:街道市场监管所", "responsible:各社区", "leader:分管副主任"]
+    assert units_of(ex, 3) == ["lead:街道经发办", "leader:分管副主任"]
+    assert [a.role_label for a in ex.assignments if a.item_seq == 1] == ["牵头单位", "责任单位", "分管领导"]
+    # the second table's two-row header: 责任单位 over 牵头单位 | 配合单位
+    assert units_of(ex, 5) == ["lead:街道社保中心", "cooperating:各社区"]
+    assert len(ex.items) == 6
