@@ -33,7 +33,7 @@ from .errors import NoTasksError, PipelineError, ReadError
 from .metadata import read_metadata
 from .outline import Heading, ItemDraft, outline
 from .read import read
-from .records import Document, Extraction, Finding, Item, RawInput
+from .records import Document, Extraction, Finding, Item, Page, RawInput
 from .repair import repair
 from .script import simplified_page
 from .rules import Rules, load_rules
@@ -42,8 +42,16 @@ from .units import UnitBook
 
 #: File types a folder is searched for.
 INPUT_SUFFIXES = (".html", ".htm", ".shtml", ".txt", ".xhtml")
-#: A document that says it is a breakdown notice (zero items is then a finding, not a failure).
-_NOTICE_WORDS = regex.compile(r"分解|分工|责任清单|任务清单|目标任务|重点工作|牵头单位|责任单位")
+#: A title that says the document is a breakdown notice (zero items is then a finding, not a failure).
+_NOTICE_TITLE = regex.compile(r"分解|分工|责任清单|任务清单|目标任务|重点工作|任务分配|责任落实")
+#: …or a role label printed with its colon anywhere.
+_ROLE_LABEL = regex.compile(r"(?:牵头|责任|配合|协办|主办)(?:单位|部门)\s*[:：]")
+
+
+def is_breakdown_notice(page: Page, title: str | None) -> bool:
+    """The document calls itself a breakdown notice (title, heading lines) or prints role labels."""
+    heads = [title or "", page.meta.title or ""] + [b.text for b in page.blocks[:40] if len(b.text) <= 60]
+    return any(_NOTICE_TITLE.search(h) for h in heads) or bool(_ROLE_LABEL.search(page.text))
 
 
 def doc_id_for(source: str, sha256: str) -> str:
@@ -76,7 +84,7 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
                                 f"{decoded.n_replaced} byte sequences could not be decoded as {decoded.encoding} "
                                 "and were replaced with U+FFFD", None, None))
     if not drafts:
-        if not _NOTICE_WORDS.search(page.text):
+        if not is_breakdown_notice(page, meta.title):
             raise NoTasksError("no tasks found: not a breakdown notice (no numbered tasks with 牵头/责任单位)",
                                source=raw.source)
         findings.append(Finding(doc_id, "error", "no_items",

@@ -51,21 +51,9 @@ class GridRow:
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # column kind -> its header as printed (the first column of that kind)
 
 
-#: Vocabularies built so far: id(rules) -> (rules, vocabulary). Holding the
-#: Rules object keeps its id from being reused (Rules is not hashable).
-_VOCABULARIES: dict[int, tuple[Rules, tuple[tuple[str, str], ...]]] = {}
-
-
 def _vocabulary(rules: Rules) -> tuple[tuple[str, str], ...]:
-    """(word, kind) pairs, longest word first."""
-    cached = _VOCABULARIES.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
-    vocabulary = _build_vocabulary(rules)
-    if len(_VOCABULARIES) > 8:
-        _VOCABULARIES.clear()
-    _VOCABULARIES[id(rules)] = (rules, vocabulary)
-    return vocabulary
+    """(word, kind) pairs, longest word first (built once per Rules)."""
+    return rules.derive("table_header_vocabulary", lambda: _build_vocabulary(rules))
 
 
 def _build_vocabulary(rules: Rules) -> tuple[tuple[str, str], ...]:

@@ -154,3 +154,16 @@ def test_html_task_table_one_item_per_row_with_spans_and_headings():
     # the second table's two-row header: 责任单位 over 牵头单位 | 配合单位
     assert units_of(ex, 5) == ["lead:街道社保中心", "cooperating:各社区"]
     assert len(ex.items) == 6
+
+
+SHARED = __import__("conftest").ROOT.parent / "shared" / "corpus" / "html"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="reference corpus not present")
+@pytest.mark.parametrize("name", sorted(p.name for p in SHARED.glob("*.html")) if SHARED.is_dir() else [])
+def test_statistical_bulletins_are_not_breakdown_notices(name):
+    from pipeline.errors import NoTasksError
+    from pipeline.extract import extract_file
+
+    with pytest.raises(NoTasksError, match="no tasks found"):
+        extract_file(SHARED / name)
