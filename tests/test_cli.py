@@ -86,3 +86,32 @@ def test_usage_error_exits_2():
 def test_help_has_an_example():
     r = run("extract", "--help")
     assert "Example:" in r.output and "fenjie extract raw/" in r.output
+
+
+def test_extract_url_fetches_into_raw_then_extracts(tmp_path, monkeypatch):
+    """`fenjie extract URL`: saved under --to, then extracted (a loopback server, never the internet)."""
+    import functools
+    import http.server
+    import threading
+
+    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(RAW / "huangshigang-2025-notice.html", site / "t20250812_1249579.html")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a: None
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{srv.server_address[1]}/t20250812_1249579.html"
+        raw, out = tmp_path / "raw", tmp_path / "out"
+        r = CliRunner().invoke(cli, ["extract", url, "--to", str(raw), "--out", str(out)])
+    finally:
+        srv.shutdown()
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "76 items, 247 assignments" in r.output
+    (saved,) = raw.glob("*.html")
+    assert saved.read_bytes() == (RAW / "huangshigang-2025-notice.html").read_bytes()
+    assert (raw / (saved.stem + ".meta.json")).is_file()
+    assert pq.read_table(out / "items.parquet").num_rows == 76
