@@ -29,7 +29,7 @@ Steps, in order:
 6. **Status** of each pair: ``modified`` when a target of the pair moved (value, range, qualifier, or a target
    added/removed) or its units changed (a unit added, removed, or in another role, after renames),
    else ``continued``. Unpaired items are ``new`` or ``dropped``.
-7. **Unit load** (:func:`unit_load`): per unit (old names renamed by ``rules/unit_renames.toml``), the number
+7. **Unit load** (:func:`unit_load`): per unit (older names renamed by ``rules/unit_renames.toml``), the number
    of items it leads, is responsible for, or cooperates on, in each notice.
 
 Everything is sorted, so the same inputs give byte-identical tables and report.
@@ -128,7 +128,7 @@ class ItemPair:
     new_text: str = col("Text of the new item(s), joined with a newline.")
     score: float | None = col("Similarity of the old and new text(s), 0-1 (see pipeline/compare.py); null when unpaired.")
     targets_changed: bool = col("A target of the row moved: value, range or qualifier changed, or a target was added or removed.")
-    units_changed: bool = col("The units differ: a unit added or removed, or one in another role (old names renamed first).")
+    units_changed: bool = col("The units differ: a unit added or removed, or one in another role (after renames).")
     units_added: tuple[str, ...] = col("Units in the new item(s) but not in the old, sorted.")
     units_removed: tuple[str, ...] = col("Units in the old item(s) but not in the new, sorted.")
 
@@ -167,8 +167,8 @@ class UnitLoad:
 
     old_doc_id: str = col("Document id of the older notice.")
     new_doc_id: str = col("Document id of the newer notice.")
-    unit: str = col("Unit name as in the newer notice (old names mapped by rules/unit_renames.toml).")
-    old_names: tuple[str, ...] = col("Names the unit had in the older notice when renamed, sorted; else empty.")
+    unit: str = col("Unit name after renames (rules/unit_renames.toml maps older names to newer ones, in both notices).")
+    renamed_from: tuple[str, ...] = col("Older names printed in either notice that were mapped to this unit, sorted; else empty.")
     lead_old: int = col("Items the unit leads in the older notice.")
     responsible_old: int = col("Items the unit is responsible for in the older notice.")
     cooperating_old: int = col("Items the unit cooperates on in the older notice.")
@@ -611,15 +611,16 @@ def _unit_roles(assignments: Iterable[Assignment], rename: Any = None) -> dict[i
 
 
 def unit_load(old: Extraction, new: Extraction, rename: Any) -> list[UnitLoad]:
-    """Items per unit and role in each notice; old names renamed with ``rename``."""
+    """Items per unit and role in each notice; names renamed with ``rename`` (in both notices, so a notice
+    that still prints an older name is counted under the newer one)."""
     counts: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     old_names: dict[str, set[str]] = defaultdict(set)
     for side, ex in (("old", old), ("new", new)):
         for a in ex.assignments:
             if a.role not in _ROLES:
                 continue
-            unit = rename(a.name) if side == "old" else a.name
-            if side == "old" and unit != a.name:
+            unit = rename(a.name)
+            if unit != a.name:
                 old_names[unit].add(a.name)
             counts[unit][f"{a.role}_{side}"].add(a.item_seq)
             counts[unit][f"total_{side}"].add(a.item_seq)
@@ -629,7 +630,7 @@ def unit_load(old: Extraction, new: Extraction, rename: Any) -> list[UnitLoad]:
         g = lambda k: c.get(k, 0)  # noqa: E731
         rows.append(UnitLoad(
             old_doc_id=old.document.doc_id, new_doc_id=new.document.doc_id, unit=unit,
-            old_names=tuple(sorted(old_names.get(unit, ()))),
+            renamed_from=tuple(sorted(old_names.get(unit, ()))),
             lead_old=g("lead_old"), responsible_old=g("responsible_old"), cooperating_old=g("cooperating_old"),
             total_old=g("total_old"),
             lead_new=g("lead_new"), responsible_new=g("responsible_new"), cooperating_new=g("cooperating_new"),
@@ -659,7 +660,7 @@ def compare(old: Extraction, new: Extraction, rules: Any) -> Comparison:
     groups = align(old_items, new_items, wordings)
     indicators = indicator_changes(old, new, groups, wordings)
     units_o = _unit_roles(old.assignments, rename)
-    units_n = _unit_roles(new.assignments)
+    units_n = _unit_roles(new.assignments, rename)
 
     moved_o = {(r.old_item_seq, r.old_text) for r in indicators if r.old_item_seq is not None and r.change != "same"}
     moved_n = {(r.new_item_seq, r.new_text) for r in indicators if r.new_item_seq is not None and r.change != "same"}
