@@ -1,29 +1,66 @@
 """Stage 3 — text blocks: the reader's view of the document, block boundaries kept.
 
 Plain-text captures become one block per non-empty line; HTML goes through
-:mod:`pipeline.html` (main content, markup rules, tables).
+:mod:`pipeline.html` (main content, markup rules, tables). Page chrome that a
+text capture still carries (breadcrumb, release-date line, footer) is moved to
+:class:`PageMeta`, so a capture and the HTML page it came from give the same text.
 """
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
+import regex
+
 from .errors import ContentError
-from .records import Decoded, Page, join_blocks
+from .records import Decoded, Page, PageMeta, join_blocks
+
+#: Chrome is looked for only this many lines from either end of a capture.
+CHROME_WINDOW = 12
+
+#: ``url: …`` then ``---``: the header of a saved capture (as in shared/corpus/text).
+_CAPTURE_HEADER = regex.compile(r"\A\s*url:\s*(?P<url>\S+)\s*\n-{3,}\s*\n")
 
 
-def text_page(decoded: Decoded) -> Page:
-    """One block per non-empty line of a plain-text capture."""
-    lines = decoded.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+def _strip_chrome(lines: list[str], patterns: tuple[regex.Pattern[str], ...]) -> tuple[list[str], dict[str, str]]:
+    """Drop chrome lines near either end; return the kept lines and what they said."""
+    found: dict[str, str] = {}
+    n = len(lines)
+    keep: list[str] = []
+    for i, line in enumerate(lines):
+        s = line.strip()
+        near_edge = i < CHROME_WINDOW or i >= n - CHROME_WINDOW
+        m = next((m for p in patterns if (m := p.match(s))), None) if near_edge and s else None
+        if m is None:
+            keep.append(line)
+            continue
+        published = m.groupdict().get("published")
+        if published and "published" not in found:
+            found["published"] = published
+    return keep, found
+
+
+def text_page(decoded: Decoded, metadata_rules: Mapping[str, Any]) -> Page:
+    """One block per non-empty line of a plain-text capture, chrome moved to PageMeta."""
+    raw = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
+    info: list[tuple[str, str]] = []
+    if m := _CAPTURE_HEADER.match(raw):
+        info.append(("url", m["url"]))
+        raw = raw[m.end():]
+    lines, found = _strip_chrome(raw.split("\n"), metadata_rules["chrome_lines"])
     text, blocks = join_blocks([(line, "p", None) for line in lines])
-    return Page(source=decoded.source, text=text, blocks=blocks)
+    meta = PageMeta(published=found.get("published"), info=tuple(info))
+    return Page(source=decoded.source, text=text, blocks=blocks, meta=meta)
 
 
-def to_page(decoded: Decoded) -> Page:
+def to_page(decoded: Decoded, metadata_rules: Mapping[str, Any]) -> Page:
+    """The document's text blocks (HTML or plain text)."""
     if decoded.is_html:
         from .html import html_page
 
         page = html_page(decoded)
     else:
-        page = text_page(decoded)
+        page = text_page(decoded, metadata_rules)
     if not page.blocks:
         raise ContentError("no text in the document", source=decoded.source)
     return page

@@ -86,6 +86,29 @@ class PageMeta:
 
 
 @dataclass(frozen=True)
+class Span:
+    """A piece of the full text with its position."""
+
+    text: str  # the characters (may differ from full_text[start:end] only where said)
+    start: int  # offset in Page.text
+    end: int  # end offset (exclusive)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What the notice says about itself, read from its header and signature."""
+
+    issuer: str | None = None  # 发文机关 as printed
+    doc_number: str | None = None  # 文号
+    title: str | None = None  # 关于…的通知 (without the issuer)
+    year: int | None = None  # plan year
+    issued_date: dt.date | None = None  # 成文日期
+    published_date: dt.date | None = None  # 发布日期 (page)
+    addressees: tuple[str, ...] = ()  # 主送机关
+    header_end: int = 0  # index of the first block after the header (title, 文号, addressees)
+
+
+@dataclass(frozen=True)
 class Page:
     """The document as text blocks: the input of every text stage."""
 

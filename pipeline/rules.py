@@ -28,10 +28,10 @@ Shapes:
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import regex
 
@@ -87,8 +87,9 @@ SPECS: dict[str, dict[str, str]] = {
         "kinds": "map[any]",
     },
     "deadlines": {
-        "patterns": "map[any]",
-        "ongoing": "list[str]",
+        "labels": "list[str]",
+        "patterns": "list[regex]",
+        "ongoing": "list[regex]",
     },
     "indicators": {
         "indicators": "map[list[str]]",
@@ -182,6 +183,13 @@ class Rules:
     root: Path
     files: Mapping[str, Mapping[str, Any]]  # "targets" -> validated content
     issuers: Mapping[str, Mapping[str, Any]]  # "huangshigang" -> validated unit dictionary
+    _derived: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def derive(self, key: str, build: Callable[[], Any]) -> Any:
+        """A helper compiled from these rules, built once (e.g. the clause reader)."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     def __getitem__(self, name: str) -> Mapping[str, Any]:
         return self.files[name]

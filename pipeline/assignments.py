@@ -1,0 +1,108 @@
+"""Stage 7 — assignments: one row per unit and role, in printed order.
+
+Reads every clause the outline attached to an item (inline brackets, verb
+clauses, inline labels, role lines and their wrapped continuations), splits
+the unit lists, normalizes names through :class:`pipeline.units.UnitBook`
+(each change logged as a repair that applies to the unit, the text is left
+as printed), and flags ``acting_lead`` where the notice states that
+responsible units act as lead when an item has none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from .clauses import ClauseReader, Segment
+from .outline import ItemDraft
+from .records import Assignment, Finding, Page, Repair
+from .units import UnitBook
+
+_PERSON_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
+
+
+@dataclass(frozen=True)
+class ItemClauses:
+    """What the clauses of one item say."""
+
+    assignments: tuple[Assignment, ...]
+    repairs: tuple[Repair, ...]
+    findings: tuple[Finding, ...]
+    deadline_text: str | None  # first deadline printed in the clauses
+
+
+def raw_names(page: Page, drafts: list[ItemDraft], reader: ClauseReader) -> list[str]:
+    """Every unit name printed in the items' clauses (the document's own vocabulary)."""
+    out = []
+    for d in drafts:
+        for bi, loc in d.clauses:
+            text = page.blocks[bi].text
+            if loc.form == "wrap":
+                out.extend(n for n, _, _ in reader.names(text, 0))
+                continue
+            for seg in reader.parse(text, loc):
+                if seg.role not in ("deadline", "leader"):
+                    out.extend(n for n, _, _ in seg.names)
+    return out
+
+
+def item_assignments(page: Page, draft: ItemDraft, reader: ClauseReader, book: UnitBook,
+                     doc_id: str, acting_rule: bool) -> ItemClauses:
+    rows: list[Assignment] = []
+    repairs: list[Repair] = []
+    findings: list[Finding] = []
+    deadline: str | None = None
+    last: Segment | None = None
+    segments: list[tuple[int, Segment]] = []
+    for bi, loc in draft.clauses:
+        b = page.blocks[bi]
+        if loc.form == "wrap" and last is not None:
+            seg = Segment(last.role, last.role_label, tuple(reader.names(b.text, 0)), b.text, 0)
+        elif loc.form == "wrap":
+            continue
+        else:
+            for seg in reader.parse(b.text, loc):
+                segments.append((bi, seg))
+                last = seg
+            if not loc.closed:
+                findings.append(Finding(doc_id, "warning", "unclosed_clause",
+                                        f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
+                                        b.start + loc.start, b.start + loc.end))
+            continue
+        segments.append((bi, seg))
+        last = seg
+    pos = 0
+    for bi, seg in segments:
+        base = page.blocks[bi].start
+        if seg.role == "deadline":
+            deadline = deadline or (seg.text.strip() or None)
+            continue
+        if not seg.names:
+            findings.append(Finding(doc_id, "warning", "empty_role",
+                                    f"item {draft.label or draft.seq}: {seg.role_label} names no unit",
+                                    base + seg.start, base + seg.start + len(seg.text)))
+        for raw, s, e in seg.names:
+            if seg.role == "leader":
+                pos += 1
+                rows.append(Assignment(doc_id, draft.seq, "leader", seg.role_label, pos,
+                                       _PERSON_SPACE.sub("", raw), raw, False, True, base + s, base + e))
+                continue
+            names, glued = book.normalize(raw, base + s)
+            if glued:
+                repairs.append(Repair(doc_id, "unit_glue_split", "".join(n.raw for n in names),
+                                      "、".join(n.raw for n in names), names[0].start, names[-1].end, glued, "unit"))
+            for n in names:
+                pos += 1
+                rows.append(Assignment(doc_id, draft.seq, seg.role, seg.role_label, pos, n.name, n.raw,
+                                       False, n.known, n.start, n.end))
+                if n.rule:
+                    repairs.append(Repair(doc_id, n.rule, n.raw, n.name, n.start, n.end, n.evidence, "unit"))
+                if not n.known:
+                    findings.append(Finding(doc_id, "warning", "unknown_unit",
+                                            f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
+                                            n.start, n.end))
+    if acting_rule and not any(r.role == "lead" for r in rows):
+        rows = [Assignment(r.doc_id, r.item_seq, r.role, r.role_label, r.position, r.name, r.name_raw,
+                           r.role == "responsible", r.known, r.start, r.end) for r in rows]
+    return ItemClauses(tuple(rows), tuple(repairs), tuple(findings), deadline)

@@ -1,0 +1,224 @@
+"""Where assignment clauses are written, and what they say, before names are normalized.
+
+A clause is any of:
+
+* a bracket group whose content opens with a role label and a colon:
+  ``(牵头单位:A;责任单位:B、C)``, ``[责任单位:区发改(商务)局]`` (nested brackets kept);
+* a bracket group of units closed by a role verb: ``(市国土局牵头)``,
+  ``(A、B等部门按职责分工负责)``, ``(国务院各部门分别负责,年内持续推进)``;
+* role labels written inline after the sentence, not in brackets: ``…建设。主办单位:A、B。``;
+* a whole line opening with a role label: ``牵头单位:区发改局`` (role lines).
+
+:func:`ClauseReader.find` locates clauses in one block; :func:`ClauseReader.parse`
+splits a clause into role segments of raw unit names with their offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import regex
+
+OPEN = "([（【［〔"
+CLOSE = ")]）】］〕"
+PAIR = {"(": ")", "（": "）", "[": "]", "【": "】", "［": "］", "〔": "〕"}
+#: Pinyin a mirror site inserts after a character: 會(hui) — never a clause.
+_PINYIN = regex.compile(r"[a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü\s]+")
+_SEGMENT_SEP = "；;"
+_PART_SEP = ",，;；"
+
+
+@dataclass(frozen=True)
+class ClauseLoc:
+    """Where a clause stands in a block (offsets local to the block text)."""
+
+    start: int  # first character of the clause (its opening bracket, or its first label)
+    end: int  # end of the clause (after its closing bracket)
+    content_start: int  # first character inside the brackets
+    content_end: int  # end of the content
+    form: str  # "bracket" | "verb" | "inline" | "line"
+    closed: bool = True  # False when the closing bracket is missing (runs to the end of the block)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One role and its raw unit names, as printed in a clause."""
+
+    role: str  # lead | responsible | cooperating | leader | deadline
+    role_label: str  # label or verb as printed
+    names: tuple[tuple[str, int, int], ...]  # (raw name, start, end) with offsets local to the block
+    text: str  # the segment's printed text after the label (deadlines use this)
+    start: int  # local offset of text
+
+
+def _spaced(word: str) -> str:
+    """A regex for ``word`` that allows spaces between its characters (责  任  单  位)."""
+    return r"[ \t\u3000]*".join(regex.escape(c) for c in word)
+
+
+def split_top(text: str, seps: str, base: int = 0) -> list[tuple[str, int, int]]:
+    """Split on separators outside brackets, keeping offsets (``base`` added).
+
+    >>> split_top("各县(市、区)政府、县发改局(粮食局)", "、")
+    [('各县(市、区)政府', 0, 9), ('县发改局(粮食局)', 10, 19)]
+    """
+    out: list[tuple[str, int, int]] = []
+    depth, last = 0, 0
+    for i, ch in enumerate(text):
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in seps and depth == 0:
+            out.append((text[last:i], base + last, base + i))
+            last = i + 1
+    out.append((text[last:], base + last, base + len(text)))
+    return out
+
+
+def matching_close(text: str, i: int) -> int | None:
+    """Index of the bracket closing the one at ``i`` (any bracket kind nests), or None."""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] in OPEN:
+            depth += 1
+        elif text[j] in CLOSE:
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+class ClauseReader:
+    """Compiled role vocabulary (rules/roles.toml + the deadline labels of rules/deadlines.toml)."""
+
+    def __init__(self, roles: Mapping[str, Any], deadlines: Mapping[str, Any]) -> None:
+        self.labels: dict[str, str] = dict(roles["labels"])
+        for lab in deadlines["labels"]:
+            self.labels.setdefault(lab, "deadline")
+        self.verbs: dict[str, str] = dict(roles["verbs"])
+        self.separators = roles["separators"]
+        words = sorted(self.labels, key=len, reverse=True)
+        label = "|".join(_spaced(w) for w in words)
+        #: a label and its colon
+        self.label_re = regex.compile(rf"(?P<label>{label})[ \t\u3000]*[:：]")
+        #: a block that opens with a label (a role line), after optional indentation or a bullet
+        self.line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?(?P<label>{label})[ \t\u3000]*[:：]")
+        verbs = "|".join(regex.escape(v) for v in sorted(self.verbs, key=len, reverse=True))
+        self.verb_re = regex.compile(rf"(?P<verb>{verbs})$")
+
+    # ---------------------------------------------------------------- locate
+
+    def is_role_line(self, text: str) -> bool:
+        return bool(self.line_re.match(text))
+
+    def find(self, text: str, unit_like) -> list[ClauseLoc]:
+        """Clauses in one block, in order. ``unit_like(name) -> bool`` vets verb clauses."""
+        if m := self.line_re.match(text):
+            return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
+        out: list[ClauseLoc] = []
+        i = 0
+        n = len(text)
+        while i < n:
+            ch = text[i]
+            if ch in PAIR:
+                j = matching_close(text, i)
+                inner_end = j if j is not None else n
+                inner = text[i + 1:inner_end]
+                head = inner.lstrip(" \t\u3000")
+                if self.label_re.match(head):
+                    out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
+                                         "bracket", j is not None))
+                    i = inner_end + 1
+                    continue
+                if j is not None and self._is_verb_clause(inner, unit_like):
+                    out.append(ClauseLoc(i, j + 1, i + 1, j, "verb"))
+                    i = j + 1
+                    continue
+                if j is not None:
+                    i = j + 1
+                    continue
+            elif (m := self.label_re.match(text, i)) and (i == 0 or text[i - 1] in "。；;.!！ \t\u3000"):
+                out.append(ClauseLoc(i, n, i, n, "inline"))
+                break
+            i += 1
+        return out
+
+    def _is_verb_clause(self, inner: str, unit_like) -> bool:
+        if not inner or _PINYIN.fullmatch(inner) or "。" in inner:
+            return False
+        first = split_top(inner, _PART_SEP)[0][0].strip()
+        m = self.verb_re.search(first)
+        if not m:
+            return False
+        units = first[: m.start()]
+        units = regex.sub(r"等(?:相关|有关)?(?:部门|单位)?$", "", units)
+        names = [t for t, _, _ in split_top(units, self.separators) if t.strip()]
+        return bool(names) and all(unit_like(t.strip()) for t in names)
+
+    # ---------------------------------------------------------------- parse
+
+    def parse(self, text: str, loc: ClauseLoc) -> list[Segment]:
+        """Role segments of one clause (offsets local to the block)."""
+        content = text[loc.content_start:loc.content_end]
+        base = loc.content_start
+        if loc.form == "verb":
+            return self._parse_verbs(content, base)
+        segs: list[Segment] = []
+        marks = [m for m in self.label_re.finditer(content) if _depth(content, m.start()) == 0]
+        for k, m in enumerate(marks):
+            label = regex.sub(r"[ \t\u3000]", "", m["label"])
+            role = self.labels[label]
+            body_start = m.end()
+            body_end = marks[k + 1].start() if k + 1 < len(marks) else len(content)
+            body = content[body_start:body_end]
+            # trim separators and the sentence end the next label stands behind
+            stripped = body.rstrip(" \t\u3000;；,，。.")
+            lead_ws = len(stripped) - len(stripped.lstrip(" \t\u3000"))
+            stripped = stripped.lstrip(" \t\u3000")
+            s0 = base + body_start + lead_ws
+            names = () if role == "deadline" else tuple(self.names(stripped, s0))
+            segs.append(Segment(role, label, names, stripped, s0))
+        return segs
+
+    def _parse_verbs(self, content: str, base: int) -> list[Segment]:
+        segs: list[Segment] = []
+        for part, s, _ in split_top(content, _PART_SEP):
+            p = part.strip()
+            lead = len(part) - len(part.lstrip())
+            m = self.verb_re.search(p)
+            if not m:
+                if p:
+                    segs.append(Segment("deadline", "", (), p, base + s + lead))
+                continue
+            units = p[: m.start()]
+            units = regex.sub(r"等(?:相关|有关)?(?:部门|单位)?$", "", units)
+            segs.append(Segment(self.verbs[m["verb"]], m["verb"], tuple(self.names(units, base + s + lead)),
+                                p, base + s + lead))
+        return segs
+
+    def names(self, text: str, base: int) -> list[tuple[str, int, int]]:
+        """Raw names of a unit list (split on separators outside brackets), offsets kept."""
+        out = []
+        for t, s, e in split_top(text, self.separators, base):
+            lead = len(t) - len(t.lstrip(" \t\u3000"))
+            name = t.strip(" \t\u3000。.")
+            if name:
+                out.append((name, s + lead, s + lead + len(name)))
+        return out
+
+
+def _depth(text: str, i: int) -> int:
+    d = 0
+    for ch in text[:i]:
+        if ch in OPEN:
+            d += 1
+        elif ch in CLOSE:
+            d = max(0, d - 1)
+    return d
+
+
+def clause_reader(rules: Any) -> ClauseReader:
+    """The ClauseReader of a loaded Rules object (built once per Rules)."""
+    return rules.derive("clause_reader", lambda: ClauseReader(rules["roles"], rules["deadlines"]))

@@ -1,0 +1,196 @@
+"""The pipeline's table of contents: one document through every stage, and a batch.
+
+    1 read         bytes, digest                      pipeline.read
+    2 decode       bytes -> characters                pipeline.decode
+    3 blocks       main content, block boundaries     pipeline.blocks / pipeline.html
+    4 repair       certain repairs, findings          pipeline.repair
+    5 metadata     issuer, 文号, title, year, dates    pipeline.metadata
+    6 outline      sections, groups, task items       pipeline.outline
+    7 assignments  units and roles per item           pipeline.assignments (+ clauses, units)
+    8 targets      quantitative commitments           pipeline.targets
+    9 write        Parquet + JSON, atomically         pipeline.write
+
+Each document is processed in isolation: one failing input never stops a batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import regex
+
+from . import __version__
+from .assignments import item_assignments, raw_names
+from .blocks import to_page
+from .clauses import clause_reader
+from .deadlines import parse_deadline
+from .decode import decode
+from .errors import NoTasksError, PipelineError, ReadError
+from .metadata import read_metadata
+from .outline import ItemDraft, outline
+from .read import read
+from .records import Document, Extraction, Finding, Item, Page, RawInput
+from .repair import repair
+from .rules import Rules, load_rules
+from .targets import extract_targets
+from .units import UnitBook
+
+#: File types a folder is searched for.
+INPUT_SUFFIXES = (".html", ".htm", ".shtml", ".txt", ".xhtml")
+#: A document that says it is a breakdown notice (zero items is then a finding, not a failure).
+_NOTICE_WORDS = regex.compile(r"分解|分工|责任清单|任务清单|目标任务|重点工作|牵头单位|责任单位")
+
+
+def doc_id_for(source: str, sha256: str) -> str:
+    """Stable, file-name-safe id: slug of the file name + 8 hex digits of its digest.
+
+    >>> doc_id_for("raw/huangshigang-2025-notice.txt", "3fa2b1c9" + "0" * 56)
+    'huangshigang-2025-notice-3fa2b1c9'
+    """
+    stem = Path(source.split("?")[0].rstrip("/")).stem
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.").lower() or "doc"
+    return f"{slug[:60]}-{sha256[:8]}"
+
+
+def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
+    """Stages 2-8 on one input's bytes."""
+    doc_id = doc_id_for(raw.source, raw.sha256)
+    decoded = decode(raw)
+    page = to_page(decoded, rules["metadata"])
+    repaired = repair(page, doc_id, rules["repairs"], rules["metadata"])
+    page = repaired.page
+    meta = read_metadata(page, rules["metadata"])
+
+    reader = clause_reader(rules)
+    dictionary = rules.issuer_dictionary(meta.issuer, meta.doc_number)
+    generic = UnitBook(rules["units"], None, ())
+    drafts = outline(page, rules["outline"], reader, generic.shaped)
+    findings: list[Finding] = list(repaired.findings)
+    if decoded.n_replaced:
+        findings.append(Finding(doc_id, "warning", "replaced_characters",
+                                f"{decoded.n_replaced} byte sequences could not be decoded as {decoded.encoding} "
+                                "and were replaced with U+FFFD", None, None))
+    if not drafts:
+        if not _NOTICE_WORDS.search(page.text):
+            raise NoTasksError("no tasks found: not a breakdown notice (no numbered tasks with 牵头/责任单位)",
+                               source=raw.source)
+        findings.append(Finding(doc_id, "error", "no_items",
+                                "no complete task item found (the capture may stop before the first task)", None, None))
+
+    book = UnitBook(rules["units"], dictionary, raw_names(page, drafts, reader),
+                    dictionary_name=f"rules/units/{_dict_name(rules, dictionary)}.toml" if dictionary else "")
+    acting = bool(rules["roles"]["acting_lead_rule"].search(page.text))
+    items, assignments, targets, repairs = [], [], [], list(repaired.repairs)
+    for d in drafts:
+        clauses = item_assignments(page, d, reader, book, doc_id, acting)
+        assignments.extend(clauses.assignments)
+        repairs.extend(clauses.repairs)
+        findings.extend(clauses.findings)
+        items.append(_item(doc_id, page, d, clauses.deadline_text, meta.year, rules))
+        text = page.text[d.text_start:d.text_end]
+        targets.extend(extract_targets(doc_id, d.seq, text, d.text_start, rules["targets"]))
+
+    findings.sort(key=lambda f: (f.start if f.start is not None else -1, f.code, f.message))
+    repairs.sort(key=lambda r: (r.start, r.rule))
+    document = Document(
+        doc_id=doc_id, source=raw.source, source_sha256=raw.sha256, encoding=decoded.encoding,
+        issuer=meta.issuer, doc_number=meta.doc_number, title=meta.title, year=meta.year,
+        issued_date=meta.issued_date, published_date=meta.published_date, addressees=meta.addressees,
+        n_items=len(items), n_assignments=len(assignments), n_targets=len(targets), n_repairs=len(repairs),
+        n_findings=len(findings), parser_version=__version__,
+    )
+    return Extraction(document, page.text, tuple(items), tuple(assignments), tuple(targets),
+                      tuple(repairs), tuple(findings))
+
+
+def _dict_name(rules: Rules, dictionary) -> str:
+    return next((k for k, v in rules.issuers.items() if v is dictionary), "?")
+
+
+def _item(doc_id: str, page: Page, d: ItemDraft, deadline_text: str | None, year: int | None,
+          rules: Rules) -> Item:
+    sec, sub = d.section or (None, None), d.subsection or (None, None)
+    return Item(doc_id=doc_id, item_seq=d.seq, item_label=d.label, section_label=sec[0], section_title=sec[1],
+                subsection_label=sub[0], subsection_title=sub[1], group_title=d.group,
+                text=page.text[d.text_start:d.text_end], start=d.text_start, end=d.text_end,
+                deadline_text=deadline_text, deadline=parse_deadline(deadline_text, year, rules["deadlines"]))
+
+
+def extract_file(path: Path | str, rules: Rules | None = None) -> Extraction:
+    """Extract one notice file (stages 1-8)."""
+    return extract_raw(read(path), rules or load_rules())
+
+
+def expand_inputs(inputs: Iterable[str]) -> list[str]:
+    """Files as given, folders expanded to their notice files (sorted), URLs kept."""
+    out: list[str] = []
+    for item in inputs:
+        p = Path(item)
+        if "://" in item:
+            out.append(item)
+        elif p.is_dir():
+            out.extend(str(f) for f in sorted(p.rglob("*"))
+                       if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES and not f.name.startswith("."))
+        else:
+            out.append(item)
+    return out
+
+
+@dataclass
+class BatchReport:
+    """What a batch did: documents written, failures (one line each)."""
+
+    extractions: list[Extraction] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def summary_line(ex: Extraction) -> str:
+    d = ex.document
+    return (f"{d.doc_id}: {d.n_items} items, {d.n_assignments} assignments, {d.n_targets} targets, "
+            f"{d.n_repairs} repairs, {d.n_findings} findings  [{d.doc_number or '-'} {d.title or ''}]")
+
+
+def run_extract(inputs: list[str], out_dir: Path, *, rules_dir: str | None = None, raw_dir: Path = Path("raw"),
+                echo: Callable[[str], None] = print, warn: Callable[[str], None] = print) -> BatchReport:
+    """Extract every input (files, folders, URLs) and write the outputs of those that succeeded."""
+    rules = load_rules(rules_dir)
+    report = BatchReport()
+    paths = expand_inputs(inputs)
+    if not paths:
+        raise ReadError("no input files found (looked for " + ", ".join(INPUT_SUFFIXES) + ")",
+                        source=" ".join(inputs))
+    for item in paths:
+        try:
+            if "://" in item:
+                from .fetch import fetch  # only this path touches the network
+
+                item = str(fetch(item, raw_dir, progress=echo).path)
+            ex = extract_file(item, rules)
+        except PipelineError as exc:
+            report.failures.append(str(exc))
+            warn(f"error: {exc}")
+            continue
+        report.extractions.append(ex)
+        echo(summary_line(ex))
+    report.written = write_all(report.extractions, out_dir)
+    if report.extractions:
+        echo(f"wrote {len(report.extractions)} document(s): {out_dir}/{{documents,items,assignments,targets,"
+             f"repairs,findings}}.parquet and {out_dir}/json/")
+    return report
+
+
+def write_all(extractions: list[Extraction], out_dir: Path) -> list[Path]:
+    from .write import write_outputs
+
+    if not extractions:
+        return []
+    return write_outputs(extractions, out_dir)

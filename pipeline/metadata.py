@@ -1,0 +1,190 @@
+"""Stage 5 — metadata: issuer, 文号, title, plan year, dates and addressees.
+
+Read from the header blocks (red header, title, addressees, signature and date)
+of the *repaired* page, with the page's own metadata (``<meta>``, info table)
+as a second source. Nothing is guessed: a field that is not printed stays None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+import regex
+
+from .records import Block, Metadata, Page
+
+#: Metadata is looked for in this many blocks from the start (covering letters are short).
+HEADER_BLOCKS = 80
+#: A block longer than this is prose, not a header element (文号, signature, date line).
+SHORT_BLOCK = 80
+#: Title lines wrapped over several blocks are joined up to this many blocks.
+TITLE_MAX_BLOCKS = 5
+
+#: How a complete title ends (GB/T 9704 文种).
+TITLE_END = regex.compile(r"(?:通知|意见|方案|决定|函|批复|通报|报告|办法|规定|纲要|计划|安排|分解表|清单)\s*》?$")
+#: The breakdown itself named as a heading (附件 title) when the notice has no 关于… title.
+ANNEX_TITLE = regex.compile(r"^(?!附件).{2,60}(?:分解|分工|任务|清单|责任)\p{Han}{0,12}(?:方案|意见|表|清单|分解)$")
+_YEAR = regex.compile(r"((?:19|20)\d\d)\s*年")
+_SPACE_IN_CJK = regex.compile(r"(?<=[\p{Han}《》“”（）()、])\s+(?=[\p{Han}《》“”（）()、])")
+_ISO_DATE = regex.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_ADDRESSEE_SPLIT = regex.compile(r"[、,，;；]")
+
+_CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_small_int(s: str) -> int:
+    """An integer written in digits or in Chinese up to 99 (month/day), or a digit-by-digit year.
+
+    >>> [cn_small_int(x) for x in ["13", "三", "十", "十二", "二十", "二十三", "三十一", "二〇一二"]]
+    [13, 3, 10, 12, 20, 23, 31, 2012]
+    """
+    if s.isdigit():
+        return int(s)
+    if "十" not in s:
+        return int("".join(str(_CN_DIGIT[c]) for c in s))
+    tens, _, ones = s.partition("十")
+    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
+
+
+def parse_date(m: regex.Match[str]) -> dt.date | None:
+    """A date from a match of ``metadata.date`` (None when it is not a real calendar date)."""
+    try:
+        return dt.date(cn_small_int(m["year"]), cn_small_int(m["month"]), cn_small_int(m["day"]))
+    except (ValueError, KeyError):
+        return None
+
+
+def parse_iso_date(s: str | None) -> dt.date | None:
+    """``2025-01-13``, ``2025/1/13``, ``2025年1月13日`` -> date.
+
+    >>> parse_iso_date("2025-01-13"), parse_iso_date("发布日期:2023年1月5日"), parse_iso_date(None)
+    (datetime.date(2025, 1, 13), datetime.date(2023, 1, 5), None)
+    """
+    if not s or not (m := _ISO_DATE.search(s)):
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def clean_title(s: str) -> str:
+    """Drop line-wrap spaces between CJK characters of a title.
+
+    >>> clean_title("关于印发 《立山区政府2023年重点工作任务分解 和责任分工方案》的通知")
+    '关于印发《立山区政府2023年重点工作任务分解和责任分工方案》的通知'
+    """
+    return _SPACE_IN_CJK.sub("", s.strip())
+
+
+def find_title(blocks: tuple[Block, ...], rules: Mapping[str, Any]) -> tuple[str, int, int] | None:
+    """The first title in the header: ``(title, first block, last block)``; complete titles win."""
+    first_incomplete = None
+    for i, b in enumerate(blocks[:HEADER_BLOCKS]):
+        if "关于" not in b.text or len(b.text) > 160:
+            continue
+        parts = [b.text]
+        j = i
+        while not TITLE_END.search(parts[-1]) and j + 1 < len(blocks) and j - i + 1 < TITLE_MAX_BLOCKS \
+                and len(blocks[j + 1].text) <= 40 and not blocks[j + 1].text.endswith((":", "：")):
+            j += 1
+            parts.append(blocks[j].text)
+        joined = "".join(parts)
+        title = clean_title(joined[joined.index("关于"):])
+        if TITLE_END.search(title):
+            return title, i, j
+        if first_incomplete is None:
+            first_incomplete = (clean_title(b.text[b.text.index("关于"):]), i, i)
+    if first_incomplete:
+        return first_incomplete
+    for i, b in enumerate(blocks[:HEADER_BLOCKS]):
+        if ANNEX_TITLE.match(b.text):
+            return clean_title(b.text), i, i
+    return None
+
+
+def _info(page: Page, *labels: str) -> str | None:
+    for key, value in page.meta.info:
+        if key.replace(" ", "").replace("\u3000", "") in labels:
+            return value
+    return None
+
+
+def find_issuer(blocks: tuple[Block, ...], rules: Mapping[str, Any], title_prefix: str | None) -> str | None:
+    """Signature (an issuer line followed by a date) > a header issuer line > the title's prefix."""
+    issuer_re, date_re = rules["issuer"], rules["date"]
+    header = None
+    for i, b in enumerate(blocks[:HEADER_BLOCKS]):
+        if len(b.text) > 40 or not (m := issuer_re.fullmatch(b.text)):
+            continue
+        nxt = blocks[i + 1].text if i + 1 < len(blocks) else ""
+        if date_re.fullmatch(nxt.strip()):
+            return m["issuer"]
+        if header is None and i < 12:
+            header = m["issuer"]
+    if header:
+        return header
+    if title_prefix and (m := issuer_re.fullmatch(title_prefix)):
+        return m["issuer"]
+    return None
+
+
+def read_metadata(page: Page, rules: Mapping[str, Any]) -> Metadata:
+    """Metadata of one page. ``rules`` is ``rules/metadata.toml``."""
+    blocks = page.blocks
+    doc_number = _info(page, "文号", "发文字号")
+    if doc_number is None:
+        for b in blocks[:HEADER_BLOCKS]:
+            if len(b.text) <= SHORT_BLOCK * 2 and (m := rules["doc_number"].search(b.text)):
+                doc_number = regex.sub(r"\s+", "", m[0])
+                break
+    if doc_number is None and page.meta.title and (m := rules["doc_number"].search(page.meta.title)):
+        doc_number = m[0]
+
+    found = find_title(blocks, rules)
+    title, title_prefix = None, None
+    if found:
+        title = found[0]
+        first = blocks[found[1]].text
+        if "关于" in first:
+            before = first[: first.index("关于")]
+            before = rules["doc_number"].sub("", before).strip()
+            title_prefix = before or (blocks[found[1] - 1].text if found[1] > 0 else None)
+    elif page.meta.title and "关于" in page.meta.title:
+        title = clean_title(page.meta.title[page.meta.title.index("关于"):])
+
+    issuer = find_issuer(blocks, rules, title_prefix) or _info(page, "发文机关", "发布机构")
+
+    issued = None
+    for i, b in enumerate(blocks[:HEADER_BLOCKS]):
+        if len(b.text) <= 20 and (m := rules["date"].fullmatch(b.text.strip())):
+            issued = parse_date(m)
+            if issued:
+                break
+    if issued is None:
+        issued = parse_iso_date(_info(page, "成文日期", "发文日期"))
+    published = parse_iso_date(page.meta.published) or parse_iso_date(_info(page, "发布日期", "发布时间"))
+
+    year = None
+    for src in (title, found and blocks[found[2]].text):
+        if src and (m := _YEAR.search(src)):
+            year = int(m[1])
+            break
+    if year is None:
+        annex = next((b.text for b in blocks[:HEADER_BLOCKS] if ANNEX_TITLE.match(b.text)), None)
+        if annex and (m := _YEAR.search(annex)):
+            year = int(m[1])
+    if year is None and issued:
+        year = issued.year
+    if year is None and doc_number and (m := regex.search(r"(?:19|20)\d\d", doc_number)):
+        year = int(m[0])
+
+    addressees: tuple[str, ...] = ()
+    for b in blocks[:HEADER_BLOCKS]:
+        if len(b.text) <= 200 and (m := rules["addressee_line"].fullmatch(b.text)):
+            addressees = tuple(a.strip() for a in _ADDRESSEE_SPLIT.split(m["addressees"]) if a.strip())
+            break
+
+    return Metadata(issuer=issuer, doc_number=doc_number, title=title, year=year, issued_date=issued,
+                    published_date=published, addressees=addressees)

@@ -1,0 +1,233 @@
+"""Stage 6 — outline: sections, subsections, theme groups and task items.
+
+The task list is found, not assumed: it starts at the first task (a block
+carrying an assignment clause, or followed by a role line) together with the
+headings right above it, and ends at a closing heading (工作要求, 保障措施 …) or
+at the end of the document. A numbered block is a task when it carries a
+clause or is at the deepest numbering level; otherwise it is a heading. An
+unnumbered short line between tasks is a theme group (打造临空经济桥头堡).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import regex
+
+from .clauses import ClauseLoc, ClauseReader
+from .records import Block, Page
+
+#: An unnumbered line up to this long, followed by a task, is a theme heading.
+GROUP_MAX_CHARS = 40
+#: A numbered heading is at most this long (a longer numbered paragraph is prose: a covering letter's 一、…).
+HEADING_MAX_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """A block that opens with a number (or bullet) of a known level."""
+
+    level: str  # "section" | "subsection" | "item" | "bullet"
+    label: str  # as printed
+    body_start: int  # offset of the body in the block text
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    """A task as the outline finds it; assignments and targets are read from it later."""
+
+    seq: int  # 1-based document order
+    label: str  # as printed ('' when unnumbered)
+    section: tuple[str, str] | None  # (label, title) of the enclosing section
+    subsection: tuple[str, str] | None  # (label, title) of the enclosing subsection
+    group: str | None  # theme heading
+    block: int  # index of the item's first block
+    blocks: tuple[int, ...]  # every block of the item (first, continuation lines, role lines)
+    text_start: int  # offset of the task text in the full text
+    text_end: int  # end of the task text (before a trailing clause)
+    clauses: tuple[tuple[int, ClauseLoc], ...]  # (block index, clause location local to that block)
+
+
+def numbered(text: str, rules: Mapping[str, Any]) -> Numbered | None:
+    """The numbering of a block, if any.
+
+    Deeper levels are tried first, so ``1.`` is an item and ``一、`` a section.
+    """
+    for level, pats in (("subsection", (rules["subsection"],)), ("item", rules["item"]),
+                        ("bullet", (rules["bullet"],)), ("section", (rules["section"],))):
+        for p in pats:
+            if m := p.match(text):
+                return Numbered(level, m["label"].strip(), m.start("body"))
+    return None
+
+
+def _title(text: str) -> str:
+    return text.strip().rstrip("。.:：")
+
+
+class _Walker:
+    def __init__(self, page: Page, rules: Mapping[str, Any], reader: ClauseReader,
+                 unit_like: Callable[[str], bool]) -> None:
+        self.page, self.rules, self.reader, self.unit_like = page, rules, reader, unit_like
+        self.blocks = page.blocks
+        self.nums = [numbered(b.text, rules) for b in self.blocks]
+        self.clauses = [reader.find(b.text, unit_like) for b in self.blocks]
+        self.role_line = [bool(c) and c[0].form == "line" for c in self.clauses]
+        stops = set(rules["stop_headings"])
+        self.stop = [self._is_stop(i, stops) for i in range(len(self.blocks))]
+
+    def _is_stop(self, i: int, stops: set[str]) -> bool:
+        b, num = self.blocks[i], self.nums[i]
+        title = _title(b.text[num.body_start:] if num else b.text)
+        if len(b.text) > HEADING_MAX_CHARS:
+            return False
+        return title in stops or any(title.startswith(s) and len(title) <= len(s) + 8 for s in stops)
+
+    def has_clause(self, i: int) -> bool:
+        """The block carries a clause, or role lines follow it."""
+        if self.clauses[i] and not self.role_line[i]:
+            return True
+        return i + 1 < len(self.blocks) and self.role_line[i + 1]
+
+    def is_heading(self, i: int) -> bool:
+        b = self.blocks[i]
+        body = b.text[self.nums[i].body_start:] if self.nums[i] else b.text
+        return len(b.text) <= HEADING_MAX_CHARS and "。" not in body.rstrip("。") and not self.has_clause(i)
+
+    def is_task(self, i: int) -> bool:
+        """A numbered or unnumbered block that is a task."""
+        num = self.nums[i]
+        if self.role_line[i]:
+            return False
+        if num is None:
+            return self.has_clause(i)
+        if self.has_clause(i):
+            return True
+        if num.level in ("item", "bullet"):
+            return True
+        if num.level == "subsection":
+            # a leaf (nothing deeper follows before the next heading) is a task: 目标 (一)(二)…
+            nxt = self._next_structural(i)
+            deeper = nxt is not None and (self.nums[nxt] is None or self.nums[nxt].level in ("item", "bullet"))
+            return not deeper
+        return False
+
+    def _next_structural(self, i: int) -> int | None:
+        """The next block that is numbered or a task, skipping theme lines."""
+        for j in range(i + 1, min(len(self.blocks), i + 4)):
+            if self.nums[j] is not None or self.has_clause(j):
+                return j
+        return None
+
+    def start(self) -> int | None:
+        """Index of the first block of the task list."""
+        anchor = next((i for i in range(len(self.blocks)) if self.has_clause(i) and not self.role_line[i]), None)
+        if anchor is None:
+            return None
+        i, seen_numbered = anchor, False
+        while i > 0:
+            j = i - 1
+            num = self.nums[j]
+            if num is not None and num.level in ("section", "subsection") and self.is_heading(j):
+                seen_numbered = True
+                i = j
+            elif num is None and not seen_numbered and len(self.blocks[j].text) <= GROUP_MAX_CHARS \
+                    and not self.has_clause(j) and not self.stop[j] and self._is_group_text(j):
+                i = j
+            else:
+                break
+        return i
+
+    def _is_group_text(self, j: int) -> bool:
+        t = self.blocks[j].text
+        return not t.endswith((":", "：")) and not regex.search(r"\d{4}\s*年\s*\d{1,2}\s*月", t)
+
+    def walk(self) -> list[ItemDraft]:
+        first = self.start()
+        if first is None:
+            return []
+        items: list[ItemDraft] = []
+        section = subsection = None
+        group: str | None = None
+        cur: dict[str, Any] | None = None
+
+        def close() -> None:
+            nonlocal cur
+            if cur is not None:
+                items.append(self._draft(len(items) + 1, cur))
+                cur = None
+
+        i = first
+        n = len(self.blocks)
+        while i < n:
+            b, num = self.blocks[i], self.nums[i]
+            if self.stop[i]:
+                break
+            if self.role_line[i]:
+                if cur is not None:
+                    cur["blocks"].append(i)
+                    # a role line wrapped onto the next line: 协办单位:A、B、\n C。
+                    while i + 1 < n and b.text.rstrip().endswith(("、", ",", "，")) and self.nums[i + 1] is None \
+                            and not self.clauses[i + 1]:
+                        i += 1
+                        b = self.blocks[i]
+                        cur["blocks"].append(i)
+                        cur["wrapped"].append(i)
+                i += 1
+                continue
+            if self.is_task(i):
+                close()
+                cur = {"block": i, "num": num, "section": section, "subsection": subsection,
+                       "group": group, "blocks": [i], "wrapped": []}
+            elif num is not None and num.level in ("section", "subsection"):
+                close()
+                title = _title(b.text[num.body_start:])
+                if num.level == "section":
+                    section, subsection = (num.label, title), None
+                else:
+                    subsection = (num.label, title)
+                group = None
+            elif num is None and len(b.text) <= GROUP_MAX_CHARS and self._is_group_text(i) \
+                    and (nxt := self._next_structural(i)) is not None and self.is_task(nxt):
+                close()
+                group = _title(b.text)
+            else:
+                close()  # prose between tasks belongs to none of them
+            i += 1
+        close()
+        return items
+
+    def _draft(self, seq: int, cur: dict[str, Any]) -> ItemDraft:
+        i = cur["block"]
+        b = self.blocks[i]
+        num: Numbered | None = cur["num"]
+        body_start = num.body_start if num else 0
+        locs = [(i, c) for c in self.clauses[i]]
+        for j in cur["blocks"][1:]:
+            if j not in cur["wrapped"]:
+                locs.extend((j, c) for c in self.clauses[j])
+            else:  # continuation of the previous role line: one clause over two blocks
+                locs.append((j, ClauseLoc(0, len(self.blocks[j].text), 0, len(self.blocks[j].text), "wrap")))
+        own = [c for c in self.clauses[i]]
+        text_end_local = len(b.text)
+        if own:
+            # the trailing run of clauses (and punctuation after them) is not part of the task text
+            k = len(own) - 1
+            while k > 0 and not b.text[own[k - 1].end:own[k].start].strip(" \t\u3000。.;；,，"):
+                k -= 1
+            if not b.text[own[-1].end:].strip(" \t\u3000。.;；,，"):
+                text_end_local = own[k].start
+        text = b.text[body_start:text_end_local]
+        stripped = text.rstrip(" \t\u3000")
+        lead = len(stripped) - len(stripped.lstrip(" \t\u3000"))
+        return ItemDraft(seq=seq, label=num.label if num else "", section=cur["section"],
+                         subsection=cur["subsection"], group=cur["group"], block=i,
+                         blocks=tuple(cur["blocks"]), text_start=b.start + body_start + lead,
+                         text_end=b.start + body_start + len(stripped), clauses=tuple(locs))
+
+
+def outline(page: Page, rules: Mapping[str, Any], reader: ClauseReader,
+            unit_like: Callable[[str], bool]) -> list[ItemDraft]:
+    """The task items of a page, in document order. ``rules`` is ``rules/outline.toml``."""
+    return _Walker(page, rules, reader, unit_like).walk()

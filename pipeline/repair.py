@@ -1,0 +1,227 @@
+"""Stage 4 — repair: fix what page markup dropped, only where the fix is certain.
+
+A repair needs a rule *and* evidence from the document itself (the 文号 printed
+in full elsewhere, the plan year in the title, the complete title in the page
+title). Every repair is logged with its rule, the text before and after, its
+position in the repaired text and the evidence. What cannot be known (a
+dropped ordinal, a dropped opening quote) is reported as a finding and the
+text is left alone.
+
+Unit names are normalized later, in the assignments stage, against the
+document's own unit vocabulary (see :mod:`pipeline.units`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import regex
+
+from .metadata import HEADER_BLOCKS, TITLE_END, clean_title
+from .records import Finding, Page, Repair, join_blocks
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One certain change inside one block."""
+
+    block: int  # index of the block in Page.blocks
+    start: int  # offset in the block's text
+    end: int  # end offset in the block's text
+    after: str  # replacement text
+    rule: str  # rule id
+    evidence: str  # why it is certain
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """The repaired page with what was changed and what was only reported."""
+
+    page: Page  # blocks with edits applied; offsets recomputed
+    repairs: tuple[Repair, ...]
+    findings: tuple[Finding, ...]
+
+
+_YEAR_IN = regex.compile(r"((?:19|20)\d\d)\s*年")
+
+
+def _known_doc_numbers(page: Page, doc_re: regex.Pattern[str]) -> list[tuple[str, str, str]]:
+    """(prefix, year, number) of every 文号 printed in full in the header or page title."""
+    texts = [b.text for b in page.blocks[:HEADER_BLOCKS]]
+    if page.meta.title:
+        texts.append(page.meta.title)
+    texts.extend(v for _, v in page.meta.info)
+    return [(m["prefix"], m["year"], m["num"]) for t in texts for m in doc_re.finditer(t)]
+
+
+def _plan_year(page: Page) -> tuple[int, str] | None:
+    """The year the document names in its title lines, with where it was read."""
+    for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
+        if "关于" in b.text or b.kind == "title":
+            if m := _YEAR_IN.search(b.text):
+                return int(m[1]), f"block {i}: {b.text[:40]}"
+    return None
+
+
+def doc_number_edits(page: Page, rules: Mapping[str, Any], meta_rules: Mapping[str, Any]) -> tuple[list[Edit], list[Finding]]:
+    """``港政发〔20251`` -> ``港政发〔2025〕1号`` when the year is known from the document."""
+    edits: list[Edit] = []
+    findings: list[Finding] = []
+    known = _known_doc_numbers(page, meta_rules["doc_number"])
+    year = _plan_year(page)
+    for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
+        for m in rules["garbled_doc_number"].finditer(b.text):
+            prefix, digits = m["prefix"], m["digits"]
+            printed = [k for k in known if prefix.endswith(k[0]) and k[1] + k[2] == digits]
+            if printed:
+                p, y, n = printed[0]
+                evidence = f"the document prints {p}〔{y}〕{n}号 in full elsewhere"
+                after = f"{prefix}〔{y}〕{n}号"
+            elif year and digits.startswith(str(year[0])) and len(digits) > 4:
+                y, n = str(year[0]), digits[4:].lstrip("0") or "0"
+                evidence = f"plan year {y} read from the title ({year[1]}); the rest is the number"
+                after = f"{prefix}〔{y}〕{n}号"
+            else:
+                findings.append(Finding("", "warning", "garbled_doc_number",
+                                        f"文号 {m[0]!r} has lost its brackets and the year is not known from the document",
+                                        b.start + m.start(), b.start + m.end()))
+                continue
+            edits.append(Edit(i, m.start(), m.end(), after, "garbled_doc_number", evidence))
+    return edits, findings
+
+
+def date_edits(page: Page, rules: Mapping[str, Any]) -> tuple[list[Edit], list[Finding]]:
+    """``20251月13`` -> ``2025年1月13日`` for a block that is only a date."""
+    edits: list[Edit] = []
+    findings: list[Finding] = []
+    for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
+        t = b.text.strip()
+        if len(t) > 16:
+            continue
+        if m := rules["garbled_date"].fullmatch(t):
+            after = f"{m['year']}年{int(m['month'])}月{int(m['day'])}日"
+            edits.append(Edit(i, 0, len(b.text), after, "garbled_date",
+                              "a date line: four-digit year, month marked by 月, then the day; 年 and 日 restored"))
+        elif regex.fullmatch(r"(?:19|20)\d{4,6}日?", t):
+            findings.append(Finding("", "warning", "ambiguous_date",
+                                    f"date line {t!r} has lost 年/月: the month/day split is not certain",
+                                    b.start, b.end))
+    return edits, findings
+
+
+def title_edits(page: Page) -> tuple[list[Edit], list[Finding]]:
+    """A title line cut short is completed from a complete copy of the same title (page title, header line)."""
+    edits: list[Edit] = []
+    complete: list[tuple[str, str]] = []
+    if page.meta.title and "关于" in page.meta.title:
+        complete.append((clean_title(page.meta.title[page.meta.title.index("关于"):]), "the page title"))
+    for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
+        if "关于" in b.text:
+            t = clean_title(b.text[b.text.index("关于"):])
+            if TITLE_END.search(t):
+                complete.append((t, f"block {i} ({b.text[:30]}…)"))
+    for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
+        if "关于" not in b.text or TITLE_END.search(b.text):
+            continue
+        nxt = page.blocks[i + 1].text if i + 1 < len(page.blocks) else ""
+        short = clean_title(b.text[b.text.index("关于"):])
+        for full, where in complete:
+            if full != short and full.startswith(short) and not full.startswith(short + clean_title(nxt)[:2]):
+                missing = full[len(short):]
+                edits.append(Edit(i, len(b.text), len(b.text), missing, "truncated_title",
+                                  f"the complete title {full!r} stands in {where}"))
+                break
+    return edits, []
+
+
+def quote_findings(page: Page, pairs: Mapping[str, str]) -> list[Finding]:
+    """Closing quotes with no opening one (and the reverse), per block."""
+    out: list[Finding] = []
+    closing = {c: o for o, c in pairs.items()}
+    for b in page.blocks:
+        stack: list[tuple[str, int]] = []
+        for j, ch in enumerate(b.text):
+            if ch in pairs and pairs[ch] != ch:
+                stack.append((ch, j))
+            elif ch in closing:
+                if stack and stack[-1][0] == closing[ch]:
+                    stack.pop()
+                else:
+                    ctx = b.text[max(0, j - 6): j + 4]
+                    out.append(Finding("", "warning", "unbalanced_quote",
+                                       f"closing {ch} without an opening {closing[ch]} in {ctx!r}: the opening quote was lost",
+                                       b.start + j, b.start + j + 1))
+        for ch, j in stack:
+            ctx = b.text[j: j + 10]
+            out.append(Finding("", "warning", "unbalanced_quote",
+                               f"opening {ch} never closed in {ctx!r}", b.start + j, b.start + j + 1))
+    return out
+
+
+def gap_findings(page: Page, rules: Mapping[str, Any]) -> list[Finding]:
+    """Text that lost a word no rule can restore (the ordinal of a session)."""
+    return [Finding("", "warning", "missing_ordinal",
+                    f"{m[0]!r}: the session ordinal (…{m['before']}X次会议) is missing and cannot be known",
+                    m.start(), m.end())
+            for m in rules["missing_ordinal"].finditer(page.text)]
+
+
+def apply_edits(page: Page, edits: list[Edit], doc_id: str) -> tuple[Page, tuple[Repair, ...]]:
+    """Apply edits block by block and rebuild the page; repairs point into the new text."""
+    by_block: dict[int, list[Edit]] = {}
+    for e in sorted(edits, key=lambda e: (e.block, e.start)):
+        by_block.setdefault(e.block, []).append(e)
+    parts = []
+    placed: list[tuple[int, int, Edit]] = []  # (block, offset of `after` in new block text, edit)
+    for i, b in enumerate(page.blocks):
+        text = b.text
+        shift = 0
+        for e in by_block.get(i, []):
+            s, t = e.start + shift, e.end + shift
+            text = text[:s] + e.after + text[t:]
+            placed.append((i, s, e))
+            shift += len(e.after) - (e.end - e.start)
+        parts.append((text, b.kind, b.cell))
+    new_text, new_blocks = join_blocks(parts)
+    repairs = []
+    for i, s, e in placed:
+        nb = new_blocks[i]
+        before = page.blocks[i].text[e.start:e.end]
+        if e.rule == "truncated_title":
+            before = page.blocks[i].text
+            s, after = 0, nb.text
+        else:
+            after = e.after
+        repairs.append(Repair(doc_id, e.rule, before, after, nb.start + s, nb.start + s + len(after), e.evidence))
+    return Page(page.source, new_text, new_blocks, page.meta, page.n_recovered), tuple(repairs)
+
+
+def repair(page: Page, doc_id: str, rules: Mapping[str, Any], meta_rules: Mapping[str, Any]) -> Repaired:
+    """All certain repairs of one page, and findings for what cannot be repaired.
+
+    ``rules`` is ``rules/repairs.toml``; ``meta_rules`` is ``rules/metadata.toml``.
+    """
+    edits: list[Edit] = []
+    pending: list[Finding] = []
+    for es, fs in (doc_number_edits(page, rules, meta_rules), date_edits(page, rules), title_edits(page)):
+        edits.extend(es)
+        pending.extend(fs)
+    new_page, repairs = apply_edits(page, edits, doc_id) if edits else (page, ())
+    if edits:  # findings found before the edits: move them to the new offsets
+        pending = [_shift(f, page, new_page) for f in pending]
+    findings = pending + gap_findings(new_page, rules) + quote_findings(new_page, rules["quote_pairs"])
+    findings = [Finding(doc_id, f.severity, f.code, f.message, f.start, f.end) for f in findings]
+    findings.sort(key=lambda f: (f.start if f.start is not None else -1, f.code))
+    return Repaired(new_page, repairs, tuple(findings))
+
+
+def _shift(f: Finding, old: Page, new: Page) -> Finding:
+    """Move a finding's offsets from the old page to the new (same block, same local offset)."""
+    if f.start is None:
+        return f
+    for ob, nb in zip(old.blocks, new.blocks):
+        if ob.start <= f.start <= ob.end:
+            d = nb.start - ob.start
+            return Finding(f.doc_id, f.severity, f.code, f.message, f.start + d, (f.end or f.start) + d)
+    return f

@@ -1,0 +1,191 @@
+"""Unit names: shape, the document's own vocabulary, aliases, glued lists.
+
+Normalization is certain or it does not happen:
+
+1. an issuer dictionary (``rules/units/<issuer>.toml``) maps a printed alias to its
+   canonical name;
+2. a short or cut name is completed when exactly one name the document itself
+   prints extends it by a scope prefix and/or a unit suffix
+   (``科经`` -> ``区科经局``, ``生态环境分`` -> ``区生态环境分局``, ``司法局`` -> ``区司法局``);
+3. a glued list (``区财政局区税务局``) is split when it is covered exactly by
+   known names, or at a boundary where a unit suffix meets a scope prefix;
+4. anything else is kept as printed; a name without the shape of a unit
+   (prefix + body + 局/委/办/中心/公司/…) is reported as ``unknown_unit``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import regex
+
+#: Trailing words that close an open list: A、B等部门 -> A, B.
+_ETC = regex.compile(r"(?:等(?:相关|有关)?(?:部门|单位|地区)?|等)$")
+_INNER_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
+_TRAILING_PAREN = regex.compile(r"[(（][^()（）]*[)）]$")
+#: Suffixes that end a unit name strongly enough to split a glued list after them.
+STRONG_SUFFIXES = ("局", "办", "中心", "公司", "街办", "管理区", "管委会", "政府", "办事处", "分局", "委员会", "集团")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A unit name after normalization."""
+
+    name: str  # normalized
+    raw: str  # as printed (this piece of it, for a split glued list)
+    start: int  # offset of raw in the full text
+    end: int  # end offset of raw
+    known: bool  # dictionary, document vocabulary or unit shape
+    rule: str | None = None  # repair rule id when name != raw (unit_alias, unit_vocabulary, unit_glue_split)
+    evidence: str = ""  # why the normalization is certain
+
+
+def clean(raw: str) -> str:
+    """A printed name without spaces and the ``等部门`` tail.
+
+    >>> clean("市国土资源局 等部门"), clean("区人社局等")
+    ('市国土资源局', '区人社局')
+    """
+    s = _INNER_SPACE.sub("", raw).strip("。.;；,，:：")
+    s2 = _ETC.sub("", s)
+    return s2 or s
+
+
+class UnitBook:
+    """Unit knowledge for one document: generic shape, issuer dictionary, own vocabulary."""
+
+    def __init__(self, unit_rules: Mapping[str, Any], dictionary: Mapping[str, Any] | None,
+                 printed: Iterable[str], dictionary_name: str = "") -> None:
+        self.suffixes = tuple(sorted(unit_rules["suffixes"], key=len, reverse=True))
+        self.prefixes = tuple(unit_rules["prefixes"])
+        self.collective = unit_rules["collective"]
+        self.alias: dict[str, str] = {}
+        self.dictionary_name = dictionary_name
+        if dictionary:
+            for canon, aliases in dictionary["units"].items():
+                self.alias[canon] = canon
+                for a in aliases:
+                    self.alias[a] = canon
+        names = [clean(p) for p in printed]
+        self.vocab = Counter(n for n in names if self.shaped(n))
+
+    # ------------------------------------------------------------- shape
+
+    def shaped(self, name: str) -> bool:
+        """True when ``name`` looks like a unit (or a collective of units).
+
+        A trailing parenthesis is ignored (县发改局(粮食局)).
+        """
+        core = _TRAILING_PAREN.sub("", name)
+        if len(core) < 2 or regex.search(r"[。!?！？]|\d{3,}", core):
+            return False
+        if any(p.fullmatch(core) for p in self.collective):
+            return True
+        return core.endswith(self.suffixes) and len(core) > 1
+
+    def known(self, name: str) -> bool:
+        return name in self.alias or name in self.vocab or self.shaped(name)
+
+    def has_prefix(self, name: str) -> bool:
+        return name.startswith(self.prefixes)
+
+    # ------------------------------------------------------------- completion
+
+    def complete(self, name: str) -> tuple[str, str] | None:
+        """The one printed/dictionary name that extends ``name`` by a prefix and/or a suffix."""
+        if self.has_prefix(name) and name in self.vocab:
+            return None
+        pool = set(self.vocab) | set(self.alias.values())
+        hits = set()
+        for cand in pool:
+            if cand == name or name not in cand:
+                continue
+            i = cand.index(name)
+            pre, post = cand[:i], cand[i + len(name):]
+            if pre not in ("", *self.prefixes) or (post and post not in self.suffixes):
+                continue
+            if not pre and not post:
+                continue
+            if not pre and self.shaped(name):
+                continue  # 发改局 -> 发改局党组? a shaped name is only completed by a prefix
+            hits.add(cand)
+        if len(hits) != 1:
+            return None
+        (full,) = hits
+        if full in self.vocab:
+            return full, f"the document prints {full} {self.vocab[full]}× and no other name extends {name!r}"
+        return full, f"{self.dictionary_name}: {full} is the only unit that extends {name!r}"
+
+    # ------------------------------------------------------------- glue
+
+    def _tokens(self) -> set[str]:
+        toks = set(self.vocab) | set(self.alias)
+        for t in list(toks):
+            if t.startswith(self.prefixes) and len(t) > 3:
+                toks.add(t[1:])
+        return toks
+
+    def split_glued(self, name: str) -> list[tuple[int, int]] | None:
+        """Boundaries ``[(start, end), …]`` of a glued list, or None when it is one name."""
+        if name in self.alias:
+            return None
+        toks = self._tokens() - {name}
+        n = len(name)
+        best: list[tuple[int, int] | None] = [None] * (n + 1)  # (count, ways) covering name[:i]
+        best[0] = (0, 1)
+        back: list[int] = [-1] * (n + 1)
+        for i in range(1, n + 1):
+            for j in range(max(0, i - 20), i):
+                if best[j] is None or name[j:i] not in toks:
+                    continue
+                cand = (best[j][0] + 1, best[j][1])
+                if best[i] is None or cand[0] < best[i][0]:
+                    best[i], back[i] = cand, j
+                elif cand[0] == best[i][0]:
+                    best[i] = (best[i][0], best[i][1] + cand[1])
+        if best[n] and best[n][0] >= 2 and best[n][1] == 1:
+            cuts, i = [], n
+            while i > 0:
+                cuts.append((back[i], i))
+                i = back[i]
+            return cuts[::-1]
+        # a unit suffix meets a scope prefix: 区财政局|区税务局. Not before 各: 区政府各相关部门
+        # is one collective (the district government's departments), not two units.
+        scopes = tuple(p for p in self.prefixes if p != "各")
+        for i in range(2, n - 1):
+            left, right = name[:i], name[i:]
+            if left.endswith(STRONG_SUFFIXES) and right.startswith(scopes) \
+                    and self.shaped(left) and self.shaped(right) and len(right) >= 3:
+                rest = self.split_glued(right) or [(0, len(right))]
+                return [(0, i)] + [(i + a, i + b) for a, b in rest]
+        return None
+
+    # ------------------------------------------------------------- normalize
+
+    def normalize(self, raw: str, start: int) -> tuple[list[Name], str | None]:
+        """One printed name (offset ``start`` in the full text) -> normalized names.
+
+        The second value is the evidence when the printed name was a glued list split in pieces.
+        """
+        name = clean(raw)
+        offset = start + (raw.find(name[:1]) if name else 0)
+        if (cuts := self.split_glued(name)) is not None:
+            pieces = [self._one(name[a:b], offset + a) for a, b in cuts]
+            why = (f"{name!r} is {len(cuts)} unit names printed without a separator "
+                   "(covered exactly by names the document prints, or split where a unit suffix meets a scope prefix)")
+            return pieces, why
+        return [self._one(name, offset)], None
+
+    def _one(self, name: str, start: int) -> Name:
+        end = start + len(name)
+        if name in self.alias:
+            canon = self.alias[name]
+            if canon != name:
+                return Name(canon, name, start, end, True, "unit_alias", f"{self.dictionary_name}: {name} = {canon}")
+            return Name(name, name, start, end, True)
+        if (done := self.complete(name)) is not None:
+            full, why = done
+            return Name(full, name, start, end, True, "unit_vocabulary", why)
+        return Name(name, name, start, end, self.known(name))
