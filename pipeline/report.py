@@ -125,14 +125,18 @@ def _md_cell(text: str) -> str:
 
 
 def _md_diff(runs: Iterable[tuple[str, str]], side: str) -> str:
+    """One side of a word diff in Markdown; the items of a group are separated by " / ".
+
+    >>> _md_diff([("equal", "甲"), ("delete", "乙\\n丙"), ("insert", "丁")], "old")
+    '甲~~乙~~ / ~~丙~~'
+    """
+    mark = {"delete": "~~", "insert": "**"}
     parts = []
     for op, text in runs:
         if op == "equal":
-            parts.append(text)
-        elif op == "delete" and side == "old":
-            parts.append(f"~~{text}~~")
-        elif op == "insert" and side == "new":
-            parts.append(f"**{text}**")
+            parts.append(text.replace("\n", " / "))
+        elif (op, side) in (("delete", "old"), ("insert", "new")):
+            parts.append(" / ".join(f"{mark[op]}{t}{mark[op]}" if t else "" for t in text.split("\n")))
     return "".join(parts)
 
 

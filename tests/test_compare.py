@@ -330,3 +330,38 @@ def test_item_pair_fields_documented():
 
     for cls in (ItemPair, cmp.IndicatorChange, cmp.UnitLoad):
         assert all(f.metadata.get("doc") for f in dataclasses.fields(cls)), cls
+
+
+# --------------------------------------------------------------------------
+# End to end: the fixture notices extracted by pipeline.extract, then compared
+# --------------------------------------------------------------------------
+
+
+def test_end_to_end_from_notice_files(tmp_path, capsys):
+    from tests.compare_helpers import FIXTURES, load_expected
+
+    exp = load_expected()
+    out = tmp_path / "cmp"
+    r = CliRunner().invoke(cli, ["compare", str(FIXTURES / exp["old"]), str(FIXTURES / exp["new"]),
+                                 "--out", str(out), "--data", str(tmp_path / "none")])
+    assert r.exit_code == 0, r.output
+    (d,) = out.iterdir()
+    assert d.name.startswith("qingwan-2024-") and "__qingwan-2025-" in d.name
+    rows = pq.read_table(d / "alignment.parquet").to_pylist()
+    pred = {(o, n) for row in rows for o in row["old_items"] for n in row["new_items"]}
+    gold = gold_links(exp)
+    tp = len(pred & gold)
+    with capsys.disabled():
+        print(f"\nqingwan end to end (extract_file + compare): precision {tp / len(pred):.3f} "
+              f"recall {tp / len(gold):.3f}")
+    assert pred == gold
+    status = {(tuple(row["old_items"]), tuple(row["new_items"])): row["status"] for row in rows}
+    # statuses that depend on units only (targets come from the targets stage)
+    assert status[((14,), (14,))] == "modified"
+    assert status[((24,), (24,))] == "continued"
+    assert status[((12,), (11,))] == "continued"
+    units = {u["unit"]: u for u in pq.read_table(d / "unit_load.parquet").to_pylist()}
+    for unit, lo, ro, co, ln, rn, cn, _ in exp["units"]:
+        u = units[unit]
+        assert (u["lead_old"], u["responsible_old"], u["cooperating_old"], u["lead_new"], u["responsible_new"],
+                u["cooperating_new"]) == (lo, ro, co, ln, rn, cn), unit
