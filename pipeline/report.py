@@ -12,6 +12,8 @@ import difflib
 import html as _html
 from typing import Iterable, Sequence
 
+import regex
+
 from .compare import Comparison, IndicatorChange, ItemPair, UnitLoad
 from .segment import tokenizer
 
@@ -72,15 +74,33 @@ def fmt_delta(delta: float | None, unit: str | None) -> str:
     return f"{sign}{fmt_num(delta)}{' pp' if unit == 'pp' else unit or ''}"
 
 
+#: Numbers are one token each in a diff (so 7.5 -> 7 is marked whole, not as ".5").
+_NUMBER = regex.compile(r"""( [0-9]+ (?: \.[0-9]+ )? )""", regex.VERBOSE)
+
+
+def diff_tokens(text: str) -> list[str]:
+    """Tokens for diffing: numbers whole, the rest jieba words (punctuation kept).
+
+    >>> diff_tokens("增长7.5%左右")
+    ['增长', '7.5', '%', '左右']
+    """
+    tk = tokenizer()
+    out: list[str] = []
+    for i, part in enumerate(_NUMBER.split(text)):
+        if i % 2:
+            out.append(part)
+        elif part:
+            out.extend(tk.lcut(part, HMM=False))
+    return out
+
+
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """(op, text) runs turning ``old`` into ``new``, over jieba tokens; op is equal | delete | insert.
 
     >>> word_diff("推进冷链物流园建设", "建成冷链物流园")
     [('delete', '推进'), ('insert', '建成'), ('equal', '冷链物流园'), ('delete', '建设')]
     """
-    tk = tokenizer()
-    a = tk.lcut(old, HMM=False)
-    b = tk.lcut(new, HMM=False)
+    a, b = diff_tokens(old), diff_tokens(new)
     out: list[tuple[str, str]] = []
 
     def add(op: str, text: str) -> None:

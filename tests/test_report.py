@@ -64,13 +64,13 @@ def test_markdown(comparison):
     assert "| modified (调整) | 19 |" in md
     assert "| new (新增) | 4 |" in md and "| dropped (删除) | 5 |" in md
     assert "| of which split (one old → several new) | 1 |" in md
-    assert "| 地区生产总值 | growth | 7%左右 | 6.5%左右 | ↓ down | -0.5 pp | 1 → 1 | indicator |" in md
-    assert "| 技改投资 | amount | 3000万元以上 | 5000万元以上 | ↑ up | +2000万元 | 19 → 19 | indicator |" in md
+    assert "| 地区生产总值 | growth | 7.5%左右 | 7%左右 | ↓ down | -0.5 pp | 1 → 1 | indicator |" in md
+    assert "| 技改投资 | amount | 8000万元以上 | 1.2亿元以上 | ↑ up | +4000万元 | 19 → 19 | indicator |" in md
     assert "| 区科经局 | 4 | 4 | 0 | 8 | 3 | 4 | 0 | 7 | -1 | 区科技局、区经信局 |" in md
-    assert "   - old 1.: ~~地方~~生产总值增长~~7~~%左右" in md
-    assert "   - new 1.: **地区**生产总值增长**6.5**%左右" in md
-    assert "   - old 8. 9.: 城镇登记失业率控制在4.5%以内 / 城镇~~新增~~就业~~5000~~人以上" in md
-    assert "   - new 7.: 城镇登记失业率控制在4.5%以内**,新增**城镇就业**4500**人以上" in md
+    assert "   - old 1.: ~~地方~~生产总值增长~~7.5~~%左右" in md
+    assert "   - new 1.: **地区**生产总值增长**7**%左右" in md
+    assert "   - old 8. 9.: 城镇登记失业率控制在4.5%以内 / 城镇~~新增~~就业~~3000~~人以上" in md
+    assert "   - new 7.: 城镇登记失业率控制在4.5%以内**,新增**城镇就业**2800**人以上" in md
     assert md.endswith("\n") and not md.endswith("\n\n")
 
 
@@ -94,8 +94,8 @@ def test_html_content(comparison):
     rows = soup.find("table", class_="tasks").find_all("tr")[1:]
     assert len(rows) == len(comparison.pairs)
     first = rows[0].find_all("td")
-    assert [d.get_text() for d in first[2].find_all("del")] == ["地方", "7"]
-    assert [i.get_text() for i in first[3].find_all("ins")] == ["地区", "6.5"]
+    assert [d.get_text() for d in first[2].find_all("del")] == ["地方", "7.5"]
+    assert [i.get_text() for i in first[3].find_all("ins")] == ["地区", "7"]
     statuses = [r.find_all("td")[1].get("class")[0] for r in rows]
     assert statuses.count("dropped") == 5 and statuses.count("new") == 4
 
