@@ -803,8 +803,8 @@ def extraction_from_json(data: Mapping[str, Any], source: str) -> Extraction:
     return Extraction(document=doc, text=data.get("text", ""), **rows)
 
 
-def load_extraction(path_or_docid: str | Path, data_dir: Path | str = Path("out")) -> Extraction:
-    """An extraction from a document JSON path, a notice file (extracted now), or a doc_id in
+def load_extraction(path_or_docid: str | Path, data_dir: Path | str = Path("out"), rules: Any = None) -> Extraction:
+    """An extraction from a document JSON path, a notice file (extracted now, with ``rules``), or a doc_id in
     ``<data_dir>/json/`` (a unique prefix of a doc_id will do)."""
     ref = str(path_or_docid)
     p = Path(ref)
@@ -816,7 +816,7 @@ def load_extraction(path_or_docid: str | Path, data_dir: Path | str = Path("out"
         except ImportError:
             raise CompareError("cannot extract a notice file here (pipeline.extract.extract_file is missing)",
                                source=ref) from None
-        return extract_file(p)
+        return extract_file(p, rules)
     json_dir = Path(data_dir) / "json"
     exact = json_dir / f"{ref}.json"
     if exact.is_file():
@@ -874,8 +874,8 @@ def run_compare(old: str | Path, new: str | Path, out_dir: Path | str = Path("ou
     from .rules import load_rules
 
     rules = load_rules(rules_dir)
-    a = load_extraction(old, data_dir)
-    b = load_extraction(new, data_dir)
+    a = load_extraction(old, data_dir, rules)
+    b = load_extraction(new, data_dir, rules)
     if not a.items or not b.items:
         empty = old if not a.items else new
         raise CompareError("the document has no task items to compare", source=str(empty))
