@@ -38,4 +38,7 @@ bench: $(STAMP) ## benchmarks (not tests): speed and text fidelity against trafi
 clean: ## remove generated output (keeps .venv)
 	rm -rf $(OUT) .pytest_cache
 
-.PHONY: help install extract test eval compare bench clean
+.PHONY: help install extract test eval compare bench clean docs
+
+docs: $(STAMP) ## regenerate the README's generated sections and schema/document.schema.json
+	$(BIN)/python -m pipeline.docs

@@ -53,6 +53,52 @@ def extract(inputs: tuple[str, ...], out_dir: str, rules_dir: str | None, raw_di
     sys.exit(0 if report.ok else 1)
 
 
+@cli.command("fetch")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--to", "raw_dir", default="raw", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for the saved pages and their .meta.json sidecars.")
+@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds allowed per attempt.")
+@click.option("--retries", default=3, show_default=True, type=click.IntRange(min=0),
+              help="Retries on timeouts, connection errors and HTTP 5xx.")
+def fetch_cmd(urls: tuple[str, ...], raw_dir: str, timeout: float, retries: int) -> None:
+    """Save published pages (http/https) unchanged into raw/, each with a .meta.json sidecar.
+
+    An unchanged page is not rewritten. Example:
+
+    \b
+        fenjie fetch http://www.example.gov.cn/zwgk/t20250812_1.shtml --to raw/
+    """
+    from .fetch import fetch_many
+
+    results = fetch_many(list(urls), Path(raw_dir), timeout=timeout, retries=retries,
+                         progress=lambda line: click.echo(line))
+    failed = [r for r in results if isinstance(r, PipelineError)]
+    for err in failed:
+        click.echo(f"fenjie: {err}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.option("--table", type=click.Choice(["json", "documents", "items", "assignments", "targets", "repairs",
+                                            "findings"]), default="json", show_default=True)
+def schema(table: str) -> None:
+    """Print the published schema: the JSON Schema of out/json/<doc_id>.json, or a table's columns.
+
+    Example:
+
+        fenjie schema > schema/document.schema.json
+    """
+    from .schema import arrow_schema, schema_json_text
+
+    if table == "json":
+        click.echo(schema_json_text(), nl=False)
+    else:
+        for f in arrow_schema(table):
+            click.echo(f"{f.name}\t{f.type}\t{'' if f.nullable else 'not null'}\t"
+                       f"{f.metadata[b'description'].decode()}")
+
+
 @cli.command()
 @click.argument("old")
 @click.argument("new")
@@ -63,7 +109,9 @@ def extract(inputs: tuple[str, ...], out_dir: str, rules_dir: str | None, raw_di
 @click.option("--rules", "rules_dir", default=None, type=click.Path(exists=True, file_okay=False),
               help="Rules directory (default: the project's rules/).")
 def compare(old: str, new: str, out_dir: str, data_dir: str, rules_dir: str | None) -> None:
-    """Compare two breakdowns: tasks new/continued/modified/dropped, target changes, unit load.
+    """Compare two breakdowns: which tasks continued, changed, appeared or were dropped.
+
+    Also how each target moved and which units carry more or less.
 
     OLD and NEW are doc_ids in the extracted dataset (a unique prefix will do), document JSON files, or
     notice files (extracted on the fly). Writes alignment/indicators/unit_load.parquet, report.md and

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -31,10 +31,11 @@ from .deadlines import parse_deadline
 from .decode import decode
 from .errors import NoTasksError, PipelineError, ReadError
 from .metadata import read_metadata
-from .outline import ItemDraft, outline
+from .outline import Heading, ItemDraft, outline
 from .read import read
-from .records import Document, Extraction, Finding, Item, Page, RawInput
+from .records import Document, Extraction, Finding, Item, RawInput
 from .repair import repair
+from .script import simplified_page
 from .rules import Rules, load_rules
 from .targets import extract_targets
 from .units import UnitBook
@@ -62,7 +63,7 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
     decoded = decode(raw)
     page = to_page(decoded, rules["metadata"])
     repaired = repair(page, doc_id, rules["repairs"], rules["metadata"])
-    page = repaired.page
+    page, printed = simplified_page(repaired.page)
     meta = read_metadata(page, rules["metadata"])
 
     reader = clause_reader(rules)
@@ -90,9 +91,15 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
         assignments.extend(clauses.assignments)
         repairs.extend(clauses.repairs)
         findings.extend(clauses.findings)
-        items.append(_item(doc_id, page, d, clauses.deadline_text, meta.year, rules))
+        items.append(_item(doc_id, printed or page.text, d, clauses.deadline_text, meta.year, rules))
         text = page.text[d.text_start:d.text_end]
         targets.extend(extract_targets(doc_id, d.seq, text, d.text_start, rules["targets"]))
+    if printed is not None:  # matched through a simplified copy: spans back to the printed characters
+        assignments = [replace(a, name_raw=printed[a.start:a.end]) for a in assignments]
+        targets = [replace(t, text=printed[t.start:t.end]) for t in targets]
+        findings.append(Finding(doc_id, "info", "traditional_script",
+                                "printed in traditional script: rules matched through a simplified copy; "
+                                "text and name_raw are as printed, name is simplified", None, None))
 
     findings.sort(key=lambda f: (f.start if f.start is not None else -1, f.code, f.message))
     repairs.sort(key=lambda r: (r.start, r.rule))
@@ -103,7 +110,7 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
         n_items=len(items), n_assignments=len(assignments), n_targets=len(targets), n_repairs=len(repairs),
         n_findings=len(findings), parser_version=__version__,
     )
-    return Extraction(document, page.text, tuple(items), tuple(assignments), tuple(targets),
+    return Extraction(document, printed or page.text, tuple(items), tuple(assignments), tuple(targets),
                       tuple(repairs), tuple(findings))
 
 
@@ -111,12 +118,16 @@ def _dict_name(rules: Rules, dictionary) -> str:
     return next((k for k, v in rules.issuers.items() if v is dictionary), "?")
 
 
-def _item(doc_id: str, page: Page, d: ItemDraft, deadline_text: str | None, year: int | None,
+def _item(doc_id: str, text: str, d: ItemDraft, deadline_text: str | None, year: int | None,
           rules: Rules) -> Item:
-    sec, sub = d.section or (None, None), d.subsection or (None, None)
-    return Item(doc_id=doc_id, item_seq=d.seq, item_label=d.label, section_label=sec[0], section_title=sec[1],
-                subsection_label=sub[0], subsection_title=sub[1], group_title=d.group,
-                text=page.text[d.text_start:d.text_end], start=d.text_start, end=d.text_end,
+    """An item row; every title and the task text are taken from ``text`` (the printed text)."""
+    def title(h: Heading | None) -> str | None:
+        return text[h.start:h.end] if h else None
+
+    return Item(doc_id=doc_id, item_seq=d.seq, item_label=d.label,
+                section_label=d.section.label if d.section else None, section_title=title(d.section),
+                subsection_label=d.subsection.label if d.subsection else None, subsection_title=title(d.subsection),
+                group_title=title(d.group), text=text[d.text_start:d.text_end], start=d.text_start, end=d.text_end,
                 deadline_text=deadline_text, deadline=parse_deadline(deadline_text, year, rules["deadlines"]))
 
 

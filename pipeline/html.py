@@ -1,28 +1,671 @@
-"""HTML pages to text blocks (placeholder: block tags of <body> only; issue 3 completes it)."""
+"""Stage 3 (HTML) — a CMS article page to text blocks, as a reader sees them.
+
+The steps of :func:`html_page`, in order:
+
+1. **Word fallbacks** — unwrap Word's conditional comments: the text of a VML
+   text box (``<!--[if gte vml 1]>…<v:textbox>…<![endif]-->``) or, failing
+   that, the ``alt`` of the ``<![if !vml]><img>`` fallback is kept, once.
+2. **Parse** with lxml (the decoded characters, re-encoded as UTF-8, so a
+   stale ``<meta charset>`` cannot re-decode them).
+3. **Metadata** — ``<meta name=ArticleTitle|PubDate|ContentSource|SiteName>``
+   and the info table's label/value pairs (索引号, 发文机关, 文号, 成文日期 …).
+4. **Article body** — the first known CMS container (TRS_Editor, #zoom,
+   .article-content, article, #content …), else the element with the most
+   paragraph text (a text-density score).
+5. **Title** — the headline printed above the body (h1 / .title) when it
+   repeats the page's title: the first block, kind "title".
+6. **Walk** — what a reader does not see is dropped (scripts, styles,
+   ``display:none``, ``mso-hide:all``, ``<del>``, share widgets); block tags
+   and ``<br>`` end a block, inline runs are joined with nothing between them;
+   every table cell is one block carrying its :class:`~pipeline.records.Cell`
+   (paragraphs or ``<br>`` inside a cell are kept as "\\n" within its text).
+7. **Whitespace** — spaces between CJK characters that are not plain ASCII
+   spaces vanish (NBSP, U+2002, U+3000, source line breaks), other runs become
+   one space; blocks are joined with "\\n" (:func:`~pipeline.records.join_blocks`).
+"""
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
+import html as _html
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
 
-from .records import Decoded, Page, PageMeta, join_blocks
+from lxml import etree
 
-_BLOCK = {"p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "br", "table"}
+from .errors import ContentError
+from .records import Cell, Decoded, Page, PageMeta, join_blocks
+
+# --------------------------------------------------------------------------
+# Vocabulary and thresholds (tuned on the four real CMS pages of
+# shared/corpus/html, the sample notice's page and tests/fixtures/html)
+# --------------------------------------------------------------------------
+
+#: Article containers by priority: (attribute, lower-cased token). The first
+#: level that has a candidate with at least MIN_BODY_CHARS characters wins.
+BODY_CONTAINERS: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("class", "trs_editor"), ("class", "trs_ueditor"), ("tag", "ucapcontent")),
+    (("id", "zoom"), ("class", "zoom"), ("id", "zoomcon"), ("id", "ucap-content")),
+    (("class", "article-content"), ("class", "article_content"), ("class", "articlecontent"),
+     ("class", "detail-content"), ("class", "news_content"), ("class", "pages_content"),
+     ("id", "article-content"), ("id", "news_content")),
+    (("tag", "article"),),
+    (("id", "content"), ("class", "content"), ("class", "main-content"), ("id", "main-content")),
+    (("class", "wordsection1"), ("class", "section1")),
+)
+
+#: A container with fewer characters than this is empty (its text is elsewhere, e.g. loaded by script).
+MIN_BODY_CHARS = 2
+
+#: Elements a reader never sees as text.
+SKIP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "head", "title", "iframe", "object", "embed",
+    "svg", "canvas", "video", "audio", "map", "button", "select", "input", "textarea", "form",
+    "nav", "del",
+})
+
+#: Page chrome by tag: dropped when found inside the article container, and
+#: ignored by the density fallback.
+CHROME_TAGS = frozenset({"header", "footer", "aside", "nav"})
+
+#: Page chrome by class or id (share widgets, breadcrumbs, print buttons, pagers …).
+CHROME_NAME = re.compile(
+    r"""(?:share|bdshare|jiathis|breadcrumb|crumb|qrcode|\bewm\b|toolbar|fontsize|
+        reldoc|\bprint\b|\bclose\b|pager|footer|\bnav\b|navbar|\bmenu\b|article-btn|
+        article-attr|article-extended)""",
+    re.X | re.I,
+)
+
+#: Tags that start and end a block.
+BLOCK_TAGS = frozenset({
+    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+    "tr", "td", "th", "table", "thead", "tbody", "tfoot", "caption", "blockquote", "pre",
+    "section", "article", "header", "footer", "main", "address", "center", "hr", "fieldset",
+    "figure", "figcaption", "fenjie-vml", "body", "html",
+})
+
+#: Elements that may be the page's headline above the body.
+TITLE_CLASSES = frozenset({"title", "article-title", "article_title", "arti_title", "news_title",
+                           "detail-title", "con-title", "xxgk_title", "tit", "bt"})
+
+#: Info table labels (normalized: no spaces); longest first when matching.
+INFO_LABELS: tuple[str, ...] = (
+    "索引号", "主题分类", "体裁分类", "组配分类", "分类", "发文机关", "发布机构", "发文单位",
+    "成文日期", "发文日期", "发布日期", "发布时间", "生效日期", "废止日期", "发文字号", "发文文号",
+    "文号", "标题", "名称", "主题词", "关键词", "公开方式", "公开时限", "公开范围", "有效性",
+    "信息来源", "来源",
+)
+
+#: An info pair's text is short; longer elements are containers, not pairs.
+MAX_INFO_TEXT = 120
+
+#: Meta names (lower-cased) -> PageMeta field.
+META_FIELDS = {"articletitle": "title", "pubdate": "published", "contentsource": "source",
+               "sitename": "site"}
+
+#: Cap on rowspan/colspan (a malformed colspan="10000" must not allocate a huge grid).
+MAX_SPAN = 200
+
+# --------------------------------------------------------------------------
+# Word conditional comments (step 1)
+# --------------------------------------------------------------------------
+
+#: A downlevel-hidden VML block (only IE renders it), optionally followed by
+#: its downlevel-revealed fallback (what every other browser renders).
+WORD_VML = re.compile(
+    r"""<!--\[if\ [^\]]*?(?<!!)\bvml\b[^\]]*\]>   # <!--[if gte vml 1]>
+        (?P<vml>.*?)
+        <!\[endif\]\s*-->
+        (?:\s*<!\[if\ !vml\]>(?P<fallback>.*?)<!\[endif\]>)?   # optional <![if !vml]>…<![endif]>
+    """,
+    re.X | re.S | re.I,
+)
+
+#: A downlevel-revealed fallback standing alone.
+WORD_FALLBACK = re.compile(r"<!\[if\ !vml\]>(?P<fallback>.*?)<!\[endif\]>", re.X | re.S | re.I)
+
+#: The content of one VML text box.
+VML_TEXTBOX = re.compile(r"<v:textbox\b[^>]*>(?P<box>.*?)</v:textbox>", re.X | re.S | re.I)
+
+#: Any other conditional marker left inside a text box (<![if !mso]> … <![endif]>).
+COND_MARKER = re.compile(r"<!\[(?:if\ [^\]]*|endif)\]>", re.X | re.I)
+
+#: An <img> start tag (to mark fallback images whose alt is recoverable).
+IMG_TAG = re.compile(r"<img\b", re.I)
+
+RECOVERED_ATTR = "data-fenjie-recovered"
+
+# --------------------------------------------------------------------------
+# Whitespace (step 7)
+# --------------------------------------------------------------------------
+
+#: Characters rendered full-width in Chinese text: between two of them, a
+#: space that is not a plain ASCII space is layout, not text.
+_WIDE = (r"\u1100-\u115f\u2e80-\u2fff\u3001-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
+         r"\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+         r"\U00020000-\U0003fffd\u2014\u2018\u2019\u201c\u201d\u2026\u00b7")
+WIDE_CHAR = re.compile(f"[{_WIDE}]")
+
+#: Invisible characters that are never text (zero-width space, BOM, soft hyphen).
+INVISIBLE = re.compile("[\u200b\ufeff\u00ad]")
+
+#: A run of whitespace (Python's \s covers NBSP, U+2000–U+200A, U+3000 …).
+SPACE_RUN = re.compile(r"\s+")
+
+
+def normalize_space(text: str) -> str:
+    r"""Whitespace as a reader sees it, stripped.
+
+    Between two CJK characters a run of whitespace vanishes when it holds a
+    line break (source formatting) or only non-ASCII spaces (NBSP, U+2002,
+    U+3000: layout); a run with a typed ASCII space, and every run elsewhere,
+    becomes one space.
+
+    >>> normalize_space("区\u00a0科经\u3000局")
+    '区科经局'
+    >>> normalize_space(" 1号 黄石港区\n\t人民政府 ")
+    '1号 黄石港区人民政府'
+    >>> normalize_space("区人社局;\u00a0\u00a0责任单位  A")
+    '区人社局; 责任单位 A'
+    >>> normalize_space("万载县统计局\u2002\u2002 国家统计局")
+    '万载县统计局 国家统计局'
+    """
+    text = INVISIBLE.sub("", text)
+
+    def one(m: re.Match[str]) -> str:
+        s, e = m.start(), m.end()
+        run = m.group()
+        if (0 < s and e < len(text) and WIDE_CHAR.match(text[s - 1]) and WIDE_CHAR.match(text[e])
+                and ("\n" in run or "\r" in run or " " not in run)):
+            return ""
+        return " "
+
+    return SPACE_RUN.sub(one, text).strip()
+
+
+# --------------------------------------------------------------------------
+# Step 1: Word fallbacks
+# --------------------------------------------------------------------------
+
+
+def _fragment_lines(markup: str) -> list[str]:
+    """The block texts of an HTML fragment (used for VML text boxes and fallbacks)."""
+    markup = COND_MARKER.sub("", markup)
+    if not markup.strip():
+        return []
+    root = parse(f"<html><body><div>{markup}</div></body></html>").find("body/div")
+    if root is None:
+        return []
+    walker = _Walker(recover_alt=False)
+    walker.walk(root)
+    walker.flush()
+    return [t for t, _, _, _ in walker.out]
+
+
+def unwrap_word_fallbacks(markup: str) -> str:
+    """Replace Word's VML blocks by the one rendering whose text a reader should get.
+
+    * fallback with visible text -> the fallback (the VML box is its duplicate);
+    * else VML text box text -> that text, marked recovered (fallback image dropped);
+    * else -> the fallback, its images marked so their ``alt`` is recovered.
+
+    >>> s = ('<p><!--[if gte vml 1]><v:shape><v:textbox><p>港政发〔2025〕1号</p></v:textbox>'
+    ...      '</v:shape><![endif]--><![if !vml]><img alt="港政发〔2025〕1号"><![endif]></p>')
+    >>> unwrap_word_fallbacks(s)
+    '<p><fenjie-vml data-fenjie-recovered="1">港政发〔2025〕1号</fenjie-vml></p>'
+    >>> unwrap_word_fallbacks('<![if !vml]><img src="a.gif" alt="甲"><![endif]>')
+    '<img data-fenjie-recovered="1" src="a.gif" alt="甲">'
+    """
+
+    def mark_images(fallback: str) -> str:
+        return IMG_TAG.sub(f'<img {RECOVERED_ATTR}="1"', fallback)
+
+    def vml(m: re.Match[str]) -> str:
+        fallback = m.group("fallback") or ""
+        if fallback and _fragment_lines(fallback):
+            return fallback
+        lines = [line for box in VML_TEXTBOX.finditer(m.group("vml"))
+                 for line in _fragment_lines(box.group("box"))]
+        if lines:
+            body = "<br>".join(_html.escape(line, quote=False) for line in lines)
+            return f'<fenjie-vml {RECOVERED_ATTR}="1">{body}</fenjie-vml>'
+        return mark_images(fallback)
+
+    if "<!" not in markup:
+        return markup
+    markup = WORD_VML.sub(vml, markup)
+    return WORD_FALLBACK.sub(lambda m: mark_images(m.group("fallback")), markup)
+
+
+# --------------------------------------------------------------------------
+# Step 6: the walker
+# --------------------------------------------------------------------------
+
+
+def _tag(el: etree._Element) -> str:
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def _hidden(el: etree._Element) -> bool:
+    """True when the element's own style or attributes hide it."""
+    if not el.attrib:
+        return False
+    if el.get("hidden") is not None:
+        return True
+    style = el.get("style")
+    if not style:
+        return False
+    style = style.replace(" ", "").lower()
+    return "display:none" in style or "mso-hide:all" in style or "visibility:hidden" in style
+
+
+def _names(el: etree._Element) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def _is_chrome(el: etree._Element) -> bool:
+    return _tag(el) in CHROME_TAGS or (bool(el.attrib) and bool(CHROME_NAME.search(_names(el))))
+
+
+def _span(value: str | None) -> int:
+    try:
+        n = int((value or "1").strip().rstrip(";"))
+    except ValueError:
+        return 1
+    return min(max(n, 1), MAX_SPAN)
+
+
+@dataclass
+class _Walker:
+    """Collects (text, kind, cell, recovered_chars) blocks from an element tree."""
+
+    recover_alt: bool = True  # read alt of marked fallback images
+    drop_chrome: bool = False  # drop share widgets etc. (inside the article container)
+    flatten_tables: bool = False  # cells as plain blocks (inside a table cell)
+    n_tables: int = 0  # data tables seen so far
+    out: list[tuple[str, str, Cell | None, int]] = field(default_factory=list)
+    _buf: list[str] = field(default_factory=list)
+    _rec: int = 0  # recovered characters in the current buffer
+
+    def flush(self, kind: str = "p") -> None:
+        text = normalize_space("".join(self._buf))
+        if text:
+            self.out.append((text, kind, None, min(self._rec, len(text))))
+        self._buf.clear()
+        self._rec = 0
+
+    def add(self, text: str | None, recovered: bool = False) -> None:
+        if text:
+            self._buf.append(text)
+            if recovered:
+                self._rec += len(SPACE_RUN.sub("", text))
+
+    def walk(self, el: etree._Element, recovered: bool = False) -> None:
+        """Text of ``el`` and its descendants (not its tail)."""
+        tag = el.tag
+        if not isinstance(tag, str):  # comment or processing instruction
+            return
+        tag = tag.lower()
+        if tag in SKIP_TAGS:
+            return
+        if el.attrib:
+            if _hidden(el) or (self.drop_chrome and _is_chrome(el)):
+                return
+            recovered = recovered or el.get(RECOVERED_ATTR) is not None
+        elif self.drop_chrome and tag in CHROME_TAGS:
+            return
+        if tag == "br":
+            self.flush()
+            return
+        if tag == "img":
+            if self.recover_alt and (el.get(RECOVERED_ATTR) is not None or el.get("v:shapes")):
+                self.add(el.get("alt"), recovered=True)
+            return
+        if tag == "table" and not self.flatten_tables and _is_data_table(el):
+            self.flush()
+            self._table(el, recovered)
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            self.flush()
+        self.add(el.text, recovered)
+        for child in el:
+            self.walk(child, recovered)
+            self.add(child.tail, recovered)
+        if block:
+            self.flush()
+
+    def _table(self, table: etree._Element, recovered: bool) -> None:
+        index = self.n_tables
+        self.n_tables += 1
+        for r, c, rowspan, colspan, header, td in _table_cells(table):
+            inner = _Walker(recover_alt=self.recover_alt, drop_chrome=self.drop_chrome,
+                            flatten_tables=True)
+            inner.walk(td, recovered)
+            inner.flush()
+            text = "\n".join(t for t, _, _, _ in inner.out)
+            if text:
+                cell = Cell(table=index, row=r, col=c, rowspan=rowspan, colspan=colspan, header=header)
+                self.out.append((text, "cell", cell, sum(n for _, _, _, n in inner.out)))
+
+
+def _rows(table: etree._Element) -> Iterator[tuple[etree._Element, bool]]:
+    """The table's own rows (not a nested table's), with "in <thead>"."""
+    for child in table:
+        tag = _tag(child)
+        if tag == "tr":
+            yield child, False
+        elif tag in ("thead", "tbody", "tfoot"):
+            for tr in child:
+                if _tag(tr) == "tr":
+                    yield tr, tag == "thead"
+
+
+def _table_cells(table: etree._Element) -> Iterator[tuple[int, int, int, int, bool, etree._Element]]:
+    """(row, col, rowspan, colspan, header, td) of every cell, in reading order.
+
+    Columns are counted after the spans of earlier rows, as a browser lays them out.
+    """
+    taken: set[tuple[int, int]] = set()
+    for r, (tr, in_head) in enumerate(_rows(table)):
+        if _hidden(tr):
+            continue
+        c = 0
+        for td in tr:
+            if _tag(td) not in ("td", "th") or _hidden(td):
+                continue
+            while (r, c) in taken:
+                c += 1
+            rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    taken.add((r + dr, c + dc))
+            yield r, c, rowspan, colspan, in_head or _tag(td) == "th", td
+            c += colspan
+
+
+def _is_data_table(table: etree._Element) -> bool:
+    """A grid of at least two rows and two columns without nested tables (else layout)."""
+    rows = list(_rows(table))
+    if len(rows) < 2:
+        return False
+    if any(_tag(t) == "table" for t in table.iterdescendants()):
+        return False
+    return max(sum(_span(td.get("colspan")) for td in tr if _tag(td) in ("td", "th"))
+               for tr, _ in rows) >= 2
+
+
+# --------------------------------------------------------------------------
+# Steps 3-5: metadata, body, title
+# --------------------------------------------------------------------------
+
+_LABEL_ALT = "|".join(r"\s*".join(map(re.escape, label))
+                      for label in sorted(INFO_LABELS, key=len, reverse=True))
+
+#: An info label at the start of a text, with its colon.
+INFO_LABEL = re.compile(rf"(?P<label>{_LABEL_ALT})\s*[:：]\s*", re.X)
+
+
+#: Any short "label:" (the next element is another label, not a value).
+ANY_LABEL = re.compile(r"[^\s:：]{1,8}\s*[:：]")
+
+
+def _text(el: etree._Element) -> str:
+    """Visible text of an element, whitespace-normalized (scripts and hidden parts skipped)."""
+    walker = _Walker(recover_alt=False, flatten_tables=True)
+    walker.walk(el)
+    walker.flush()
+    return " ".join(t for t, _, _, _ in walker.out)
+
+
+def info_pairs(text: str) -> list[tuple[str, str]]:
+    """Split ``label:value label:value`` text into pairs (labels without spaces).
+
+    >>> info_pairs("索 引 号：0147/2023-003 发布日期：2023-04-18")
+    [('索引号', '0147/2023-003'), ('发布日期', '2023-04-18')]
+    >>> info_pairs("发布时间:")
+    [('发布时间', '')]
+    """
+    marks = [m for m in INFO_LABEL.finditer(text)]
+    if not marks or marks[0].start() != 0:
+        return []
+    pairs = []
+    for m, nxt in zip(marks, marks[1:] + [None]):
+        value = text[m.end(): nxt.start() if nxt else len(text)].strip()
+        pairs.append((SPACE_RUN.sub("", m.group("label")), value))
+    return pairs
+
+
+def _info(root: etree._Element, body: etree._Element | None) -> tuple[tuple[str, str], ...]:
+    """Label/value pairs of the page's info table, outside the article body.
+
+    A pair starts at an element whose own text opens with a label; its value
+    follows in the same element, in its tail, or in the next element.
+    """
+    found: list[tuple[str, str]] = []
+    skip = set(body.iter()) if body is not None else set()
+    for el in root.iter():
+        head = el.text
+        if not head or ("：" not in head and ":" not in head) or not isinstance(el.tag, str):
+            continue
+        head = head.lstrip()
+        if not INFO_LABEL.match(head) or el in skip or _tag(el) in SKIP_TAGS:
+            continue
+        text = _text(el)
+        if len(text) > MAX_INFO_TEXT:
+            continue
+        pairs = info_pairs(text)
+        if len(pairs) == 1 and not pairs[0][1]:
+            pairs = [(pairs[0][0], _value_after(el, text))]
+        for pair in pairs:
+            if pair[1] and pair not in found:
+                found.append(pair)
+    return tuple(found)
+
+
+def _value_after(el: etree._Element, label_text: str) -> str:
+    """The value printed after a label-only element: its tail, or the next element."""
+    node = el
+    while node is not None:
+        tail = normalize_space(node.tail or "")
+        if tail:
+            return tail
+        sib = node.getnext()
+        while sib is not None and not _tag(sib):
+            sib = sib.getnext()
+        if sib is not None:
+            value = _text(sib)
+            return "" if ANY_LABEL.match(value) else value
+        parent = node.getparent()
+        if parent is None or _text(parent) != label_text:
+            return ""
+        node = parent
+    return ""
+
+
+def _meta(root: etree._Element) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for el in root.iter("meta"):
+        name = (el.get("name") or "").strip().lower()
+        key = META_FIELDS.get(name)
+        value = normalize_space(el.get("content") or "")
+        if key and value and key not in meta:
+            meta[key] = value
+    return meta
+
+
+def _classes(el: etree._Element) -> set[str]:
+    return set((el.get("class") or "").lower().split())
+
+
+#: (how, token) -> level in BODY_CONTAINERS.
+_CONTAINER_LEVEL = {key: i for i, level in enumerate(BODY_CONTAINERS) for key in level}
+
+#: Characters of an element's text, whitespace collapsed (evaluated in C; sizes candidates).
+TEXT_SIZE = etree.XPath("string-length(normalize-space(string(.)))")
+
+
+def _container_level(el: etree._Element) -> int | None:
+    """The BODY_CONTAINERS level an element matches (the best of its tag, id and classes)."""
+    levels = [_CONTAINER_LEVEL.get(("tag", el.tag.lower()), 99)]
+    if el.attrib:
+        levels.append(_CONTAINER_LEVEL.get(("id", (el.get("id") or "").lower()), 99))
+        levels.extend(_CONTAINER_LEVEL.get(("class", c), 99) for c in (el.get("class") or "").lower().split())
+    best = min(levels)
+    return None if best == 99 else best
+
+
+def _find_body(root: etree._Element) -> etree._Element:
+    """The article container: a known CMS container, else the densest element."""
+    levels: list[list[etree._Element]] = [[] for _ in BODY_CONTAINERS]
+    for el in root.iter(tag=etree.Element):
+        level = _container_level(el)
+        if level is not None:
+            levels[level].append(el)
+    for i, candidates in enumerate(levels):
+        sized = [(int(TEXT_SIZE(el)), el) for el in candidates]
+        sized = [(n, el) for n, el in sized if n >= MIN_BODY_CHARS]
+        if not sized:
+            continue
+        if i == len(BODY_CONTAINERS) - 1:  # a Word export (WordSection1, 2 …): all of <body>
+            body = root.find("body")
+            return body if body is not None else root
+        best = max(sized, key=lambda p: p[0])[1]
+        members = set(candidates)
+        for anc in best.iterancestors():  # nested containers of the same level: the outermost
+            if anc in members:
+                best = anc
+        return best
+    return _densest(root)
+
+
+def _densest(root: etree._Element) -> etree._Element:
+    """The element whose paragraphs hold the most non-link text (readability-style).
+
+    Each text run scores its length (links count zero) for its block parent,
+    the full score for that block's parent and half for the grandparent.
+    """
+    body = root.find("body")
+    body = body if body is not None else root
+    score: dict[etree._Element, float] = {}
+
+    def visit(el: etree._Element, block: etree._Element, in_link: bool) -> None:
+        tag = _tag(el)
+        if not tag or tag in SKIP_TAGS or _hidden(el) or _is_chrome(el):
+            return
+        if tag in BLOCK_TAGS:
+            block = el
+        in_link = in_link or tag == "a"
+        n = 0 if in_link else len(SPACE_RUN.sub("", el.text or ""))
+        for child in el:
+            visit(child, block, in_link)
+            if child.tail and not in_link:
+                n += len(SPACE_RUN.sub("", child.tail))
+        if n:
+            parent = block.getparent()
+            grand = parent.getparent() if parent is not None else None
+            for node, weight in ((block, 1.0), (parent, 1.0), (grand, 0.5)):
+                if node is not None:
+                    score[node] = score.get(node, 0.0) + weight * n
+
+    visit(body, body, False)
+    if not score:
+        return body
+    top = max(score.values())
+    # Ties go to the outermost element (a paragraph and its cell scoring alike: the cell).
+    return next(el for el in body.iter(tag=etree.Element) if score.get(el) == top)
+
+
+def _same_title(text: str, title: str) -> bool:
+    """True when a headline repeats the page title (or most of it: <title> often adds the site name).
+
+    >>> _same_title("关于做好督办工作的通知", "关于做好督办工作的通知-兴隆县人民政府")
+    True
+    >>> _same_title("兴隆县人民政府", "关于做好督办工作的通知-兴隆县人民政府")
+    False
+    """
+    a, b = SPACE_RUN.sub("", text), SPACE_RUN.sub("", title)
+    if not a or not b:
+        return False
+    short, long_ = sorted((a, b), key=len)
+    return short in long_ and len(short) * 2 >= len(long_)
+
+
+def _find_title(root: etree._Element, body: etree._Element, titles: list[str]) -> etree._Element | None:
+    """The headline printed above the body: an h1/h2/.title repeating the page title.
+
+    Without a page title, the nearest h1 above the body in the same region.
+    """
+    inside = set(body.iter())
+    before: list[etree._Element] = []
+    for el in root.iter():
+        if el is body:
+            break
+        tag = _tag(el)
+        if tag and el not in inside and (tag in ("h1", "h2") or _classes(el) & TITLE_CLASSES):
+            before.append(el)
+    region = body.getparent()
+    region = region.getparent() if region is not None and region.getparent() is not None else region
+    for el in reversed(before):
+        text = _text(el)
+        if text and any(_same_title(text, t) for t in titles):
+            if not any(_is_chrome(a) for a in el.iterancestors()):
+                return el
+    if not titles and region is not None:
+        near = set(region.iter())
+        for el in reversed(before):
+            if _tag(el) == "h1" and el in near and _text(el):
+                return el
+    return None
+
+
+# --------------------------------------------------------------------------
+# The stage
+# --------------------------------------------------------------------------
+
+
+def parse(markup: str, source: str | None = None) -> etree._Element:
+    """Parse decoded markup with lxml; a page without an element is a ContentError."""
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=False, no_network=True)
+    try:
+        root = etree.fromstring(markup.encode("utf-8", "surrogatepass"), parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise ContentError(f"not parseable as HTML ({exc})", source=source) from None
+    if root is None:
+        raise ContentError("no HTML element in the document", source=source)
+    return root
 
 
 def html_page(decoded: Decoded) -> Page:
-    soup = BeautifulSoup(decoded.text, "lxml")
-    for tag in soup(["script", "style", "noscript"]):
-        tag.decompose()
-    title = soup.title.get_text(strip=True) if soup.title else None
-    texts: list[str] = []
-    buf: list[str] = []
-    body = soup.body or soup
-    for el in body.descendants:
-        if getattr(el, "name", None) in _BLOCK:
-            texts.append("".join(buf))
-            buf = []
-        elif isinstance(el, str) and not getattr(el, "name", None):
-            buf.append(str(el))
-    texts.append("".join(buf))
-    text, blocks = join_blocks([(t, "p", None) for t in texts])
-    return Page(source=decoded.source, text=text, blocks=blocks, meta=PageMeta(title=title))
+    """The article of an HTML page as text blocks, with the page's metadata."""
+    root = parse(unwrap_word_fallbacks(decoded.text), decoded.source)
+    meta = _meta(root)
+    html_title = root.find(".//title")
+    page_title = normalize_space("".join(html_title.itertext())) if html_title is not None else ""
+    title = meta.get("title") or page_title or None
+    body = _find_body(root)
+    info = _info(root, body)
+    published = meta.get("published") or next(
+        (v for k, v in info if k in ("发布日期", "发布时间")), None)
+
+    walker = _Walker(recover_alt=True, drop_chrome=True)
+    headline = _find_title(root, body, [t for t in (meta.get("title"), page_title) if t])
+    if headline is not None:
+        head = _Walker(recover_alt=True)
+        head.walk(headline)
+        head.flush()
+        if head.out:
+            walker.out.append((" ".join(t for t, _, _, _ in head.out), "title", None,
+                               sum(n for _, _, _, n in head.out)))
+    walker.walk(body)
+    walker.flush()
+
+    # Recovered text that is also printed visibly is not kept twice.
+    visible = {t for t, _, _, rec in walker.out if rec == 0}
+    kept = [b for b in walker.out if not (b[3] and b[3] >= len(SPACE_RUN.sub("", b[0])) and b[0] in visible)]
+    text, blocks = join_blocks([(t, kind, cell) for t, kind, cell, _ in kept])
+    page_meta = PageMeta(title=title, published=published, source=meta.get("source"),
+                         site=meta.get("site"), info=info)
+    return Page(source=decoded.source, text=text, blocks=blocks, meta=page_meta,
+                n_recovered=sum(rec for _, _, _, rec in kept))

@@ -22,7 +22,14 @@ SHORT_BLOCK = 80
 TITLE_MAX_BLOCKS = 5
 
 #: How a complete title ends (GB/T 9704 文种).
-TITLE_END = regex.compile(r"(?:通知|意见|方案|决定|函|批复|通报|报告|办法|规定|纲要|计划|安排|分解表|清单)\s*》?$")
+TITLE_END = regex.compile(r"(?:通知|意见|方案|决定|函|批复|通报|报告|办法|规定|纲要|计划|安排|分解表|清单)\s*$")
+#: A title inside a longer line (a metadata block flattened into one line): up to the first 文种
+#: that is followed by the end of the line or by the next label.
+TITLE_IN_LINE = regex.compile(
+    r"关于.{2,150}?(?:的通知|的意见|方案|的决定|的函|的批复|的通报)(?=\s|$|发文|文号|发布|成文|索引|主题|[|｜])")
+#: A date printed with its label in an info line: 发文日期 2023-01-03, 成文日期:2023年1月3日.
+LABELED_DATE = regex.compile(
+    r"(?P<label>成文日期|发文日期|发布日期|印发日期)\s*[:：]?\s*(?P<date>(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
 #: The breakdown itself named as a heading (附件 title) when the notice has no 关于… title.
 ANNEX_TITLE = regex.compile(r"^(?!附件).{2,60}(?:分解|分工|任务|清单|责任)\p{Han}{0,12}(?:方案|意见|表|清单|分解)$")
 _YEAR = regex.compile(r"((?:19|20)\d\d)\s*年")
@@ -94,6 +101,8 @@ def find_title(blocks: tuple[Block, ...], rules: Mapping[str, Any]) -> tuple[str
         title = clean_title(joined[joined.index("关于"):])
         if TITLE_END.search(title):
             return title, i, j
+        if m := TITLE_IN_LINE.search(b.text):
+            return clean_title(m[0]), i, i
         if first_incomplete is None:
             first_incomplete = (clean_title(b.text[b.text.index("关于"):]), i, i)
     if first_incomplete:
@@ -162,9 +171,13 @@ def read_metadata(page: Page, rules: Mapping[str, Any]) -> Metadata:
             issued = parse_date(m)
             if issued:
                 break
+    labeled = {m["label"]: m["date"] for b in blocks[:HEADER_BLOCKS] if len(b.text) <= SHORT_BLOCK * 3
+               for m in LABELED_DATE.finditer(b.text)}
     if issued is None:
-        issued = parse_iso_date(_info(page, "成文日期", "发文日期"))
-    published = parse_iso_date(page.meta.published) or parse_iso_date(_info(page, "发布日期", "发布时间"))
+        issued = parse_iso_date(_info(page, "成文日期", "发文日期") or labeled.get("成文日期") or labeled.get("发文日期")
+                                or labeled.get("印发日期"))
+    published = parse_iso_date(page.meta.published) or parse_iso_date(_info(page, "发布日期", "发布时间")) \
+        or parse_iso_date(labeled.get("发布日期"))
 
     year = None
     for src in (title, found and blocks[found[2]].text):
@@ -175,6 +188,9 @@ def read_metadata(page: Page, rules: Mapping[str, Any]) -> Metadata:
         annex = next((b.text for b in blocks[:HEADER_BLOCKS] if ANNEX_TITLE.match(b.text)), None)
         if annex and (m := _YEAR.search(annex)):
             year = int(m[1])
+    if year is None:  # a capture without header: the year its first headings name
+        heads = next((m for b in blocks[:5] if (m := _YEAR.search(b.text))), None)
+        year = int(heads[1]) if heads else None
     if year is None and issued:
         year = issued.year
     if year is None and doc_number and (m := regex.search(r"(?:19|20)\d\d", doc_number)):

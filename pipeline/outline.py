@@ -39,9 +39,9 @@ class ItemDraft:
 
     seq: int  # 1-based document order
     label: str  # as printed ('' when unnumbered)
-    section: tuple[str, str] | None  # (label, title) of the enclosing section
-    subsection: tuple[str, str] | None  # (label, title) of the enclosing subsection
-    group: str | None  # theme heading
+    section: Heading | None  # the enclosing section
+    subsection: Heading | None  # the enclosing subsection
+    group: Heading | None  # the theme heading (label '')
     block: int  # index of the item's first block
     blocks: tuple[int, ...]  # every block of the item (first, continuation lines, role lines)
     text_start: int  # offset of the task text in the full text
@@ -62,8 +62,24 @@ def numbered(text: str, rules: Mapping[str, Any]) -> Numbered | None:
     return None
 
 
+@dataclass(frozen=True)
+class Heading:
+    """A heading: its label as printed and where its title stands."""
+
+    label: str  # '一、', '(一)', or '' for a theme line
+    start: int  # offset of the title in the full text
+    end: int  # end of the title (trailing 。 and colon excluded)
+
+
 def _title(text: str) -> str:
     return text.strip().rstrip("。.:：")
+
+
+def _heading(b: Block, label: str, body_start: int) -> Heading:
+    body = b.text[body_start:]
+    title = _title(body)
+    lead = len(body) - len(body.lstrip())
+    return Heading(label, b.start + body_start + lead, b.start + body_start + lead + len(title))
 
 
 class _Walker:
@@ -149,7 +165,7 @@ class _Walker:
             return []
         items: list[ItemDraft] = []
         section = subsection = None
-        group: str | None = None
+        group: Heading | None = None
         cur: dict[str, Any] | None = None
 
         def close() -> None:
@@ -182,16 +198,16 @@ class _Walker:
                        "group": group, "blocks": [i], "wrapped": []}
             elif num is not None and num.level in ("section", "subsection"):
                 close()
-                title = _title(b.text[num.body_start:])
+                head = _heading(b, num.label, num.body_start)
                 if num.level == "section":
-                    section, subsection = (num.label, title), None
+                    section, subsection = head, None
                 else:
-                    subsection = (num.label, title)
+                    subsection = head
                 group = None
             elif num is None and len(b.text) <= GROUP_MAX_CHARS and self._is_group_text(i) \
                     and (nxt := self._next_structural(i)) is not None and self.is_task(nxt):
                 close()
-                group = _title(b.text)
+                group = _heading(b, "", 0)
             else:
                 close()  # prose between tasks belongs to none of them
             i += 1

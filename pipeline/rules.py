@@ -80,11 +80,19 @@ SPECS: dict[str, dict[str, str]] = {
         "bare_prefix": "str",
     },
     "targets": {
-        "qualifiers": "map[str]",
-        "aspirational": "list[str]",
+        "kinds": "map[str]",
         "units": "map[any]",
+        "magnitudes": "map[any]",
+        "qualifiers_before": "map[str]",
+        "qualifiers_after": "map[str]",
+        "aspirational": "list[str]",
+        "firm": "list[str]",
+        "not_aspirational": "list[regex]",
+        "growth_words": "list[str]",
+        "decline_words": "list[str]",
+        "links": "list[str]",
+        "leading": "list[str]",
         "not_targets": "list[regex]",
-        "kinds": "map[any]",
     },
     "deadlines": {
         "labels": "list[str]",
@@ -96,6 +104,9 @@ SPECS: dict[str, dict[str, str]] = {
     },
     "unit_renames": {
         "renames": "map[str]",
+    },
+    "tables": {
+        "headers": "map[list[str]]",
     },
 }
 

@@ -95,3 +95,19 @@ def json_schema() -> dict[str, Any]:
         "required": ["schema_version", *props],
         "additionalProperties": False,
     }
+
+
+def schema_json_text() -> str:
+    """The JSON Schema as committed in ``schema/document.schema.json`` (checked for drift by the tests)."""
+    import json
+
+    return json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+def markdown_columns(table: str) -> str:
+    """A Markdown table of one published table's columns (the README's schema section)."""
+    lines = ["| column | type | description |", "| --- | --- | --- |"]
+    for f in arrow_schema(table):
+        null = "" if f.nullable else ", not null"
+        lines.append(f"| `{f.name}` | {f.type}{null} | {f.metadata[b'description'].decode()} |")
+    return "\n".join(lines)

@@ -1,19 +1,693 @@
 """Stage 8 — targets: every quantitative commitment in an item's text.
 
-(Stub: the targets work of issue 2 fills it.)
+A target is a number with a unit that ``rules/targets.toml`` knows (``7%``, ``5000人``,
+``152.08亿元``, ``20公里``), read together with what it measures (the *metric*), how it is
+hedged (*qualifier*: 左右, 以上, 以内, 超 …) and whether it is only aspired to (力争 …).
+
+The steps, composed in :func:`extract_targets`:
+
+0. The text is read on a simplified-script shadow of itself (:func:`simplified_shadow`, only when
+   the conversion keeps every offset); metrics, units and spans are sliced from the original.
+1. :func:`scan_quantities` finds number + unit spans (Chinese numerals converted, ranges
+   ``5-8%`` / ``5至8个`` read as value and value_high, magnitudes 万/亿 multiplied out);
+   numbers overlapping a ``not_targets`` pattern (slogans, ordinals, durations, thresholds inside a
+   metric name) and Chinese numerals inside a word (统一个人 — checked with jieba) are dropped.
+2. For each quantity the metric is delimited: a measure word followed by a noun
+   (``50户困难老年人家庭…``) takes the phrase *after* it; otherwise the metric is the phrase
+   *before* the number, back to the clause start or the previous target. Link, qualifier and
+   growth words next to the number are trimmed off (:func:`strip_tail`), hedges and filler verbs
+   off the start (:func:`strip_leading`, on jieba words).
+3. ``A、B分别达到80%、85%以上`` pairs metrics and values in order; a qualifier printed only after
+   the last value applies to the whole list.
+4. Qualifier: the word after the unit wins over the word before the number; none is ``exact``.
+5. Aspirational: a hedge word (力争/争取/努力 …) earlier in the same sentence, not cancelled by a
+   firm word (确保) between it and the target. 确保 itself is a firm commitment, not aspirational.
+
+Decisions (documented here and in the tests): ``两个社区`` is a count of 2 (a commitment on two
+named communities); a metric keeps decline words (能耗下降) so the direction stays visible, but
+drops growth words (地方生产总值增长7% -> 地方生产总值); a target whose metric cannot be
+delimited is still emitted, with an empty metric.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable, Mapping, Sequence
 
+import regex
+
+from .errors import RulesError
 from .records import Target
+from .segment import tokens
+
+#: Longest metric kept, in characters; longer phrases are cut at a jieba word boundary,
+#: keeping the end nearest the number. Tuned on the sample notice (longest real metrics:
+#: 社区卫生服务中心达到优质服务基层行推荐标准, 21 characters; 承办和保障国家、省、市级各类体育赛事, 18).
+MAX_METRIC_CHARS = 24
+
+#: Characters that end a clause: a metric never runs across them.
+CLAUSE_END = "，,。；;：:！!？?\n（()）"
+#: Characters that end a sentence: the reach of a hedge word (力争) stops there.
+SENTENCE_END = "。；;！!？?\n"
+#: Characters and words that join the items of a list (A 4家、B 2家和 C 5家).
+JOINERS = ("、", "，", ",", "和", "及", "与", "以及")
+#: Kinds whose number may stand before the noun it counts (5个口袋公园); money and percents never do.
+PRENOMINAL_KINDS = ("count", "quantity")
+#: Characters after a measure word that do not start the noun it counts (5家和…, 5家等…).
+NOT_A_NOUN_START = "和及与并或等以其"
+
+#: A number as printed: Arabic (with optional thousands commas and decimals, half- or full-width),
+#: or Chinese numerals. Chinese numerals start with a digit or 十 (not 万/千/百, which start words:
+#: 万达, 千家万户) and are lazy, so that a magnitude belongs to the unit (三千万元 = 三千 + 万元).
+NUMBER = r"""
+    (?:
+        (?<! [0-9０-９.．] )                       # not inside a longer number
+        (?: [0-9０-９]{1,3} (?: ,[0-9０-９]{3} )+ (?! [0-9０-９] )   # 15,000
+          | [0-9０-９]+ )
+        (?: [.．] [0-9０-９]+ )?                    # decimals: 152.08
+      |
+        (?<! [零〇一二两三四五六七八九十百千万亿] )
+        [一二两三四五六七八九十] [零〇一二两三四五六七八九十百千万亿]*?
+    )
+"""
+
+#: One Han character (the start of the noun a measure word counts).
+HAN = regex.compile(r"\p{Han}")
+
+#: How the names of a list of metrics are separated, tried in order: 、 alone first, 和/及 too only
+#: when 、 alone does not give as many names as values (和/及 also occur inside words: 普及).
+NAME_SEPARATORS = (
+    regex.compile(r" 、 ", regex.VERBOSE),
+    regex.compile(r" 、 | 和 | 及 ", regex.VERBOSE),
+)
+
+#: Separators of a range: 5-8%, 5%—8%, 5至8个.
+RANGE_SEP = r"[-—–~～－至到]"
+
+#: Kinds whose units may carry a magnitude prefix (万人, 亿元, 万吨; never 万%).
+MAGNITUDE_KINDS = ("count", "amount", "quantity")
+
+CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+                  "六": 6, "七": 7, "八": 8, "九": 9}
+CHINESE_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+CHINESE_BIG_UNITS = {"万": 10**4, "亿": 10**8}
+
+
+# --------------------------------------------------------------------------
+# Numbers
+# --------------------------------------------------------------------------
+
+
+def parse_chinese_numeral(s: str) -> int:
+    """The value of a Chinese numeral.
+
+    >>> [parse_chinese_numeral(s) for s in ["两", "十", "十二", "一百零五", "三千万", "一万二千", "一亿二千万"]]
+    [2, 10, 12, 105, 30000000, 12000, 120000000]
+    >>> parse_chinese_numeral("二〇二五")   # digit by digit when no 十/百/千/万 appears
+    2025
+    """
+    if len(s) > 1 and all(ch in CHINESE_DIGITS for ch in s):
+        return int("".join(str(CHINESE_DIGITS[ch]) for ch in s))
+    total = section = number = 0
+    for ch in s:
+        if ch in CHINESE_DIGITS:
+            number = CHINESE_DIGITS[ch]
+        elif ch in CHINESE_SMALL_UNITS:
+            section += (number or 1) * CHINESE_SMALL_UNITS[ch]
+            number = 0
+        elif ch == "万":
+            total += (section + number) * CHINESE_BIG_UNITS[ch]
+            section = number = 0
+        elif ch == "亿":
+            total = (total + section + number) * CHINESE_BIG_UNITS[ch]
+            section = number = 0
+        else:
+            raise ValueError(f"not a Chinese numeral: {s!r}")
+    return total + section + number
+
+
+def parse_number(s: str) -> Decimal:
+    """The value of a number as printed (Arabic, full-width, with commas, or Chinese).
+
+    >>> [str(parse_number(s)) for s in ["152.08", "１５", "15,000", "十二", "3.7"]]
+    ['152.08', '15', '15000', '12', '3.7']
+    """
+    t = unicodedata.normalize("NFKC", s).replace(",", "")
+    if t and t[0].isdigit():
+        return Decimal(t)
+    return Decimal(parse_chinese_numeral(s))
+
+
+# --------------------------------------------------------------------------
+# Rules, compiled once
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """What a unit as printed means."""
+
+    kind: str  # "percent" (growth or rate, by context) | count | amount | quantity
+    std: str  # standard unit (元, 人, %, 公里 …)
+    factor: Decimal  # value * factor = value in the standard unit
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its unit, as found in the text (offsets local to the item text)."""
+
+    start: int  # offset of the first digit (of the low end for a range)
+    end: int  # offset after the unit
+    number: str  # the number as printed (low end)
+    value: Decimal  # the number's value (in the printed unit)
+    value_high: Decimal | None  # high end of a range, else None
+    unit: str  # the unit as printed (万人, 亿元, %)
+    spec: UnitSpec  # what the unit means
+
+
+@dataclass(frozen=True)
+class TargetRules:
+    """``rules/targets.toml`` in the shape the stage uses."""
+
+    units: Mapping[str, UnitSpec]  # unit as printed (with magnitude) -> meaning
+    quantity: Any  # compiled regex: number (range) + unit
+    qualifiers_before: tuple[tuple[str, str], ...]  # longest first
+    qualifiers_after: tuple[tuple[str, str], ...]  # longest first
+    tail_words: tuple[tuple[str, str], ...]  # (word, role) longest first; role link|qualifier|growth|decline
+    leading: frozenset[str]  # words dropped from the start of a metric
+    aspirational: tuple[str, ...]
+    firm: tuple[str, ...]
+    not_aspirational: tuple[Any, ...]  # compiled regexes
+    not_targets: tuple[Any, ...]  # compiled regexes
+
+
+def _fail(key: str, reason: str) -> RulesError:
+    return RulesError("targets.toml", key, reason)
+
+
+def unit_table(rules: Mapping[str, Any]) -> dict[str, UnitSpec]:
+    """Every unit as printed -> its meaning: base units, and base units with a magnitude prefix.
+
+    Only units of :data:`MAGNITUDE_KINDS` take a magnitude (no 万%).
+
+    >>> t = unit_table({"kinds": {"amount": "", "count": ""}, "magnitudes": {"亿": 1e8},
+    ...                 "units": {"元": {"kind": "amount", "std": "元"}, "%": {"kind": "percent", "std": "%"}}})
+    >>> sorted(t), t["亿元"].std, t["亿元"].factor
+    (['%', '亿元', '元'], '元', Decimal('100000000'))
+    """
+    kinds = set(rules["kinds"]) | {"percent"}
+    mags: dict[str, Decimal] = {}
+    for m, f in rules["magnitudes"].items():
+        if not isinstance(f, (int, float)) or f <= 0:
+            raise _fail(f"magnitudes.{m}", "expected a positive number")
+        mags[m] = Decimal(int(f)) if float(f).is_integer() else Decimal(repr(float(f)))
+    out: dict[str, UnitSpec] = {}
+    for u, spec in rules["units"].items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("std"), str):
+            raise _fail(f"units.{u}", "expected a table {kind, std}")
+        if spec.get("kind") not in kinds:
+            raise _fail(f"units.{u}.kind", f"unknown kind {spec.get('kind')!r} (known: {', '.join(sorted(kinds))})")
+        extra = set(spec) - {"kind", "std"}
+        if extra:
+            raise _fail(f"units.{u}", f"unknown keys {sorted(extra)}")
+        out[u] = UnitSpec(spec["kind"], spec["std"], Decimal(1))
+        if spec["kind"] in MAGNITUDE_KINDS:
+            for m, f in mags.items():
+                out.setdefault(m + u, UnitSpec(spec["kind"], spec["std"], f))
+    return out
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def quantity_pattern(units: Iterable[str]) -> Any:
+    """The compiled number (range) + unit regex for a set of units.
+
+    >>> p = quantity_pattern(["%", "个", "万元", "元"])
+    >>> [m.group(0) for m in p.finditer("增长7%、5至8个、三千万元、2025年")]
+    ['7%', '5至8个', '三千万元']
+    """
+    unit = _alternation(units)
+    return regex.compile(
+        rf"""
+        (?P<num> {NUMBER} )
+        (?:                                   # a range: 5-8%, 5%—8%, 5至8个
+            (?P<unit1> {unit} )? \s* {RANGE_SEP} \s*
+            (?P<num2> {NUMBER} )
+        )?
+        (?P<unit> {unit} )
+        """,
+        regex.VERBOSE,
+    )
+
+
+def compile_rules(rules: Mapping[str, Any]) -> TargetRules:
+    """Validate the parts of ``rules`` the loader leaves open and build :class:`TargetRules`."""
+    units = unit_table(rules)
+    by_len = lambda m: tuple(sorted(m.items(), key=lambda kv: (-len(kv[0]), kv[0])))  # noqa: E731
+    for key in ("qualifiers_before", "qualifiers_after"):
+        for w, cat in rules[key].items():
+            if cat not in ("around", "at_least", "at_most", "over"):
+                raise _fail(f"{key}.{w}", f"unknown qualifier {cat!r}")
+    tail: dict[str, str] = {}
+    for role, words in (("decline", rules["decline_words"]), ("growth", rules["growth_words"]),
+                        ("qualifier", rules["qualifiers_before"]), ("link", rules["links"])):
+        for w in words:
+            tail.setdefault(w, role)
+    return TargetRules(
+        units=units,
+        quantity=quantity_pattern(units),
+        qualifiers_before=by_len(rules["qualifiers_before"]),
+        qualifiers_after=by_len(rules["qualifiers_after"]),
+        tail_words=by_len(tail),
+        leading=frozenset(rules["leading"]),
+        aspirational=tuple(rules["aspirational"]),
+        firm=tuple(rules["firm"]),
+        not_aspirational=tuple(rules["not_aspirational"]),
+        not_targets=tuple(rules["not_targets"]),
+    )
+
+
+_COMPILED: dict[int, tuple[Mapping[str, Any], TargetRules]] = {}
+
+
+def _compiled(rules: Mapping[str, Any]) -> TargetRules:
+    # The loader returns the same mapping for the life of the process; compile it once.
+    hit = _COMPILED.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        hit = (rules, compile_rules(rules))
+        _COMPILED[id(rules)] = hit
+    return hit[1]
+
+
+# --------------------------------------------------------------------------
+# Small text helpers
+# --------------------------------------------------------------------------
+
+
+def token_starts(text: str) -> frozenset[int]:
+    """Offsets where a jieba word starts.
+
+    >>> sorted(token_starts("统一个人信息"))
+    [0, 2]
+    """
+    out, pos = set(), 0
+    for tok in tokens(text):
+        i = text.find(tok, pos)
+        if i < 0:  # pragma: no cover - jieba returns substrings in order
+            continue
+        out.add(i)
+        pos = i + len(tok)
+    return frozenset(out)
+
+
+def clause_start(text: str, pos: int, ends: str = CLAUSE_END) -> int:
+    """Start of the clause holding ``pos`` (after the last clause-ending character before it).
+
+    A comma between digits (15,000) does not end a clause.
+
+    >>> clause_start("居民收入同步，失业率4.5%", 10)
+    7
+    """
+    i = pos - 1
+    while i >= 0:
+        ch = text[i]
+        if ch in ends and not (ch == "," and 0 < i < len(text) - 1
+                               and text[i - 1].isdigit() and text[i + 1].isdigit()):
+            return i + 1
+        i -= 1
+    return 0
+
+
+def clause_end(text: str, pos: int, ends: str = CLAUSE_END) -> int:
+    """End of the clause holding ``pos`` (the offset of the next clause-ending character).
+
+    >>> clause_end("改造老旧小区2个，提质口袋公园", 0)
+    8
+    """
+    i = pos
+    while i < len(text):
+        if text[i] in ends:
+            return i
+        i += 1
+    return len(text)
+
+
+def qualifier_after(text: str, pos: int, table: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
+    """The qualifier word starting at ``pos`` and its category, if any.
+
+    >>> qualifier_after("7%左右。", 2, (("左右", "around"), ("以上", "at_least")))
+    ('左右', 'around')
+    """
+    for word, cat in table:
+        if text.startswith(word, pos):
+            return word, cat
+    return None
+
+
+def strip_tail(text: str, start: int, end: int,
+               words: Sequence[tuple[str, str]]) -> tuple[int, list[tuple[str, str]]]:
+    """Trim link, qualifier and growth words off the end of ``text[start:end]``.
+
+    Returns the new end and the (word, role) pairs trimmed, nearest the number first. A decline word
+    is noted but kept (and trimming stops there), so the metric shows the direction.
+
+    >>> w = (("控制在", "qualifier"), ("涨幅", "growth"), ("下降", "decline"), ("达", "link"))
+    >>> s = "居民消费价格指数涨幅控制在"
+    >>> end, seen = strip_tail(s, 0, len(s), w); s[:end], seen
+    ('居民消费价格指数', [('控制在', 'qualifier'), ('涨幅', 'growth')])
+    >>> s = "能耗下降"; end, seen = strip_tail(s, 0, len(s), w); s[:end], seen
+    ('能耗下降', [('下降', 'decline')])
+    """
+    seen: list[tuple[str, str]] = []
+    while end > start:
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        for word, role in words:
+            if end - len(word) >= start and text.startswith(word, end - len(word)):
+                seen.append((word, role))
+                if role != "decline":
+                    end -= len(word)
+                break
+        else:
+            break
+        if seen[-1][1] == "decline":
+            break
+    return end, seen
+
+
+def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> int:
+    """New start of ``text[start:end]`` after dropping joiners and leading filler words (whole jieba words).
+
+    >>> s = "力争全年新签约亿元以上项目"
+    >>> s[strip_leading(s, 0, len(s), frozenset({"力争", "全年"})):]
+    '新签约亿元以上项目'
+    >>> s = "完成率"; s[strip_leading(s, 0, len(s), frozenset({"完成"})):]
+    '完成率'
+    """
+    while start < end:
+        if text[start].isspace() or text[start] in "、，,":
+            start += 1
+            continue
+        toks = tokens(text[start:end])
+        if not toks:
+            break
+        first = toks[0]
+        droppable = first in JOINERS or (_made_of(first, leading) and end - start - len(first) >= 2)
+        if not droppable:
+            break
+        start = text.index(first, start) + len(first)
+    return start
+
+
+def trim_joiners(text: str, start: int, end: int) -> int:
+    """New end of ``text[start:end]`` without trailing joiners and spaces (5个公园和 -> 5个公园).
+
+    >>> s = "公园和 "; s[:trim_joiners(s, 0, len(s))]
+    '公园'
+    """
+    changed = True
+    while changed and end > start:
+        changed = False
+        while end > start and text[end - 1].isspace():
+            end -= 1
+            changed = True
+        for j in JOINERS:
+            if end - len(j) >= start and text.startswith(j, end - len(j)):
+                end -= len(j)
+                changed = True
+                break
+    return end
+
+
+def _made_of(word: str, parts: frozenset[str]) -> bool:
+    """True when ``word`` is one of ``parts`` or a run of them (jieba keeps 努力实现 as one word).
+
+    >>> _made_of("努力实现", frozenset({"努力", "实现"})), _made_of("完成率", frozenset({"完成"}))
+    (True, False)
+    """
+    if word in parts:
+        return True
+    return any(word.startswith(p) and _made_of(word[len(p):], parts) for p in parts if p and len(p) < len(word))
+
+
+def cap_metric(text: str, start: int, end: int, keep_end: bool) -> tuple[int, int]:
+    """Cut ``text[start:end]`` to at most :data:`MAX_METRIC_CHARS` at a jieba word boundary.
+
+    ``keep_end`` keeps the end (a metric before the number), else the start.
+
+    >>> s = "甲" * 30
+    >>> cap_metric(s, 0, 30, keep_end=True)[1] - cap_metric(s, 0, 30, keep_end=True)[0] <= MAX_METRIC_CHARS
+    True
+    """
+    if end - start <= MAX_METRIC_CHARS:
+        return start, end
+    bounds = sorted(start + i for i in token_starts(text[start:end])) + [end]
+    if keep_end:
+        for b in bounds:
+            if end - b <= MAX_METRIC_CHARS:
+                return b, end
+        return end - MAX_METRIC_CHARS, end
+    best = start + MAX_METRIC_CHARS
+    for b in bounds:
+        if b - start <= MAX_METRIC_CHARS:
+            best = b
+    return start, best
+
+
+def hedged(text: str, pos: int, r: TargetRules) -> bool:
+    """True when a hedge word stands before ``pos`` in its sentence, with no firm word after it.
+
+    >>> r = TargetRules({}, None, (), (), (), frozenset(), ("力争", "争取"), ("确保",),
+    ...                 (regex.compile("对上争取"),), ())
+    >>> hedged("力争新增企业4家", 6, r), hedged("对上争取资金增长5%", 8, r), hedged("力争A，确保B 5个", 9, r)
+    (True, False, False)
+    """
+    s = clause_start(text, pos, SENTENCE_END)
+    sentence = text[s:pos]
+    blocked = [m.span() for p in r.not_aspirational for m in p.finditer(sentence)]
+    last = -1
+    for word in r.aspirational:
+        i = sentence.find(word)
+        while i >= 0:
+            if not any(a <= i < b for a, b in blocked):
+                last = max(last, i + len(word))
+            i = sentence.find(word, i + 1)
+    if last < 0:
+        return False
+    return not any(sentence.find(w, last) >= 0 for w in r.firm)
+
+
+# --------------------------------------------------------------------------
+# Scanning
+# --------------------------------------------------------------------------
+
+
+def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
+    """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
+    blocked = [m.span() for p in r.not_targets for m in p.finditer(text)]  # left to right: quotes pair up
+    starts: frozenset[int] | None = None
+    out: list[Quantity] = []
+    for m in r.quantity.finditer(text):
+        if any(a < m.end("unit") and m.start() < b for a, b in blocked):
+            continue
+        number = m.group("num")
+        if number[0] not in "0123456789０１２３４５６７８９":
+            if starts is None:
+                starts = token_starts(text)
+            if m.start() not in starts:  # a numeral inside a word: 统一个人
+                continue
+        high = m.group("num2")
+        out.append(Quantity(
+            start=m.start(), end=m.end(), number=number, value=parse_number(number),
+            value_high=parse_number(high) if high else None,
+            unit=m.group("unit"), spec=r.units[m.group("unit")],
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------
+# The entry point
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A target before it becomes a record (local offsets)."""
+
+    q: Quantity
+    metric: tuple[int, int]  # metric span
+    span: tuple[int, int]  # the whole span the target was read from
+    kind: str
+    qualifier: str
+
+
+def _resolve_kind(q: Quantity, growth: bool) -> str:
+    if q.spec.kind == "percent":
+        return "growth" if growth else "rate"
+    return q.spec.kind
+
+
+def split_names(text: str, start: int, end: int, n: int) -> list[tuple[int, int]] | None:
+    """Spans of the ``n`` names in ``A、B`` (or ``A和B``) — the metrics of a list of values.
+
+    Splits on 、 first, on 和/及 too only when that gives the count. None when no split gives ``n``.
+
+    >>> s = "资产规模、营业收入"; [s[a:b] for a, b in split_names(s, 0, len(s), 2)]
+    ['资产规模', '营业收入']
+    >>> split_names("甲、乙、丙", 0, 5, 2) is None
+    True
+    """
+    for sep in NAME_SEPARATORS:
+        parts: list[tuple[int, int]] = []
+        i = start
+        for m in sep.finditer(text[start:end]):
+            parts.append((i, start + m.start()))
+            i = start + m.end()
+        parts.append((i, end))
+        parts = [(a, b) for a, b in parts if b > a]
+        if len(parts) == n:
+            return parts
+    return None
+
+
+def _after_qualifier(text: str, q: Quantity, r: TargetRules) -> tuple[str | None, int]:
+    """The qualifier category printed after ``q``'s unit (if any) and where the target ends."""
+    qa = qualifier_after(text, q.end, r.qualifiers_after)
+    return (qa[1], q.end + len(qa[0])) if qa else (None, q.end)
+
+
+def _counts_a_noun(text: str, q: Quantity, after: int) -> bool:
+    """True when a measure word is followed by the noun it counts (50户困难家庭…): the metric follows."""
+    nxt = text[after:after + 1]
+    return (q.spec.kind in PRENOMINAL_KINDS
+            and bool(nxt) and HAN.match(nxt) is not None and nxt not in NOT_A_NOUN_START)
+
+
+def _metric_after(text: str, after: int, later: Sequence[Quantity]) -> tuple[int, int]:
+    """The metric printed after a count (50户困难老年人家庭适老化改造).
+
+    It ends at the clause end, or at the 、 (else the joiner) before the next quantity in the clause.
+    """
+    c_end = clause_end(text, after)
+    nxt = next((x for x in later if x.start < c_end), None)
+    if nxt is not None:
+        cut = text.rfind("、", after, nxt.start)
+        c_end = trim_joiners(text, after, cut if cut >= 0 else nxt.start)
+    return cap_metric(text, after, c_end, keep_end=False)
+
+
+def _chain(text: str, q: Quantity, after: int, later: Sequence[Quantity],
+           r: TargetRules) -> list[tuple[Quantity, str | None, int]]:
+    """``q`` and the values joined to it by 、/和 (80%、85%以上): (quantity, qualifier after, end)."""
+    out = [(q, *_after_qualifier(text, q, r))]
+    pos = after
+    for x in later:
+        if text[pos:x.start].strip() not in JOINERS:
+            break
+        cat, pos = _after_qualifier(text, x, r)
+        out.append((x, cat, pos))
+    return out
+
+
+def _find(text: str, r: TargetRules) -> list[_Found]:
+    """Every target in ``text`` (local offsets), in order."""
+    qs = scan_quantities(text, r)
+    found: list[_Found] = []
+    boundary = 0  # nothing before this offset belongs to the next metric
+    i = 0
+    while i < len(qs):
+        q, later = qs[i], qs[i + 1:]
+        after_q, after = _after_qualifier(text, q, r)
+        c_start = max(clause_start(text, q.start), boundary)
+        # words right before the number: links (达到), qualifiers (控制在, 超), growth (增长, 涨幅)
+        m_end, seen = strip_tail(text, c_start, q.start, r.tail_words)
+        before_q = next((cat for w, cat in r.qualifiers_before if (w, "qualifier") in seen), None)
+        growth = any(role in ("growth", "decline") for _, role in seen)
+
+        if _counts_a_noun(text, q, after):
+            ms, me = _metric_after(text, after, later)
+            span_start = next((q.start - len(w) for w, _ in r.qualifiers_before
+                               if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start),
+                              q.start)  # 不少于50户…
+            found.append(_Found(q, (ms, me), (span_start, me), q.spec.kind, after_q or before_q or "exact"))
+            boundary, i = me, i + 1
+            continue
+
+        ms = strip_leading(text, c_start, m_end, r.leading)
+        chain = _chain(text, q, after, later, r)
+        names = split_names(text, ms, m_end, len(chain)) if len(chain) > 1 else None
+        if names:
+            # A、B分别达到80%、85%以上: names and values paired in order; a qualifier printed only
+            # after the last value applies to all.
+            shared = chain[-1][1] if all(cat is None for _, cat, _ in chain[:-1]) else None
+            for (x, cat, x_end), (a, b) in zip(chain, names):
+                a = strip_leading(text, a, b, r.leading)
+                qualifier = cat or shared or before_q or "exact"
+                found.append(_Found(x, (a, b), (a, x_end), _resolve_kind(x, growth), qualifier))
+            boundary, i = chain[-1][2], i + len(chain)
+            continue
+
+        ms, me = cap_metric(text, ms, m_end, keep_end=True)
+        # with no metric, the span still covers the words read (年均增长6.5%)
+        span_start = ms if me > ms else strip_leading(text, c_start, q.start, frozenset())
+        found.append(_Found(q, (ms, me), (span_start, after), _resolve_kind(q, growth),
+                            after_q or before_q or "exact"))
+        boundary, i = after, i + 1
+    return found
+
+
+def simplified_shadow(text: str) -> str:
+    """``text`` in simplified script when the conversion keeps every offset, else ``text`` itself.
+
+    Targets are found on the shadow (so 增長/萬人/力爭 read like 增长/万人/力争) and sliced from
+    the original, so metrics and spans stay as printed.
+
+    >>> simplified_shadow("城鎮新增就業3.7萬人")
+    '城镇新增就业3.7万人'
+    """
+    global _T2S
+    if _T2S is None:
+        from opencc import OpenCC
+
+        _T2S = OpenCC("t2s")
+    shadow = _T2S.convert(text)
+    return shadow if len(shadow) == len(text) else text
+
+
+_T2S = None
 
 
 def extract_targets(doc_id: str, item_seq: int, text: str, start: int,
                     rules: Mapping[str, Any]) -> tuple[Target, ...]:
     """Targets in one item's ``text``, which stands at offset ``start`` of the full text.
 
-    ``rules`` is the validated content of ``rules/targets.toml``.
+    ``rules`` is the validated content of ``rules/targets.toml``. Offsets in the result are
+    absolute (``start`` + index in ``text``); ``Target.text`` is the span as printed.
     """
-    return ()
+    r = _compiled(rules)
+    out: list[Target] = []
+    shadow = simplified_shadow(text)
+    for f in _find(shadow, r):
+        q = f.q
+        a, b = f.span
+        out.append(Target(
+            doc_id=doc_id,
+            item_seq=item_seq,
+            metric=text[f.metric[0]:f.metric[1]],
+            kind=f.kind,
+            value=float(q.value),
+            value_high=float(q.value_high) if q.value_high is not None else None,
+            unit=text[q.end - len(q.unit):q.end],  # as printed (萬人 in a traditional-script notice)
+            value_std=float(q.value * q.spec.factor),
+            unit_std=q.spec.std,
+            qualifier=f.qualifier,
+            aspirational=hedged(shadow, q.start, r),
+            text=text[a:b],
+            start=start + a,
+            end=start + b,
+        ))
+    return tuple(out)

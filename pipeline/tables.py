@@ -1,0 +1,186 @@
+"""HTML task tables as grids: rows of column kind -> cell blocks.
+
+Some notices are published as one ``<table>`` (序号 / 工作任务 / 牵头单位 /
+责任单位 / 完成时限 …). :mod:`pipeline.html` emits every cell once, as a
+:class:`~pipeline.records.Block` of kind "cell"; here the spans are expanded
+back into a grid, the header row is found and each column gets a kind:
+
+``seq`` ``task`` ``lead`` ``responsible`` ``cooperating`` ``leader``
+``deadline`` ``note`` ``category`` ``other``
+
+Header words live in ``rules/tables.toml`` (task, seq, deadline, note,
+category) and ``rules/roles.toml`` (the role labels). A table without a task
+column is not a task table: :func:`grid` returns no rows for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+from .errors import RulesError
+from .records import Block, Page
+from .rules import Rules, load_rules
+
+#: Column kinds, in the order a header usually prints them.
+KINDS = ("seq", "task", "lead", "responsible", "cooperating", "leader", "deadline", "note",
+         "category", "other")
+
+#: Roles of roles.toml that name a column kind.
+ROLE_KINDS = frozenset({"lead", "responsible", "cooperating", "leader"})
+
+#: The header row is among the first rows (a title row or two may come first).
+MAX_HEADER_ROW = 4
+
+#: A header row names the task column and at least this many kinds in all.
+MIN_HEADER_KINDS = 2
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """One data row of a task table, spans expanded."""
+
+    table: int  # index of the table (Cell.table)
+    row: int  # 0-based row index in the table
+    cells: Mapping[str, tuple[Block, ...]]  # column kind -> blocks in this row's columns of that kind, left to right (a block spanning rows repeats in each row); {"heading": (block,)} for a heading row
+    heading: str | None = None  # text of a section-heading row (one cell across the width), else None
+
+
+#: Vocabularies built so far: id(rules) -> (rules, vocabulary). Holding the
+#: Rules object keeps its id from being reused (Rules is not hashable).
+_VOCABULARIES: dict[int, tuple[Rules, tuple[tuple[str, str], ...]]] = {}
+
+
+def _vocabulary(rules: Rules) -> tuple[tuple[str, str], ...]:
+    """(word, kind) pairs, longest word first."""
+    cached = _VOCABULARIES.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    vocabulary = _build_vocabulary(rules)
+    if len(_VOCABULARIES) > 8:
+        _VOCABULARIES.clear()
+    _VOCABULARIES[id(rules)] = (rules, vocabulary)
+    return vocabulary
+
+
+def _build_vocabulary(rules: Rules) -> tuple[tuple[str, str], ...]:
+    words: dict[str, str] = {}
+    for kind, entries in rules["tables"]["headers"].items():
+        if kind not in KINDS or kind in ROLE_KINDS:
+            raise RulesError(str(rules.root / "tables.toml"), f"headers.{kind}",
+                             f"unknown column kind (allowed: {', '.join(k for k in KINDS if k not in ROLE_KINDS)})")
+        for word in entries:
+            words[_SPACE.sub("", word)] = kind
+    for label, role in rules["roles"]["labels"].items():
+        if role in ROLE_KINDS:
+            words.setdefault(_SPACE.sub("", label), role)
+    return tuple(sorted(words.items(), key=lambda wk: (-len(wk[0]), wk[0])))
+
+
+def column_kind(header: str, rules: Rules | None = None) -> str:
+    """The kind of a column from its header text: the longest known word it contains.
+
+    >>> [column_kind(h) for h in ("序  号", "重点工作任务", "牵头单位", "责任\\n单位", "牵头领导", "完成时限")]
+    ['seq', 'task', 'lead', 'responsible', 'leader', 'deadline']
+    >>> column_kind("牵头责任单位"), column_kind("配合单位"), column_kind("备注"), column_kind("金额")
+    ('lead', 'cooperating', 'note', 'other')
+    """
+    text = _SPACE.sub("", header)
+    for word, kind in _vocabulary(rules or load_rules()):
+        if word in text:
+            return kind
+    return "other"
+
+
+def _matrix(page: Page, table: int) -> list[list[Block | None]]:
+    """The table's grid: every position a cell covers holds that cell's block."""
+    blocks = [b for b in page.blocks if b.kind == "cell" and b.cell is not None and b.cell.table == table]
+    if not blocks:
+        return []
+    n_rows = max(b.cell.row + b.cell.rowspan for b in blocks)  # type: ignore[union-attr]
+    n_cols = max(b.cell.col + b.cell.colspan for b in blocks)  # type: ignore[union-attr]
+    grid: list[list[Block | None]] = [[None] * n_cols for _ in range(n_rows)]
+    for b in blocks:
+        c = b.cell
+        assert c is not None
+        for r in range(c.row, c.row + c.rowspan):
+            for k in range(c.col, c.col + c.colspan):
+                grid[r][k] = b
+    return grid
+
+
+def _distinct(row: list[Block | None]) -> list[Block]:
+    out: list[Block] = []
+    for b in row:
+        if b is not None and not any(b is o for o in out):
+            out.append(b)
+    return out
+
+
+def _header(grid: list[list[Block | None]], rules: Rules) -> tuple[int, list[str]] | None:
+    """(first data row, kind of each column), or None when no row names a task column.
+
+    A header cell spanning several columns over a second header row (责任单位
+    over 牵头单位 | 配合单位) gives way to the sub-headers below it.
+    """
+    for r, row in enumerate(grid[:MAX_HEADER_ROW]):
+        kinds = [column_kind(b.text, rules) if b is not None else "other" for b in row]
+        named = {k for k in kinds if k != "other"}
+        if "task" not in named or len(named) < MIN_HEADER_KINDS:
+            continue
+        start = r + max(b.cell.rowspan for b in _distinct(row) if b.cell and b.cell.row == r)
+        if r + 1 < len(grid):
+            below = grid[r + 1]
+            for c, b in enumerate(row):
+                sub = below[c]
+                if (b is not None and b.cell and b.cell.colspan > 1 and sub is not None and sub is not b):
+                    kind = column_kind(sub.text, rules)
+                    if kind != "other":
+                        kinds[c] = kind
+                        start = max(start, r + 2)
+        return start, kinds
+    return None
+
+
+def grid(page: Page, table: int, *, rules: Rules | None = None) -> tuple[GridRow, ...]:
+    """The data rows of one table, spans expanded; () when it is not a task table.
+
+    A row holding one cell across (nearly) the whole width is a heading row
+    (``GridRow.heading``); empty rows are skipped.
+    """
+    rules = rules or load_rules()
+    matrix = _matrix(page, table)
+    found = _header(matrix, rules) if matrix else None
+    if found is None:
+        return ()
+    start, kinds = found
+    width = len(kinds)
+    rows: list[GridRow] = []
+    for r in range(start, len(matrix)):
+        blocks = _distinct(matrix[r])
+        if not blocks:
+            continue
+        only = blocks[0]
+        if (len(blocks) == 1 and only.cell is not None and only.cell.row == r
+                and only.cell.colspan >= max(2, width - 1)):
+            rows.append(GridRow(table, r, MappingProxyType({"heading": (only,)}), heading=only.text))
+            continue
+        cells: dict[str, list[Block]] = {}
+        for c, b in enumerate(matrix[r]):
+            if b is not None:
+                seen = cells.setdefault(kinds[c], [])
+                if not any(b is o for o in seen):
+                    seen.append(b)
+        rows.append(GridRow(table, r, MappingProxyType({k: tuple(v) for k, v in cells.items()})))
+    return tuple(rows)
+
+
+def tables_in(page: Page, *, rules: Rules | None = None) -> tuple[int, ...]:
+    """Indexes of the page's task tables (tables whose header names a task column)."""
+    rules = rules or load_rules()
+    indexes = sorted({b.cell.table for b in page.blocks if b.kind == "cell" and b.cell is not None})
+    return tuple(t for t in indexes if _header(_matrix(page, t), rules) is not None)

@@ -1,0 +1,94 @@
+"""Where assignment clauses are written and what they say (rules/roles.toml)."""
+
+import pytest
+
+from pipeline.clauses import clause_reader
+from pipeline.units import UnitBook
+
+CASES = [
+    # (id, block text, expected [(form, [(role, label, [names])])])
+    ("inline-paren-lead-resp", "10.坚持规划引领。(牵头单位:区发改局;责任单位:花湖街办)",
+     [("bracket", [("lead", "牵头单位", ["区发改局"]), ("responsible", "责任单位", ["花湖街办"])])]),
+    ("full-width", "推进项目建设（牵头单位：市发改委；责任单位：市财政局，各县市区人民政府）。",
+     [("bracket", [("lead", "牵头单位", ["市发改委"]), ("responsible", "责任单位", ["市财政局", "各县市区人民政府"])])]),
+    ("cooperating", "打造创新生态。(牵头单位:区科技局;配合单位:区教育局、各街办)",
+     [("bracket", [("lead", "牵头单位", ["区科技局"]), ("cooperating", "配合单位", ["区教育局", "各街办"])])]),
+    ("square-brackets-nested-parens", "(一)地区生产总值增长9%。[牵头单位:县发改局(粮食局);责任单位:各镇人民政府,县经济开发区]",
+     [("bracket", [("lead", "牵头单位", ["县发改局(粮食局)"]), ("responsible", "责任单位", ["各镇人民政府", "县经济开发区"])])]),
+    ("nested-county-list", "抓好春耕生产(责任单位:各县(市、区)政府、市农业农村局)",
+     [("bracket", [("responsible", "责任单位", ["各县(市、区)政府", "市农业农村局"])])]),
+    ("dot-in-name", "推进规划编制(责任单位:区国土·规划分局)",
+     [("bracket", [("responsible", "责任单位", ["区国土·规划分局"])])]),
+    ("verb-lead", "耕地保有量保持在1800万亩。(市国土局牵头)", [("verb", [("lead", "牵头", ["市国土局"])])]),
+    ("verb-responsible-etc", "用水量达到省定标准。(市水利局、市工信局等部门按职责分工负责)",
+     [("verb", [("responsible", "按职责分工负责", ["市水利局", "市工信局"])])]),
+    ("verb-with-deadline", "1.全面完成任务。(国务院各部门分别负责,年内持续推进)",
+     [("verb", [("responsible", "分别负责", ["国务院各部门"]), ("deadline", "", [])])]),
+    ("role-line", "牵头单位:区发改局", [("line", [("lead", "牵头单位", ["区发改局"])])]),
+    ("role-line-indented-spaced-label", "    协同责任单位：市财政局、市人社局。",
+     [("line", [("cooperating", "协同责任单位", ["市财政局", "市人社局"])])]),
+    ("person-line", "牵头领导:刘 哲", [("line", [("leader", "牵头领导", ["刘 哲"])])]),
+    ("inline-labels", "加快老旧小区改造。主办单位:市住建局、市发改委。协办单位:市财政局。",
+     [("inline", [("lead", "主办单位", ["市住建局", "市发改委"]), ("cooperating", "协办单位", ["市财政局"])])]),
+    ("deadline-label", "建成数据平台(牵头单位:区政数局;完成时限:2025年6月底前)",
+     [("bracket", [("lead", "牵头单位", ["区政数局"]), ("deadline", "完成时限", [])])]),
+    ("unclosed", "推进就业服务(牵头单位:区人社局;责任单位:各街办",
+     [("bracket", [("lead", "牵头单位", ["区人社局"]), ("responsible", "责任单位", ["各街办"])])]),
+]
+
+NOT_CLAUSES = [
+    ("pinyin-mirror", "召開會(hui)議研究部署"),
+    ("abbreviation", "《纲要》(以下简称纲要)明确了目标"),
+    ("project-phase", "游轮港外贸码头(二期)项目"),
+    ("road-section", "黄石大道(沈家营—上窑段)综合提升改造"),
+    ("no-colon", "各责任单位要(牵头单位要统筹)推进"),
+]
+
+
+@pytest.fixture(scope="module")
+def reader(rules):
+    return clause_reader(rules)
+
+
+@pytest.fixture(scope="module")
+def shaped(rules):
+    return UnitBook(rules["units"], None, ()).shaped
+
+
+@pytest.mark.parametrize("text,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_clause_shapes(reader, shaped, text, expected):
+    locs = reader.find(text, shaped)
+    got = []
+    for loc in locs:
+        segs = reader.parse(text, loc)
+        got.append((loc.form, [(s.role, s.role_label, [n for n, _, _ in s.names]) for s in segs]))
+        for s in segs:
+            for name, a, b in s.names:
+                assert text[a:b] == name  # offsets point at the printed name
+    assert got == expected
+
+
+def test_unclosed_clause_is_flagged(reader, shaped):
+    (loc,) = reader.find("推进就业服务(牵头单位:区人社局", shaped)
+    assert loc.closed is False
+
+
+@pytest.mark.parametrize("text", [c[1] for c in NOT_CLAUSES], ids=[c[0] for c in NOT_CLAUSES])
+def test_not_clauses(reader, shaped, text):
+    assert reader.find(text, shaped) == []
+
+
+def test_role_vocabulary_covers_issue_labels(rules):
+    labels = rules["roles"]["labels"]
+    assert {k: labels[k] for k in ("牵头单位", "主办单位", "牵头责任单位", "责任单位", "负责单位", "配合单位",
+                                    "协办单位", "协同责任单位", "参与单位", "牵头领导", "牵头负责领导", "分管领导")} == {
+        "牵头单位": "lead", "主办单位": "lead", "牵头责任单位": "lead", "责任单位": "responsible",
+        "负责单位": "responsible", "配合单位": "cooperating", "协办单位": "cooperating",
+        "协同责任单位": "cooperating", "参与单位": "cooperating", "牵头领导": "leader",
+        "牵头负责领导": "leader", "分管领导": "leader"}
+
+
+def test_acting_lead_rule_matches_notice_wording(rules):
+    rx = rules["roles"]["acting_lead_rule"]
+    assert rx.search("特别是牵头单位(无牵头单位的,责任单位即为牵头单位)要统筹")
+    assert not rx.search("牵头单位要统筹相关责任单位")

@@ -1,0 +1,88 @@
+"""The `fenjie extract` command: outputs, exit codes, one-line errors, batches that go on."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+
+from conftest import RAW
+
+TABLES = ["documents", "items", "assignments", "targets", "repairs", "findings"]
+NOT_A_NOTICE = """<html><head><title>2022年统计公报</title></head><body><div class="TRS_Editor">
+<p>全年地区生产总值1000亿元,比上年增长5%。</p><p>年末常住人口50万人。</p></div></body></html>"""
+
+
+@pytest.fixture
+def sample_dir(tmp_path):
+    d = tmp_path / "raw"
+    d.mkdir()
+    shutil.copy(RAW / "huangshigang-2025-notice.txt", d)
+    return d
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_extract_folder_writes_every_table_and_json(sample_dir, tmp_path):
+    out = tmp_path / "out"
+    r = run("extract", str(sample_dir), "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert "76 items, 247 assignments" in r.output
+    for t in TABLES:
+        assert (out / f"{t}.parquet").is_file()
+    docs = pq.read_table(out / "documents.parquet").to_pylist()
+    assert docs[0]["doc_number"] == "港政发〔2025〕1号" and docs[0]["n_items"] == 76
+    (j,) = (out / "json").glob("*.json")
+    data = json.loads(j.read_text("utf-8"))
+    assert j.stem == docs[0]["doc_id"] and len(data["items"]) == 76
+    it = data["items"][9]
+    assert data["text"][it["start"]:it["end"]] == it["text"]
+
+
+def test_rerun_is_byte_identical(sample_dir, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    run("extract", str(sample_dir), "--out", str(a))
+    run("extract", str(sample_dir), "--out", str(b))
+    for f in sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file()):
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+@pytest.mark.parametrize("name,content,reason", [
+    ("empty.txt", b"", "empty file"),
+    ("blank.html", b"  \n\t ", "empty file"),
+    ("image.html", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary file"),
+    ("bulletin.html", NOT_A_NOTICE.encode(), "no tasks found"),
+], ids=["empty", "whitespace", "binary", "not-a-notice"])
+def test_bad_input_fails_with_one_line_and_others_still_written(sample_dir, tmp_path, name, content, reason):
+    (sample_dir / name).write_bytes(content)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["extract", str(sample_dir), "--out", str(out)])
+    assert r.exit_code == 1
+    err = r.stderr
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and name in lines[0] and reason in lines[0], err
+    assert "Traceback" not in err
+    assert pq.read_table(out / "documents.parquet").num_rows == 1  # the good one was written
+
+
+def test_missing_file_fails(tmp_path):
+    r = CliRunner().invoke(cli, ["extract", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 1 and "no such file" in r.stderr
+    assert not (tmp_path / "o").exists()  # nothing half-written
+
+
+def test_usage_error_exits_2():
+    assert CliRunner().invoke(cli, ["extract"]).exit_code == 2
+    assert CliRunner().invoke(cli, ["extract", "x", "--bogus"]).exit_code == 2
+
+
+def test_help_has_an_example():
+    r = run("extract", "--help")
+    assert "Example:" in r.output and "fenjie extract raw/" in r.output

@@ -1,0 +1,135 @@
+"""Outline and assignments on the notice shapes that exist (rules/outline.toml, rules/roles.toml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import extract_text, units_of
+
+HEADER = "某区人民政府\n关于印发2025年重点工作责任分解方案的通知\n各街道办事处,区直各部门:\n现印发给你们。\n某区人民政府\n2025年1月6日\n2025年重点工作责任分解方案\n"
+
+
+def test_sections_subsections_groups_items():
+    ex = extract_text(HEADER + """一、发展目标
+1.地区生产总值增长6%左右。(责任单位:区发改局)
+二、重点工作
+(一)做强产业
+打造先进制造业集群
+2.推进技改项目20个。(牵头单位:区经信局;责任单位:各街道)
+3.新增规上企业10家(牵头单位:区经信局)
+壮大现代服务业
+4.培育服务业企业。(牵头单位:区商务局;配合单位:区财政局、区税务局)
+三、工作要求
+(一)加强领导。各单位要高度重视。
+""")
+    got = [(i.item_label, i.section_label, i.subsection_label, i.group_title) for i in ex.items]
+    assert got == [("1.", "一、", None, None), ("2.", "二、", "(一)", "打造先进制造业集群"),
+                   ("3.", "二、", "(一)", "打造先进制造业集群"), ("4.", "二、", "(一)", "壮大现代服务业")]
+    assert ex.items[1].subsection_title == "做强产业"
+    assert units_of(ex, 4) == ["lead:区商务局", "cooperating:区财政局", "cooperating:区税务局"]
+
+
+def test_subsection_items_with_role_lines_and_blank_lines():
+    ex = extract_text(HEADER + """一、主要预期目标
+
+(一)地区生产总值增长7%以上
+
+责任单位:区发展和改革局
+
+(二)规上工业增加值增长12%以上
+
+牵头单位:区经信局
+
+责任单位:各街道,区统计局
+
+(三)其他主要经济指标不低于全市平均水平。
+""")
+    assert [i.item_label for i in ex.items] == ["(一)", "(二)", "(三)"]
+    assert units_of(ex, 2) == ["lead:区经信局", "responsible:各街道", "responsible:区统计局"]
+    assert units_of(ex, 3) == []
+    assert ex.items[0].text == "地区生产总值增长7%以上"
+
+
+@pytest.mark.parametrize("label", ["1.", "1、", "1．", "（1）", "(1)"])
+def test_item_numbering_styles(label):
+    second = label.replace("1", "2")
+    ex = extract_text(HEADER + f"一、重点任务\n{label}推进项目建设。(牵头单位:区发改局)\n{second}抓好招商引资。(牵头单位:区商务局)\n")
+    assert [i.item_label for i in ex.items] == [label, second]
+    assert [i.text for i in ex.items] == ["推进项目建设。", "抓好招商引资。"]
+
+
+def test_person_leader_line_and_wrapped_role_line():
+    ex = extract_text(HEADER + """一、重点任务
+1.推进城市更新行动。
+牵头领导:刘 哲
+牵头单位:区住建局
+协办单位:区发改局、区财政局、
+区自然资源局。
+2.抓好安全生产。
+牵头单位:区应急局
+""")
+    assert units_of(ex, 1) == ["leader:刘哲", "lead:区住建局", "cooperating:区发改局", "cooperating:区财政局",
+                               "cooperating:区自然资源局"]
+    leader = ex.assignments[0]
+    assert leader.name_raw == "刘 哲" and leader.role_label == "牵头领导"
+
+
+def test_verbs_and_unnumbered_sentences():
+    ex = extract_text("""某市人民政府办公厅关于落实规划纲要主要目标和任务工作分工的通知
+(某府办发〔2012〕19号)
+各县(市)、区人民政府,市政府各委办局:
+一、分工原则
+推动纲要顺利实施,主要依靠发挥市场配置资源的基础性作用。
+二、主要目标和任务分工安排
+(一)约束性指标
+耕地保有量保持在1800万亩。(市国土局牵头)
+单位工业增加值用水量达到省定标准。(市水利局、市工信局等部门按职责分工负责)
+(二)重点任务
+全面完成年度任务。(市政府各部门分别负责,年内持续推进)
+""")
+    assert [(i.item_label, i.subsection_label) for i in ex.items] == [("", "(一)"), ("", "(一)"), ("", "(二)")]
+    assert units_of(ex, 1) == ["lead:市国土局"]
+    assert units_of(ex, 2) == ["responsible:市水利局", "responsible:市工信局"]
+    assert ex.items[2].deadline_text == "年内持续推进" and str(ex.items[2].deadline) == "2012-12-31"
+
+
+def test_square_brackets_and_nested_parentheses():
+    ex = extract_text(HEADER.replace("某区", "某县").replace("区直", "县直") + """一、主要目标
+(一)地区生产总值增长9%。[牵头单位:县发改局(粮食局);责任单位:各镇人民政府,县经济开发区]
+(二)财政收入增长8%。(牵头单位:县财政局;责任单位:县税务局,各乡(镇、场)人民政府)
+""")
+    assert units_of(ex, 1) == ["lead:县发改局(粮食局)", "responsible:各镇人民政府", "responsible:县经济开发区"]
+    assert units_of(ex, 2) == ["lead:县财政局", "responsible:县税务局", "responsible:各乡(镇、场)人民政府"]
+
+
+def test_inline_labels_after_sentence():
+    ex = extract_text(HEADER + "一、重点任务\n1.加快老旧小区改造。主办单位:区住建局、区发改局。协办单位:区财政局。\n")
+    assert ex.items[0].text == "加快老旧小区改造。"
+    assert units_of(ex, 1) == ["lead:区住建局", "lead:区发改局", "cooperating:区财政局"]
+
+
+def test_deadline_in_clause():
+    ex = extract_text(HEADER + "一、重点任务\n1.建成数据平台。(牵头单位:区政数局;完成时限:2025年6月底前)\n"
+                                "2.推进河湖治理。(牵头单位:区水利局;完成时限:长期坚持)\n")
+    assert (ex.items[0].deadline_text, str(ex.items[0].deadline)) == ("2025年6月底前", "2025-06-30")
+    assert (ex.items[1].deadline_text, ex.items[1].deadline) == ("长期坚持", None)
+
+
+def test_capture_cut_before_first_task_is_zero_items_with_metadata():
+    ex = extract_text(HEADER + "一、经济社会发展计划目标\n(一)地区生产总值增")
+    assert ex.items == () and ex.document.issuer == "某区人民政府"
+    assert [f.code for f in ex.findings if f.severity == "error"] == ["no_items"]
+
+
+def test_traditional_script_is_matched_simplified_and_kept_as_printed():
+    from pipeline.script import to_simplified
+
+    trad = ("某市人民政府辦公室關於印發2023年重點工作責任分解方案的通知\n各縣、市、區人民政府:\n"
+            "一、經濟發展目標\n(一)地區生產總值增長6%。(牽頭單位:市發改委;責任單位:各縣市區人民政府)\n"
+            "(二)召開會(hui)議部署。(牽頭單位:市政府辦公室)\n")
+    ex = extract_text(trad)
+    assert [i.text for i in ex.items] == ["地區生產總值增長6%。", "召開會(hui)議部署。"]
+    assert units_of(ex, 1) == ["lead:市发改委", "responsible:各县市区人民政府"]
+    assert [a.name_raw for a in ex.assignments if a.item_seq == 1] == ["市發改委", "各縣市區人民政府"]
+    assert ex.text == trad.strip() and to_simplified("牽頭") == "牵头"
+    assert "traditional_script" in [f.code for f in ex.findings]

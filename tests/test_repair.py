@@ -1,0 +1,89 @@
+"""Certain repairs and findings (rules/repairs.toml)."""
+
+import pytest
+
+from pipeline.records import Page, PageMeta, join_blocks
+from pipeline.repair import repair
+
+
+def page_of(lines, title=None):
+    text, blocks = join_blocks([(l, "p", None) for l in lines])
+    return Page("t.txt", text, blocks, PageMeta(title=title))
+
+
+def run(rules, lines, title=None):
+    return repair(page_of(lines, title), "d", rules["repairs"], rules["metadata"])
+
+
+HEADER = ["黄石港区人民政府", "关于印发2025年区政府重点工作分解意见的通知"]
+
+
+@pytest.mark.parametrize("lines,before,after,rule", [
+    (["港政发〔20251"] + HEADER, "港政发〔20251", "港政发〔2025〕1号", "garbled_doc_number"),
+    (["鄂州政发〔202412"] + ["鄂州市人民政府", "关于印发2024年重点工作分解方案的通知"], "鄂州政发〔202412", "鄂州政发〔2024〕12号",
+     "garbled_doc_number"),
+    (HEADER + ["黄石港区人民政府", "20251月13"], "20251月13", "2025年1月13日", "garbled_date"),
+    (HEADER + ["某县人民政府", "202312月5"], "202312月5", "2023年12月5日", "garbled_date"),
+], ids=["doc-number-year-from-title", "doc-number-two-digit-number", "date-jan", "date-dec"])
+def test_certain_repairs(rules, lines, before, after, rule):
+    r = run(rules, lines)
+    (rep,) = [x for x in r.repairs if x.rule == rule]
+    assert (rep.before, rep.after) == (before, after)
+    assert r.page.text[rep.start:rep.end] == after
+    assert rep.evidence
+
+
+def test_doc_number_prefers_the_number_printed_in_full(rules):
+    r = run(rules, ["港政发〔2025〕1号 黄石港区人民政府 关于印发2025年区政府重点工作分解意见的通知", "港政发〔20251"] + HEADER)
+    (rep,) = r.repairs
+    assert rep.after == "港政发〔2025〕1号" and "in full elsewhere" in rep.evidence
+
+
+def test_doc_number_without_known_year_is_only_reported(rules):
+    r = run(rules, ["港政发〔20251", "黄石港区人民政府", "关于做好重点工作的通知"])
+    assert r.repairs == ()
+    assert [f.code for f in r.findings] == ["garbled_doc_number"]
+
+
+def test_ambiguous_date_is_only_reported(rules):
+    r = run(rules, HEADER + ["某区人民政府", "2026115日"])
+    assert r.repairs == ()
+    assert [f.code for f in r.findings] == ["ambiguous_date"]
+
+
+def test_truncated_title_from_page_title(rules):
+    title = "港政发〔2025〕1号 黄石港区人民政府 关于印发2025年区政府重点工作分解意见的通知"
+    r = run(rules, ["黄石港区人民政府", "关于印发2025年区政府重点工作分解意见的", "江北管理区、各街道办事处:"], title=title)
+    (rep,) = r.repairs
+    assert rep.rule == "truncated_title"
+    assert rep.after == "关于印发2025年区政府重点工作分解意见的通知"
+    assert r.page.blocks[1].text == rep.after
+
+
+def test_title_wrapped_over_lines_is_not_repaired(rules):
+    r = run(rules, ["县人民政府办公室关于", "对县重点工作进行责任分解的通知"],
+            title="县人民政府办公室关于对县重点工作进行责任分解的通知")
+    assert r.repairs == ()
+
+
+@pytest.mark.parametrize("line,code,span", [
+    ("根据区十一届人大次会议通过的《政府工作报告》", "missing_ordinal", "届人大次会议"),
+    ("扎实开展323”攻坚行动", "unbalanced_quote", "”"),
+    ("打造“政校企研用的创新生态", "unbalanced_quote", "“"),
+], ids=["missing-ordinal", "closing-quote-alone", "opening-quote-alone"])
+def test_findings_change_nothing(rules, line, code, span):
+    r = run(rules, [line])
+    assert r.repairs == ()
+    (f,) = r.findings
+    assert f.code == code and r.page.text[f.start:f.end] == span
+    assert r.page.text == line
+
+
+def test_balanced_quotes_are_fine(rules):
+    assert run(rules, ["增强“四个意识”、坚定“四个自信”,《纲要》"]).findings == ()
+
+
+def test_findings_keep_their_place_after_repairs_shift_text(rules):
+    r = run(rules, ["港政发〔20251"] + HEADER + ["根据区十一届人大次会议通过"])
+    (f,) = [f for f in r.findings if f.code == "missing_ordinal"]
+    assert r.page.text[f.start:f.end] == "届人大次会议"
