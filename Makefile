@@ -29,7 +29,7 @@ eval: $(STAMP) ## score extraction against the expected fixtures (floors must ho
 	$(BIN)/fenjie eval tests/fixtures/formats
 
 compare: $(STAMP) ## compare two breakdowns: make compare OLD=<doc_id|file> NEW=<doc_id|file>
-	$(BIN)/fenjie compare $(OLD) $(NEW) --out $(OUT)/compare
+	$(BIN)/fenjie compare $(OLD) $(NEW) --out $(OUT)/compare --data $(OUT)
 
 bench: $(STAMP) ## benchmarks (not tests): speed and text fidelity against trafilatura
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r benchmarks/requirements.lock

@@ -99,6 +99,44 @@ def schema(table: str) -> None:
                        f"{f.metadata[b'description'].decode()}")
 
 
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--out", "out_dir", default="out/compare", show_default=True, type=click.Path(file_okay=False),
+              help="Where <old>__<new>/ with the tables and the report is written.")
+@click.option("--data", "data_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Extracted dataset whose json/<doc_id>.json the doc_ids refer to.")
+@click.option("--rules", "rules_dir", default=None, type=click.Path(exists=True, file_okay=False),
+              help="Rules directory (default: the project's rules/).")
+def compare(old: str, new: str, out_dir: str, data_dir: str, rules_dir: str | None) -> None:
+    """Compare two breakdowns: which tasks continued, changed, appeared or were dropped.
+
+    Also how each target moved and which units carry more or less.
+
+    OLD and NEW are doc_ids in the extracted dataset (a unique prefix will do), document JSON files, or
+    notice files (extracted on the fly). Writes alignment/indicators/unit_load.parquet, report.md and
+    report.html to OUT/<old doc_id>__<new doc_id>/.
+
+    Example:
+
+    \b
+        fenjie compare huangshigang-2024-1a2b3c4d huangshigang-2025-5e6f7a8b --out out/compare/
+    """
+    from .compare import run_compare
+
+    try:
+        paths = run_compare(old, new, Path(out_dir), data_dir=Path(data_dir), rules_dir=rules_dir)
+    except RulesError as exc:
+        click.echo(f"fenjie: rules: {exc}", err=True)
+        sys.exit(2)
+    except PipelineError as exc:
+        click.echo(f"fenjie: {exc}", err=True)
+        sys.exit(1)
+    for path in paths:
+        click.echo(str(path))
+    sys.exit(0)
+
+
 def main() -> None:
     cli(prog_name="fenjie")
 
