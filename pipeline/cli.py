@@ -6,6 +6,7 @@ Exit codes: 0 all inputs done; 1 some inputs failed (one line each on stderr); 2
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -14,8 +15,17 @@ from . import __version__
 from .errors import PipelineError, RulesError
 
 
-def _fail_usage(msg: str) -> None:
-    raise click.UsageError(msg)
+@contextmanager
+def pipeline_errors():
+    """Turn a rules error into exit 2 and a pipeline error into exit 1, each one line on stderr."""
+    try:
+        yield
+    except RulesError as exc:
+        click.echo(f"fenjie: rules: {exc}", err=True)
+        sys.exit(2)
+    except PipelineError as exc:
+        click.echo(f"fenjie: {exc}", err=True)
+        sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,15 +51,9 @@ def extract(inputs: tuple[str, ...], out_dir: str, rules_dir: str | None, raw_di
     """
     from .extract import run_extract
 
-    try:
+    with pipeline_errors():
         report = run_extract(list(inputs), Path(out_dir), rules_dir=rules_dir, raw_dir=Path(raw_dir),
                              echo=lambda line: click.echo(line), warn=lambda line: click.echo(line, err=True))
-    except RulesError as exc:
-        click.echo(f"fenjie: rules: {exc}", err=True)
-        sys.exit(2)
-    except PipelineError as exc:
-        click.echo(f"fenjie: {exc}", err=True)
-        sys.exit(1)
     sys.exit(0 if report.ok else 1)
 
 
@@ -124,14 +128,8 @@ def compare(old: str, new: str, out_dir: str, data_dir: str, rules_dir: str | No
     """
     from .compare import run_compare
 
-    try:
+    with pipeline_errors():
         paths = run_compare(old, new, Path(out_dir), data_dir=Path(data_dir), rules_dir=rules_dir)
-    except RulesError as exc:
-        click.echo(f"fenjie: rules: {exc}", err=True)
-        sys.exit(2)
-    except PipelineError as exc:
-        click.echo(f"fenjie: {exc}", err=True)
-        sys.exit(1)
     for path in paths:
         click.echo(str(path))
     sys.exit(0)

@@ -6,8 +6,8 @@ hedged (*qualifier*: 左右, 以上, 以内, 超 …) and whether it is only asp
 
 The steps, composed in :func:`extract_targets`:
 
-0. The text is read on a simplified-script shadow of itself (:func:`simplified_shadow`, only when
-   the conversion keeps every offset); metrics, units and spans are sliced from the original.
+0. The text is read on a simplified-script shadow of itself (:func:`simplified_shadow`, the
+   character table of :mod:`pipeline.script`); metrics, units and spans are sliced from the original.
 1. :func:`scan_quantities` finds number + unit spans (Chinese numerals converted, ranges
    ``5-8%`` / ``5至8个`` read as value and value_high, magnitudes 万/亿 multiplied out);
    numbers overlapping a ``not_targets`` pattern (slogans, ordinals, durations, thresholds inside a
@@ -39,6 +39,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import regex
 
 from .errors import RulesError
+from .script import to_simplified
 from .records import Target
 from .segment import tokens
 
@@ -641,7 +642,7 @@ def _find(text: str, r: TargetRules) -> list[_Found]:
 
 
 def simplified_shadow(text: str) -> str:
-    """``text`` in simplified script when the conversion keeps every offset, else ``text`` itself.
+    """``text`` in simplified script, character for character (same length, so offsets carry over).
 
     Targets are found on the shadow (so 增長/萬人/力爭 read like 增长/万人/力争) and sliced from
     the original, so metrics and spans stay as printed.
@@ -649,16 +650,7 @@ def simplified_shadow(text: str) -> str:
     >>> simplified_shadow("城鎮新增就業3.7萬人")
     '城镇新增就业3.7万人'
     """
-    global _T2S
-    if _T2S is None:
-        from opencc import OpenCC
-
-        _T2S = OpenCC("t2s")
-    shadow = _T2S.convert(text)
-    return shadow if len(shadow) == len(text) else text
-
-
-_T2S = None
+    return to_simplified(text)
 
 
 def extract_targets(doc_id: str, item_seq: int, text: str, start: int,
