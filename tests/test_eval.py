@@ -284,3 +284,12 @@ def test_the_format_fixtures_hold_their_floors():
 def test_eval_help_has_an_example():
     r = run("eval", "--help")
     assert r.exit_code == 0 and "Example:" in r.output and "fenjie eval tests/fixtures/formats" in r.output
+
+
+def test_doctests_of_the_module():
+    import doctest
+
+    import pipeline.evaluate
+
+    res = doctest.testmod(pipeline.evaluate)
+    assert res.attempted >= 6 and res.failed == 0
