@@ -1,6 +1,7 @@
 """The ``fenjie`` command: a thin layer over the library, one function per command.
 
 Exit codes: 0 all inputs done; 1 some inputs failed (one line each on stderr); 2 usage error.
+`fenjie eval`: 0 every floor holds; 1 a score is below its floor; 2 bad fixtures, floors or usage.
 """
 
 from __future__ import annotations
@@ -133,6 +134,37 @@ def compare(old: str, new: str, out_dir: str, data_dir: str, rules_dir: str | No
     for path in paths:
         click.echo(str(path))
     sys.exit(0)
+
+
+@cli.command("eval")
+@click.argument("fixture_dir", type=click.Path(file_okay=False))
+@click.option("--floors", "floors_path", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Floors file (default: FIXTURE_DIR/floors.toml).")
+@click.option("--details", is_flag=True, help="Also list what differs in every fixture that is not exact.")
+def eval_cmd(fixture_dir: str, floors_path: str | None, details: bool) -> None:
+    """Score extraction against golden fixtures; exit 1 when a score is below its floor.
+
+    A fixture is <case>.txt|.html with a hand-written <case>.expected.json. Example:
+
+    \b
+        fenjie eval tests/fixtures/formats --details
+    """
+    from .evaluate import FLOORS_FILE, FixtureError, evaluate, format_report, load_floors
+
+    try:
+        floors = load_floors(floors_path or Path(fixture_dir) / FLOORS_FILE)
+        report = evaluate(fixture_dir, floors=floors)
+    except FixtureError as exc:
+        click.echo(f"fenjie: {exc}", err=True)
+        sys.exit(2)
+    except RulesError as exc:
+        click.echo(f"fenjie: rules: {exc}", err=True)
+        sys.exit(2)
+    click.echo(format_report(report, details=details))
+    below = report.below_floors()
+    for line in below:
+        click.echo(f"fenjie: eval: {line}", err=True)
+    sys.exit(1 if below else 0)
 
 
 def main() -> None:
