@@ -97,6 +97,13 @@ SPECS: dict[str, dict[str, str]] = {
     "unit_renames": {
         "renames": "map[str]",
     },
+    "texttables": {
+        "headers": "map[list[str]]",
+        "unit_suffixes": "list[str]",
+        "page_numbers": "list[regex]",
+        "clause_ends": "str",
+        "closing_brackets": "str",
+    },
 }
 
 #: Issuer unit dictionaries in rules/units/*.toml (one file per issuer).
