@@ -10,7 +10,8 @@ mid-sentence wherever the page edge fell, with ``— 2 —`` between pages.
 * the line is (nearly) full width and does not end a sentence or clause
   (``。；：！？``) or with a closing bracket;
 * the next line does not start a new element: ``一、`` ``(一)`` ``1.`` ``1、``
-  ``（1）`` ``△`` or a role label (``牵头单位:``).
+  ``（1）`` ``△`` or a role label (``牵头单位:``), nor a paragraph (an open line one
+  indent short of full: the capture stripped its indent).
 
 Only ``"p"`` blocks are touched; table cells stay as they are.
 """
@@ -119,6 +120,14 @@ def _open(line: str, ur: UnwrapRules) -> bool:
     return not line.endswith(tuple(ur.line_ends))
 
 
+def _indented_start(line: str, width: int, ur: UnwrapRules) -> bool:
+    """An open line one indent short of full: the first line of a paragraph (its indent stripped).
+
+    A line that continues a paragraph is full; one that ends it closes a sentence.
+    """
+    return _open(line, ur) and abs(typeset_width(line) - (width - FIRST_LINE_INDENT)) <= 1
+
+
 def _boxed(line: str) -> bool:
     """A line of a text table drawn with rules (never measured, never joined)."""
     return line[0] in VERTICAL or line[0] in JUNCTIONS
@@ -164,7 +173,7 @@ def unwrap(page: Page, *, rules: Rules | None = None) -> Page:
             continue
         indent = FIRST_LINE_INDENT if first else 0
         if (last and _is_full(typeset_width(last), width, indent) and _open(last, ur)
-                and not _starts_element(b.text, ur)):
+                and not _starts_element(b.text, ur) and not _indented_start(b.text, width, ur)):
             out[-1] = (join_lines([out[-1][0], b.text]), "p", None)
             first = False
         else:
