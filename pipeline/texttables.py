@@ -49,6 +49,8 @@ MAX_CELL_LINES = 40
 SEARCH_LIMIT = 50_000
 #: A one-row-per-line table without a header line needs this many consecutive numbered rows.
 MIN_BARE_ROWS = 3
+#: A row of a one-row-per-line table may wrap onto at most this many more lines (its task was too long).
+MAX_ROW_CONTINUATIONS = 2
 #: Share of the `│` of a box table's text lines that must fall on a column rule.
 MIN_BOX_ALIGNMENT = 0.9
 
@@ -616,11 +618,18 @@ def _find_rows(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[
     while j < len(lines) and (m := _NUMBERED_ROW.fullmatch(lines[j])):
         if rows and int(m["seq"]) != int(rows[-1][0]) + 1:
             break
-        split = _split_row(m["rest"], n_units, tail, tr)
+        split, used = None, 0
+        while split is None and used <= MAX_ROW_CONTINUATIONS:
+            if used and (j + used >= len(lines) or _NUMBERED_ROW.fullmatch(lines[j + used])
+                         or any(h.match(lines[j + used]) for h in tr.headings)):
+                break
+            # a row that does not split alone may end on the next line: its task wrapped
+            split = _split_row(join_lines([m["rest"], *lines[j + 1:j + 1 + used]]), n_units, tail, tr)
+            used += 1
         if split is None:
             break
         rows.append((m["seq"], split))
-        j += 1
+        j += used
     if len(rows) < min_rows:
         return None
     cells: list[CellText] = []

@@ -29,7 +29,6 @@ CASES = sorted(FIXTURES.glob("*.txt"))
 #: Shapes we do not read yet; each fixture holds the right answer.
 KNOWN_FAILURES = {
     "flat-empty-note-cell": "an empty 备注 cell leaves no line: the column count no longer decides the cells",
-    "rows-wrapped-task": "a row whose task wraps onto a second line ends the one-row-per-line table",
     "pdf-running-header": "a running header (the title repeated at each page top) is not dropped",
 }
 
