@@ -14,6 +14,9 @@ import regex
 
 from .errors import ContentError
 from .records import Decoded, Page, PageMeta, join_blocks
+from .rules import Rules
+from .texttables import find_text_tables
+from .unwrap import unwrap
 
 #: Chrome is looked for only this many lines from either end of a capture.
 CHROME_WINDOW = 12
@@ -40,27 +43,32 @@ def _strip_chrome(lines: list[str], patterns: tuple[regex.Pattern[str], ...]) ->
     return keep, found
 
 
-def text_page(decoded: Decoded, metadata_rules: Mapping[str, Any]) -> Page:
-    """One block per non-empty line of a plain-text capture, chrome moved to PageMeta."""
+def text_page(decoded: Decoded, rules: Rules) -> Page:
+    """One block per non-empty line of a plain-text capture, chrome moved to PageMeta.
+
+    Text tables become cell blocks (:mod:`pipeline.texttables`), then PDF line
+    breaks are joined (:mod:`pipeline.unwrap`).
+    """
     raw = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
     info: list[tuple[str, str]] = []
     if m := _CAPTURE_HEADER.match(raw):
         info.append(("url", m["url"]))
         raw = raw[m.end():]
-    lines, found = _strip_chrome(raw.split("\n"), metadata_rules["chrome_lines"])
+    lines, found = _strip_chrome(raw.split("\n"), rules["metadata"]["chrome_lines"])
     text, blocks = join_blocks([(line, "p", None) for line in lines])
     meta = PageMeta(published=found.get("published"), info=tuple(info))
-    return Page(source=decoded.source, text=text, blocks=blocks, meta=meta)
+    page = Page(source=decoded.source, text=text, blocks=blocks, meta=meta)
+    return unwrap(find_text_tables(page, rules=rules), rules=rules)
 
 
-def to_page(decoded: Decoded, metadata_rules: Mapping[str, Any]) -> Page:
+def to_page(decoded: Decoded, rules: Rules) -> Page:
     """The document's text blocks (HTML or plain text)."""
     if decoded.is_html:
         from .html import html_page
 
         page = html_page(decoded)
     else:
-        page = text_page(decoded, metadata_rules)
+        page = text_page(decoded, rules)
     if not page.blocks:
         raise ContentError("no text in the document", source=decoded.source)
     return page

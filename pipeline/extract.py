@@ -69,7 +69,7 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
     """Stages 2-8 on one input's bytes."""
     doc_id = doc_id_for(raw.source, raw.sha256)
     decoded = decode(raw)
-    page = to_page(decoded, rules["metadata"])
+    page = to_page(decoded, rules)
     repaired = repair(page, doc_id, rules["repairs"], rules["metadata"])
     page, printed = simplified_page(repaired.page)
     meta = read_metadata(page, rules["metadata"])

@@ -108,6 +108,12 @@ SPECS: dict[str, dict[str, str]] = {
     "tables": {
         "headers": "map[list[str]]",
     },
+    "texttables": {
+        "unit_suffixes": "list[str]",
+        "page_numbers": "list[regex]",
+        "clause_ends": "str",
+        "closing_brackets": "str",
+    },
 }
 
 #: Issuer unit dictionaries in rules/units/*.toml (one file per issuer).

@@ -26,7 +26,6 @@ KNOWN_FAILURES = {
     "pdf-hard-breaks": "PDF line breaks are not joined: '(牵头\\n单位:…' splits items, 区市场监\\n管局 splits a name",
     "script-pinyin-mirror": "zero items: traditional role labels (牽頭單位/責任單位) are not recognised",
     "tables-box-drawing": "zero items: box-drawing text tables are not parsed yet",
-    "tables-cell-per-line": "zero items: a table flattened one cell per line is not parsed yet",
     "tables-row-per-line": "zero items: a table flattened one row per line is not parsed yet",
 }
 

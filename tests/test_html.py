@@ -184,7 +184,7 @@ def test_page_without_text_is_a_content_error() -> None:
     from pipeline.rules import load_rules
 
     with pytest.raises(ContentError, match="empty.html"):
-        to_page(decoded, load_rules()["metadata"])
+        to_page(decoded, load_rules())
 
 
 # --------------------------------------------------------------------------

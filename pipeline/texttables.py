@@ -1,0 +1,714 @@
+"""Plain-text tables as table cells, so text captures take the same table path as HTML.
+
+A notice published as a table reaches us flattened when it was captured as text.
+:func:`find_text_tables` finds three shapes and replaces their lines with blocks
+of kind ``"cell"`` (a :class:`~pipeline.records.Cell` each), leaving every
+other block as it was:
+
+1. **box-drawing tables** (``┌─┬─┐ │ ├─┼─┤ └─┴─┘``, also ``+---+ |``): columns
+   from the positions of the rules, measured in display columns (CJK is two
+   wide); a cell wrapped over several lines is joined; a cell whose bottom
+   rule is missing spans the rows below it;
+2. **one cell per line** after a run of header words (``牵头单位`` /
+   ``目   标   任   务`` / ``责  任  单  位``), narrow cells wrapped mid-word
+   (``市政`` / ``府办`` / ``公厅``): cell boundaries are searched for, and the
+   table is taken only when exactly one segmentation fits the evidence
+   (column count, each column's wrap width, unit-name endings, task length);
+3. **one row per line**: ``1 <task> <unit> [deadline]`` with bare row numbers,
+   perhaps under a header line ``序号 工作任务 责任单位 备注``.
+
+Header words: ``rules/texttables.toml`` (序号, 工作任务, 完成时限 …) and the role
+labels of ``rules/roles.toml``. Anything uncertain is left as it was.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping, Sequence
+
+import regex
+
+from .records import Cell, Page, join_blocks
+from .rules import Rules, load_rules
+
+# ---------------------------------------------------------------- thresholds
+
+#: A task cell has at least this many characters (a unit name or a bare number has fewer).
+TASK_MIN_CHARS = 6
+#: A unit list part longer than this is prose, not a unit name.
+UNIT_MAX_CHARS = 24
+#: A deadline / note / category cell of a flattened table is at most this long.
+SHORT_CELL_MAX_CHARS = 30
+#: Display columns a wrapped line may fall short of its column's wrap width (禁则: a
+#: punctuation mark cannot start a line, so a line may end one character early).
+WRAP_TOLERANCE = 2
+#: A flattened cell spans at most this many lines.
+MAX_CELL_LINES = 40
+#: The segmentation search of a flattened table gives up (table left as lines) after this many states.
+SEARCH_LIMIT = 50_000
+#: A one-row-per-line table without a header line needs this many consecutive numbered rows.
+MIN_BARE_ROWS = 3
+#: A row of a one-row-per-line table may wrap onto at most this many more lines (its task was too long).
+MAX_ROW_CONTINUATIONS = 2
+#: Share of the `│` of a box table's text lines that must fall on a column rule.
+MIN_BOX_ALIGNMENT = 0.9
+
+# ---------------------------------------------------------------- characters
+
+#: Vertical rules of a text line (│) and the corners/junctions of a rule line (┌ ┬ ┼ +).
+VERTICAL = "│┃║|╎┆┊"
+HORIZONTAL = "─━═-╌┄┈"
+JUNCTIONS = "┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬╒╕╘╛╞╡╤╧╪╓╖╙╜╟╢╥╨╫┏┓┗┛┣┫┳┻╋┍┑┕┙┝┥┯┷┿┎┒┖┚┠┨┰┸╂+"
+
+#: A rule line: a junction touching a horizontal stroke (┼─, ─┤, +-).
+_RULE_LINE = regex.compile(
+    rf"""
+    [{regex.escape(JUNCTIONS)}] [{regex.escape(HORIZONTAL)}]   # ┌─  ├─  +-
+    | [{regex.escape(HORIZONTAL)}] [{regex.escape(JUNCTIONS)}]  # ─┐  ─┤  -+
+    """,
+    regex.VERBOSE,
+)
+
+#: A row of a one-row-per-line table: a bare row number, blank space, the row.
+_NUMBERED_ROW = regex.compile(
+    r"""
+    (?P<seq> [1-9]\d{0,2} )      # 1 … 999, printed bare (1. and 1、 are outline items)
+    [\ \t\u3000]+
+    (?P<rest> \S .* )
+    """,
+    regex.VERBOSE,
+)
+
+#: Whitespace that separates columns of a row line (one space is weak evidence, see _split_row).
+_GAP = regex.compile(r"[\ \t\u3000\xa0]+")
+_SPACES = regex.compile(r"[\s\u3000\xa0]+")
+
+#: Separators of a unit list inside one cell.
+_UNIT_LIST_SEP = regex.compile(r"[、,，;；]")
+#: A person list (分管领导): names of two to four characters, perhaps with a title (副区长).
+_PERSON = regex.compile(r"\p{Han}{2,10}")
+#: A unit name ends its list with 等 / 等部门 sometimes.
+_ETC = regex.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
+#: Marks that never appear in a unit name.
+_NOT_IN_UNIT = regex.compile(r"[。！？!?：:]|\d{3,}")
+#: A sentence or clause ends before a weak (one-space) column gap.
+_SENTENCE_END = "。；;，,、！？!?)）"
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class CellText:
+    """One cell found in a text table, before it becomes a block."""
+
+    row: int  # 0-based row (the header row is 0 when the table prints one)
+    col: int  # 0-based column of the top-left corner
+    rowspan: int  # rows covered, >= 1
+    colspan: int  # columns covered, >= 1
+    header: bool  # in the table's header row
+    text: str  # the printed characters, wrapped lines joined
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A text table found among a page's blocks."""
+
+    first: int  # index of the table's first block in Page.blocks
+    end: int  # index after its last block
+    shape: str  # "box" | "flat" | "rows"
+    cells: tuple[CellText, ...]  # in reading order (row, then column)
+
+
+@dataclass(frozen=True)
+class TableRules:
+    """What the detectors need from the rule files, compiled once per Rules."""
+
+    headers: Mapping[str, str]  # header word without spaces -> column kind
+    unit_suffixes: tuple[str, ...]  # longest first
+    collective: tuple[regex.Pattern[str], ...]  # units.toml collective names (各街办, 市直各单位)
+    deadlines: tuple[regex.Pattern[str], ...]  # deadlines.toml patterns and ongoing phrases
+    headings: tuple[regex.Pattern[str], ...]  # outline.toml section and subsection
+
+
+def table_rules(rules: Rules) -> TableRules:
+    """The compiled vocabulary (built once per Rules object)."""
+    return rules.derive("texttables", lambda: _build_rules(rules))
+
+
+def _build_rules(rules: Rules) -> TableRules:
+    headers: dict[str, str] = {}
+    for kind, words in rules["tables"]["headers"].items():
+        for w in words:
+            headers[_SPACES.sub("", w)] = kind
+    for label, role in rules["roles"]["labels"].items():
+        headers.setdefault(_SPACES.sub("", label), role)
+    return TableRules(
+        headers=headers,
+        unit_suffixes=tuple(sorted(rules["texttables"]["unit_suffixes"], key=len, reverse=True)),
+        collective=tuple(rules["units"]["collective"]),
+        deadlines=tuple(rules["deadlines"]["patterns"]) + tuple(rules["deadlines"]["ongoing"]),
+        headings=(rules["outline"]["section"], rules["outline"]["subsection"]),
+    )
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def char_width(ch: str, ambiguous: int = 2) -> int:
+    """Display columns of one character: CJK (and full-width forms) take two.
+
+    ``ambiguous`` is the width of East Asian "ambiguous" characters (box
+    drawing, △, “”), which a CJK font draws two columns wide.
+
+    >>> char_width("中"), char_width("a"), char_width("─"), char_width("─", ambiguous=1)
+    (2, 1, 2, 1)
+    """
+    eaw = unicodedata.east_asian_width(ch)
+    if eaw in ("W", "F"):
+        return 2
+    if eaw == "A":
+        return ambiguous
+    return 0 if unicodedata.combining(ch) else 1
+
+
+def display_width(text: str, ambiguous: int = 2) -> int:
+    """Display columns of a string.
+
+    >>> display_width("市政"), display_width("GDP增长7%")
+    (4, 9)
+    """
+    return sum(char_width(c, ambiguous) for c in text)
+
+
+def join_lines(pieces: Iterable[str]) -> str:
+    """Wrapped lines of one cell as one text: nothing between CJK, a space between ASCII words.
+
+    >>> join_lines(["市政", "府办", "公厅"])
+    '市政府办公厅'
+    >>> join_lines(["推进5G", "base station建设"]), join_lines(["增长7", "%左右"])
+    ('推进5G base station建设', '增长7%左右')
+    """
+    out = ""
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        if out and _ascii_word(out[-1]) and _ascii_word(piece[0]):
+            out += " "
+        out += piece
+    return out
+
+
+def _ascii_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def compact(text: str) -> str:
+    """Text without any whitespace (header words are printed spaced out: 目   标   任   务)."""
+    return _SPACES.sub("", text)
+
+
+def unit_list(text: str, tr: TableRules) -> bool:
+    """True when ``text`` is one unit name or a list of them (each ending like a unit).
+
+    >>> tr = table_rules(load_rules())
+    >>> [unit_list(t, tr) for t in ("市政府办公厅", "市直各单位", "发改委、财政局", "市政府办", "市政")]
+    [True, True, True, True, False]
+    >>> [unit_list(t, tr) for t in ("强化行政监督,自觉接受监督", "建成3个中心。", "推进项目建设")]
+    [False, False, False]
+    """
+    text = compact(text)
+    if not text or _NOT_IN_UNIT.search(text):
+        return False
+    parts = [p for p in _UNIT_LIST_SEP.split(text) if p]
+    if not parts:
+        return False
+    for part in parts:
+        part = _ETC.sub("", part) or part
+        part = regex.sub(r"[(（][^()（）]*[)）]$", "", part)  # 县发改局(粮食局)
+        if len(part) < 2 or len(part) > UNIT_MAX_CHARS:
+            return False
+        if not (part.endswith(tr.unit_suffixes) or any(p.fullmatch(part) for p in tr.collective)):
+            return False
+    return True
+
+
+def _deadline(text: str, tr: TableRules) -> bool:
+    """A deadline as printed (2020年12月, 6月底前, 长期坚持)."""
+    t = compact(text)
+    return 0 < len(t) <= SHORT_CELL_MAX_CHARS and any(p.fullmatch(t) for p in tr.deadlines)
+
+
+def _header_words(text: str, tr: TableRules) -> list[tuple[str, int, int]] | None:
+    """Split a header line into known header words: (kind, start, end) in ``text``; None if it is not one.
+
+    The line is read without its spaces and covered exactly by header words, the
+    longest first (序号 工作任务 责任单位 备注, or 序  号  目标任务 …).
+    """
+    chars = [(i, c) for i, c in enumerate(text) if not c.isspace()]
+    squeezed = "".join(c for _, c in chars)
+    words = sorted(tr.headers, key=len, reverse=True)
+    out: list[tuple[str, int, int]] = []
+    k = 0
+    while k < len(squeezed):
+        word = next((w for w in words if squeezed.startswith(w, k)), None)
+        if word is None:
+            return None
+        out.append((tr.headers[word], chars[k][0], chars[k + len(word) - 1][0] + 1))
+        k += len(word)
+    return out or None
+
+
+# ---------------------------------------------------------------- shape 1: box drawing
+
+
+def _is_rule_line(line: str) -> bool:
+    return bool(line) and line[0] in JUNCTIONS and _RULE_LINE.search(line) is not None
+
+
+def _is_box_line(line: str) -> bool:
+    return bool(line) and (line[0] in VERTICAL or _is_rule_line(line) or (line[0] in JUNCTIONS and line[0] != "+"))
+
+
+def _columns(line: str, ambiguous: int) -> list[tuple[int, str]]:
+    """(display column, character) for each character of a line."""
+    out, x = [], 0
+    for ch in line:
+        out.append((x, ch))
+        x += char_width(ch, ambiguous)
+    return out
+
+
+def _slice(cols: list[tuple[int, str]], left: int, right: int) -> str:
+    """The characters strictly between two rule positions."""
+    return "".join(ch for x, ch in cols if left < x < right)
+
+
+def _box_grid(lines: Sequence[str], ambiguous: int) -> tuple[list[int], float]:
+    """Column rule positions (from rule lines) and the share of text-line │ that fall on them."""
+    bounds: set[int] = set()
+    for line in lines:
+        if _RULE_LINE.search(line):
+            bounds.update(x for x, ch in _columns(line, ambiguous) if ch in JUNCTIONS or ch in VERTICAL)
+    seen = hits = 0
+    for line in lines:
+        if not _RULE_LINE.search(line):
+            for x, ch in _columns(line, ambiguous):
+                if ch in VERTICAL:
+                    seen += 1
+                    hits += x in bounds
+    return sorted(bounds), (hits / seen if seen else 0.0)
+
+
+def box_table(lines: Sequence[str]) -> list[CellText] | None:
+    """The cells of a box-drawing table given as its lines (top rule first), or None.
+
+    >>> cells = box_table(["┌──┬──┐", "│序号│任务│", "├──┼──┤", "│1   │修路│", "└──┴──┘"])
+    >>> [(c.row, c.col, c.header, c.text) for c in cells]
+    [(0, 0, True, '序号'), (0, 1, True, '任务'), (1, 0, False, '1'), (1, 1, False, '修路')]
+    """
+    if len(lines) < 3 or not _is_rule_line(lines[0]):
+        return None
+    (bounds, score), ambiguous = max(((_box_grid(lines, a), a) for a in (2, 1)), key=lambda t: (t[0][1], t[1]))
+    if score < MIN_BOX_ALIGNMENT or len(bounds) < 3:
+        return None
+    n_cols = len(bounds) - 1
+    grid = [_columns(line, ambiguous) for line in lines]
+    rule = [_RULE_LINE.search(line) is not None for line in lines]
+
+    bands: list[list[int]] = [[]]  # text lines of each band between rule lines
+    seps: list[int] = []  # the rule line after each band
+    for j in range(1, len(lines)):
+        if rule[j]:
+            seps.append(j)
+            bands.append([])
+        else:
+            bands[-1].append(j)
+    if not bands[-1]:
+        bands.pop()
+    if not bands or any(not b for b in bands):
+        return None  # two rule lines in a row: not a shape we read with certainty
+
+    def ruled(j: int, c: int) -> bool:
+        s = _slice(grid[j], bounds[c], bounds[c + 1]).strip()
+        return bool(s) and all(ch in HORIZONTAL or ch in JUNCTIONS for ch in s) and any(ch in HORIZONTAL for ch in s)
+
+    def has_bar(j: int, x: int) -> bool:
+        return any(px == x and (ch in VERTICAL or ch in JUNCTIONS) for px, ch in grid[j])
+
+    parent = {(r, c): (r, c) for r in range(len(bands)) for c in range(n_cols)}
+
+    def find(u: tuple[int, int]) -> tuple[int, int]:
+        while parent[u] != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    def union(u: tuple[int, int], v: tuple[int, int]) -> None:
+        parent[find(v)] = find(u)
+
+    for r, band in enumerate(bands):
+        for c in range(1, n_cols):
+            if not any(has_bar(j, bounds[c]) for j in band):
+                union((r, c - 1), (r, c))  # no │ in the whole band: a cell spanning columns
+        if r + 1 < len(bands):
+            for c in range(n_cols):
+                if not ruled(seps[r], c):
+                    union((r, c), (r + 1, c))  # no rule under the cell: it spans the next row
+
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for u in parent:
+        groups.setdefault(find(u), []).append(u)
+    cells: list[CellText] = []
+    for members in groups.values():
+        rows = sorted({r for r, _ in members})
+        cols = sorted({c for _, c in members})
+        if len(members) != len(rows) * len(cols) or rows != list(range(rows[0], rows[-1] + 1)):
+            return None  # not a rectangle
+        left, right = bounds[cols[0]], bounds[cols[-1] + 1]
+        pieces: list[str] = []
+        for r in rows:
+            pieces += [_slice(grid[j], left, right) for j in bands[r]]
+            if r != rows[-1]:
+                pieces.append(_slice(grid[seps[r]], left, right))
+        text = join_lines(pieces)
+        if text:
+            cells.append(CellText(rows[0], cols[0], len(rows), len(cols), rows[0] == 0, text))
+    cells.sort(key=lambda c: (c.row, c.col))
+    if len({c.row for c in cells}) < 2 or len({c.col for c in cells}) < 2:
+        return None
+    return cells
+
+
+def _find_box(lines: Sequence[str], i: int) -> tuple[int, list[CellText]] | None:
+    if not _is_rule_line(lines[i]):
+        return None
+    j = i + 1
+    while j < len(lines) and _is_box_line(lines[j]):
+        j += 1
+    cells = box_table(lines[i:j])
+    return (j, cells) if cells else None
+
+
+# ---------------------------------------------------------------- shape 2: one cell per line
+
+
+@dataclass(frozen=True)
+class _Column:
+    """What a flattened table has shown of one column so far."""
+
+    wrap: int | None = None  # display width its wrapped lines are cut at, once a cell wraps
+    widest: int = 0  # widest single-line cell seen
+
+
+def _cell_ok(kind: str, text: str, tr: TableRules) -> bool:
+    """Does ``text`` fit a cell of this column kind?"""
+    if kind == "seq":
+        return regex.fullmatch(r"[1-9]\d{0,2}", text) is not None
+    if kind == "task":
+        return len(compact(text)) >= TASK_MIN_CHARS and not unit_list(text, tr) and compact(text) not in tr.headers
+    if kind in ("lead", "responsible", "cooperating"):
+        return unit_list(text, tr)
+    if kind == "leader":
+        return all(_PERSON.fullmatch(p) for p in _UNIT_LIST_SEP.split(compact(text)) if p) and not unit_list(text, tr)
+    if kind == "deadline":
+        return _deadline(text, tr)
+    return 0 < len(text) <= SHORT_CELL_MAX_CHARS and compact(text) not in tr.headers
+
+
+def _wrap_state(col: _Column, widths: Sequence[int]) -> _Column | None:
+    """The column after one more cell of lines this wide, or None when the lines do not wrap like it."""
+    if len(widths) == 1:
+        if col.wrap is not None and widths[0] > col.wrap + WRAP_TOLERANCE:
+            return None
+        return _Column(col.wrap, max(col.widest, widths[0]))
+    wrap = col.wrap if col.wrap is not None else widths[0]
+    if any(abs(w - wrap) > WRAP_TOLERANCE for w in widths[:-1]) or widths[-1] > wrap + WRAP_TOLERANCE:
+        return None
+    if col.widest > wrap + WRAP_TOLERANCE:
+        return None
+    return _Column(wrap, col.widest)
+
+
+def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tuple[int, list[tuple[int, int, bool]]] | None:
+    """Cut lines into cells of a table with these column kinds, filled row by row.
+
+    Returns (lines used, [(first line, end line, is heading row)…]) for the one
+    segmentation that uses the most lines in whole rows; None when no row fits
+    or when two segmentations fit the same lines (the evidence does not decide).
+    A line printed like a section heading (一、 / (一)) at a row boundary is a
+    heading row across the table.
+
+    >>> tr = table_rules(load_rules())
+    >>> flat_cells(["市政", "府办", "公厅", "强化行政监督,自觉接受监督", "市直各单位"], ["lead", "task", "responsible"], tr)
+    (5, [(0, 3, False), (3, 4, False), (4, 5, False)])
+    """
+    k = len(kinds)
+    n = len(lines)
+    widths = [display_width(line) for line in lines]
+    texts: dict[tuple[int, int], str] = {}
+
+    def text(a: int, b: int) -> str:
+        if (a, b) not in texts:
+            texts[(a, b)] = join_lines(lines[a:b])
+        return texts[(a, b)]
+
+    State = tuple[int, int, tuple[_Column, ...]]
+    Path = tuple[tuple[int, int, bool], ...]
+    frontier: dict[State, list[Path]] = {(0, 0, tuple(_Column() for _ in kinds)): [()]}
+    at_rows: dict[int, set[Path]] = {0: {()}}
+    visited = 0
+    while frontier:
+        nxt: dict[State, list[Path]] = {}
+        for (p, c, cols), paths in frontier.items():
+            visited += 1
+            if visited > SEARCH_LIMIT:
+                return None
+            if p >= n:
+                continue
+            moves: list[tuple[int, int, tuple[_Column, ...], bool]] = []
+            if c == 0 and any(h.match(lines[p]) for h in tr.headings) and not _cell_ok(kinds[0], lines[p], tr):
+                moves.append((p + 1, 0, cols, True))
+            else:
+                for m in range(1, min(MAX_CELL_LINES, n - p) + 1):
+                    if m >= 2 and cols[c].wrap is not None and abs(widths[p + m - 2] - cols[c].wrap) > WRAP_TOLERANCE:
+                        break
+                    col = _wrap_state(cols[c], widths[p:p + m])
+                    if col is None or not _cell_ok(kinds[c], text(p, p + m), tr):
+                        continue
+                    moves.append((p + m, (c + 1) % k, cols[:c] + (col,) + cols[c + 1:], False))
+            for q, c2, cols2, heading in moves:
+                bucket = nxt.setdefault((q, c2, cols2), [])
+                for path in paths:
+                    if len(bucket) < 2:
+                        bucket.append(path + ((p, q, heading),))
+                if c2 == 0:
+                    at_rows.setdefault(q, set()).update(path + ((p, q, heading),) for path in paths)
+        frontier = nxt
+    best = max(at_rows)
+    if best == 0 or len(at_rows[best]) != 1:
+        return None
+    (path,) = at_rows[best]
+    return best, list(path)
+
+
+def _header_run(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[str], list[tuple[int, int, int]]] | None:
+    """A table header printed one word per line (or on one line) at ``i``.
+
+    Returns (end line, column kinds, [(line, start, end) of each header word]).
+    """
+    kinds: list[str] = []
+    spots: list[tuple[int, int, int]] = []
+    j = i
+    while j < len(lines) and (kind := tr.headers.get(compact(lines[j]))):
+        kinds.append(kind)
+        spots.append((j, 0, len(lines[j])))
+        j += 1
+    if len(kinds) < 2 and (words := _header_words(lines[i], tr)):
+        kinds = [w[0] for w in words]
+        spots = [(i, a, b) for _, a, b in words]
+        j = i + 1
+    if len(kinds) < 2 or "task" not in kinds:
+        return None
+    return j, kinds, spots
+
+
+def _find_flat(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[CellText]] | None:
+    if i > 0 and compact(lines[i - 1]) in tr.headers:
+        return None  # inside a header run that did not give a table: its tail is no header of its own
+    head = _header_run(lines, i, tr)
+    if head is None:
+        return None
+    start, kinds, spots = head
+    end = start
+    while end < len(lines) and _header_run(lines, end, tr) is None:
+        end += 1
+    found = flat_cells(lines[start:end], kinds, tr)
+    if found is None:
+        return None
+    used, path = found
+    cells = [CellText(0, c, 1, 1, True, lines[j][a:b].strip()) for c, (j, a, b) in enumerate(spots)]
+    row, col = 1, 0
+    for a, b, heading in path:
+        text = join_lines(lines[start + a:start + b])
+        if heading:
+            cells.append(CellText(row, 0, 1, len(kinds), False, text))
+            row += 1
+            continue
+        cells.append(CellText(row, col, 1, 1, False, text))
+        col += 1
+        if col == len(kinds):
+            row, col = row + 1, 0
+    return start + used, cells
+
+
+# ---------------------------------------------------------------- shape 3: one row per line
+
+
+def _split_row(rest: str, n_units: int, tail: Sequence[str], tr: TableRules) -> list[tuple[int, str]] | None:
+    """A row line after its number as [(column, text)…]: task (column 1), ``n_units`` unit cells, then the
+    optional tail cells (完成时限 / 备注 holding a deadline); None when the row does not split with certainty.
+
+    Columns are separated by blank space; one space separates a unit from the
+    task only after a CJK character or a clause mark (推进项目建设。 发改局).
+
+    >>> tr = table_rules(load_rules())
+    >>> _split_row("推进老旧小区改造 住建局  2020年12月", 1, ["deadline"], tr)
+    [(1, '推进老旧小区改造'), (2, '住建局'), (3, '2020年12月')]
+    >>> _split_row("推进老旧小区改造 住建局", 1, ["deadline"], tr)
+    [(1, '推进老旧小区改造'), (2, '住建局')]
+    >>> _split_row("推进老旧小区改造住建局", 1, [], tr) is None
+    True
+    """
+    tokens = [(m.start(), m.end()) for m in regex.finditer(r"[^\ \t\u3000\xa0]+", rest)]
+    end = len(tokens)
+    trailing: list[tuple[int, str]] = []
+    for c in range(len(tail) - 1, -1, -1):
+        if end > 1 and _deadline(rest[tokens[end - 1][0]:tokens[end - 1][1]], tr):
+            end -= 1
+            trailing.insert(0, (2 + n_units + c, rest[tokens[end][0]:tokens[end][1]]))
+    if 0 < len(trailing) < len(tail):
+        return None  # which of the tail columns is empty is not printed
+    units: list[tuple[int, str]] = []
+    for c in range(n_units - 1, -1, -1):
+        if end < 2:
+            return None
+        a, b = tokens[end - 1]
+        if not unit_list(rest[a:b], tr):
+            return None
+        units.insert(0, (2 + c, rest[a:b]))
+        end -= 1
+    a, b = tokens[end - 1][1], tokens[end][0]
+    gap = rest[a:b]
+    if len(gap) < 2 and "\t" not in gap and "\u3000" not in gap:
+        before, after = rest[a - 1], rest[b]
+        if not ((regex.match(r"\p{Han}", before) or before in _SENTENCE_END) and regex.match(r"\p{Han}", after)):
+            return None
+    task = rest[:tokens[end - 1][1]].strip()
+    if not _cell_ok("task", task, tr):
+        return None
+    if unit_list(rest[tokens[end - 1][0]:tokens[end - 1][1]], tr):
+        return None  # the task's last word is a unit too: which column it belongs to is not certain
+    return [(1, task)] + units + trailing
+
+
+def _row_layout(kinds: Sequence[str]) -> tuple[int, list[str]] | None:
+    """(number of unit columns, trailing kinds) of a header seq, task, units…, deadline/note…"""
+    if len(kinds) < 3 or kinds[0] != "seq" or kinds[1] != "task":
+        return None
+    n = 2
+    while n < len(kinds) and kinds[n] in ("lead", "responsible", "cooperating"):
+        n += 1
+    tail = list(kinds[n:])
+    if n == 2 or any(k not in ("deadline", "note") for k in tail):
+        return None
+    return n - 2, tail
+
+
+def _find_rows(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[CellText]] | None:
+    header = _header_words(lines[i], tr)
+    layout = _row_layout([w[0] for w in header]) if header else None
+    first = i + 1 if layout else i
+    n_units, tail = layout if layout else (1, ["deadline"])
+    min_rows = 1 if layout else MIN_BARE_ROWS
+    rows: list[tuple[str, list[tuple[int, str]]]] = []
+    j = first
+    while j < len(lines) and (m := _NUMBERED_ROW.fullmatch(lines[j])):
+        if rows and int(m["seq"]) != int(rows[-1][0]) + 1:
+            break
+        split, used = None, 0
+        while split is None and used <= MAX_ROW_CONTINUATIONS:
+            if used and (j + used >= len(lines) or _NUMBERED_ROW.fullmatch(lines[j + used])
+                         or any(h.match(lines[j + used]) for h in tr.headings)):
+                break
+            # a row that does not split alone may end on the next line: its task wrapped
+            split = _split_row(join_lines([m["rest"], *lines[j + 1:j + 1 + used]]), n_units, tail, tr)
+            used += 1
+        if split is None:
+            break
+        rows.append((m["seq"], split))
+        j += used
+    if len(rows) < min_rows:
+        return None
+    cells: list[CellText] = []
+    if header and layout:
+        cells = [CellText(0, c, 1, 1, True, lines[i][a:b]) for c, (_, a, b) in enumerate(header)]
+    row0 = 1 if layout else 0
+    for r, (seq, split) in enumerate(rows):
+        cells.append(CellText(row0 + r, 0, 1, 1, False, seq))
+        cells += [CellText(row0 + r, col, 1, 1, False, text.strip()) for col, text in split]
+    return j, cells
+
+
+# ---------------------------------------------------------------- the stage
+
+
+def find_tables(lines: Sequence[str], tr: TableRules) -> list[TextTable]:
+    """Text tables among lines (block texts), in document order, not overlapping."""
+    finders: tuple[tuple[str, Callable[[Sequence[str], int], tuple[int, list[CellText]] | None]], ...] = (
+        ("box", _find_box),
+        ("rows", lambda ls, i: _find_rows(ls, i, tr)),
+        ("flat", lambda ls, i: _find_flat(ls, i, tr)),
+    )
+    tables: list[TextTable] = []
+    i = 0
+    while i < len(lines):
+        for shape, finder in finders:
+            found = finder(lines, i)
+            if found:
+                end, cells = found
+                tables.append(TextTable(i, end, shape, tuple(cells)))
+                i = end
+                break
+        else:
+            i += 1
+    return tables
+
+
+def find_text_tables(page: Page, *, rules: Rules | None = None) -> Page:
+    """The page with its plain-text tables as ``kind="cell"`` blocks; every other block unchanged.
+
+    Only runs of ``"p"`` blocks are read (cells of an HTML table are left alone);
+    text tables are numbered after the page's existing tables.
+    """
+    tr = table_rules(rules or load_rules())
+    out: list[tuple[str, str, Cell | None]] = []
+    next_table = 1 + max((b.cell.table for b in page.blocks if b.cell is not None), default=-1)
+    i = 0
+    changed = False
+    blocks = page.blocks
+    while i < len(blocks):
+        if blocks[i].kind != "p":
+            out.append((blocks[i].text, blocks[i].kind, blocks[i].cell))
+            i += 1
+            continue
+        j = i
+        while j < len(blocks) and blocks[j].kind == "p":
+            j += 1
+        run = [b.text for b in blocks[i:j]]
+        pos = 0
+        for table in find_tables(run, tr):
+            out += [(t, "p", None) for t in run[pos:table.first]]
+            out += [(c.text, "cell", Cell(next_table, c.row, c.col, c.rowspan, c.colspan, c.header)) for c in table.cells]
+            next_table += 1
+            pos = table.end
+            changed = True
+        out += [(t, "p", None) for t in run[pos:]]
+        i = j
+    if not changed:
+        return page
+    text, new_blocks = join_blocks(out)
+    return Page(source=page.source, text=text, blocks=new_blocks, meta=page.meta, n_recovered=page.n_recovered)
+
+
+def cells_of(page: Page) -> list[tuple[int, int, int, int, int, bool, str]]:
+    """(table, row, col, rowspan, colspan, header, text) of every cell block: a view for tests and reports."""
+    return [(b.cell.table, b.cell.row, b.cell.col, b.cell.rowspan, b.cell.colspan, b.cell.header, b.text)
+            for b in page.blocks if b.kind == "cell" and b.cell is not None]
+
+
+__all__ = ["CellText", "TextTable", "box_table", "cells_of", "display_width", "find_tables", "find_text_tables",
+           "flat_cells", "join_lines", "table_rules", "unit_list"]
+

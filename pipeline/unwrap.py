@@ -1,0 +1,184 @@
+"""Text extracted from PDF: hard line breaks joined, page numbers dropped.
+
+A notice saved from a PDF arrives as lines of (nearly) one width, cut
+mid-sentence wherever the page edge fell, with ``— 2 —`` between pages.
+:func:`unwrap` joins such a line to the next when
+
+* the page as a whole looks PDF-extracted (:func:`full_width`: many lines of
+  one width, most of them ending mid-sentence) — a capture that prints one
+  paragraph per line is returned unchanged;
+* the line is (nearly) full width and does not end a sentence or clause
+  (``。；：！？``) or with a closing bracket;
+* the next line does not start a new element: ``一、`` ``(一)`` ``1.`` ``1、``
+  ``（1）`` ``△`` or a role label (``牵头单位:``), nor a paragraph (an open line one
+  indent short of full: the capture stripped its indent).
+
+Only ``"p"`` blocks are touched; table cells stay as they are.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+import regex
+
+from .records import Cell, Page, join_blocks
+from .rules import Rules, load_rules
+from .texttables import VERTICAL, JUNCTIONS, display_width, join_lines
+
+# ---------------------------------------------------------------- thresholds
+
+#: Lines narrower than this (display columns) are never taken as full lines (titles, headings, signatures).
+MIN_FULL_WIDTH = 30
+#: A full line may fall this many display columns short of (or over) the page's line width: a first line
+#: indented two characters, half-width digits, punctuation printed half-width by the capture.
+WIDTH_TOLERANCE = 4
+#: The first line of a paragraph is indented two characters (stripped with the line's blank space).
+FIRST_LINE_INDENT = 4
+#: A PDF page has at least this many full lines ...
+MIN_FULL_LINES = 6
+#: ... making up at least this share of its lines at least MIN_FULL_WIDTH wide ...
+MIN_FULL_SHARE = 0.5
+#: ... and at least this share of the full lines end mid-sentence. Tuned on the sample and the corpus
+#: captures (one paragraph per line: the share is near 0) and the PDF fixtures (above 0.6).
+MIN_OPEN_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class UnwrapRules:
+    """What unwrap needs from the rule files, compiled once per Rules."""
+
+    page_numbers: tuple[regex.Pattern[str], ...]  # a whole line that is a page number
+    line_ends: str  # a line ending in one of these is never joined to the next
+    starts: tuple[regex.Pattern[str], ...]  # a line matching one of these starts a new element
+    role_label: regex.Pattern[str]  # 牵头单位: / 责 任 单 位： at the start of a line
+
+
+def unwrap_rules(rules: Rules) -> UnwrapRules:
+    return rules.derive("unwrap", lambda: _build(rules))
+
+
+def _build(rules: Rules) -> UnwrapRules:
+    outline = rules["outline"]
+    labels = sorted(rules["roles"]["labels"], key=len, reverse=True)
+    spaced = "|".join(r"\s*".join(regex.escape(ch) for ch in label) for label in labels)
+    return UnwrapRules(
+        page_numbers=tuple(rules["texttables"]["page_numbers"]),
+        line_ends=rules["texttables"]["clause_ends"] + rules["texttables"]["closing_brackets"],
+        starts=(outline["section"], outline["subsection"], *outline["item"], outline["bullet"]),
+        role_label=regex.compile(rf"(?:{spaced})\s*[:：]"),
+    )
+
+
+#: Punctuation a capture prints half-width where the PDF printed it full-width (，→ ,).
+_NARROWED = regex.compile(r"[,;:!?()]")
+
+
+def typeset_width(line: str) -> int:
+    """Display width of a line as typeset: ASCII , ; : ! ? ( ) count as the full-width marks they stand for.
+
+    >>> typeset_width("增长7%,完成"), typeset_width("增长7%，完成")
+    (12, 12)
+    """
+    return display_width(line) + len(_NARROWED.findall(line))
+
+
+def full_width(widths: Sequence[int]) -> int | None:
+    """The width of a full line when the lines look PDF-extracted by their widths alone, else None.
+
+    The most common width (within WIDTH_TOLERANCE) among the lines at least
+    MIN_FULL_WIDTH wide, when at least MIN_FULL_LINES lines and MIN_FULL_SHARE of
+    those lines have it.
+
+    >>> full_width([56, 56, 54, 56, 52, 56, 20, 56, 8])
+    56
+    >>> full_width([120, 64, 88, 230, 56, 140, 40]) is None
+    True
+    """
+    wide = [w for w in widths if w >= MIN_FULL_WIDTH]
+    if len(wide) < MIN_FULL_LINES:
+        return None
+    counts = Counter(wide)
+
+    def near(w: int) -> int:
+        return sum(n for v, n in counts.items() if w - WIDTH_TOLERANCE <= v <= w)
+
+    width = max(counts, key=lambda w: (near(w), counts[w], w))
+    if near(width) < MIN_FULL_LINES or near(width) < MIN_FULL_SHARE * len(wide):
+        return None
+    return width
+
+
+def _is_full(w: int, width: int, indent: int = 0) -> bool:
+    return width - WIDTH_TOLERANCE - indent <= w <= width + WIDTH_TOLERANCE
+
+
+def _open(line: str, ur: UnwrapRules) -> bool:
+    """The line does not end a sentence, a clause or a bracket."""
+    return not line.endswith(tuple(ur.line_ends))
+
+
+def _indented_start(line: str, width: int, ur: UnwrapRules) -> bool:
+    """An open line one indent short of full: the first line of a paragraph (its indent stripped).
+
+    A line that continues a paragraph is full; one that ends it closes a sentence.
+    """
+    return _open(line, ur) and abs(typeset_width(line) - (width - FIRST_LINE_INDENT)) <= 1
+
+
+def _boxed(line: str) -> bool:
+    """A line of a text table drawn with rules (never measured, never joined)."""
+    return line[0] in VERTICAL or line[0] in JUNCTIONS
+
+
+def _starts_element(line: str, ur: UnwrapRules) -> bool:
+    return _boxed(line) or any(p.match(line) for p in ur.starts) or ur.role_label.match(line) is not None
+
+
+def looks_pdf(lines: Sequence[str], ur: UnwrapRules) -> int | None:
+    """The full line width when these lines look PDF-extracted, else None."""
+    lines = [line for line in lines if not _boxed(line)]
+    widths = [typeset_width(line) for line in lines]
+    width = full_width(widths)
+    if width is None:
+        return None
+    full = [line for line, w in zip(lines, widths) if _is_full(w, width)]
+    if sum(_open(line, ur) for line in full) < MIN_OPEN_SHARE * len(full):
+        return None
+    return width
+
+
+def unwrap(page: Page, *, rules: Rules | None = None) -> Page:
+    """The page with hard line breaks joined and page numbers dropped, if it looks PDF-extracted.
+
+    Any other page is returned as it is (the same object).
+    """
+    ur = unwrap_rules(rules or load_rules())
+    lines = [b.text for b in page.blocks if b.kind == "p"]
+    kept = [line for line in lines if not any(p.fullmatch(line) for p in ur.page_numbers)]
+    width = looks_pdf(kept, ur)
+    if width is None:
+        return page
+    out: list[tuple[str, str, Cell | None]] = []
+    last = ""  # the last physical line of the paragraph being joined ("" after a cell or a boxed line)
+    first = True  # last is the first line of its paragraph (printed indented)
+    for b in page.blocks:
+        if b.kind != "p":
+            out.append((b.text, b.kind, b.cell))
+            last = ""
+            continue
+        if any(p.fullmatch(b.text) for p in ur.page_numbers):
+            continue
+        indent = FIRST_LINE_INDENT if first else 0
+        if (last and _is_full(typeset_width(last), width, indent) and _open(last, ur)
+                and not _starts_element(b.text, ur) and not _indented_start(b.text, width, ur)):
+            out[-1] = (join_lines([out[-1][0], b.text]), "p", None)
+            first = False
+        else:
+            out.append((b.text, "p", None))
+            first = True
+        last = "" if _boxed(b.text) else b.text
+    text, blocks = join_blocks(out)
+    return Page(source=page.source, text=text, blocks=blocks, meta=page.meta, n_recovered=page.n_recovered)
