@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 import regex
 
+from .clauses import split_top
 from .records import Block, Metadata, Page
 
 #: Metadata is looked for in this many blocks from the start (covering letters are short).
@@ -35,7 +36,6 @@ ANNEX_TITLE = regex.compile(r"^(?!附件).{2,60}(?:分解|分工|任务|清单|�
 _YEAR = regex.compile(r"((?:19|20)\d\d)\s*年")
 _SPACE_IN_CJK = regex.compile(r"(?<=[\p{Han}《》“”（）()、])\s+(?=[\p{Han}《》“”（）()、])")
 _ISO_DATE = regex.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_ADDRESSEE_SPLIT = regex.compile(r"[、,，;；]")
 
 _CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -146,7 +146,7 @@ def read_metadata(page: Page, rules: Mapping[str, Any]) -> Metadata:
     if doc_number is None:
         for b in blocks[:HEADER_BLOCKS]:
             if len(b.text) <= SHORT_BLOCK * 2 and (m := rules["doc_number"].search(b.text)):
-                doc_number = regex.sub(r"\s+", "", m[0])
+                doc_number = regex.sub(r"\s+", "", b.text[m.start("prefix"):m.end()])
                 break
     if doc_number is None and page.meta.title and (m := rules["doc_number"].search(page.meta.title)):
         doc_number = m[0]
@@ -199,7 +199,7 @@ def read_metadata(page: Page, rules: Mapping[str, Any]) -> Metadata:
     addressees: tuple[str, ...] = ()
     for b in blocks[:HEADER_BLOCKS]:
         if len(b.text) <= 200 and (m := rules["addressee_line"].fullmatch(b.text)):
-            addressees = tuple(a.strip() for a in _ADDRESSEE_SPLIT.split(m["addressees"]) if a.strip())
+            addressees = tuple(a.strip() for a, _, _ in split_top(m["addressees"], "、,，;；") if a.strip())
             break
 
     return Metadata(issuer=issuer, doc_number=doc_number, title=title, year=year, issued_date=issued,

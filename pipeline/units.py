@@ -25,6 +25,8 @@ import regex
 _ETC = regex.compile(r"(?:等(?:相关|有关)?(?:部门|单位|地区)?|等)$")
 _INNER_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
 _TRAILING_PAREN = regex.compile(r"[(（][^()（）]*[)）]$")
+#: Pinyin a mirror site inserts after a character: 市財(cai)政局 is the unit 市財政局.
+_PINYIN = regex.compile(r"[(（][a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü]{1,8}[)）]")
 #: Suffixes that end a unit name strongly enough to split a glued list after them.
 STRONG_SUFFIXES = ("局", "办", "中心", "公司", "街办", "管理区", "管委会", "政府", "办事处", "分局", "委员会", "集团")
 
@@ -45,10 +47,10 @@ class Name:
 def clean(raw: str) -> str:
     """A printed name without spaces and the ``等部门`` tail.
 
-    >>> clean("市国土资源局 等部门"), clean("区人社局等")
-    ('市国土资源局', '区人社局')
+    >>> clean("市国土资源局 等部门"), clean("区人社局等"), clean("市財(cai)政局")
+    ('市国土资源局', '区人社局', '市財政局')
     """
-    s = _INNER_SPACE.sub("", raw).strip("。.;；,，:：")
+    s = _PINYIN.sub("", _INNER_SPACE.sub("", raw)).strip("。.;；,，:：")
     s2 = _ETC.sub("", s)
     return s2 or s
 
@@ -167,25 +169,29 @@ class UnitBook:
     def normalize(self, raw: str, start: int) -> tuple[list[Name], str | None]:
         """One printed name (offset ``start`` in the full text) -> normalized names.
 
-        The second value is the evidence when the printed name was a glued list split in pieces.
+        ``Name.raw`` and its span are the printed characters (a list's 等部门 tail left out); the
+        second value is the evidence when the printed name was a glued list split in pieces.
         """
         name = clean(raw)
-        offset = start + (raw.find(name[:1]) if name else 0)
-        if (cuts := self.split_glued(name)) is not None:
-            pieces = [self._one(name[a:b], offset + a) for a, b in cuts]
+        core = raw.strip(" \t\u3000\n。.;；,，:：")
+        core = _ETC.sub("", core).rstrip(" \t\u3000") or core
+        at = start + raw.find(core)
+        if core == name and (cuts := self.split_glued(name)) is not None:
+            pieces = [self._one(name[a:b], at + a, name[a:b]) for a, b in cuts]
             why = (f"{name!r} is {len(cuts)} unit names printed without a separator "
                    "(covered exactly by names the document prints, or split where a unit suffix meets a scope prefix)")
             return pieces, why
-        return [self._one(name, offset)], None
+        return [self._one(name, at, core)], None
 
-    def _one(self, name: str, start: int) -> Name:
-        end = start + len(name)
+    def _one(self, name: str, start: int, raw: str) -> Name:
+        """``name`` (cleaned) printed as ``raw`` at ``start``."""
+        end = start + len(raw)
         if name in self.alias:
             canon = self.alias[name]
             if canon != name:
-                return Name(canon, name, start, end, True, "unit_alias", f"{self.dictionary_name}: {name} = {canon}")
-            return Name(name, name, start, end, True)
+                return Name(canon, raw, start, end, True, "unit_alias", f"{self.dictionary_name}: {name} = {canon}")
+            return Name(name, raw, start, end, True)
         if (done := self.complete(name)) is not None:
             full, why = done
-            return Name(full, name, start, end, True, "unit_vocabulary", why)
-        return Name(name, name, start, end, self.known(name))
+            return Name(full, raw, start, end, True, "unit_vocabulary", why)
+        return Name(name, raw, start, end, self.known(name))

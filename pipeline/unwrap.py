@@ -133,6 +133,17 @@ def _boxed(line: str) -> bool:
     return line[0] in VERTICAL or line[0] in JUNCTIONS
 
 
+def _unclosed(text: str) -> bool:
+    """The paragraph so far has an opening bracket that is not closed: (牵头单位:区发改局;责任单位:…"""
+    depth = 0
+    for ch in text:
+        if ch in "([（【［〔":
+            depth += 1
+        elif ch in ")]）】］〕" and depth:
+            depth -= 1
+    return depth > 0
+
+
 def _starts_element(line: str, ur: UnwrapRules) -> bool:
     return _boxed(line) or any(p.match(line) for p in ur.starts) or ur.role_label.match(line) is not None
 
@@ -172,8 +183,11 @@ def unwrap(page: Page, *, rules: Rules | None = None) -> Page:
         if any(p.fullmatch(b.text) for p in ur.page_numbers):
             continue
         indent = FIRST_LINE_INDENT if first else 0
-        if (last and _is_full(typeset_width(last), width, indent) and _open(last, ur)
-                and not _starts_element(b.text, ur) and not _indented_start(b.text, width, ur)):
+        # inside an open bracket a line break never ends anything but a numbered element can start
+        in_bracket = bool(last) and _unclosed(out[-1][0]) and not _boxed(b.text) \
+            and not any(p.match(b.text) for p in ur.starts)
+        if in_bracket or (last and _is_full(typeset_width(last), width, indent) and _open(last, ur)
+                          and not _starts_element(b.text, ur) and not _indented_start(b.text, width, ur)):
             out[-1] = (join_lines([out[-1][0], b.text]), "p", None)
             first = False
         else:

@@ -20,11 +20,6 @@ CASES = find_fixtures(FORMATS)
 
 #: case -> what goes wrong (first difference). Strict: a case that starts passing must leave this list.
 KNOWN_FAILURES = {
-    "inline-nested-county": "metadata: addressees split on the 、 inside 各县(市、区)人民政府",
-    "lines-leader-person": "metadata: issuer 高新区管委会 (a 管委会) is not read from the signature",
-    "meta-flattened-line": "metadata: doc_number keeps the label (发文字号黄政办发〔2021〕1号); 发文日期2021-01-05 not read",
-    "pdf-hard-breaks": "PDF line breaks are not joined: '(牵头\\n单位:…' splits items, 区市场监\\n管局 splits a name",
-    "script-pinyin-mirror": "zero items: traditional role labels (牽頭單位/責任單位) are not recognised",
     "tables-box-drawing": "zero items: box-drawing text tables are not parsed yet",
     "tables-row-per-line": "zero items: a table flattened one row per line is not parsed yet",
 }
