@@ -552,7 +552,7 @@ def _split_row(rest: str, n_units: int, tail: Sequence[str], tr: TableRules) -> 
     optional tail cells (完成时限 / 备注 holding a deadline); None when the row does not split with certainty.
 
     Columns are separated by blank space; one space separates a unit from the
-    task only after a CJK character or a clause mark (推进项目建设。 发改局).
+    task only after a CJK character, a clause mark or a number (推进项目建设。 发改局, 增长6.5% 发改局).
 
     >>> tr = table_rules(load_rules())
     >>> _split_row("推进老旧小区改造 住建局  2020年12月", 1, ["deadline"], tr)
@@ -584,7 +584,9 @@ def _split_row(rest: str, n_units: int, tail: Sequence[str], tr: TableRules) -> 
     gap = rest[a:b]
     if len(gap) < 2 and "\t" not in gap and "\u3000" not in gap:
         before, after = rest[a - 1], rest[b]
-        if not ((regex.match(r"\p{Han}", before) or before in _SENTENCE_END) and regex.match(r"\p{Han}", after)):
+        # one space ends the task after a CJK character, a clause mark, or a number with its unit (增长6.5% 发改局)
+        if not ((regex.match(r"[\p{Han}\d%％)）]", before) or before in _SENTENCE_END)
+                and regex.match(r"\p{Han}", after)):
             return None
     task = rest[:tokens[end - 1][1]].strip()
     if not _cell_ok("task", task, tr):
