@@ -286,6 +286,10 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: Mapping[str, Any],
             locs.append((index[id(b)], ClauseLoc(0, len(b.text), 0, len(b.text), "cell", True, role,
                                                  row.headers.get(kind, kind))))
         body = tb.text[:end_local].rstrip()
+        num = numbered(body, rules)
+        if num and num.level in ("item", "bullet") and not label:  # the task cell carries its own number: △推进…
+            label = num.label
+            body = " " * num.body_start + body[num.body_start:]
         lead = len(body) - len(body.lstrip())
         out.append(ItemDraft(seq=0, label=label, section=section, subsection=subsection, group=row_group,
                              block=ti, blocks=tuple(sorted({i for i, _ in locs} | {ti})),

@@ -302,7 +302,45 @@ def _box_grid(lines: Sequence[str], ambiguous: int) -> tuple[list[int], float]:
     return sorted(bounds), (hits / seen if seen else 0.0)
 
 
-def box_table(lines: Sequence[str]) -> list[CellText] | None:
+def realign(lines: Sequence[str]) -> list[str] | None:
+    """The lines with every column padded to one width, when each has the same number of rules.
+
+    Captures often print cells narrower than their rule (``│2021年│`` under ``─────``): the
+    columns are then read by the order of the │, not by where they fall.
+
+    >>> realign(["┌───┬──┐", "│2021年│甲│", "└───┴──┘"])
+    ['┌───┬──┐', '│2021年│甲  │', '└───┴──┘']
+    """
+    seps = set(VERTICAL) | set(JUNCTIONS)
+    split: list[list[str]] = []
+    for line in lines:
+        parts, cur = [], ""
+        for ch in line:
+            if ch in seps:
+                parts.extend([cur, ch])
+                cur = ""
+            else:
+                cur += ch
+        parts.append(cur)
+        split.append(parts)
+    if len({len(p) for p in split}) != 1:
+        return None
+    width = [max(display_width(p[k]) for p in split) for k in range(len(split[0]))]
+    out = []
+    for parts in split:
+        line = ""
+        for k, seg in enumerate(parts):
+            if k % 2:  # a rule character
+                line += seg
+                continue
+            missing = width[k] - display_width(seg)
+            fill = seg[-1] if seg and all(ch in HORIZONTAL for ch in seg) else " "
+            line += seg + fill * -(-missing // display_width(fill)) if missing > 0 else seg
+        out.append(line)
+    return out
+
+
+def box_table(lines: Sequence[str], _realigned: bool = False) -> list[CellText] | None:
     """The cells of a box-drawing table given as its lines (top rule first), or None.
 
     >>> cells = box_table(["┌──┬──┐", "│序号│任务│", "├──┼──┤", "│1   │修路│", "└──┴──┘"])
@@ -313,7 +351,8 @@ def box_table(lines: Sequence[str]) -> list[CellText] | None:
         return None
     (bounds, score), ambiguous = max(((_box_grid(lines, a), a) for a in (2, 1)), key=lambda t: (t[0][1], t[1]))
     if score < MIN_BOX_ALIGNMENT or len(bounds) < 3:
-        return None
+        aligned = None if _realigned else realign(lines)
+        return box_table(aligned, True) if aligned and aligned != list(lines) else None
     n_cols = len(bounds) - 1
     grid = [_columns(line, ambiguous) for line in lines]
     rule = [_RULE_LINE.search(line) is not None for line in lines]

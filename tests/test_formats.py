@@ -20,7 +20,6 @@ CASES = find_fixtures(FORMATS)
 
 #: case -> what goes wrong (first difference). Strict: a case that starts passing must leave this list.
 KNOWN_FAILURES = {
-    "tables-box-drawing": "zero items: box-drawing text tables are not parsed yet",
 }
 
 GROUPS = ["numbering", "inline", "lines", "labels", "verbs", "deadlines", "tables", "pdf", "script", "meta"]
