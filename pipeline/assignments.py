@@ -20,6 +20,8 @@ from .records import Assignment, Finding, Page, Repair
 from .units import UnitBook
 
 _PERSON_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
+#: A role marked on one unit of a list: 责任单位:区发改局(牵头)、区财政局 -> 区发改局 leads.
+_MARKED_ROLE = regex.compile(r"[(（]\s*(?P<verb>牵头|负责|配合|协办|参与)\s*(?:单位)?\s*[)）]$")
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def raw_names(page: Page, drafts: list[ItemDraft], reader: ClauseReader) -> list
                 continue
             for seg in reader.parse(text, loc):
                 if seg.role not in ("deadline", "leader"):
-                    out.extend(n for n, _, _ in seg.names)
+                    out.extend(_MARKED_ROLE.sub("", n) for n, _, _ in seg.names)
     return out
 
 
@@ -83,6 +85,10 @@ def item_assignments(page: Page, draft: ItemDraft, reader: ClauseReader, book: U
                                     f"item {draft.label or draft.seq}: {seg.role_label} names no unit",
                                     base + seg.start, base + seg.start + len(seg.text)))
         for raw, s, e in seg.names:
+            role, role_label = seg.role, seg.role_label
+            if (mark := _MARKED_ROLE.search(raw)) and role != "leader":
+                raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
+                role, role_label = reader.verbs.get(mark["verb"], role), mark["verb"]
             if seg.role == "leader":
                 pos += 1
                 rows.append(Assignment(doc_id, draft.seq, "leader", seg.role_label, pos,
@@ -94,7 +100,7 @@ def item_assignments(page: Page, draft: ItemDraft, reader: ClauseReader, book: U
                                       "、".join(n.raw for n in names), names[0].start, names[-1].end, glued, "unit"))
             for n in names:
                 pos += 1
-                rows.append(Assignment(doc_id, draft.seq, seg.role, seg.role_label, pos, n.name, n.raw,
+                rows.append(Assignment(doc_id, draft.seq, role, role_label, pos, n.name, n.raw,
                                        False, n.known, n.start, n.end))
                 if n.rule:
                     repairs.append(Repair(doc_id, n.rule, n.raw, n.name, n.start, n.end, n.evidence, "unit"))

@@ -103,10 +103,10 @@ class ClauseReader:
         self.separators = roles["separators"]
         words = sorted(self.labels, key=len, reverse=True)
         label = "|".join(_spaced(w) for w in words)
-        #: a label and its colon
-        self.label_re = regex.compile(rf"(?P<label>{label})[ \t\u3000]*[:：]")
+        #: a label and its colon, or a label in lenticular brackets: 牵头单位: / 【牵头单位】
+        self.label_re = regex.compile(rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|【(?P<label>{label})】[ \t\u3000]*[:：]?)")
         #: a block that opens with a label (a role line), after optional indentation or a bullet
-        self.line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?(?P<label>{label})[ \t\u3000]*[:：]")
+        self.line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{self.label_re.pattern}")
         verbs = "|".join(regex.escape(v) for v in sorted(self.verbs, key=len, reverse=True))
         self.verb_re = regex.compile(rf"(?P<verb>{verbs})$")
 
@@ -114,6 +114,16 @@ class ClauseReader:
 
     def is_role_line(self, text: str) -> bool:
         return bool(self.line_re.match(text))
+
+    @staticmethod
+    def only_clauses(text: str, locs: list[ClauseLoc]) -> bool:
+        """The block holds nothing but its clauses (and punctuation): a role line in brackets."""
+        rest, last = [], 0
+        for loc in locs:
+            rest.append(text[last:loc.start])
+            last = loc.end
+        rest.append(text[last:])
+        return bool(locs) and not "".join(rest).strip(" \t\u3000。.;；,，")
 
     def find(self, text: str, unit_like) -> list[ClauseLoc]:
         """Clauses in one block, in order. ``unit_like(name) -> bool`` vets verb clauses."""
@@ -124,6 +134,9 @@ class ClauseReader:
         n = len(text)
         while i < n:
             ch = text[i]
+            if ch == "【" and (m := self.label_re.match(text, i)) and (i == 0 or text[i - 1] in "。；;.!！ \t\u3000"):
+                out.append(ClauseLoc(i, n, i, n, "inline"))  # 【牵头单位】A【责任单位】B
+                break
             if ch in PAIR:
                 j = matching_close(text, i)
                 inner_end = j if j is not None else n
@@ -156,6 +169,7 @@ class ClauseReader:
             return False
         units = first[: m.start()]
         units = regex.sub(r"等(?:相关|有关)?(?:部门|单位)?$", "", units)
+        units = regex.sub(r"^由\s*", "", units)
         names = [t for t, _, _ in split_top(units, self.separators) if t.strip()]
         return bool(names) and all(unit_like(t.strip()) for t in names)
 
@@ -201,6 +215,9 @@ class ClauseReader:
                 continue
             units = p[: m.start()]
             units = regex.sub(r"等(?:相关|有关)?(?:部门|单位)?$", "", units)
+            by = regex.match(r"由\s*", units)  # (由区发改局牵头)
+            if by:
+                units, lead = units[by.end():], lead + by.end()
             segs.append(Segment(self.verbs[m["verb"]], m["verb"], tuple(self.names(units, base + s + lead)),
                                 p, base + s + lead))
         return segs

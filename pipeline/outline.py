@@ -22,6 +22,9 @@ from .tables import GridRow, grid, tables_in
 
 #: An unnumbered line up to this long, followed by a task, is a theme heading.
 GROUP_MAX_CHARS = 40
+#: When at least this share of the items carry assignments, a closing section whose items carry none
+#: is the notice's requirements (工作要求 under another name), not tasks.
+CLOSING_SECTION_SHARE = 0.6
 #: A numbered heading is at most this long (a longer numbered paragraph is prose: a covering letter's 一、…).
 HEADING_MAX_CHARS = 60
 
@@ -41,6 +44,7 @@ class ItemDraft:
 
     seq: int  # 1-based document order
     label: str  # as printed ('' when unnumbered)
+    level: str  # numbering level of the label: section | subsection | item | bullet | '' (unnumbered, table row)
     section: Heading | None  # the enclosing section
     subsection: Heading | None  # the enclosing subsection
     group: Heading | None  # the theme heading (label '')
@@ -92,7 +96,9 @@ class _Walker:
         self.blocks = tuple(b if i not in skip else Block(" ", b.start, b.end, "skip") for i, b in enumerate(page.blocks))
         self.nums = [numbered(b.text, rules) for b in self.blocks]
         self.clauses = [reader.find(b.text, unit_like) for b in self.blocks]
-        self.role_line = [bool(c) and c[0].form == "line" for c in self.clauses]
+        # a role line: opens with a label, or holds nothing but a bracketed clause ((责任单位:区发改局) alone)
+        self.role_line = [bool(c) and (c[0].form == "line" or reader.only_clauses(b.text, c))
+                          for b, c in zip(self.blocks, self.clauses)]
         stops = set(rules["stop_headings"])
         self.stop = [self._is_stop(i, stops) for i in range(len(self.blocks))]
 
@@ -215,7 +221,7 @@ class _Walker:
                 close()  # prose between tasks belongs to none of them
             i += 1
         close()
-        return items
+        return drop_closing_sections(items)
 
     def _draft(self, seq: int, cur: dict[str, Any]) -> ItemDraft:
         i = cur["block"]
@@ -240,7 +246,8 @@ class _Walker:
         text = b.text[body_start:text_end_local]
         stripped = text.rstrip(" \t\u3000")
         lead = len(stripped) - len(stripped.lstrip(" \t\u3000"))
-        return ItemDraft(seq=seq, label=num.label if num else "", section=cur["section"],
+        return ItemDraft(seq=seq, label=num.label if num else "", level=num.level if num else "",
+                         section=cur["section"],
                          subsection=cur["subsection"], group=cur["group"], block=i,
                          blocks=tuple(cur["blocks"]), text_start=b.start + body_start + lead,
                          text_end=b.start + body_start + len(stripped), clauses=tuple(locs))
@@ -291,10 +298,28 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: Mapping[str, Any],
             label = num.label
             body = " " * num.body_start + body[num.body_start:]
         lead = len(body) - len(body.lstrip())
-        out.append(ItemDraft(seq=0, label=label, section=section, subsection=subsection, group=row_group,
+        out.append(ItemDraft(seq=0, label=label, level="", section=section, subsection=subsection, group=row_group,
                              block=ti, blocks=tuple(sorted({i for i, _ in locs} | {ti})),
                              text_start=tb.start + lead, text_end=tb.start + len(body), clauses=tuple(locs)))
     return out
+
+
+def drop_closing_sections(items: list[ItemDraft]) -> list[ItemDraft]:
+    """Drop trailing sections of (一)(二)… paragraphs none of which names a unit, after sections that do.
+
+    The closing 工作要求 is found by name (``stop_headings``); this catches the names not listed
+    (三、抓好落实 with (一)(二)(三) paragraphs of requirements). Only subsection-numbered items go,
+    and only when most of the items before them name units.
+    """
+    assigned = [bool(d.clauses) for d in items]
+    sections_with_units = {d.section for d, a in zip(items, assigned) if a}
+    end = len(items)
+    while end > 0 and not assigned[end - 1] and items[end - 1].section is not None \
+            and items[end - 1].section not in sections_with_units and items[end - 1].level == "subsection":
+        end -= 1
+    if end == len(items) or sum(assigned[:end]) < CLOSING_SECTION_SHARE * end:
+        return items
+    return items[:end]
 
 
 def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[[str], bool]) -> list[ItemDraft]:

@@ -167,3 +167,40 @@ def test_statistical_bulletins_are_not_breakdown_notices(name):
 
     with pytest.raises(NoTasksError, match="no tasks found"):
         extract_file(SHARED / name)
+
+
+def test_clause_alone_on_its_own_line_belongs_to_the_item_above():
+    ex = extract_text(HEADER + "一、重点任务\n1.推进城市更新。\n（牵头单位：区住建局；责任单位：各街道）\n2.抓好安全生产。\n（区应急局牵头）\n")
+    assert [i.text for i in ex.items] == ["推进城市更新。", "抓好安全生产。"]
+    assert units_of(ex, 1) == ["lead:区住建局", "responsible:各街道"]
+    assert units_of(ex, 2) == ["lead:区应急局"]
+
+
+def test_role_marked_on_one_unit_and_by_prefix():
+    ex = extract_text(HEADER + "一、重点任务\n1.推进河湖治理。(责任单位:区水利局(牵头)、区财政局)\n"
+                                "2.抓好招商。(由区商务局牵头,区发改局配合)\n")
+    rows = [(a.role, a.role_label, a.name, a.name_raw) for a in ex.assignments if a.item_seq == 1]
+    assert rows == [("lead", "牵头", "区水利局", "区水利局"), ("responsible", "责任单位", "区财政局", "区财政局")]
+    assert units_of(ex, 2) == ["lead:区商务局", "cooperating:区发改局"]
+
+
+def test_labels_in_lenticular_brackets():
+    ex = extract_text(HEADER + "一、重点任务\n1.建设智慧城市。【牵头单位】区政数局【责任单位】区发改局、区财政局\n")
+    assert ex.items[0].text == "建设智慧城市。"
+    assert units_of(ex, 1) == ["lead:区政数局", "responsible:区发改局", "responsible:区财政局"]
+
+
+def test_part_headings_and_an_unnamed_closing_section():
+    ex = extract_text(HEADER + """第一部分 主要预期目标
+1.地区生产总值增长6%。(责任单位:区发改局)
+2.一般公共预算收入增长5%。(责任单位:区财政局)
+第二部分 重点工作
+3.推进项目建设。(牵头单位:区发改局)
+4.其他工作按职责推进。
+三、抓好落实
+(一)加强组织领导。各单位主要负责人要亲自抓。
+(二)强化督查考核。区政府办将定期通报。
+""")
+    assert [(i.item_label, i.section_label, i.section_title) for i in ex.items] == [
+        ("1.", "第一部分", "主要预期目标"), ("2.", "第一部分", "主要预期目标"),
+        ("3.", "第二部分", "重点工作"), ("4.", "第二部分", "重点工作")]
