@@ -198,6 +198,11 @@ def run_extract(inputs: list[str], out_dir: Path, *, rules_dir: str | None = Non
             report.failures.append(str(exc))
             warn(f"error: {exc}")
             continue
+        except Exception as exc:  # a bug must not stop the batch: report it on one line, go on
+            line = f"{item}: internal error: {type(exc).__name__}: {exc}".replace("\n", " ")
+            report.failures.append(line)
+            warn(f"error: {line}")
+            continue
         report.extractions.append(ex)
         echo(summary_line(ex))
     report.written = write_all(report.extractions, out_dir)

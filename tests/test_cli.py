@@ -115,3 +115,22 @@ def test_extract_url_fetches_into_raw_then_extracts(tmp_path, monkeypatch):
     assert saved.read_bytes() == (RAW / "huangshigang-2025-notice.html").read_bytes()
     assert (raw / (saved.stem + ".meta.json")).is_file()
     assert pq.read_table(out / "items.parquet").num_rows == 76
+
+
+def test_a_bug_in_one_document_does_not_stop_the_batch(sample_dir, tmp_path, monkeypatch):
+    import pipeline.extract as ex_mod
+
+    real = ex_mod.extract_file
+    (sample_dir / "boom.txt").write_text("x", "utf-8")
+
+    def flaky(path, rules=None):
+        if str(path).endswith("boom.txt"):
+            raise ZeroDivisionError("division by zero")
+        return real(path, rules)
+
+    monkeypatch.setattr(ex_mod, "extract_file", flaky)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["extract", str(sample_dir), "--out", str(out)])
+    assert r.exit_code == 1
+    assert r.stderr.strip().endswith("boom.txt: internal error: ZeroDivisionError: division by zero")
+    assert pq.read_table(out / "documents.parquet").num_rows == 1
