@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import regex
 
-from .clauses import ClauseReader, Segment
+from .clauses import ClauseLoc, ClauseReader, Segment
 from .outline import ItemDraft
 from .records import Assignment, Finding, Page, Repair
 from .units import UnitBook
@@ -34,46 +34,52 @@ class ItemClauses:
     deadline_text: str | None  # first deadline printed in the clauses
 
 
-def raw_names(page: Page, drafts: list[ItemDraft], reader: ClauseReader) -> list[str]:
+@dataclass(frozen=True)
+class ItemSegments:
+    """The role segments of one item's clauses, read once (the vocabulary and the rows both use them)."""
+
+    draft: ItemDraft
+    segments: tuple[tuple[int, Segment], ...]  # (block index, segment) in printed order
+    unclosed: tuple[tuple[int, ClauseLoc], ...]  # clauses whose closing bracket is missing
+
+
+def read_segments(page: Page, draft: ItemDraft, reader: ClauseReader) -> ItemSegments:
+    """Parse every clause of an item; a wrapped role line continues the segment before it."""
+    segments: list[tuple[int, Segment]] = []
+    unclosed: list[tuple[int, ClauseLoc]] = []
+    for bi, loc in draft.clauses:
+        text = page.blocks[bi].text
+        if loc.form == "wrap":
+            if segments:
+                last = segments[-1][1]
+                segments.append((bi, Segment(last.role, last.role_label, tuple(reader.names(text, 0)), text, 0)))
+            continue
+        segments.extend((bi, seg) for seg in reader.parse(text, loc))
+        if not loc.closed:
+            unclosed.append((bi, loc))
+    return ItemSegments(draft, tuple(segments), tuple(unclosed))
+
+
+def raw_names(items: list[ItemSegments]) -> list[str]:
     """Every unit name printed in the items' clauses (the document's own vocabulary)."""
-    out = []
-    for d in drafts:
-        for bi, loc in d.clauses:
-            text = page.blocks[bi].text
-            if loc.form == "wrap":
-                out.extend(n for n, _, _ in reader.names(text, 0))
-                continue
-            for seg in reader.parse(text, loc):
-                if seg.role not in ("deadline", "leader"):
-                    out.extend(_MARKED_ROLE.sub("", n) for n, _, _ in seg.names)
-    return out
+    return [_MARKED_ROLE.sub("", n) for it in items for _, seg in it.segments
+            if seg.role not in ("deadline", "leader") for n, _, _ in seg.names]
 
 
-def item_assignments(page: Page, draft: ItemDraft, reader: ClauseReader, book: UnitBook,
+def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: ClauseReader,
                      doc_id: str, acting_rule: bool) -> ItemClauses:
+    """Assignment rows, unit repairs and findings of one item."""
+    draft = item.draft
     rows: list[Assignment] = []
     repairs: list[Repair] = []
     findings: list[Finding] = []
     deadline: str | None = None
-    last: Segment | None = None
-    segments: list[tuple[int, Segment]] = []
-    for bi, loc in draft.clauses:
+    for bi, loc in item.unclosed:
         b = page.blocks[bi]
-        if loc.form == "wrap" and last is not None:
-            seg = Segment(last.role, last.role_label, tuple(reader.names(b.text, 0)), b.text, 0)
-        elif loc.form == "wrap":
-            continue
-        else:
-            for seg in reader.parse(b.text, loc):
-                segments.append((bi, seg))
-                last = seg
-            if not loc.closed:
-                findings.append(Finding(doc_id, "warning", "unclosed_clause",
-                                        f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
-                                        b.start + loc.start, b.start + loc.end))
-            continue
-        segments.append((bi, seg))
-        last = seg
+        findings.append(Finding(doc_id, "warning", "unclosed_clause",
+                                f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
+                                b.start + loc.start, b.start + loc.end))
+    segments = item.segments
     pos = 0
     for bi, seg in segments:
         base = page.blocks[bi].start

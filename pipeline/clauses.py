@@ -26,6 +26,11 @@ PAIR = {"(": ")", "（": "）", "[": "]", "【": "】", "［": "］", "〔": "�
 #: Pinyin a mirror site inserts after a character: 會(hui) — never a clause.
 _PINYIN = regex.compile(r"[a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü\s]+")
 _SEGMENT_SEP = "；;"
+#: The open end of a unit list: A、B等部门 -> A, B.
+_ETC_TAIL = regex.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
+#: 由 before the units of a verb clause: (由区发改局牵头).
+_BY = regex.compile(r"由\s*")
+_LABEL_SPACE = regex.compile(r"[ \t\u3000]")
 _PART_SEP = ",，;；"
 
 
@@ -168,8 +173,8 @@ class ClauseReader:
         if not m:
             return False
         units = first[: m.start()]
-        units = regex.sub(r"等(?:相关|有关)?(?:部门|单位)?$", "", units)
-        units = regex.sub(r"^由\s*", "", units)
+        units = _ETC_TAIL.sub("", units)
+        units = _BY.sub("", units, count=1) if _BY.match(units) else units
         names = [t for t, _, _ in split_top(units, self.separators) if t.strip()]
         return bool(names) and all(unit_like(t.strip()) for t in names)
 
@@ -189,7 +194,7 @@ class ClauseReader:
         segs: list[Segment] = []
         marks = [m for m in self.label_re.finditer(content) if _depth(content, m.start()) == 0]
         for k, m in enumerate(marks):
-            label = regex.sub(r"[ \t\u3000]", "", m["label"])
+            label = _LABEL_SPACE.sub("", m["label"])
             role = self.labels[label]
             body_start = m.end()
             body_end = marks[k + 1].start() if k + 1 < len(marks) else len(content)
@@ -214,8 +219,8 @@ class ClauseReader:
                     segs.append(Segment("deadline", "", (), p, base + s + lead))
                 continue
             units = p[: m.start()]
-            units = regex.sub(r"等(?:相关|有关)?(?:部门|单位)?$", "", units)
-            by = regex.match(r"由\s*", units)  # (由区发改局牵头)
+            units = _ETC_TAIL.sub("", units)
+            by = _BY.match(units)  # (由区发改局牵头)
             if by:
                 units, lead = units[by.end():], lead + by.end()
             segs.append(Segment(self.verbs[m["verb"]], m["verb"], tuple(self.names(units, base + s + lead)),

@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 import regex
 
 from . import __version__
-from .assignments import item_assignments, raw_names
+from .assignments import item_assignments, raw_names, read_segments
 from .blocks import to_page
 from .clauses import clause_reader
 from .deadlines import parse_deadline
@@ -90,12 +90,13 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
         findings.append(Finding(doc_id, "error", "no_items",
                                 "no complete task item found (the capture may stop before the first task)", None, None))
 
-    book = UnitBook(rules["units"], dictionary, raw_names(page, drafts, reader),
+    segments = [read_segments(page, d, reader) for d in drafts]
+    book = UnitBook(rules["units"], dictionary, raw_names(segments),
                     dictionary_name=f"rules/units/{_dict_name(rules, dictionary)}.toml" if dictionary else "")
     acting = bool(rules["roles"]["acting_lead_rule"].search(page.text))
     items, assignments, targets, repairs = [], [], [], list(repaired.repairs)
-    for d in drafts:
-        clauses = item_assignments(page, d, reader, book, doc_id, acting)
+    for d, segs in zip(drafts, segments):
+        clauses = item_assignments(page, segs, book, reader, doc_id, acting)
         assignments.extend(clauses.assignments)
         repairs.extend(clauses.repairs)
         findings.extend(clauses.findings)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Iterable, Mapping, Sequence
 
 import regex
@@ -130,6 +131,15 @@ class TableRules:
     collective: tuple[regex.Pattern[str], ...]  # units.toml collective names (各街办, 市直各单位)
     deadlines: tuple[regex.Pattern[str], ...]  # deadlines.toml patterns and ongoing phrases
     headings: tuple[regex.Pattern[str], ...]  # outline.toml section and subsection
+
+    @cached_property
+    def header_words(self) -> tuple[str, ...]:
+        """The header words, longest first."""
+        return tuple(sorted(self.headers, key=len, reverse=True))
+
+    @cached_property
+    def header_initials(self) -> frozenset[str]:
+        return frozenset(w[0] for w in self.headers if w)
 
 
 def table_rules(rules: Rules) -> TableRules:
@@ -247,9 +257,12 @@ def _header_words(text: str, tr: TableRules) -> list[tuple[str, int, int]] | Non
     The line is read without its spaces and covered exactly by header words, the
     longest first (序号 工作任务 责任单位 备注, or 序  号  目标任务 …).
     """
+    first = text.lstrip()[:1]
+    if not first or first not in tr.header_initials:
+        return None
     chars = [(i, c) for i, c in enumerate(text) if not c.isspace()]
     squeezed = "".join(c for _, c in chars)
-    words = sorted(tr.headers, key=len, reverse=True)
+    words = tr.header_words
     out: list[tuple[str, int, int]] = []
     k = 0
     while k < len(squeezed):

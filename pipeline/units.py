@@ -27,6 +27,8 @@ _INNER_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
 _TRAILING_PAREN = regex.compile(r"[(（][^()（）]*[)）]$")
 #: Pinyin a mirror site inserts after a character: 市財(cai)政局 is the unit 市財政局.
 _PINYIN = regex.compile(r"[(（][a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü]{1,8}[)）]")
+#: Sentence marks or long numbers never stand in a unit name.
+_NOT_A_NAME = regex.compile(r"[。!?！？]|\d{3,}")
 #: Suffixes that end a unit name strongly enough to split a glued list after them.
 STRONG_SUFFIXES = ("局", "办", "中心", "公司", "街办", "管理区", "管委会", "政府", "办事处", "分局", "委员会", "集团")
 
@@ -81,7 +83,7 @@ class UnitBook:
         A trailing parenthesis is ignored (县发改局(粮食局)).
         """
         core = _TRAILING_PAREN.sub("", name)
-        if len(core) < 2 or regex.search(r"[。!?！？]|\d{3,}", core):
+        if len(core) < 2 or _NOT_A_NAME.search(core):
             return False
         if any(p.fullmatch(core) for p in self.collective):
             return True
