@@ -31,6 +31,8 @@ _ETC_TAIL = regex.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
 #: 由 before the units of a verb clause: (由区发改局牵头).
 _BY = regex.compile(r"由\s*")
 _LABEL_SPACE = regex.compile(r"[ \t\u3000]")
+#: Every clause has a bracket or a colon: a block without one is skipped at once.
+_MAY_HOLD_CLAUSE = regex.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
 
 
@@ -134,6 +136,8 @@ class ClauseReader:
         """Clauses in one block, in order. ``unit_like(name) -> bool`` vets verb clauses."""
         if m := self.line_re.match(text):
             return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
+        if not _MAY_HOLD_CLAUSE.search(text):
+            return []
         out: list[ClauseLoc] = []
         i = 0
         n = len(text)

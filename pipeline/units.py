@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 import regex
@@ -124,18 +125,20 @@ class UnitBook:
 
     # ------------------------------------------------------------- glue
 
-    def _tokens(self) -> set[str]:
+    @cached_property
+    def _tokens(self) -> frozenset[str]:
+        """Names a glued list may be cut into: printed, dictionary, and printed without their scope prefix."""
         toks = set(self.vocab) | set(self.alias)
         for t in list(toks):
             if t.startswith(self.prefixes) and len(t) > 3:
                 toks.add(t[1:])
-        return toks
+        return frozenset(toks)
 
     def split_glued(self, name: str) -> list[tuple[int, int]] | None:
         """Boundaries ``[(start, end), …]`` of a glued list, or None when it is one name."""
         if name in self.alias:
             return None
-        toks = self._tokens() - {name}
+        toks = self._tokens - {name}
         n = len(name)
         best: list[tuple[int, int] | None] = [None] * (n + 1)  # (count, ways) covering name[:i]
         best[0] = (0, 1)
