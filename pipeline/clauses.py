@@ -31,6 +31,8 @@ _ETC_TAIL = regex.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
 #: 由 before the units of a verb clause: (由区发改局牵头).
 _BY = regex.compile(r"由\s*")
 _LABEL_SPACE = regex.compile(r"[ \t\u3000]")
+#: An inline label (主办单位:…) stands at the start of a block or after one of these.
+_BEFORE_INLINE = "。；;.!！ \t\u3000"
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
 _MAY_HOLD_CLAUSE = regex.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
@@ -114,6 +116,8 @@ class ClauseReader:
         self.label_re = regex.compile(rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|【(?P<label>{label})】[ \t\u3000]*[:：]?)")
         #: a block that opens with a label (a role line), after optional indentation or a bullet
         self.line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{self.label_re.pattern}")
+        #: where a clause may start: an opening bracket, or a label after a sentence end / at the start
+        self.trigger = regex.compile(rf"[{regex.escape(''.join(PAIR))}]|(?:(?<=[{_BEFORE_INLINE}])|\A)(?={self.label_re.pattern})")
         verbs = "|".join(regex.escape(v) for v in sorted(self.verbs, key=len, reverse=True))
         self.verb_re = regex.compile(rf"(?P<verb>{verbs})$")
 
@@ -139,34 +143,27 @@ class ClauseReader:
         if not _MAY_HOLD_CLAUSE.search(text):
             return []
         out: list[ClauseLoc] = []
-        i = 0
         n = len(text)
-        while i < n:
+        i = 0
+        while (t := self.trigger.search(text, i)) is not None:
+            i = t.start()
             ch = text[i]
-            if ch == "【" and (m := self.label_re.match(text, i)) and (i == 0 or text[i - 1] in "。；;.!！ \t\u3000"):
-                out.append(ClauseLoc(i, n, i, n, "inline"))  # 【牵头单位】A【责任单位】B
+            inline = i == 0 or text[i - 1] in _BEFORE_INLINE
+            if ch not in PAIR or (ch == "【" and inline and self.label_re.match(text, i)):
+                out.append(ClauseLoc(i, n, i, n, "inline"))  # 主办单位:A。 / 【牵头单位】A【责任单位】B
                 break
-            if ch in PAIR:
-                j = matching_close(text, i)
-                inner_end = j if j is not None else n
-                inner = text[i + 1:inner_end]
-                head = inner.lstrip(" \t\u3000")
-                if self.label_re.match(head):
-                    out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
-                                         "bracket", j is not None))
-                    i = inner_end + 1
-                    continue
-                if j is not None and self._is_verb_clause(inner, unit_like):
-                    out.append(ClauseLoc(i, j + 1, i + 1, j, "verb"))
-                    i = j + 1
-                    continue
-                if j is not None:
-                    i = j + 1
-                    continue
-            elif (m := self.label_re.match(text, i)) and (i == 0 or text[i - 1] in "。；;.!！ \t\u3000"):
-                out.append(ClauseLoc(i, n, i, n, "inline"))
-                break
-            i += 1
+            j = matching_close(text, i)
+            inner_end = j if j is not None else n
+            inner = text[i + 1:inner_end]
+            if self.label_re.match(inner.lstrip(" \t\u3000")):
+                out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
+                                     "bracket", j is not None))
+                i = inner_end + 1
+            elif j is not None and self._is_verb_clause(inner, unit_like):
+                out.append(ClauseLoc(i, j + 1, i + 1, j, "verb"))
+                i = j + 1
+            else:
+                i = j + 1 if j is not None else i + 1
         return out
 
     def _is_verb_clause(self, inner: str, unit_like) -> bool:

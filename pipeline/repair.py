@@ -139,9 +139,11 @@ def quote_findings(page: Page, pairs: Mapping[str, str]) -> list[Finding]:
     """Closing quotes with no opening one (and the reverse), per block."""
     out: list[Finding] = []
     closing = {c: o for o, c in pairs.items()}
+    marks = regex.compile("[" + regex.escape("".join(pairs) + "".join(closing)) + "]")
     for b in page.blocks:
         stack: list[tuple[str, int]] = []
-        for j, ch in enumerate(b.text):
+        for m in marks.finditer(b.text):
+            j, ch = m.start(), m[0]
             if ch in pairs and pairs[ch] != ch:
                 stack.append((ch, j))
             elif ch in closing:

@@ -31,6 +31,8 @@ delimited is still emitted, with an empty metric.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
@@ -393,6 +395,8 @@ def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> i
         if text[start].isspace() or text[start] in "、，,":
             start += 1
             continue
+        if text[start] not in _initials(leading):
+            break  # no filler word starts here: no need to segment
         toks = tokens(text[start:end])
         if not toks:
             break
@@ -402,6 +406,12 @@ def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> i
             break
         start = text.index(first, start) + len(first)
     return start
+
+
+@lru_cache(maxsize=16)
+def _initials(leading: frozenset[str]) -> frozenset[str]:
+    """First characters of the filler words and joiners (a word can only be dropped where one stands)."""
+    return frozenset(w[0] for w in (*leading, *JOINERS) if w)
 
 
 def trim_joiners(text: str, start: int, end: int) -> int:

@@ -73,6 +73,9 @@ class UnitBook:
                 self.alias[canon] = canon
                 for a in aliases:
                     self.alias[a] = canon
+        self._shaped: dict[str, bool] = {}
+        self._completed: dict[str, tuple[str, str] | None] = {}
+        self._splits: dict[str, list[tuple[int, int]] | None] = {}
         names = [clean(p) for p in printed]
         self.vocab = Counter(n for n in names if self.shaped(n))
 
@@ -83,6 +86,12 @@ class UnitBook:
 
         A trailing parenthesis is ignored (县发改局(粮食局)).
         """
+        if (hit := self._shaped.get(name)) is not None:
+            return hit
+        self._shaped[name] = found = self._shape(name)
+        return found
+
+    def _shape(self, name: str) -> bool:
         core = _TRAILING_PAREN.sub("", name)
         if len(core) < 2 or _NOT_A_NAME.search(core):
             return False
@@ -100,6 +109,11 @@ class UnitBook:
 
     def complete(self, name: str) -> tuple[str, str] | None:
         """The one printed/dictionary name that extends ``name`` by a prefix and/or a suffix."""
+        if name not in self._completed:
+            self._completed[name] = self._complete(name)
+        return self._completed[name]
+
+    def _complete(self, name: str) -> tuple[str, str] | None:
         if self.has_prefix(name) and name in self.vocab:
             return None
         pool = set(self.vocab) | set(self.alias.values())
@@ -136,6 +150,11 @@ class UnitBook:
 
     def split_glued(self, name: str) -> list[tuple[int, int]] | None:
         """Boundaries ``[(start, end), …]`` of a glued list, or None when it is one name."""
+        if name not in self._splits:
+            self._splits[name] = self._split_glued(name)
+        return self._splits[name]
+
+    def _split_glued(self, name: str) -> list[tuple[int, int]] | None:
         if name in self.alias:
             return None
         toks = self._tokens - {name}
