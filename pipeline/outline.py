@@ -36,6 +36,7 @@ class Numbered:
     level: str  # "section" | "subsection" | "item" | "bullet"
     label: str  # as printed
     body_start: int  # offset of the body in the block text
+    depth: int = 0  # for items: which item pattern matched (1. is 0, (1) is 1 …): a deeper style nests
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,9 @@ def numbered(text: str, rules: Mapping[str, Any]) -> Numbered | None:
     """
     for level, pats in (("subsection", (rules["subsection"],)), ("item", rules["item"]),
                         ("bullet", (rules["bullet"],)), ("section", (rules["section"],))):
-        for p in pats:
+        for depth, p in enumerate(pats):
             if m := p.match(text):
-                return Numbered(level, m["label"].strip(), m.start("body"))
+                return Numbered(level, m["label"].strip(), m.start("body"), depth)
     return None
 
 
@@ -129,7 +130,13 @@ class _Walker:
             return self.has_clause(i)
         if self.has_clause(i):
             return True
-        if num.level in ("item", "bullet"):
+        if num.level == "item":
+            # 1、 over (1)(2)… that carry the units: 1、 heads a group, the (n) are the tasks
+            nxt = self._next_structural(i)
+            deeper = nxt is not None and self.nums[nxt] is not None and self.nums[nxt].level == "item" \
+                and self.nums[nxt].depth > num.depth and self.has_clause(nxt)
+            return not deeper
+        if num.level == "bullet":
             return True
         if num.level == "subsection":
             # a leaf (nothing deeper follows before the next heading) is a task: 目标 (一)(二)…
@@ -154,7 +161,8 @@ class _Walker:
         while i > 0:
             j = i - 1
             num = self.nums[j]
-            if num is not None and num.level in ("section", "subsection") and self.is_heading(j):
+            if num is not None and (num.level in ("section", "subsection") and self.is_heading(j)
+                                    or num.level == "item" and not self.is_task(j)):
                 seen_numbered = True
                 i = j
             elif num is None and not seen_numbered and len(self.blocks[j].text) <= GROUP_MAX_CHARS \
@@ -213,6 +221,9 @@ class _Walker:
                 else:
                     subsection = head
                 group = None
+            elif num is not None and num.level == "item":  # an item heading deeper items (see is_task)
+                close()
+                group = _heading(b, "", num.body_start)
             elif num is None and len(b.text) <= GROUP_MAX_CHARS and self._is_group_text(i) \
                     and (nxt := self._next_structural(i)) is not None and self.is_task(nxt):
                 close()

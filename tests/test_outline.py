@@ -204,3 +204,16 @@ def test_part_headings_and_an_unnamed_closing_section():
     assert [(i.item_label, i.section_label, i.section_title) for i in ex.items] == [
         ("1.", "第一部分", "主要预期目标"), ("2.", "第一部分", "主要预期目标"),
         ("3.", "第二部分", "重点工作"), ("4.", "第二部分", "重点工作")]
+
+
+def test_numbered_item_over_deeper_numbered_tasks_is_a_group():
+    ex = extract_text(HEADER + """一、重点任务
+1.扩大有效投资
+(1)实施重点项目60个。(牵头单位:区发改局)
+(2)完成工业投资80亿元。(牵头单位:区经信局)
+2.提升城市品质
+(1)改造老旧小区5个。(牵头单位:区住建局)
+""")
+    assert [(i.item_label, i.group_title, i.text) for i in ex.items] == [
+        ("(1)", "扩大有效投资", "实施重点项目60个。"), ("(2)", "扩大有效投资", "完成工业投资80亿元。"),
+        ("(1)", "提升城市品质", "改造老旧小区5个。")]
