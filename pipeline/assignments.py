@@ -10,7 +10,8 @@ responsible units act as lead when an item has none.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
 
 import regex
 
@@ -66,9 +67,28 @@ def raw_names(items: list[ItemSegments]) -> list[str]:
             if seg.role not in ("deadline", "leader") for n, _, _ in seg.names]
 
 
+#: The notice says: with no lead, the responsible units act as lead (无牵头单位的,责任单位即为牵头单位).
+RESPONSIBLE_ACT_AS_LEAD = "responsible_act_as_lead"
+#: The notice says: the first unit listed leads (排在第一位的为牵头单位).
+FIRST_IS_LEAD = "first_is_lead"
+
+
+def acting_rule(text: str, roles: Mapping[str, Any]) -> str | None:
+    """Which acting-lead rule the notice states, if any."""
+    if roles["acting_lead_rule"].search(text):
+        return RESPONSIBLE_ACT_AS_LEAD
+    if roles["first_lead_rule"].search(text):
+        return FIRST_IS_LEAD
+    return None
+
+
 def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: ClauseReader,
-                     doc_id: str, acting_rule: bool) -> ItemClauses:
-    """Assignment rows, unit repairs and findings of one item."""
+                     doc_id: str, acting: str | None) -> ItemClauses:
+    """Assignment rows, unit repairs and findings of one item.
+
+    ``acting`` is the notice's acting-lead rule (:func:`acting_rule`); it sets ``acting_lead``
+    on items that print no lead, and never rewrites the printed role.
+    """
     draft = item.draft
     rows: list[Assignment] = []
     repairs: list[Repair] = []
@@ -114,7 +134,8 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
                     findings.append(Finding(doc_id, "warning", "unknown_unit",
                                             f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
                                             n.start, n.end))
-    if acting_rule and not any(r.role == "lead" for r in rows):
-        rows = [Assignment(r.doc_id, r.item_seq, r.role, r.role_label, r.position, r.name, r.name_raw,
-                           r.role == "responsible", r.known, r.start, r.end) for r in rows]
+    if acting and rows and not any(r.role == "lead" for r in rows):
+        first = next((k for k, r in enumerate(rows) if r.role == "responsible"), None)
+        rows = [replace(r, acting_lead=r.role == "responsible" and (acting == RESPONSIBLE_ACT_AS_LEAD or k == first))
+                for k, r in enumerate(rows)]
     return ItemClauses(tuple(rows), tuple(repairs), tuple(findings), deadline)

@@ -31,6 +31,10 @@ _ETC_TAIL = regex.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
 #: 由 before the units of a verb clause: (由区发改局牵头).
 _BY = regex.compile(r"由\s*")
 _LABEL_SPACE = regex.compile(r"[ \t\u3000]")
+#: What may follow a clause at the end of a task.
+_TRAILING = " \t\u3000。.;；,，"
+#: A bracket opening with these qualifies the text (含高新区), it does not name units.
+_NOT_UNIT_START = regex.compile(r"含|包括|不含|即|如|其中|以下|暂定|试行")
 #: An inline label (主办单位:…) stands at the start of a block or after one of these.
 _BEFORE_INLINE = "。；;.!！ \t\u3000"
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
@@ -162,6 +166,9 @@ class ClauseReader:
             elif j is not None and self._is_verb_clause(inner, unit_like):
                 out.append(ClauseLoc(i, j + 1, i + 1, j, "verb"))
                 i = j + 1
+            elif j is not None and not text[j + 1:].strip(_TRAILING) and self._is_unit_list(inner, unit_like):
+                out.append(ClauseLoc(i, j + 1, i + 1, j, "units"))  # …建设。(区发改局、区财政局) at the end
+                i = j + 1
             else:
                 i = j + 1 if j is not None else i + 1
         return out
@@ -179,6 +186,13 @@ class ClauseReader:
         names = [t for t, _, _ in split_top(units, self.separators) if t.strip()]
         return bool(names) and all(unit_like(t.strip()) for t in names)
 
+    def _is_unit_list(self, inner: str, unit_like) -> bool:
+        """A bracket holding nothing but unit names (no label, no verb)."""
+        if not inner.strip() or "。" in inner or _PINYIN.fullmatch(inner):
+            return False
+        names = [t.strip() for t, _, _ in split_top(_ETC_TAIL.sub("", inner.strip()), self.separators + _PART_SEP)]
+        return all(n and unit_like(n) and not _NOT_UNIT_START.match(n) for n in names)
+
     # ---------------------------------------------------------------- parse
 
     def parse(self, text: str, loc: ClauseLoc) -> list[Segment]:
@@ -192,6 +206,9 @@ class ClauseReader:
             return [Segment(loc.role or "responsible", loc.label, names, body, base + lead)] if body else []
         if loc.form == "verb":
             return self._parse_verbs(content, base)
+        if loc.form == "units":  # units printed without a role: the task's responsible units
+            body = _ETC_TAIL.sub("", content.rstrip())
+            return [Segment("responsible", "", tuple(self.names(body, base)), body, base)]
         segs: list[Segment] = []
         marks = [m for m in self.label_re.finditer(content) if _depth(content, m.start()) == 0]
         for k, m in enumerate(marks):

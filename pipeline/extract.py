@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 import regex
 
 from . import __version__
-from .assignments import item_assignments, raw_names, read_segments
+from .assignments import acting_rule, item_assignments, raw_names, read_segments
 from .blocks import to_page
 from .clauses import clause_reader
 from .deadlines import parse_deadline
@@ -93,7 +93,7 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
     segments = [read_segments(page, d, reader) for d in drafts]
     book = UnitBook(rules["units"], dictionary, raw_names(segments),
                     dictionary_name=f"rules/units/{_dict_name(rules, dictionary)}.toml" if dictionary else "")
-    acting = bool(rules["roles"]["acting_lead_rule"].search(page.text))
+    acting = acting_rule(page.text, rules["roles"])
     items, assignments, targets, repairs = [], [], [], list(repaired.repairs)
     for d, segs in zip(drafts, segments):
         clauses = item_assignments(page, segs, book, reader, doc_id, acting)

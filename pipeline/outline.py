@@ -96,7 +96,9 @@ class _Walker:
         # blocks of task tables are read by table_items(); the walker sees the text around them
         self.blocks = tuple(b if i not in skip else Block(" ", b.start, b.end, "skip") for i, b in enumerate(page.blocks))
         self.nums = [numbered(b.text, rules) for b in self.blocks]
-        self.clauses = [reader.find(b.text, unit_like) for b in self.blocks]
+        # a bracket of bare unit names counts only after a numbered task: in prose it is a source note
+        self.clauses = [[c for c in reader.find(b.text, unit_like) if c.form != "units" or num is not None]
+                        for b, num in zip(self.blocks, self.nums)]
         # a role line: opens with a label, or holds nothing but a bracketed clause ((责任单位:区发改局) alone)
         self.role_line = [bool(c) and (c[0].form == "line" or reader.only_clauses(b.text, c))
                           for b, c in zip(self.blocks, self.clauses)]

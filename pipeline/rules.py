@@ -47,8 +47,8 @@ SPECS: dict[str, dict[str, str]] = {
     "roles": {
         "labels": "map[str]",
         "verbs": "map[str]",
-        "person_labels": "list[str]",
         "acting_lead_rule": "regex",
+        "first_lead_rule": "regex",
         "separators": "str",
     },
     "outline": {

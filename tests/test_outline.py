@@ -217,3 +217,22 @@ def test_numbered_item_over_deeper_numbered_tasks_is_a_group():
     assert [(i.item_label, i.group_title, i.text) for i in ex.items] == [
         ("(1)", "扩大有效投资", "实施重点项目60个。"), ("(2)", "扩大有效投资", "完成工业投资80亿元。"),
         ("(1)", "提升城市品质", "改造老旧小区5个。")]
+
+
+def test_units_printed_without_a_role_and_the_first_listed_leads():
+    ex = extract_text(HEADER.replace("现印发给你们。", "现印发给你们,排在第一位的为牵头单位。") + """一、重点任务
+1.推进医共体建设。(区卫健局、区医保局)
+2.完成河道清淤20公里(区水利局)。
+3.打造商圈(含高新区)
+""")
+    rows = [(a.item_seq, a.role, a.role_label, a.name, a.acting_lead) for a in ex.assignments]
+    assert rows == [(1, "responsible", "", "区卫健局", True), (1, "responsible", "", "区医保局", False),
+                    (2, "responsible", "", "区水利局", True)]
+    assert ex.items[2].text == "打造商圈(含高新区)"
+
+
+def test_a_source_note_in_prose_is_not_a_task():
+    from pipeline.errors import NoTasksError
+
+    with pytest.raises(NoTasksError):
+        extract_text("2022年某县统计公报\n全县在岗职工年平均工资41001元,比上年增长10.5%。(某县统计局)\n")
