@@ -88,6 +88,9 @@ def doc_number_edits(page: Page, rules: Mapping[str, Any], meta_rules: Mapping[s
                                         b.start + m.start(), b.start + m.end()))
                 continue
             edits.append(Edit(i, m.start(), m.end(), after, "garbled_doc_number", evidence))
+        if m := rules["doc_number_without_hao"].search(b.text):
+            edits.append(Edit(i, m.start("number"), m.end("number"), m["number"] + "号", "doc_number_without_hao",
+                              "GB/T 9704: a 文号 is 〔year〕number号; only the final 号 was lost"))
     return edits, findings
 
 

@@ -69,6 +69,7 @@ SPECS: dict[str, dict[str, str]] = {
     },
     "repairs": {
         "garbled_doc_number": "regex",
+        "doc_number_without_hao": "regex",
         "garbled_date": "regex",
         "missing_ordinal": "regex",
         "quote_pairs": "map[str]",

@@ -24,7 +24,8 @@ HEADER = ["黄石港区人民政府", "关于印发2025年区政府重点工作�
      "garbled_doc_number"),
     (HEADER + ["黄石港区人民政府", "20251月13"], "20251月13", "2025年1月13日", "garbled_date"),
     (HEADER + ["某县人民政府", "202312月5"], "202312月5", "2023年12月5日", "garbled_date"),
-], ids=["doc-number-year-from-title", "doc-number-two-digit-number", "date-jan", "date-dec"])
+    (["港政发〔2025〕3"] + HEADER, "港政发〔2025〕3", "港政发〔2025〕3号", "doc_number_without_hao"),
+], ids=["doc-number-year-from-title", "doc-number-two-digit-number", "date-jan", "date-dec", "doc-number-lost-hao"])
 def test_certain_repairs(rules, lines, before, after, rule):
     r = run(rules, lines)
     (rep,) = [x for x in r.repairs if x.rule == rule]
