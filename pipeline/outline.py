@@ -135,8 +135,10 @@ class _Walker:
         if num.level == "item":
             # 1、 over (1)(2)… that carry the units: 1、 heads a group, the (n) are the tasks
             nxt = self._next_structural(i)
-            deeper = nxt is not None and self.nums[nxt] is not None and self.nums[nxt].level == "item" \
-                and self.nums[nxt].depth > num.depth and self.has_clause(nxt)
+            deeper = nxt is not None and self.has_clause(nxt) and (
+                self.nums[nxt] is not None and self.nums[nxt].level == "item" and self.nums[nxt].depth > num.depth
+                or self.nums[nxt] is None and self.is_heading(i) and len(self.blocks[i].text) <= GROUP_MAX_CHARS
+                and not self.blocks[i].text.rstrip().endswith(("。", "；", ";")))
             return not deeper
         if num.level == "bullet":
             return True
@@ -160,6 +162,9 @@ class _Walker:
         if anchor is None:
             return None
         i, seen_numbered = anchor, False
+        if anchor > 0 and self.nums[anchor] is None and self.nums[anchor - 1] is not None \
+                and self._continues({"num": self.nums[anchor - 1], "block": anchor - 1, "blocks": [anchor - 1]}, anchor):
+            i = anchor - 1  # the first task's clause stands in its second paragraph
         while i > 0:
             j = i - 1
             num = self.nums[j]
@@ -211,10 +216,14 @@ class _Walker:
                         cur["wrapped"].append(i)
                 i += 1
                 continue
-            if self.is_task(i):
+            if self._continues(cur, i):
+                # the task's text goes on in this paragraph, and its clause comes at the end of it or a later one
+                cur["blocks"].append(i)
+                cur["cont"].append(i)
+            elif self.is_task(i):
                 close()
                 cur = {"block": i, "num": num, "section": section, "subsection": subsection,
-                       "group": group, "blocks": [i], "wrapped": []}
+                       "group": group, "blocks": [i], "wrapped": [], "cont": []}
             elif num is not None and num.level in ("section", "subsection"):
                 close()
                 head = _heading(b, num.label, num.body_start)
@@ -236,9 +245,28 @@ class _Walker:
         close()
         return drop_closing_sections(items)
 
+    def _continues(self, cur: dict[str, Any] | None, i: int) -> bool:
+        """An unnumbered paragraph that carries on a numbered task which has no clause yet.
+
+        1.推进…。 / 同时…。(牵头单位:…) is one task printed as two paragraphs. Only when the task's own
+        paragraph reads as a sentence (not a heading) and a clause follows before the next numbered block.
+        """
+        if cur is None or cur["num"] is None or self.nums[i] is not None or self.role_line[i]:
+            return False
+        if any(self.clauses[j] for j in cur["blocks"]) or self.stop[i]:
+            return False
+        first = self.blocks[cur["block"]].text
+        if len(first) <= GROUP_MAX_CHARS and not first.rstrip().endswith(("。", "；", ";")):
+            return False
+        for j in range(i, min(len(self.blocks), i + 4)):
+            if self.nums[j] is not None:
+                return False
+            if self.clauses[j]:
+                return True
+        return False
+
     def _draft(self, seq: int, cur: dict[str, Any]) -> ItemDraft:
         i = cur["block"]
-        b = self.blocks[i]
         num: Numbered | None = cur["num"]
         body_start = num.body_start if num else 0
         locs = [(i, c) for c in self.clauses[i]]
@@ -247,7 +275,9 @@ class _Walker:
                 locs.extend((j, c) for c in self.clauses[j])
             else:  # continuation of the previous role line: one clause over two blocks
                 locs.append((j, ClauseLoc(0, len(self.blocks[j].text), 0, len(self.blocks[j].text), "wrap")))
-        own = [c for c in self.clauses[i]]
+        last = cur["cont"][-1] if cur.get("cont") else i  # the paragraph where the task's text ends
+        b = self.blocks[last]
+        own = [c for c in self.clauses[last]]
         text_end_local = len(b.text)
         if own:
             # the trailing run of clauses (and punctuation after them) is not part of the task text
@@ -256,14 +286,15 @@ class _Walker:
                 k -= 1
             if not b.text[own[-1].end:].strip(" \t\u3000。.;；,，"):
                 text_end_local = own[k].start
-        text = b.text[body_start:text_end_local]
-        stripped = text.rstrip(" \t\u3000")
-        lead = len(stripped) - len(stripped.lstrip(" \t\u3000"))
+        fb = self.blocks[i]
+        start = fb.start + body_start
+        end = b.start + len(b.text[:text_end_local].rstrip(" \t\u3000"))
+        body = self.page.text[start:end]
+        start += len(body) - len(body.lstrip(" \t\u3000"))
         return ItemDraft(seq=seq, label=num.label if num else "", level=num.level if num else "",
                          section=cur["section"],
                          subsection=cur["subsection"], group=cur["group"], block=i,
-                         blocks=tuple(cur["blocks"]), text_start=b.start + body_start + lead,
-                         text_end=b.start + body_start + len(stripped), clauses=tuple(locs))
+                         blocks=tuple(cur["blocks"]), text_start=start, text_end=max(start, end), clauses=tuple(locs))
 
 
 def table_items(page: Page, rows: tuple[GridRow, ...], rules: Mapping[str, Any], reader: ClauseReader,

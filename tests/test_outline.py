@@ -236,3 +236,26 @@ def test_a_source_note_in_prose_is_not_a_task():
 
     with pytest.raises(NoTasksError):
         extract_text("2022年某县统计公报\n全县在岗职工年平均工资41001元,比上年增长10.5%。(某县统计局)\n")
+
+
+def test_a_task_printed_over_two_paragraphs_is_one_item():
+    ex = extract_text(HEADER + """一、重点任务
+1.深入推进城市更新行动,完成老旧小区改造12个,同步实施管网改造。
+统筹推进完整社区建设,打造一刻钟便民生活圈。(牵头单位:区住建局;责任单位:各街道)
+2.抓好安全生产。(牵头单位:区应急局)
+""")
+    assert [i.item_label for i in ex.items] == ["1.", "2."]
+    it = ex.items[0]
+    assert it.text.startswith("深入推进城市更新行动") and it.text.endswith("打造一刻钟便民生活圈。")
+    assert ex.text[it.start:it.end] == it.text
+    assert units_of(ex, 1) == ["lead:区住建局", "responsible:各街道"]
+    assert [t.value for t in ex.targets if t.item_seq == 1] == [12.0]
+
+
+def test_an_unnumbered_task_after_a_heading_line_stays_its_own_item():
+    ex = extract_text(HEADER + """一、重点任务
+1.扩大有效投资
+全年实施重点项目60个。(区发改局牵头)
+""")
+    assert [(i.item_label, i.group_title, i.text) for i in ex.items] == [("", "扩大有效投资", "全年实施重点项目60个。")] \
+        or [(i.item_label, i.text) for i in ex.items] == [("1.", "扩大有效投资"), ("", "全年实施重点项目60个。")]
