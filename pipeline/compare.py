@@ -159,6 +159,7 @@ class IndicatorChange:
     old_value: float | None = col("Old value as printed.")
     old_value_high: float | None = col("Upper end of an old range.")
     old_unit: str | None = col("Old unit as printed.")
+    old_value_std: float | None = col("Old value in the standard unit (targets.value_std).")
     old_qualifier: str | None = col("Old qualifier (around | at_least | at_most | over | exact).")
     old_text: str | None = col("Span the old target was read from.")
     new_item_seq: int | None = col("Item of the new target.")
@@ -166,6 +167,7 @@ class IndicatorChange:
     new_value: float | None = col("New value as printed.")
     new_value_high: float | None = col("Upper end of a new range.")
     new_unit: str | None = col("New unit as printed.")
+    new_value_std: float | None = col("New value in the standard unit (targets.value_std).")
     new_qualifier: str | None = col("New qualifier.")
     new_text: str | None = col("Span the new target was read from.")
     delta: float | None = col("new - old in the standard unit (value_std); percentage points for %; null unless both sides share unit_std.")
@@ -626,10 +628,12 @@ def indicator_changes(old: Extraction, new: Extraction, groups: Sequence[_Group]
             indicator=indicator, basis=basis, change=change, kind=ref.kind,
             old_item_seq=o.item_seq if o else None, old_metric=o.metric if o else None,
             old_value=o.value if o else None, old_value_high=o.value_high if o else None,
-            old_unit=o.unit if o else None, old_qualifier=o.qualifier if o else None, old_text=o.text if o else None,
+            old_unit=o.unit if o else None, old_value_std=o.value_std if o else None,
+            old_qualifier=o.qualifier if o else None, old_text=o.text if o else None,
             new_item_seq=n.item_seq if n else None, new_metric=n.metric if n else None,
             new_value=n.value if n else None, new_value_high=n.value_high if n else None,
-            new_unit=n.unit if n else None, new_qualifier=n.qualifier if n else None, new_text=n.text if n else None,
+            new_unit=n.unit if n else None, new_value_std=n.value_std if n else None,
+            new_qualifier=n.qualifier if n else None, new_text=n.text if n else None,
             delta=delta, delta_unit=delta_unit,
         ))
     big = 1 << 30

@@ -277,8 +277,9 @@ def _html_diff(runs: Iterable[tuple[str, str]], side: str) -> str:
 def target_chart(rows: Sequence[IndicatorChange], y_old: str = "old", y_new: str = "new") -> str:
     """Inline SVG: one line per lined-up target, old (grey) and new (coloured) value on the row's own scale.
 
-    Each row has its own scale (0 to the larger value) because the targets have different units; the chart
-    shows direction and relative size, the table the numbers.
+    Each row has its own scale (0 to the larger value, in the standard unit so that 8000万元 and 1.2亿元
+    compare) because the targets have different units; the chart shows direction and relative size, the
+    table the numbers.
     """
     data = [r for r in rows if r.old_value is not None and r.new_value is not None and r.change != "incomparable"]
     if not data:
@@ -290,9 +291,11 @@ def target_chart(rows: Sequence[IndicatorChange], y_old: str = "old", y_new: str
     out.append(f'<text x="{label_w}" y="14">● {_e(y_old)} (grey) → {_e(y_new)} (green up, red down)</text>')
     for i, r in enumerate(data):
         y = 30 + i * row_h
-        hi = max(abs(r.old_value or 0), abs(r.new_value or 0)) or 1.0
-        x0 = label_w + bar_w * abs(r.old_value or 0) / hi
-        x1 = label_w + bar_w * abs(r.new_value or 0) / hi
+        old_v = r.old_value_std if r.old_value_std is not None else r.old_value
+        new_v = r.new_value_std if r.new_value_std is not None else r.new_value
+        hi = max(abs(old_v or 0), abs(new_v or 0)) or 1.0
+        x0 = label_w + bar_w * abs(old_v or 0) / hi
+        x1 = label_w + bar_w * abs(new_v or 0) / hi
         colour = {"up": "#2a2", "down": "#c33"}.get(r.change, "#888")
         out.append(f'<text x="{label_w - 6}" y="{y + 4}" text-anchor="end">{_e(_label(r)[:14])}</text>')
         out.append(f'<line x1="{label_w}" y1="{y}" x2="{label_w + bar_w}" y2="{y}" stroke="#eee"/>')
