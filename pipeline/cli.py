@@ -17,10 +17,13 @@ from .errors import PipelineError, RulesError
 
 
 @contextmanager
-def pipeline_errors():
-    """Turn a rules error into exit 2 and a pipeline error into exit 1, each one line on stderr."""
+def pipeline_errors(usage: tuple[type[Exception], ...] = ()):
+    """Turn a rules error (or one of ``usage``) into exit 2 and a pipeline error into exit 1, one line on stderr."""
     try:
         yield
+    except usage as exc:
+        click.echo(f"fenjie: {exc}", err=True)
+        sys.exit(2)
     except RulesError as exc:
         click.echo(f"fenjie: rules: {exc}", err=True)
         sys.exit(2)
@@ -151,15 +154,9 @@ def eval_cmd(fixture_dir: str, floors_path: str | None, details: bool) -> None:
     """
     from .evaluate import FLOORS_FILE, FixtureError, evaluate, format_report, load_floors
 
-    try:
+    with pipeline_errors(usage=(FixtureError,)):
         floors = load_floors(floors_path or Path(fixture_dir) / FLOORS_FILE)
         report = evaluate(fixture_dir, floors=floors)
-    except FixtureError as exc:
-        click.echo(f"fenjie: {exc}", err=True)
-        sys.exit(2)
-    except RulesError as exc:
-        click.echo(f"fenjie: rules: {exc}", err=True)
-        sys.exit(2)
     click.echo(format_report(report, details=details))
     below = report.below_floors()
     for line in below:
