@@ -211,12 +211,11 @@ def markdown(c: Comparison) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _md_pair(p: ItemPair) -> list[str]:
-    head = f"{p.row}. **{p.status}**"
-    if p.relation in ("split", "merged"):
-        head += f" ({p.relation})"
-    if p.score is not None:
-        head += f" · score {p.score:.2f}"
+def change_notes(p: ItemPair) -> list[str]:
+    """What changed in a task pair besides its words, for both reports.
+
+    A change of roles is named only when no unit came or went (those are named themselves).
+    """
     notes = []
     if p.targets_changed:
         notes.append("targets changed")
@@ -224,8 +223,18 @@ def _md_pair(p: ItemPair) -> list[str]:
         notes.append("units added: " + "、".join(p.units_added))
     if p.units_removed:
         notes.append("units removed: " + "、".join(p.units_removed))
-    elif p.units_changed and not p.units_added:
+    if p.units_changed and not (p.units_added or p.units_removed):
         notes.append("unit roles changed")
+    return notes
+
+
+def _md_pair(p: ItemPair) -> list[str]:
+    head = f"{p.row}. **{p.status}**"
+    if p.relation in ("split", "merged"):
+        head += f" ({p.relation})"
+    if p.score is not None:
+        head += f" · score {p.score:.2f}"
+    notes = change_notes(p)
     if notes:
         head += " · " + "; ".join(notes)
     out = [head]
@@ -392,15 +401,7 @@ def html(c: Comparison) -> str:
         runs = word_diff(p.old_text, p.new_text) if p.old_items and p.new_items else []
         old = _html_diff(runs, "old") if runs else _e(p.old_text).replace("\n", "<br>")
         new = _html_diff(runs, "new") if runs else _e(p.new_text).replace("\n", "<br>")
-        notes = []
-        if p.targets_changed:
-            notes.append("targets")
-        if p.units_added:
-            notes.append("+ " + "、".join(p.units_added))
-        if p.units_removed:
-            notes.append("− " + "、".join(p.units_removed))
-        if p.units_changed and not (p.units_added or p.units_removed):
-            notes.append("unit roles")
+        notes = change_notes(p)
         rel = f"<br>({_e(p.relation)})" if p.relation in ("split", "merged") else ""
         h.append(
             f"<tr><td>{p.row}</td><td class=\"{p.status}\">{p.status}{rel}</td>"
