@@ -570,7 +570,7 @@ def indicator_changes(old: Extraction, new: Extraction, groups: Sequence[_Group]
                       wordings: Sequence[tuple[str, str]]) -> list[IndicatorChange]:
     """Line up old and new targets (see the module docstring, step 5). Every target appears once."""
     def key(t: Target) -> tuple[int, int]:
-        return (t.item_seq, t.start)
+        return (t.item_seq, t.span_start)
 
     olds = sorted(old.targets, key=key)
     news = sorted(new.targets, key=key)
@@ -629,11 +629,11 @@ def indicator_changes(old: Extraction, new: Extraction, groups: Sequence[_Group]
             old_item_seq=o.item_seq if o else None, old_metric=o.metric if o else None,
             old_value=o.value if o else None, old_value_high=o.value_high if o else None,
             old_unit=o.unit if o else None, old_value_std=o.value_std if o else None,
-            old_qualifier=o.qualifier if o else None, old_text=o.text if o else None,
+            old_qualifier=o.qualifier if o else None, old_text=o.span_text if o else None,
             new_item_seq=n.item_seq if n else None, new_metric=n.metric if n else None,
             new_value=n.value if n else None, new_value_high=n.value_high if n else None,
             new_unit=n.unit if n else None, new_value_std=n.value_std if n else None,
-            new_qualifier=n.qualifier if n else None, new_text=n.text if n else None,
+            new_qualifier=n.qualifier if n else None, new_text=n.span_text if n else None,
             delta=delta, delta_unit=delta_unit,
         ))
     big = 1 << 30

@@ -104,14 +104,14 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
         text = page.text[d.text_start:d.text_end]
         targets.extend(extract_targets(doc_id, d.seq, text, d.text_start, rules["targets"]))
     if printed is not None:  # matched through a simplified copy: spans back to the printed characters
-        assignments = [replace(a, name_raw=printed[a.start:a.end]) for a in assignments]
-        targets = [replace(t, text=printed[t.start:t.end]) for t in targets]
+        assignments = [replace(a, name_raw=printed[a.span_start:a.span_end]) for a in assignments]
+        targets = [replace(t, span_text=printed[t.span_start:t.span_end]) for t in targets]
         findings.append(Finding(doc_id, "info", "traditional_script",
                                 "printed in traditional script: rules matched through a simplified copy; "
                                 "text and name_raw are as printed, name is simplified", None, None))
 
-    findings.sort(key=lambda f: (f.start if f.start is not None else -1, f.code, f.message))
-    repairs.sort(key=lambda r: (r.start, r.rule))
+    findings.sort(key=lambda f: (f.span_start if f.span_start is not None else -1, f.code, f.message))
+    repairs.sort(key=lambda r: (r.span_start, r.rule))
     document = Document(
         doc_id=doc_id, source=raw.source, source_sha256=raw.sha256, encoding=decoded.encoding,
         issuer=meta.issuer, doc_number=meta.doc_number, title=meta.title, year=meta.year,
@@ -136,7 +136,7 @@ def _item(doc_id: str, text: str, d: ItemDraft, deadline_text: str | None, year:
     return Item(doc_id=doc_id, item_seq=d.seq, item_label=d.label,
                 section_label=d.section.label if d.section else None, section_title=title(d.section),
                 subsection_label=d.subsection.label if d.subsection else None, subsection_title=title(d.subsection),
-                group_title=title(d.group), text=text[d.text_start:d.text_end], start=d.text_start, end=d.text_end,
+                group_title=title(d.group), text=text[d.text_start:d.text_end], span_start=d.text_start, span_end=d.text_end,
                 deadline_text=deadline_text, deadline=parse_deadline(deadline_text, year, rules["deadlines"]))
 
 

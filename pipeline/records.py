@@ -181,8 +181,8 @@ class Item:
     subsection_title: str | None = col("Title of the enclosing subsection.")
     group_title: str | None = col("Unnumbered theme heading the item sits under (e.g. 打造临空经济桥头堡).")
     text: str = col("The task as printed, without its label and without the assignment clause.")
-    start: int = col("Offset of text in the document's full text.")
-    end: int = col("End offset (exclusive) of text.")
+    span_start: int = col("Offset of text in the document's full text.")
+    span_end: int = col("End offset (exclusive) of text.")
     deadline_text: str | None = col("Deadline as printed (完成时限 / in the unit clause), e.g. '2025年6月底前'.", default=None)
     deadline: dt.date | None = col("The date the deadline means, when it names one (6月底前 -> June 30 of the plan year).", default=None)
 
@@ -198,8 +198,8 @@ class Assignment:
     name_raw: str = col("Unit name exactly as printed.")
     acting_lead: bool = col("True when the item has no lead and, by the notice's rule, its responsible units act as lead.")
     known: bool = col("True when the name is in the issuer's unit dictionary or the document's own vocabulary, or has a unit-name shape.", default=True)
-    start: int = col("Offset of name_raw in the document's full text.", default=0)
-    end: int = col("End offset (exclusive) of name_raw.", default=0)
+    span_start: int = col("Offset of name_raw in the document's full text.", default=0)
+    span_end: int = col("End offset (exclusive) of name_raw.", default=0)
 
 
 @dataclass(frozen=True)
@@ -215,9 +215,9 @@ class Target:
     unit_std: str | None = col("Standard unit: 元 for money, % for percents, else the printed unit.")
     qualifier: str = col("around (左右/约) | at_least (以上/不低于/不少于) | at_most (以内/以下/不超过/控制在) | over (超/超过) | exact.")
     aspirational: bool = col("True when the target is hedged with 力争/争取/努力.")
-    text: str = col("The exact span the target was read from.")
-    start: int = col("Offset of text in the document's full text.")
-    end: int = col("End offset (exclusive) of text.")
+    span_text: str = col("The exact span the target was read from (text[span_start:span_end]).")
+    span_start: int = col("Offset of text in the document's full text.")
+    span_end: int = col("End offset (exclusive) of text.")
 
 
 @dataclass(frozen=True)
@@ -226,8 +226,8 @@ class Repair:
     rule: str = col("Id of the rule that made the repair (see rules/).")
     before: str = col("Text as captured.")
     after: str = col("Text after the repair.")
-    start: int = col("Offset of the repaired span: in the full text for applies_to='text' (the span of `after`), of `before` for applies_to='unit'.")
-    end: int = col("End offset (exclusive).")
+    span_start: int = col("Offset of the repaired span: in the full text for applies_to='text' (the span of `after`), of `before` for applies_to='unit'.")
+    span_end: int = col("End offset (exclusive).")
     evidence: str = col("Why the repair is certain (rule, dictionary entry, or where in the document the evidence stands).")
     applies_to: str = col("text: the full text was changed | unit: a unit name in assignments was normalized, text unchanged | meta: a metadata field.", default="text")
 
@@ -238,8 +238,8 @@ class Finding:
     severity: str = col("info | warning | error.")
     code: str = col("Stable machine-readable code, e.g. missing_ordinal, unbalanced_quote, unknown_unit.")
     message: str = col("What was found, in words.")
-    start: int | None = col("Offset in the full text, when the finding has a position.")
-    end: int | None = col("End offset (exclusive).")
+    span_start: int | None = col("Offset in the full text, when the finding has a position.")
+    span_end: int | None = col("End offset (exclusive).")
 
 
 TABLES: dict[str, type] = {

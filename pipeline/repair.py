@@ -216,17 +216,17 @@ def repair(page: Page, doc_id: str, rules: Mapping[str, Any], meta_rules: Mappin
     if edits:  # findings found before the edits: move them to the new offsets
         pending = [_shift(f, page, new_page) for f in pending]
     findings = pending + gap_findings(new_page, rules) + quote_findings(new_page, rules["quote_pairs"])
-    findings = [Finding(doc_id, f.severity, f.code, f.message, f.start, f.end) for f in findings]
-    findings.sort(key=lambda f: (f.start if f.start is not None else -1, f.code))
+    findings = [Finding(doc_id, f.severity, f.code, f.message, f.span_start, f.span_end) for f in findings]
+    findings.sort(key=lambda f: (f.span_start if f.span_start is not None else -1, f.code))
     return Repaired(new_page, repairs, tuple(findings))
 
 
 def _shift(f: Finding, old: Page, new: Page) -> Finding:
     """Move a finding's offsets from the old page to the new (same block, same local offset)."""
-    if f.start is None:
+    if f.span_start is None:
         return f
     for ob, nb in zip(old.blocks, new.blocks):
-        if ob.start <= f.start <= ob.end:
+        if ob.start <= f.span_start <= ob.end:
             d = nb.start - ob.start
-            return Finding(f.doc_id, f.severity, f.code, f.message, f.start + d, (f.end or f.start) + d)
+            return Finding(f.doc_id, f.severity, f.code, f.message, f.span_start + d, (f.span_end or f.span_start) + d)
     return f

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from .records import TABLES
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _ARROW = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_(), dt.date: pa.date32()}
 _JSON = {str: {"type": "string"}, int: {"type": "integer"}, float: {"type": "number"},

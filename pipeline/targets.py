@@ -668,7 +668,7 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int,
     """Targets in one item's ``text``, which stands at offset ``start`` of the full text.
 
     ``rules`` is the validated content of ``rules/targets.toml``. Offsets in the result are
-    absolute (``start`` + index in ``text``); ``Target.text`` is the span as printed.
+    absolute (``start`` + index in ``text``); ``Target.span_text`` is the span as printed.
     """
     r = _compiled(rules)
     out: list[Target] = []
@@ -688,8 +688,8 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int,
             unit_std=q.spec.std,
             qualifier=f.qualifier,
             aspirational=hedged(shadow, q.start, r),
-            text=text[a:b],
-            start=start + a,
-            end=start + b,
+            span_text=text[a:b],
+            span_start=start + a,
+            span_end=start + b,
         ))
     return tuple(out)

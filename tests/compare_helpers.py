@@ -37,8 +37,8 @@ def target(doc_id: str, item: Item, metric: str, kind: str, value: float, unit: 
     factor, unit_std = _STD.get(unit, (1.0, unit))
     return Target(doc_id=doc_id, item_seq=item.item_seq, metric=metric, kind=kind, value=float(value),
                   value_high=None, unit=unit, value_std=float(value) * factor, unit_std=unit_std,
-                  qualifier=qualifier, aspirational=False, text=span, start=item.start + pos,
-                  end=item.start + pos + len(span))
+                  qualifier=qualifier, aspirational=False, span_text=span, span_start=item.span_start + pos,
+                  span_end=item.span_start + pos + len(span))
 
 
 def extraction_from_text(text: str, doc_id: str, targets: Sequence[Sequence[Any]] = (), year: int | None = None,
@@ -70,7 +70,7 @@ def extraction_from_text(text: str, doc_id: str, targets: Sequence[Sequence[Any]
                           section_label=section[0] if section else None, section_title=section[1] if section else None,
                           subsection_label=subsection[0] if subsection else None,
                           subsection_title=subsection[1] if subsection else None, group_title=group,
-                          text=body, start=s, end=s + len(body)))
+                          text=body, span_start=s, span_end=s + len(body)))
         pos = 0
         for part in clause.split(";"):
             role_label, _, names = part.partition(":")

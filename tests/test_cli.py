@@ -43,7 +43,7 @@ def test_extract_folder_writes_every_table_and_json(sample_dir, tmp_path):
     data = json.loads(j.read_text("utf-8"))
     assert j.stem == docs[0]["doc_id"] and len(data["items"]) == 76
     it = data["items"][9]
-    assert data["text"][it["start"]:it["end"]] == it["text"]
+    assert data["text"][it["span_start"]:it["span_end"]] == it["text"]
 
 
 def test_rerun_is_byte_identical(sample_dir, tmp_path):

@@ -212,9 +212,9 @@ def test_indicator_changes(qingwan):
 def test_every_target_once(qingwan):
     old, new, _, c = qingwan
     assert sorted((r.old_item_seq, r.old_text) for r in c.indicators if r.old_text) == \
-        sorted((t.item_seq, t.text) for t in old.targets)
+        sorted((t.item_seq, t.span_text) for t in old.targets)
     assert sorted((r.new_item_seq, r.new_text) for r in c.indicators if r.new_text) == \
-        sorted((t.item_seq, t.text) for t in new.targets)
+        sorted((t.item_seq, t.span_text) for t in new.targets)
 
 
 def test_indicator_renamed_wording_lines_up(qingwan):

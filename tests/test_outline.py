@@ -247,7 +247,7 @@ def test_a_task_printed_over_two_paragraphs_is_one_item():
     assert [i.item_label for i in ex.items] == ["1.", "2."]
     it = ex.items[0]
     assert it.text.startswith("深入推进城市更新行动") and it.text.endswith("打造一刻钟便民生活圈。")
-    assert ex.text[it.start:it.end] == it.text
+    assert ex.text[it.span_start:it.span_end] == it.text
     assert units_of(ex, 1) == ["lead:区住建局", "responsible:各街道"]
     assert [t.value for t in ex.targets if t.item_seq == 1] == [12.0]
 

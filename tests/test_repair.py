@@ -30,7 +30,7 @@ def test_certain_repairs(rules, lines, before, after, rule):
     r = run(rules, lines)
     (rep,) = [x for x in r.repairs if x.rule == rule]
     assert (rep.before, rep.after) == (before, after)
-    assert r.page.text[rep.start:rep.end] == after
+    assert r.page.text[rep.span_start:rep.span_end] == after
     assert rep.evidence
 
 
@@ -76,7 +76,7 @@ def test_findings_change_nothing(rules, line, code, span):
     r = run(rules, [line])
     assert r.repairs == ()
     (f,) = r.findings
-    assert f.code == code and r.page.text[f.start:f.end] == span
+    assert f.code == code and r.page.text[f.span_start:f.span_end] == span
     assert r.page.text == line
 
 
@@ -87,4 +87,4 @@ def test_balanced_quotes_are_fine(rules):
 def test_findings_keep_their_place_after_repairs_shift_text(rules):
     r = run(rules, ["港政发〔20251"] + HEADER + ["根据区十一届人大次会议通过"])
     (f,) = [f for f in r.findings if f.code == "missing_ordinal"]
-    assert r.page.text[f.start:f.end] == "届人大次会议"
+    assert r.page.text[f.span_start:f.span_end] == "届人大次会议"

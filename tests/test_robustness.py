@@ -37,14 +37,14 @@ def damaged(text: str, rng: random.Random) -> str:
 def check(ex) -> None:
     t = ex.text
     for it in ex.items:
-        assert t[it.start:it.end] == it.text
+        assert t[it.span_start:it.span_end] == it.text
     for a in ex.assignments:
-        assert t[a.start:a.end] == a.name_raw
+        assert t[a.span_start:a.span_end] == a.name_raw
     for g in ex.targets:
-        assert t[g.start:g.end] == g.text
+        assert t[g.span_start:g.span_end] == g.span_text
     for f in ex.findings:
-        if f.start is not None:
-            assert 0 <= f.start <= f.end <= len(t)
+        if f.span_start is not None:
+            assert 0 <= f.span_start <= f.span_end <= len(t)
     assert [i.item_seq for i in ex.items] == list(range(1, len(ex.items) + 1))
 
 

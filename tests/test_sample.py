@@ -61,7 +61,7 @@ def test_every_item_has_its_section_subsection_and_group(ex):
 def test_item_text_is_the_task_without_label_or_clause(ex):
     for item, e in zip(ex.items, EXPECTED["items"]):
         assert item.text.startswith(e["text_head"]) and item.text.endswith(e["text_tail"]), item.item_seq
-        assert ex.text[item.start:item.end] == item.text
+        assert ex.text[item.span_start:item.span_end] == item.text
         assert "单位:" not in item.text
     assert ex.items[0].text == "地方生产总值增长7%左右。"
     assert ex.items[67].text.endswith("托管服务")  # item 68: the clause follows without 。
@@ -74,7 +74,7 @@ def test_every_printed_unit_with_its_role(ex):
         assert got == e["units"], item.item_seq
         assert [a.position for a in rows] == list(range(1, len(rows) + 1))
         for a in rows:
-            assert ex.text[a.start:a.end] == a.name_raw
+            assert ex.text[a.span_start:a.span_end] == a.name_raw
 
 
 def test_role_counts(ex):
@@ -108,13 +108,13 @@ def test_repairs_logged(ex):
         ("unit_alias", "司法局", "区司法局"),
     ]
     for r in ex.repairs:
-        span = ex.text[r.start:r.end]
+        span = ex.text[r.span_start:r.span_end]
         assert span == (r.after if r.applies_to == "text" else r.before)
         assert r.evidence
 
 
 def test_findings_for_what_cannot_be_repaired(ex):
-    got = [(f.code, ex.text[f.start:f.end]) for f in ex.findings]
+    got = [(f.code, ex.text[f.span_start:f.span_end]) for f in ex.findings]
     assert got == [("missing_ordinal", "届人大次会议"), ("unbalanced_quote", "”"), ("unbalanced_quote", "”"),
                    ("unbalanced_quote", "”")]
     assert "323”攻坚" in ex.text  # nothing was invented
@@ -129,10 +129,10 @@ def test_targets_with_value_unit_and_qualifier(ex):
     got = [[t.item_seq, t.metric, t.kind, t.value, t.unit, t.value_std, t.qualifier, t.aspirational] for t in ex.targets]
     assert got == EXPECTED["targets"]
     for t in ex.targets:
-        assert ex.text[t.start:t.end] == t.text
+        assert ex.text[t.span_start:t.span_end] == t.span_text
 
 
 def test_numbers_that_are_names_are_not_targets(ex):
-    spans = " ".join(t.text for t in ex.targets)
+    spans = " ".join(t.span_text for t in ex.targets)
     for name in ("1907", "12345", "323", "十年", "三年"):
         assert name not in spans

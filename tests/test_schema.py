@@ -16,11 +16,11 @@ from pipeline.write import document_json, table
 
 REQUIRED = {
     "documents": "doc_id source source_sha256 encoding issuer doc_number title year issued_date published_date n_items parser_version",
-    "items": "doc_id item_seq item_label section_label section_title subsection_label subsection_title group_title text start end",
+    "items": "doc_id item_seq item_label section_label section_title subsection_label subsection_title group_title text span_start span_end",
     "assignments": "doc_id item_seq role role_label position name name_raw acting_lead",
-    "targets": "doc_id item_seq metric kind value value_high unit value_std unit_std qualifier aspirational text start end",
-    "repairs": "doc_id rule before after start end evidence",
-    "findings": "doc_id severity code message start end",
+    "targets": "doc_id item_seq metric kind value value_high unit value_std unit_std qualifier aspirational span_text span_start span_end",
+    "repairs": "doc_id rule before after span_start span_end evidence",
+    "findings": "doc_id severity code message span_start span_end",
 }
 
 

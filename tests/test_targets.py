@@ -46,7 +46,7 @@ def extract(text: str, rules) -> tuple:
     found = extract_targets("doc", 7, text, OFFSET, rules)
     for t in found:
         # provenance: the span is the text at the absolute offsets
-        assert t.text == text[t.start - OFFSET:t.end - OFFSET]
+        assert t.span_text == text[t.span_start - OFFSET:t.span_end - OFFSET]
         assert t.doc_id == "doc" and t.item_seq == 7
     return found
 
@@ -54,7 +54,7 @@ def extract(text: str, rules) -> tuple:
 def check(text: str, expected: list[T], rules) -> None:
     found = extract(text, rules)
     got = [T(t.metric, t.kind, t.value, t.unit, t.value_std, t.unit_std, t.qualifier,
-             t.aspirational, t.value_high, t.text) for t in found]
+             t.aspirational, t.value_high, t.span_text) for t in found]
     want = [e if e.text is not None else e._replace(text=g.text) for e, g in zip(expected, got)]
     want += expected[len(got):]
     assert got == want
@@ -308,7 +308,7 @@ def test_sample_indicator_items(rules):
         start = full.index(text, pos)
         pos = start + len(text)
         for t in extract_targets("hsg", n, text, start, rules):
-            assert full[t.start:t.end] == t.text
+            assert full[t.span_start:t.span_end] == t.span_text
             got.append((t.item_seq, t.metric, t.kind, t.value, t.unit, t.qualifier, t.aspirational))
     assert got == [
         (1, "地方生产总值", "growth", 7.0, "%", "around", False),
