@@ -53,7 +53,7 @@ def extract(inputs: tuple[str, ...], out_dir: str, rules_dir: str | None, raw_di
 
         fenjie extract raw/ --out out/
     """
-    from .extract import run_extract
+    from .batch import run_extract
 
     with pipeline_errors():
         report = run_extract(list(inputs), Path(out_dir), rules_dir=rules_dir, raw_dir=Path(raw_dir),

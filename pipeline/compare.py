@@ -870,7 +870,8 @@ def write_comparison(comparison: Comparison, out_dir: Path | str) -> list[Path]:
     """Write the three tables and the two reports; return the paths written (sorted)."""
     from . import report
     from .errors import WriteError
-    from .write import atomic_write_bytes, parquet_bytes, rows_table
+    from .files import atomic_write_bytes
+    from .write import parquet_bytes, rows_table
 
     d = output_dir(comparison, out_dir)
     files = {

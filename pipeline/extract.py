@@ -10,16 +10,15 @@
     8 targets      quantitative commitments           pipeline.targets
     9 write        Parquet + JSON, atomically         pipeline.write
 
-Each document is processed in isolation: one failing input never stops a batch.
+Each document is processed in isolation; the batch (many inputs, one dataset) is :mod:`pipeline.batch`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 import regex
 
@@ -29,7 +28,7 @@ from .blocks import to_page
 from .clauses import clause_reader
 from .deadlines import parse_deadline
 from .decode import decode
-from .errors import NoTasksError, PipelineError, ReadError
+from .errors import NoTasksError
 from .metadata import read_metadata
 from .outline import Heading, ItemDraft, outline
 from .read import read
@@ -40,8 +39,6 @@ from .rules import Rules, load_rules
 from .targets import extract_targets
 from .units import UnitBook
 
-#: File types a folder is searched for.
-INPUT_SUFFIXES = (".html", ".htm", ".shtml", ".txt", ".xhtml")
 #: A title that says the document is a breakdown notice (zero items is then a finding, not a failure).
 _NOTICE_TITLE = regex.compile(r"分解|分工|责任清单|任务清单|目标任务|重点工作|任务分配|责任落实")
 #: …or a role label printed with its colon anywhere.
@@ -143,79 +140,3 @@ def _item(doc_id: str, text: str, d: ItemDraft, deadline_text: str | None, year:
 def extract_file(path: Path | str, rules: Rules | None = None) -> Extraction:
     """Extract one notice file (stages 1-8)."""
     return extract_raw(read(path), rules or load_rules())
-
-
-def expand_inputs(inputs: Iterable[str]) -> list[str]:
-    """Files as given, folders expanded to their notice files (sorted), URLs kept."""
-    out: list[str] = []
-    for item in inputs:
-        p = Path(item)
-        if "://" in item:
-            out.append(item)
-        elif p.is_dir():
-            out.extend(str(f) for f in sorted(p.rglob("*"))
-                       if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES and not f.name.startswith("."))
-        else:
-            out.append(item)
-    return out
-
-
-@dataclass
-class BatchReport:
-    """What a batch did: documents written, failures (one line each)."""
-
-    extractions: list[Extraction] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-
-def summary_line(ex: Extraction) -> str:
-    d = ex.document
-    return (f"{d.doc_id}: {d.n_items} items, {d.n_assignments} assignments, {d.n_targets} targets, "
-            f"{d.n_repairs} repairs, {d.n_findings} findings  [{d.doc_number or '-'} {d.title or ''}]")
-
-
-def run_extract(inputs: list[str], out_dir: Path, *, rules_dir: str | None = None, raw_dir: Path = Path("raw"),
-                echo: Callable[[str], None] = print, warn: Callable[[str], None] = print) -> BatchReport:
-    """Extract every input (files, folders, URLs) and write the outputs of those that succeeded."""
-    rules = load_rules(rules_dir)
-    report = BatchReport()
-    paths = expand_inputs(inputs)
-    if not paths:
-        raise ReadError("no input files found (looked for " + ", ".join(INPUT_SUFFIXES) + ")",
-                        source=" ".join(inputs))
-    for item in paths:
-        try:
-            if "://" in item:
-                from .fetch import fetch  # only this path touches the network
-
-                item = str(fetch(item, raw_dir, progress=echo).path)
-            ex = extract_file(item, rules)
-        except PipelineError as exc:
-            report.failures.append(str(exc))
-            warn(f"error: {exc}")
-            continue
-        except Exception as exc:  # a bug must not stop the batch: report it on one line, go on
-            line = f"{item}: internal error: {type(exc).__name__}: {exc}".replace("\n", " ")
-            report.failures.append(line)
-            warn(f"error: {line}")
-            continue
-        report.extractions.append(ex)
-        echo(summary_line(ex))
-    report.written = write_all(report.extractions, out_dir)
-    if report.extractions:
-        echo(f"wrote {len(report.extractions)} document(s): {out_dir}/{{documents,items,assignments,targets,"
-             f"repairs,findings}}.parquet and {out_dir}/json/")
-    return report
-
-
-def write_all(extractions: list[Extraction], out_dir: Path) -> list[Path]:
-    from .write import write_outputs
-
-    if not extractions:
-        return []
-    return write_outputs(extractions, out_dir)

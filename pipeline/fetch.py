@@ -29,7 +29,7 @@ import regex
 
 from . import __version__
 from .errors import FetchError
-from .write import atomic_write_bytes
+from .files import atomic_write_bytes
 
 USER_AGENT = f"fenjie/{__version__}"
 #: Seconds allowed for connecting and for the whole response.

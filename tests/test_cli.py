@@ -118,7 +118,7 @@ def test_extract_url_fetches_into_raw_then_extracts(tmp_path, monkeypatch):
 
 
 def test_a_bug_in_one_document_does_not_stop_the_batch(sample_dir, tmp_path, monkeypatch):
-    import pipeline.extract as ex_mod
+    import pipeline.batch as ex_mod
 
     real = ex_mod.extract_file
     (sample_dir / "boom.txt").write_text("x", "utf-8")
