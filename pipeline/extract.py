@@ -114,7 +114,9 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
         issuer=meta.issuer, doc_number=meta.doc_number, title=meta.title, year=meta.year,
         issued_date=meta.issued_date, published_date=meta.published_date, addressees=meta.addressees,
         n_items=len(items), n_assignments=len(assignments), n_targets=len(targets), n_repairs=len(repairs),
-        n_findings=len(findings), parser_version=__version__,
+        n_findings=len(findings), n_candidates=len(drafts),
+        n_items_without_units=len({i.item_seq for i in items} - {a.item_seq for a in assignments}),
+        truncated=any(f.code == "truncated" for f in findings), parser_version=__version__,
     )
     return Extraction(document, printed or page.text, tuple(items), tuple(assignments), tuple(targets),
                       tuple(repairs), tuple(findings))

@@ -167,6 +167,9 @@ class Document:
     n_targets: int = col("Number of quantitative targets.", default=0)
     n_repairs: int = col("Number of certain repairs applied.", default=0)
     n_findings: int = col("Number of findings (problems reported, nothing changed).", default=0)
+    n_candidates: int = col("Self-check: task candidates in the body (numbered or bulleted paragraphs, table rows).", default=0)
+    n_items_without_units: int = col("Self-check: items that name no unit or leader (each also has a finding).", default=0)
+    truncated: bool = col("The capture ends inside a task (a finding 'truncated' says where): what follows is unknown, not absent.", default=False)
     parser_version: str = col("fenjie version that produced the row.", default="")
 
 
