@@ -11,18 +11,16 @@ responsible units act as lead when an item has none.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
 
 import regex
 
 from .clauses import ClauseLoc, ClauseReader, Segment
 from .outline import ItemDraft
 from .records import Assignment, Finding, Page, Repair
+from .rules.sets import ClauseRules, RoleRules
 from .units import UnitBook
 
 _PERSON_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
-#: A role marked on one unit of a list: 责任单位:区发改局(牵头)、区财政局 -> 区发改局 leads.
-_MARKED_ROLE = regex.compile(r"[(（]\s*(?P<verb>牵头|负责|配合|协办|参与)\s*(?:单位)?\s*[)）]$")
 
 
 @dataclass(frozen=True)
@@ -61,9 +59,9 @@ def read_segments(page: Page, draft: ItemDraft, reader: ClauseReader) -> ItemSeg
     return ItemSegments(draft, tuple(segments), tuple(unclosed))
 
 
-def raw_names(items: list[ItemSegments]) -> list[str]:
+def raw_names(items: list[ItemSegments], rules: ClauseRules) -> list[str]:
     """Every unit name printed in the items' clauses (the document's own vocabulary)."""
-    return [_MARKED_ROLE.sub("", n) for it in items for _, seg in it.segments
+    return [rules.marked_role.sub("", n) for it in items for _, seg in it.segments
             if seg.role not in ("deadline", "leader") for n, _, _ in seg.names]
 
 
@@ -73,17 +71,17 @@ RESPONSIBLE_ACT_AS_LEAD = "responsible_act_as_lead"
 FIRST_IS_LEAD = "first_is_lead"
 
 
-def acting_rule(text: str, roles: Mapping[str, Any]) -> str | None:
+def acting_rule(text: str, roles: RoleRules) -> str | None:
     """Which acting-lead rule the notice states, if any."""
-    if roles["acting_lead_rule"].search(text):
+    if roles.acting_lead_rule.search(text):
         return RESPONSIBLE_ACT_AS_LEAD
-    if roles["first_lead_rule"].search(text):
+    if roles.first_lead_rule.search(text):
         return FIRST_IS_LEAD
     return None
 
 
 def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: ClauseReader,
-                     doc_id: str, acting: str | None) -> ItemClauses:
+                     doc_id: str, acting: str | None, marked_role: regex.Pattern[str]) -> ItemClauses:
     """Assignment rows, unit repairs and findings of one item.
 
     ``acting`` is the notice's acting-lead rule (:func:`acting_rule`); it sets ``acting_lead``
@@ -112,7 +110,7 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
                                     base + seg.start, base + seg.start + len(seg.text)))
         for raw, s, e in seg.names:
             role, role_label = seg.role, seg.role_label
-            if (mark := _MARKED_ROLE.search(raw)) and role != "leader":
+            if (mark := marked_role.search(raw)) and role != "leader":
                 raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
                 role, role_label = reader.verbs.get(mark["verb"], role), mark["verb"]
             if seg.role == "leader":

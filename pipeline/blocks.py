@@ -8,12 +8,11 @@ text capture still carries (breadcrumb, release-date line, footer) is moved to
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 import regex
 
 from .errors import ContentError
 from .records import Decoded, Page, PageMeta, join_blocks
+from .script import to_simplified
 from .rules import Rules
 from .texttables import find_text_tables
 from .unwrap import unwrap
@@ -33,7 +32,8 @@ def _strip_chrome(lines: list[str], patterns: tuple[regex.Pattern[str], ...]) ->
     for i, line in enumerate(lines):
         s = line.strip()
         near_edge = i < CHROME_WINDOW or i >= n - CHROME_WINDOW
-        m = next((m for p in patterns if (m := p.match(s))), None) if near_edge and s else None
+        # chrome rules are written in simplified script: a traditional capture is matched on its copy
+        m = next((m for p in patterns if (m := p.match(to_simplified(s)))), None) if near_edge and s else None
         if m is None:
             keep.append(line)
             continue
@@ -54,11 +54,11 @@ def text_page(decoded: Decoded, rules: Rules) -> Page:
     if m := _CAPTURE_HEADER.match(raw):
         info.append(("url", m["url"]))
         raw = raw[m.end():]
-    lines, found = _strip_chrome(raw.split("\n"), rules["metadata"]["chrome_lines"])
+    lines, found = _strip_chrome(raw.split("\n"), rules.metadata.chrome_lines)
     text, blocks = join_blocks([(line, "p", None) for line in lines])
     meta = PageMeta(published=found.get("published"), info=tuple(info))
     page = Page(source=decoded.source, text=text, blocks=blocks, meta=meta)
-    return unwrap(find_text_tables(page, rules=rules), rules=rules)
+    return unwrap(find_text_tables(page, rules.flat_tables), rules.unwrap)
 
 
 def to_page(decoded: Decoded, rules: Rules) -> Page:
@@ -66,7 +66,7 @@ def to_page(decoded: Decoded, rules: Rules) -> Page:
     if decoded.is_html:
         from .html import html_page
 
-        page = html_page(decoded)
+        page = html_page(decoded, rules.html)
     else:
         page = text_page(decoded, rules)
     if not page.blocks:

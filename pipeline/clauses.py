@@ -16,16 +16,15 @@ splits a clause into role segments of raw unit names with their offsets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Callable
 
 import regex
 
-OPEN = "([（【［〔"
-CLOSE = ")]）】］〕"
-PAIR = {"(": ")", "（": "）", "[": "]", "【": "】", "［": "］", "〔": "〕"}
+from .rules.sets import BEFORE_INLINE, ClauseRules
+from .text import CLOSE, OPEN, PAIR, bracket_pairs, split_top
+
 #: Pinyin a mirror site inserts after a character: 會(hui) — never a clause.
 _PINYIN = regex.compile(r"[a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü\s]+")
-_SEGMENT_SEP = "；;"
 #: The open end of a unit list: A、B等部门 -> A, B.
 _ETC_TAIL = regex.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
 #: 由 before the units of a verb clause: (由区发改局牵头).
@@ -35,11 +34,11 @@ _LABEL_SPACE = regex.compile(r"[ \t\u3000]")
 _TRAILING = " \t\u3000。.;；,，"
 #: A bracket opening with these qualifies the text (含高新区), it does not name units.
 _NOT_UNIT_START = regex.compile(r"含|包括|不含|即|如|其中|以下|暂定|试行")
-#: An inline label (主办单位:…) stands at the start of a block or after one of these.
-_BEFORE_INLINE = "。；;.!！ \t\u3000"
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
 _MAY_HOLD_CLAUSE = regex.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
+
+UnitLike = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -67,63 +66,17 @@ class Segment:
     start: int  # local offset of text
 
 
-def _spaced(word: str) -> str:
-    """A regex for ``word`` that allows spaces between its characters (责  任  单  位)."""
-    return r"[ \t\u3000]*".join(regex.escape(c) for c in word)
-
-
-def split_top(text: str, seps: str, base: int = 0) -> list[tuple[str, int, int]]:
-    """Split on separators outside brackets, keeping offsets (``base`` added).
-
-    >>> split_top("各县(市、区)政府、县发改局(粮食局)", "、")
-    [('各县(市、区)政府', 0, 9), ('县发改局(粮食局)', 10, 19)]
-    """
-    out: list[tuple[str, int, int]] = []
-    depth, last = 0, 0
-    for i, ch in enumerate(text):
-        if ch in OPEN:
-            depth += 1
-        elif ch in CLOSE:
-            depth = max(0, depth - 1)
-        elif ch in seps and depth == 0:
-            out.append((text[last:i], base + last, base + i))
-            last = i + 1
-    out.append((text[last:], base + last, base + len(text)))
-    return out
-
-
-def matching_close(text: str, i: int) -> int | None:
-    """Index of the bracket closing the one at ``i`` (any bracket kind nests), or None."""
-    depth = 0
-    for j in range(i, len(text)):
-        if text[j] in OPEN:
-            depth += 1
-        elif text[j] in CLOSE:
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
-
-
 class ClauseReader:
-    """Compiled role vocabulary (rules/roles.toml + the deadline labels of rules/deadlines.toml)."""
+    """Finds and parses clauses with the compiled role vocabulary (:class:`~pipeline.rules.sets.ClauseRules`)."""
 
-    def __init__(self, roles: Mapping[str, Any], deadlines: Mapping[str, Any]) -> None:
-        self.labels: dict[str, str] = dict(roles["labels"])
-        for lab in deadlines["labels"]:
-            self.labels.setdefault(lab, "deadline")
-        self.verbs: dict[str, str] = dict(roles["verbs"])
-        self.separators = roles["separators"]
-        words = sorted(self.labels, key=len, reverse=True)
-        label = "|".join(_spaced(w) for w in words)
-        #: a label and its colon, or a label in lenticular brackets: 牵头单位: / 【牵头单位】
-        self.label_re = regex.compile(rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|【(?P<label>{label})】[ \t\u3000]*[:：]?)")
-        #: a block that opens with a label (a role line), after optional indentation or a bullet
-        self.line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{self.label_re.pattern}")
-        #: where a clause may start: an opening bracket, or a label after a sentence end / at the start
-        self.trigger = regex.compile(rf"[{regex.escape(''.join(PAIR))}]|(?:(?<=[{_BEFORE_INLINE}])|\A)(?={self.label_re.pattern})")
-        verbs = "|".join(regex.escape(v) for v in sorted(self.verbs, key=len, reverse=True))
-        self.verb_re = regex.compile(rf"(?P<verb>{verbs})$")
+    def __init__(self, rules: ClauseRules) -> None:
+        self.labels = rules.labels
+        self.verbs = rules.verbs
+        self.separators = rules.separators
+        self.label_re = rules.label_re
+        self.line_re = rules.line_re
+        self.trigger = rules.trigger
+        self.verb_re = rules.verb_re
 
     # ---------------------------------------------------------------- locate
 
@@ -140,7 +93,7 @@ class ClauseReader:
         rest.append(text[last:])
         return bool(locs) and not "".join(rest).strip(" \t\u3000。.;；,，")
 
-    def find(self, text: str, unit_like) -> list[ClauseLoc]:
+    def find(self, text: str, unit_like: UnitLike) -> list[ClauseLoc]:
         """Clauses in one block, in order. ``unit_like(name) -> bool`` vets verb clauses."""
         if m := self.line_re.match(text):
             return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
@@ -148,15 +101,16 @@ class ClauseReader:
             return []
         out: list[ClauseLoc] = []
         n = len(text)
+        pairs = bracket_pairs(text)
         i = 0
         while (t := self.trigger.search(text, i)) is not None:
             i = t.start()
             ch = text[i]
-            inline = i == 0 or text[i - 1] in _BEFORE_INLINE
+            inline = i == 0 or text[i - 1] in BEFORE_INLINE
             if ch not in PAIR or (ch == "【" and inline and self.label_re.match(text, i)):
                 out.append(ClauseLoc(i, n, i, n, "inline"))  # 主办单位:A。 / 【牵头单位】A【责任单位】B
                 break
-            j = matching_close(text, i)
+            j = pairs.get(i)
             inner_end = j if j is not None else n
             inner = text[i + 1:inner_end]
             if self.label_re.match(inner.lstrip(" \t\u3000")):
@@ -173,7 +127,7 @@ class ClauseReader:
                 i = j + 1 if j is not None else i + 1
         return out
 
-    def _is_verb_clause(self, inner: str, unit_like) -> bool:
+    def _is_verb_clause(self, inner: str, unit_like: UnitLike) -> bool:
         if not inner or _PINYIN.fullmatch(inner) or "。" in inner:
             return False
         first = split_top(inner, _PART_SEP)[0][0].strip()
@@ -186,7 +140,7 @@ class ClauseReader:
         names = [t for t, _, _ in split_top(units, self.separators) if t.strip()]
         return bool(names) and all(unit_like(t.strip()) for t in names)
 
-    def _is_unit_list(self, inner: str, unit_like) -> bool:
+    def _is_unit_list(self, inner: str, unit_like: UnitLike) -> bool:
         """A bracket holding nothing but unit names (no label, no verb)."""
         if not inner.strip() or "。" in inner or _PINYIN.fullmatch(inner):
             return False
@@ -210,7 +164,8 @@ class ClauseReader:
             body = _ETC_TAIL.sub("", content.rstrip())
             return [Segment("responsible", "", tuple(self.names(body, base)), body, base)]
         segs: list[Segment] = []
-        marks = [m for m in self.label_re.finditer(content) if _depth(content, m.start()) == 0]
+        top = _top_level(content)
+        marks = [m for m in self.label_re.finditer(content) if top[m.start()]]
         for k, m in enumerate(marks):
             label = _LABEL_SPACE.sub("", m["label"])
             role = self.labels[label]
@@ -256,16 +211,13 @@ class ClauseReader:
         return out
 
 
-def _depth(text: str, i: int) -> int:
-    d = 0
-    for ch in text[:i]:
+def _top_level(text: str) -> list[bool]:
+    """For each offset: is it outside every bracket? (one pass)"""
+    out, d = [], 0
+    for ch in text:
+        if ch in CLOSE:
+            d = max(0, d - 1)
+        out.append(d == 0)
         if ch in OPEN:
             d += 1
-        elif ch in CLOSE:
-            d = max(0, d - 1)
-    return d
-
-
-def clause_reader(rules: Any) -> ClauseReader:
-    """The ClauseReader of a loaded Rules object (built once per Rules)."""
-    return rules.derive("clause_reader", lambda: ClauseReader(rules["roles"], rules["deadlines"]))
+    return out

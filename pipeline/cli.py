@@ -141,24 +141,41 @@ def compare(old: str, new: str, out_dir: str, data_dir: str, rules_dir: str | No
 
 @cli.command("eval")
 @click.argument("fixture_dir", type=click.Path(file_okay=False))
-@click.option("--floors", "floors_path", default=None, type=click.Path(exists=True, dir_okay=False),
-              help="Floors file (default: FIXTURE_DIR/floors.toml).")
-@click.option("--details", is_flag=True, help="Also list what differs in every fixture that is not exact.")
-def eval_cmd(fixture_dir: str, floors_path: str | None, details: bool) -> None:
-    """Score extraction against golden fixtures; exit 1 when a score is below its floor.
+@click.option("--floors", "floors_path", default=None, type=click.Path(dir_okay=False),
+              help="Floors file (default: FIXTURE_DIR/floors.toml; for a gold corpus: tests/real_floors.toml).")
+@click.option("--rules", "rules_dir", default=None, type=click.Path(exists=True, file_okay=False),
+              help="Rules directory (default: the project's rules/).")
+@click.option("--details", is_flag=True, help="Also list what differs (or was missed) in every document.")
+def eval_cmd(fixture_dir: str, floors_path: str | None, rules_dir: str | None, details: bool) -> None:
+    """Score extraction; exit 1 when a score is below its floor.
 
-    A fixture is <case>.txt|.html with a hand-written <case>.expected.json. Example:
+    FIXTURE_DIR is either a directory of real notices with hand-checked gold
+    (<name>.txt + <name>.gold.json, scored as its README says: item recall,
+    assignment F1, target F1), or of golden fixtures (<case>.txt|.html + a
+    hand-written <case>.expected.json). Example:
 
     \b
-        fenjie eval tests/fixtures/formats --details
+        fenjie eval ../shared/corpus/real --details
+        fenjie eval tests/fixtures/formats
     """
     from .evaluate import FLOORS_FILE, FixtureError, evaluate, format_report, load_floors
+    from .realcorpus import GOLD_SUFFIX, REAL_FLOORS, evaluate_real, format_real
+    from .realcorpus import load_floors as load_real_floors
+    from .rules import load_rules
 
     with pipeline_errors(usage=(FixtureError,)):
-        floors = load_floors(floors_path or Path(fixture_dir) / FLOORS_FILE)
-        report = evaluate(fixture_dir, floors=floors)
-    click.echo(format_report(report, details=details))
-    below = report.below_floors()
+        rules = load_rules(rules_dir)
+        if not Path(fixture_dir).is_dir():
+            raise FixtureError("not a directory (a gold corpus or a fixture directory)", source=fixture_dir)
+        if any(Path(fixture_dir).glob("*" + GOLD_SUFFIX)):
+            real = evaluate_real(fixture_dir, rules, load_real_floors(floors_path or REAL_FLOORS))
+            click.echo(format_real(real, details=details))
+            below = real.below_floors()
+        else:
+            floors = load_floors(floors_path or Path(fixture_dir) / FLOORS_FILE)
+            report = evaluate(fixture_dir, rules, floors=floors)
+            click.echo(format_report(report, details=details))
+            below = report.below_floors()
     for line in below:
         click.echo(f"fenjie: eval: {line}", err=True)
     sys.exit(1 if below else 0)

@@ -711,9 +711,9 @@ def unit_load(old: Extraction, new: Extraction, rename: Any) -> list[UnitLoad]:
 
 def compare(old: Extraction, new: Extraction, rules: Any) -> Comparison:
     """Compare an older and a newer extraction. ``rules`` is a :class:`pipeline.rules.Rules`."""
-    wordings = indicator_wordings(rules["indicators"]["indicators"])
-    renames = rules["unit_renames"]["renames"]
-    prefixes = rules["units"]["prefixes"]
+    wordings = indicator_wordings(rules.indicators.indicators)
+    renames = rules.unit_renames.renames
+    prefixes = rules.units.prefixes
 
     def rename(name: str) -> str:
         return renamed(name, renames, prefixes)

@@ -2,13 +2,14 @@
 
     1 read         bytes, digest                      pipeline.read
     2 decode       bytes -> characters                pipeline.decode
-    3 blocks       main content, block boundaries     pipeline.blocks / pipeline.html
-    4 repair       certain repairs, findings          pipeline.repair
-    5 metadata     issuer, 文号, title, year, dates    pipeline.metadata
-    6 outline      sections, groups, task items       pipeline.outline
-    7 assignments  units and roles per item           pipeline.assignments (+ clauses, units)
-    8 targets      quantitative commitments           pipeline.targets
-    9 write        Parquet + JSON, atomically         pipeline.write
+    3 blocks       main content, block boundaries     pipeline.blocks (html, texttables, unwrap)
+    4 script       traditional -> a simplified copy   pipeline.script
+    5 repair       certain repairs, findings          pipeline.repair
+    6 metadata     issuer, 文号, title, year, dates    pipeline.metadata
+    7 outline      sections, groups, task items       pipeline.outline (tables)
+    8 assignments  units and roles per item           pipeline.assignments (clauses, units)
+    9 targets      quantitative commitments           pipeline.targets
+   10 write        Parquet + JSON, atomically         pipeline.write (the batch: pipeline.batch)
 
 Each document is processed in isolation; the batch (many inputs, one dataset) is :mod:`pipeline.batch`.
 """
@@ -25,7 +26,7 @@ import regex
 from . import __version__
 from .assignments import acting_rule, item_assignments, raw_names, read_segments
 from .blocks import to_page
-from .clauses import clause_reader
+from .clauses import ClauseReader
 from .deadlines import parse_deadline
 from .decode import decode
 from .errors import NoTasksError
@@ -34,8 +35,8 @@ from .outline import Heading, ItemDraft, outline
 from .read import read
 from .records import Document, Extraction, Finding, Item, Page, RawInput
 from .repair import repair
-from .script import simplified_page
-from .rules import Rules, load_rules
+from .rules import Rules
+from .script import printed_pairs, printed_value, simplified
 from .targets import extract_targets
 from .units import UnitBook
 
@@ -63,17 +64,18 @@ def doc_id_for(source: str, sha256: str) -> str:
 
 
 def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
-    """Stages 2-8 on one input's bytes."""
+    """Stages 2-9 on one input's bytes."""
     doc_id = doc_id_for(raw.source, raw.sha256)
     decoded = decode(raw)
-    page = to_page(decoded, rules)
-    repaired = repair(page, doc_id, rules["repairs"], rules["metadata"])
-    page, printed = simplified_page(repaired.page)
-    meta = read_metadata(page, rules["metadata"])
+    page = simplified(to_page(decoded, rules))
+    repaired = repair(page, doc_id, rules.repairs, rules.metadata)
+    page = repaired.page
+    printed = page.printed
+    meta = read_metadata(page, rules.metadata)
 
-    reader = clause_reader(rules)
+    reader = ClauseReader(rules.clauses)
     dictionary = rules.issuer_dictionary(meta.issuer, meta.doc_number)
-    generic = UnitBook(rules["units"], None, ())
+    generic = UnitBook(rules.units, None, ())
     drafts = outline(page, rules, reader, generic.shaped)
     findings: list[Finding] = list(repaired.findings)
     if decoded.n_replaced:
@@ -88,21 +90,25 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
                                 "no complete task item found (the capture may stop before the first task)", None, None))
 
     segments = [read_segments(page, d, reader) for d in drafts]
-    book = UnitBook(rules["units"], dictionary, raw_names(segments),
-                    dictionary_name=f"rules/units/{_dict_name(rules, dictionary)}.toml" if dictionary else "")
-    acting = acting_rule(page.text, rules["roles"])
+    book = UnitBook(rules.units, dictionary, raw_names(segments, rules.clauses))
+    acting = acting_rule(page.text, rules.roles)
     items, assignments, targets, repairs = [], [], [], list(repaired.repairs)
     for d, segs in zip(drafts, segments):
-        clauses = item_assignments(page, segs, book, reader, doc_id, acting)
+        clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role)
         assignments.extend(clauses.assignments)
         repairs.extend(clauses.repairs)
         findings.extend(clauses.findings)
         items.append(_item(doc_id, printed or page.text, d, clauses.deadline_text, meta.year, rules))
-        text = page.text[d.text_start:d.text_end]
-        targets.extend(extract_targets(doc_id, d.seq, text, d.text_start, rules["targets"]))
+        text = page.printed_text[d.text_start:d.text_end]
+        targets.extend(extract_targets(doc_id, d.seq, text, d.text_start, rules.targets))
     if printed is not None:  # matched through a simplified copy: spans back to the printed characters
         assignments = [replace(a, name_raw=printed[a.span_start:a.span_end]) for a in assignments]
-        targets = [replace(t, span_text=printed[t.span_start:t.span_end]) for t in targets]
+        repairs = [replace(r, before=printed[r.span_start:r.span_end]) if r.applies_to == "unit" else r
+                   for r in repairs]
+        pairs = printed_pairs(page)
+        meta = replace(meta, issuer=printed_value(meta.issuer, page, pairs),
+                       doc_number=printed_value(meta.doc_number, page, pairs), title=printed_value(meta.title, page, pairs),
+                       addressees=tuple(printed_value(a, page, pairs) or a for a in meta.addressees))
         findings.append(Finding(doc_id, "info", "traditional_script",
                                 "printed in traditional script: rules matched through a simplified copy; "
                                 "text and name_raw are as printed, name is simplified", None, None))
@@ -122,10 +128,6 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
                       tuple(repairs), tuple(findings))
 
 
-def _dict_name(rules: Rules, dictionary) -> str:
-    return next((k for k, v in rules.issuers.items() if v is dictionary), "?")
-
-
 def _item(doc_id: str, text: str, d: ItemDraft, deadline_text: str | None, year: int | None,
           rules: Rules) -> Item:
     """An item row; every title and the task text are taken from ``text`` (the printed text)."""
@@ -136,9 +138,9 @@ def _item(doc_id: str, text: str, d: ItemDraft, deadline_text: str | None, year:
                 section_label=d.section.label if d.section else None, section_title=title(d.section),
                 subsection_label=d.subsection.label if d.subsection else None, subsection_title=title(d.subsection),
                 group_title=title(d.group), text=text[d.text_start:d.text_end], span_start=d.text_start, span_end=d.text_end,
-                deadline_text=deadline_text, deadline=parse_deadline(deadline_text, year, rules["deadlines"]))
+                deadline_text=deadline_text, deadline=parse_deadline(deadline_text, year, rules.deadlines))
 
 
-def extract_file(path: Path | str, rules: Rules | None = None) -> Extraction:
-    """Extract one notice file (stages 1-8)."""
-    return extract_raw(read(path), rules or load_rules())
+def extract_file(path: Path | str, rules: Rules) -> Extraction:
+    """Extract one notice file (stages 1-9)."""
+    return extract_raw(read(path), rules)

@@ -11,13 +11,15 @@ unnumbered short line between tasks is a theme group (打造临空经济桥头�
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import regex
 
 from .clauses import ClauseLoc, ClauseReader
+from .deadlines import parse_deadline
 from .records import Block, Page
 from .rules import Rules
+from .rules.sets import OutlineRules
 from .tables import GridRow, grid, tables_in
 
 #: An unnumbered line up to this long, followed by a task, is a theme heading.
@@ -56,13 +58,13 @@ class ItemDraft:
     clauses: tuple[tuple[int, ClauseLoc], ...]  # (block index, clause location local to that block)
 
 
-def numbered(text: str, rules: Mapping[str, Any]) -> Numbered | None:
+def numbered(text: str, rules: OutlineRules) -> Numbered | None:
     """The numbering of a block, if any.
 
     Deeper levels are tried first, so ``1.`` is an item and ``一、`` a section.
     """
-    for level, pats in (("subsection", (rules["subsection"],)), ("item", rules["item"]),
-                        ("bullet", (rules["bullet"],)), ("section", (rules["section"],))):
+    for level, pats in (("subsection", (rules.subsection,)), ("item", rules.item),
+                        ("bullet", (rules.bullet,)), ("section", (rules.section,))):
         for depth, p in enumerate(pats):
             if m := p.match(text):
                 return Numbered(level, m["label"].strip(), m.start("body"), depth)
@@ -90,7 +92,7 @@ def _heading(b: Block, label: str, body_start: int) -> Heading:
 
 
 class _Walker:
-    def __init__(self, page: Page, rules: Mapping[str, Any], reader: ClauseReader,
+    def __init__(self, page: Page, rules: OutlineRules, reader: ClauseReader,
                  unit_like: Callable[[str], bool], skip: frozenset[int] = frozenset()) -> None:
         self.page, self.rules, self.reader, self.unit_like = page, rules, reader, unit_like
         # blocks of task tables are read by table_items(); the walker sees the text around them
@@ -102,7 +104,7 @@ class _Walker:
         # a role line: opens with a label, or holds nothing but a bracketed clause ((责任单位:区发改局) alone)
         self.role_line = [bool(c) and (c[0].form == "line" or reader.only_clauses(b.text, c))
                           for b, c in zip(self.blocks, self.clauses)]
-        stops = set(rules["stop_headings"])
+        stops = set(rules.stop_headings)
         self.stop = [self._is_stop(i, stops) for i in range(len(self.blocks))]
 
     def _is_stop(self, i: int, stops: set[str]) -> bool:
@@ -297,7 +299,7 @@ class _Walker:
                          blocks=tuple(cur["blocks"]), text_start=start, text_end=max(start, end), clauses=tuple(locs))
 
 
-def table_items(page: Page, rows: tuple[GridRow, ...], rules: Mapping[str, Any], reader: ClauseReader,
+def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, reader: ClauseReader,
                 unit_like: Callable[[str], bool], deadline_like: Callable[[str], bool]) -> list[ItemDraft]:
     """One item per data row of a task table; heading rows set the section / subsection / group."""
     index = {id(b): i for i, b in enumerate(page.blocks)}
@@ -368,14 +370,12 @@ def drop_closing_sections(items: list[ItemDraft]) -> list[ItemDraft]:
 
 def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[[str], bool]) -> list[ItemDraft]:
     """The task items of a page, in document order: from its text and from its task tables."""
-    from .deadlines import parse_deadline
-
-    tables = tables_in(page, rules=rules)
+    tables = tables_in(page, rules.headers)
     skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables)
-    drafts = _Walker(page, rules["outline"], reader, unit_like, skip).walk()
-    deadline_like = lambda t: parse_deadline(t, 2000, rules["deadlines"]) is not None  # noqa: E731
+    drafts = _Walker(page, rules.outline, reader, unit_like, skip).walk()
+    deadline_like = lambda t: parse_deadline(t, 2000, rules.deadlines) is not None  # noqa: E731
     for t in tables:
-        drafts.extend(table_items(page, grid(page, t, rules=rules), rules["outline"], reader, unit_like,
+        drafts.extend(table_items(page, grid(page, t, rules.headers), rules.outline, reader, unit_like,
                                   deadline_like))
     drafts.sort(key=lambda d: page.blocks[d.block].start)
     return [replace(d, seq=i) for i, d in enumerate(drafts, 1)]

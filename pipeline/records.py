@@ -117,6 +117,12 @@ class Page:
     blocks: tuple[Block, ...]  # in reading order
     meta: PageMeta = PageMeta()  # page-level metadata (empty for plain text)
     n_recovered: int = 0  # characters recovered from Word-export fallbacks (VML text boxes, img alt)
+    printed: str | None = None  # the text as printed when ``text`` is a simplified copy of it (same length)
+
+    @property
+    def printed_text(self) -> str:
+        """The characters as printed (``text`` itself for a page in simplified script)."""
+        return self.printed if self.printed is not None else self.text
 
 
 def join_blocks(texts: list[tuple[str, str, Cell | None]]) -> tuple[str, tuple[Block, ...]]:

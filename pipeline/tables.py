@@ -9,35 +9,26 @@ back into a grid, the header row is found and each column gets a kind:
 ``deadline`` ``note`` ``category`` ``other``
 
 Header words live in ``rules/tables.toml`` (task, seq, deadline, note,
-category) and ``rules/roles.toml`` (the role labels). A table without a task
+category, progress) and ``rules/roles.toml`` (the role labels), compiled once
+into :class:`~pipeline.rules.sets.HeaderVocabulary`. A table without a task
 column is not a task table: :func:`grid` returns no rows for it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from .errors import RulesError
 from .records import Block, Page
-from .rules import Rules, load_rules
-
-#: Column kinds, in the order a header usually prints them.
-KINDS = ("seq", "task", "lead", "responsible", "cooperating", "leader", "deadline", "note",
-         "category", "other")
-
-#: Roles of roles.toml that name a column kind.
-ROLE_KINDS = frozenset({"lead", "responsible", "cooperating", "leader"})
+from .rules.sets import HeaderVocabulary
+from .text import compact
 
 #: The header row is among the first rows (a title row or two may come first).
 MAX_HEADER_ROW = 4
 
 #: A header row names the task column and at least this many kinds in all.
 MIN_HEADER_KINDS = 2
-
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -51,38 +42,17 @@ class GridRow:
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # column kind -> its header as printed (the first column of that kind)
 
 
-def _vocabulary(rules: Rules) -> tuple[tuple[str, str], ...]:
-    """(word, kind) pairs, longest word first (built once per Rules)."""
-    return rules.derive("table_header_vocabulary", lambda: _build_vocabulary(rules))
-
-
-def _build_vocabulary(rules: Rules) -> tuple[tuple[str, str], ...]:
-    words: dict[str, str] = {}
-    for kind, entries in rules["tables"]["headers"].items():
-        if kind not in KINDS or kind in ROLE_KINDS:
-            raise RulesError(str(rules.root / "tables.toml"), f"headers.{kind}",
-                             f"unknown column kind (allowed: {', '.join(k for k in KINDS if k not in ROLE_KINDS)})")
-        for word in entries:
-            words[_SPACE.sub("", word)] = kind
-    for label, role in rules["roles"]["labels"].items():
-        if role in ROLE_KINDS:
-            words.setdefault(_SPACE.sub("", label), role)
-    return tuple(sorted(words.items(), key=lambda wk: (-len(wk[0]), wk[0])))
-
-
-def column_kind(header: str, rules: Rules | None = None) -> str:
+def column_kind(header: str, vocabulary: HeaderVocabulary) -> str:
     """The kind of a column from its header text: the longest known word it contains.
 
-    >>> [column_kind(h) for h in ("序  号", "重点工作任务", "牵头单位", "责任\\n单位", "牵头领导", "完成时限")]
+    >>> from pipeline.rules import load_rules
+    >>> v = load_rules().headers
+    >>> [column_kind(h, v) for h in ("序  号", "重点工作任务", "牵头单位", "责任\\n单位", "牵头领导", "完成时限")]
     ['seq', 'task', 'lead', 'responsible', 'leader', 'deadline']
-    >>> column_kind("牵头责任单位"), column_kind("配合单位"), column_kind("备注"), column_kind("金额")
+    >>> column_kind("牵头责任单位", v), column_kind("配合单位", v), column_kind("备注", v), column_kind("金额", v)
     ('lead', 'cooperating', 'note', 'other')
     """
-    text = _SPACE.sub("", header)
-    for word, kind in _vocabulary(rules or load_rules()):
-        if word in text:
-            return kind
-    return "other"
+    return vocabulary.kind_of(header)
 
 
 def _matrix(page: Page, table: int) -> list[list[Block | None]]:
@@ -110,7 +80,7 @@ def _distinct(row: list[Block | None]) -> list[Block]:
     return out
 
 
-def _header(grid: list[list[Block | None]], rules: Rules) -> tuple[int, list[str], list[str]] | None:
+def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[int, list[str], list[str]] | None:
     """(first data row, kind of each column, header text of each column), or None when no row names a task column.
 
     A header cell spanning several columns over a second header row (责任单位
@@ -118,7 +88,7 @@ def _header(grid: list[list[Block | None]], rules: Rules) -> tuple[int, list[str
     """
     for r, row in enumerate(grid[:MAX_HEADER_ROW]):
         kinds = [column_kind(b.text, rules) if b is not None else "other" for b in row]
-        texts = [_SPACE.sub("", b.text) if b is not None else "" for b in row]
+        texts = [compact(b.text) if b is not None else "" for b in row]
         named = {k for k in kinds if k != "other"}
         if "task" not in named or len(named) < MIN_HEADER_KINDS:
             continue
@@ -131,19 +101,18 @@ def _header(grid: list[list[Block | None]], rules: Rules) -> tuple[int, list[str
                     kind = column_kind(sub.text, rules)
                     if kind != "other":
                         kinds[c] = kind
-                        texts[c] = _SPACE.sub("", sub.text)
+                        texts[c] = compact(sub.text)
                         start = max(start, r + 2)
         return start, kinds, texts
     return None
 
 
-def grid(page: Page, table: int, *, rules: Rules | None = None) -> tuple[GridRow, ...]:
+def grid(page: Page, table: int, rules: HeaderVocabulary) -> tuple[GridRow, ...]:
     """The data rows of one table, spans expanded; () when it is not a task table.
 
     A row holding one cell across (nearly) the whole width is a heading row
     (``GridRow.heading``); empty rows are skipped.
     """
-    rules = rules or load_rules()
     matrix = _matrix(page, table)
     found = _header(matrix, rules) if matrix else None
     if found is None:
@@ -174,8 +143,7 @@ def grid(page: Page, table: int, *, rules: Rules | None = None) -> tuple[GridRow
     return tuple(rows)
 
 
-def tables_in(page: Page, *, rules: Rules | None = None) -> tuple[int, ...]:
+def tables_in(page: Page, rules: HeaderVocabulary) -> tuple[int, ...]:
     """Indexes of the page's task tables (tables whose header names a task column)."""
-    rules = rules or load_rules()
     indexes = sorted({b.cell.table for b in page.blocks if b.kind == "cell" and b.cell is not None})
     return tuple(t for t in indexes if _header(_matrix(page, t), rules) is not None)

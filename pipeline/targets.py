@@ -31,19 +31,19 @@ delimited is still emitted, with an empty metric.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Sequence
 
 import regex
 
-from .errors import RulesError
-from .script import to_simplified
 from .records import Target
+from .rules.targetrules import TargetRules, UnitSpec
+from .script import to_simplified
 from .segment import tokens
+from .text import chinese_numeral
 
 #: Longest metric kept, in characters; longer phrases are cut at a jieba word boundary,
 #: keeping the end nearest the number. Tuned on the sample notice (longest real metrics:
@@ -61,21 +61,6 @@ PRENOMINAL_KINDS = ("count", "quantity")
 #: Characters after a measure word that do not start the noun it counts (5家和…, 5家等…).
 NOT_A_NOUN_START = "和及与并或等以其"
 
-#: A number as printed: Arabic (with optional thousands commas and decimals, half- or full-width),
-#: or Chinese numerals. Chinese numerals start with a digit or 十 (not 万/千/百, which start words:
-#: 万达, 千家万户) and are lazy, so that a magnitude belongs to the unit (三千万元 = 三千 + 万元).
-NUMBER = r"""
-    (?:
-        (?<! [0-9０-９.．] )                       # not inside a longer number
-        (?: [0-9０-９]{1,3} (?: ,[0-9０-９]{3} )+ (?! [0-9０-９] )   # 15,000
-          | [0-9０-９]+ )
-        (?: [.．] [0-9０-９]+ )?                    # decimals: 152.08
-      |
-        (?<! [零〇一二两三四五六七八九十百千万亿] )
-        [一二两三四五六七八九十] [零〇一二两三四五六七八九十百千万亿]*?
-    )
-"""
-
 #: One Han character (the start of the noun a measure word counts).
 HAN = regex.compile(r"\p{Han}")
 
@@ -86,49 +71,9 @@ NAME_SEPARATORS = (
     regex.compile(r" 、 | 和 | 及 ", regex.VERBOSE),
 )
 
-#: Separators of a range: 5-8%, 5%—8%, 5至8个.
-RANGE_SEP = r"[-—–~～－至到]"
-
-#: Kinds whose units may carry a magnitude prefix (万人, 亿元, 万吨; never 万%).
-MAGNITUDE_KINDS = ("count", "amount", "quantity")
-
-CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-                  "六": 6, "七": 7, "八": 8, "九": 9}
-CHINESE_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
-CHINESE_BIG_UNITS = {"万": 10**4, "亿": 10**8}
-
-
 # --------------------------------------------------------------------------
 # Numbers
 # --------------------------------------------------------------------------
-
-
-def parse_chinese_numeral(s: str) -> int:
-    """The value of a Chinese numeral.
-
-    >>> [parse_chinese_numeral(s) for s in ["两", "十", "十二", "一百零五", "三千万", "一万二千", "一亿二千万"]]
-    [2, 10, 12, 105, 30000000, 12000, 120000000]
-    >>> parse_chinese_numeral("二〇二五")   # digit by digit when no 十/百/千/万 appears
-    2025
-    """
-    if len(s) > 1 and all(ch in CHINESE_DIGITS for ch in s):
-        return int("".join(str(CHINESE_DIGITS[ch]) for ch in s))
-    total = section = number = 0
-    for ch in s:
-        if ch in CHINESE_DIGITS:
-            number = CHINESE_DIGITS[ch]
-        elif ch in CHINESE_SMALL_UNITS:
-            section += (number or 1) * CHINESE_SMALL_UNITS[ch]
-            number = 0
-        elif ch == "万":
-            total += (section + number) * CHINESE_BIG_UNITS[ch]
-            section = number = 0
-        elif ch == "亿":
-            total = (total + section + number) * CHINESE_BIG_UNITS[ch]
-            section = number = 0
-        else:
-            raise ValueError(f"not a Chinese numeral: {s!r}")
-    return total + section + number
 
 
 def parse_number(s: str) -> Decimal:
@@ -140,21 +85,7 @@ def parse_number(s: str) -> Decimal:
     t = unicodedata.normalize("NFKC", s).replace(",", "")
     if t and t[0].isdigit():
         return Decimal(t)
-    return Decimal(parse_chinese_numeral(s))
-
-
-# --------------------------------------------------------------------------
-# Rules, compiled once
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitSpec:
-    """What a unit as printed means."""
-
-    kind: str  # "percent" (growth or rate, by context) | count | amount | quantity
-    std: str  # standard unit (元, 人, %, 公里 …)
-    factor: Decimal  # value * factor = value in the standard unit
+    return Decimal(chinese_numeral(s))
 
 
 @dataclass(frozen=True)
@@ -168,122 +99,6 @@ class Quantity:
     value_high: Decimal | None  # high end of a range, else None
     unit: str  # the unit as printed (万人, 亿元, %)
     spec: UnitSpec  # what the unit means
-
-
-@dataclass(frozen=True)
-class TargetRules:
-    """``rules/targets.toml`` in the shape the stage uses."""
-
-    units: Mapping[str, UnitSpec]  # unit as printed (with magnitude) -> meaning
-    quantity: Any  # compiled regex: number (range) + unit
-    qualifiers_before: tuple[tuple[str, str], ...]  # longest first
-    qualifiers_after: tuple[tuple[str, str], ...]  # longest first
-    tail_words: tuple[tuple[str, str], ...]  # (word, role) longest first; role link|qualifier|growth|decline
-    leading: frozenset[str]  # words dropped from the start of a metric
-    aspirational: tuple[str, ...]
-    firm: tuple[str, ...]
-    not_aspirational: tuple[Any, ...]  # compiled regexes
-    not_targets: tuple[Any, ...]  # compiled regexes
-
-
-def _fail(key: str, reason: str) -> RulesError:
-    return RulesError("targets.toml", key, reason)
-
-
-def unit_table(rules: Mapping[str, Any]) -> dict[str, UnitSpec]:
-    """Every unit as printed -> its meaning: base units, and base units with a magnitude prefix.
-
-    Only units of :data:`MAGNITUDE_KINDS` take a magnitude (no 万%).
-
-    >>> t = unit_table({"kinds": {"amount": "", "count": ""}, "magnitudes": {"亿": 1e8},
-    ...                 "units": {"元": {"kind": "amount", "std": "元"}, "%": {"kind": "percent", "std": "%"}}})
-    >>> sorted(t), t["亿元"].std, t["亿元"].factor
-    (['%', '亿元', '元'], '元', Decimal('100000000'))
-    """
-    kinds = set(rules["kinds"]) | {"percent"}
-    mags: dict[str, Decimal] = {}
-    for m, f in rules["magnitudes"].items():
-        if not isinstance(f, (int, float)) or f <= 0:
-            raise _fail(f"magnitudes.{m}", "expected a positive number")
-        mags[m] = Decimal(int(f)) if float(f).is_integer() else Decimal(repr(float(f)))
-    out: dict[str, UnitSpec] = {}
-    for u, spec in rules["units"].items():
-        if not isinstance(spec, dict) or not isinstance(spec.get("std"), str):
-            raise _fail(f"units.{u}", "expected a table {kind, std}")
-        if spec.get("kind") not in kinds:
-            raise _fail(f"units.{u}.kind", f"unknown kind {spec.get('kind')!r} (known: {', '.join(sorted(kinds))})")
-        extra = set(spec) - {"kind", "std"}
-        if extra:
-            raise _fail(f"units.{u}", f"unknown keys {sorted(extra)}")
-        out[u] = UnitSpec(spec["kind"], spec["std"], Decimal(1))
-        if spec["kind"] in MAGNITUDE_KINDS:
-            for m, f in mags.items():
-                out.setdefault(m + u, UnitSpec(spec["kind"], spec["std"], f))
-    return out
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
-
-
-def quantity_pattern(units: Iterable[str]) -> Any:
-    """The compiled number (range) + unit regex for a set of units.
-
-    >>> p = quantity_pattern(["%", "个", "万元", "元"])
-    >>> [m.group(0) for m in p.finditer("增长7%、5至8个、三千万元、2025年")]
-    ['7%', '5至8个', '三千万元']
-    """
-    unit = _alternation(units)
-    return regex.compile(
-        rf"""
-        (?P<num> {NUMBER} )
-        (?:                                   # a range: 5-8%, 5%—8%, 5至8个
-            (?P<unit1> {unit} )? \s* {RANGE_SEP} \s*
-            (?P<num2> {NUMBER} )
-        )?
-        (?P<unit> {unit} )
-        """,
-        regex.VERBOSE,
-    )
-
-
-def compile_rules(rules: Mapping[str, Any]) -> TargetRules:
-    """Validate the parts of ``rules`` the loader leaves open and build :class:`TargetRules`."""
-    units = unit_table(rules)
-    by_len = lambda m: tuple(sorted(m.items(), key=lambda kv: (-len(kv[0]), kv[0])))  # noqa: E731
-    for key in ("qualifiers_before", "qualifiers_after"):
-        for w, cat in rules[key].items():
-            if cat not in ("around", "at_least", "at_most", "over"):
-                raise _fail(f"{key}.{w}", f"unknown qualifier {cat!r}")
-    tail: dict[str, str] = {}
-    for role, words in (("decline", rules["decline_words"]), ("growth", rules["growth_words"]),
-                        ("qualifier", rules["qualifiers_before"]), ("link", rules["links"])):
-        for w in words:
-            tail.setdefault(w, role)
-    return TargetRules(
-        units=units,
-        quantity=quantity_pattern(units),
-        qualifiers_before=by_len(rules["qualifiers_before"]),
-        qualifiers_after=by_len(rules["qualifiers_after"]),
-        tail_words=by_len(tail),
-        leading=frozenset(rules["leading"]),
-        aspirational=tuple(rules["aspirational"]),
-        firm=tuple(rules["firm"]),
-        not_aspirational=tuple(rules["not_aspirational"]),
-        not_targets=tuple(rules["not_targets"]),
-    )
-
-
-_COMPILED: dict[int, tuple[Mapping[str, Any], TargetRules]] = {}
-
-
-def _compiled(rules: Mapping[str, Any]) -> TargetRules:
-    # The loader returns the same mapping for the life of the process; compile it once.
-    hit = _COMPILED.get(id(rules))
-    if hit is None or hit[0] is not rules:
-        hit = (rules, compile_rules(rules))
-        _COMPILED[id(rules)] = hit
-    return hit[1]
 
 
 # --------------------------------------------------------------------------
@@ -472,8 +287,10 @@ def cap_metric(text: str, start: int, end: int, keep_end: bool) -> tuple[int, in
 def hedged(text: str, pos: int, r: TargetRules) -> bool:
     """True when a hedge word stands before ``pos`` in its sentence, with no firm word after it.
 
-    >>> r = TargetRules({}, None, (), (), (), frozenset(), ("力争", "争取"), ("确保",),
-    ...                 (regex.compile("对上争取"),), ())
+    >>> from dataclasses import replace
+    >>> from pipeline.rules import load_rules
+    >>> r = replace(load_rules().targets, aspirational=("力争", "争取"), firm=("确保",),
+    ...             not_aspirational=(regex.compile("对上争取"),))
     >>> hedged("力争新增企业4家", 6, r), hedged("对上争取资金增长5%", 8, r), hedged("力争A，确保B 5个", 9, r)
     (True, False, False)
     """
@@ -663,14 +480,12 @@ def simplified_shadow(text: str) -> str:
     return to_simplified(text)
 
 
-def extract_targets(doc_id: str, item_seq: int, text: str, start: int,
-                    rules: Mapping[str, Any]) -> tuple[Target, ...]:
-    """Targets in one item's ``text``, which stands at offset ``start`` of the full text.
+def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: TargetRules) -> tuple[Target, ...]:
+    """Targets in one item's printed ``text``, which stands at offset ``start`` of the full text.
 
-    ``rules`` is the validated content of ``rules/targets.toml``. Offsets in the result are
-    absolute (``start`` + index in ``text``); ``Target.span_text`` is the span as printed.
+    Offsets in the result are absolute (``start`` + index in ``text``); metric, unit and
+    ``Target.span_text`` are as printed.
     """
-    r = _compiled(rules)
     out: list[Target] = []
     shadow = simplified_shadow(text)
     for f in _find(shadow, r):

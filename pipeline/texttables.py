@@ -31,7 +31,8 @@ from typing import Callable, Iterable, Mapping, Sequence
 import regex
 
 from .records import Cell, Page, join_blocks
-from .rules import Rules, load_rules
+from .rules.sets import FlatTableVocabulary as TableRules
+from .text import HORIZONTAL, JUNCTIONS, VERTICAL, char_width, compact, display_width, join_lines
 
 # ---------------------------------------------------------------- thresholds
 
@@ -57,10 +58,6 @@ MIN_BOX_ALIGNMENT = 0.9
 
 # ---------------------------------------------------------------- characters
 
-#: Vertical rules of a text line (│) and the corners/junctions of a rule line (┌ ┬ ┼ +).
-VERTICAL = "│┃║|╎┆┊"
-HORIZONTAL = "─━═-╌┄┈"
-JUNCTIONS = "┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬╒╕╘╛╞╡╤╧╪╓╖╙╜╟╢╥╨╫┏┓┗┛┣┫┳┻╋┍┑┕┙┝┥┯┷┿┎┒┖┚┠┨┰┸╂+"
 
 #: A rule line: a junction touching a horizontal stroke (┼─, ─┤, +-).
 _RULE_LINE = regex.compile(
@@ -83,7 +80,6 @@ _NUMBERED_ROW = regex.compile(
 
 #: Whitespace that separates columns of a row line (one space is weak evidence, see _split_row).
 _GAP = regex.compile(r"[\ \t\u3000\xa0]+")
-_SPACES = regex.compile(r"[\s\u3000\xa0]+")
 
 #: Separators of a unit list inside one cell.
 _UNIT_LIST_SEP = regex.compile(r"[、,，;；]")
@@ -122,108 +118,14 @@ class TextTable:
     cells: tuple[CellText, ...]  # in reading order (row, then column)
 
 
-@dataclass(frozen=True)
-class TableRules:
-    """What the detectors need from the rule files, compiled once per Rules."""
-
-    headers: Mapping[str, str]  # header word without spaces -> column kind
-    unit_suffixes: tuple[str, ...]  # longest first
-    collective: tuple[regex.Pattern[str], ...]  # units.toml collective names (各街办, 市直各单位)
-    deadlines: tuple[regex.Pattern[str], ...]  # deadlines.toml patterns and ongoing phrases
-    headings: tuple[regex.Pattern[str], ...]  # outline.toml section and subsection
-
-    @cached_property
-    def header_words(self) -> tuple[str, ...]:
-        """The header words, longest first."""
-        return tuple(sorted(self.headers, key=len, reverse=True))
-
-    @cached_property
-    def header_initials(self) -> frozenset[str]:
-        return frozenset(w[0] for w in self.headers if w)
-
-
-def table_rules(rules: Rules) -> TableRules:
-    """The compiled vocabulary (built once per Rules object)."""
-    return rules.derive("texttables", lambda: _build_rules(rules))
-
-
-def _build_rules(rules: Rules) -> TableRules:
-    headers: dict[str, str] = {}
-    for kind, words in rules["tables"]["headers"].items():
-        for w in words:
-            headers[_SPACES.sub("", w)] = kind
-    for label, role in rules["roles"]["labels"].items():
-        headers.setdefault(_SPACES.sub("", label), role)
-    return TableRules(
-        headers=headers,
-        unit_suffixes=tuple(sorted(rules["texttables"]["unit_suffixes"], key=len, reverse=True)),
-        collective=tuple(rules["units"]["collective"]),
-        deadlines=tuple(rules["deadlines"]["patterns"]) + tuple(rules["deadlines"]["ongoing"]),
-        headings=(rules["outline"]["section"], rules["outline"]["subsection"]),
-    )
-
-
 # ---------------------------------------------------------------- small helpers
-
-
-def char_width(ch: str, ambiguous: int = 2) -> int:
-    """Display columns of one character: CJK (and full-width forms) take two.
-
-    ``ambiguous`` is the width of East Asian "ambiguous" characters (box
-    drawing, △, “”), which a CJK font draws two columns wide.
-
-    >>> char_width("中"), char_width("a"), char_width("─"), char_width("─", ambiguous=1)
-    (2, 1, 2, 1)
-    """
-    eaw = unicodedata.east_asian_width(ch)
-    if eaw in ("W", "F"):
-        return 2
-    if eaw == "A":
-        return ambiguous
-    return 0 if unicodedata.combining(ch) else 1
-
-
-def display_width(text: str, ambiguous: int = 2) -> int:
-    """Display columns of a string.
-
-    >>> display_width("市政"), display_width("GDP增长7%")
-    (4, 9)
-    """
-    return sum(char_width(c, ambiguous) for c in text)
-
-
-def join_lines(pieces: Iterable[str]) -> str:
-    """Wrapped lines of one cell as one text: nothing between CJK, a space between ASCII words.
-
-    >>> join_lines(["市政", "府办", "公厅"])
-    '市政府办公厅'
-    >>> join_lines(["推进5G", "base station建设"]), join_lines(["增长7", "%左右"])
-    ('推进5G base station建设', '增长7%左右')
-    """
-    out = ""
-    for piece in pieces:
-        piece = piece.strip()
-        if not piece:
-            continue
-        if out and _ascii_word(out[-1]) and _ascii_word(piece[0]):
-            out += " "
-        out += piece
-    return out
-
-
-def _ascii_word(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
-
-
-def compact(text: str) -> str:
-    """Text without any whitespace (header words are printed spaced out: 目   标   任   务)."""
-    return _SPACES.sub("", text)
 
 
 def unit_list(text: str, tr: TableRules) -> bool:
     """True when ``text`` is one unit name or a list of them (each ending like a unit).
 
-    >>> tr = table_rules(load_rules())
+    >>> from pipeline.rules import load_rules
+    >>> tr = load_rules().flat_tables
     >>> [unit_list(t, tr) for t in ("市政府办公厅", "市直各单位", "发改委、财政局", "市政府办", "市政")]
     [True, True, True, True, False]
     >>> [unit_list(t, tr) for t in ("强化行政监督,自觉接受监督", "建成3个中心。", "推进项目建设")]
@@ -493,7 +395,8 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
     A line printed like a section heading (一、 / (一)) at a row boundary is a
     heading row across the table.
 
-    >>> tr = table_rules(load_rules())
+    >>> from pipeline.rules import load_rules
+    >>> tr = load_rules().flat_tables
     >>> flat_cells(["市政", "府办", "公厅", "强化行政监督,自觉接受监督", "市直各单位"], ["lead", "task", "responsible"], tr)
     (5, [(0, 3, False), (3, 4, False), (4, 5, False)])
     """
@@ -606,7 +509,8 @@ def _split_row(rest: str, n_units: int, tail: Sequence[str], tr: TableRules) -> 
     Columns are separated by blank space; one space separates a unit from the
     task only after a CJK character, a clause mark or a number (推进项目建设。 发改局, 增长6.5% 发改局).
 
-    >>> tr = table_rules(load_rules())
+    >>> from pipeline.rules import load_rules
+    >>> tr = load_rules().flat_tables
     >>> _split_row("推进老旧小区改造 住建局  2020年12月", 1, ["deadline"], tr)
     [(1, '推进老旧小区改造'), (2, '住建局'), (3, '2020年12月')]
     >>> _split_row("推进老旧小区改造 住建局", 1, ["deadline"], tr)
@@ -721,13 +625,12 @@ def find_tables(lines: Sequence[str], tr: TableRules) -> list[TextTable]:
     return tables
 
 
-def find_text_tables(page: Page, *, rules: Rules | None = None) -> Page:
+def find_text_tables(page: Page, tr: TableRules) -> Page:
     """The page with its plain-text tables as ``kind="cell"`` blocks; every other block unchanged.
 
     Only runs of ``"p"`` blocks are read (cells of an HTML table are left alone);
     text tables are numbered after the page's existing tables.
     """
-    tr = table_rules(rules or load_rules())
     out: list[tuple[str, str, Cell | None]] = []
     next_table = 1 + max((b.cell.table for b in page.blocks if b.cell is not None), default=-1)
     i = 0
@@ -764,5 +667,5 @@ def cells_of(page: Page) -> list[tuple[int, int, int, int, int, bool, str]]:
 
 
 __all__ = ["CellText", "TextTable", "box_table", "cells_of", "display_width", "find_tables", "find_text_tables",
-           "flat_cells", "join_lines", "table_rules", "unit_list"]
+           "flat_cells", "join_lines", "unit_list"]
 

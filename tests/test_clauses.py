@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.clauses import clause_reader
+from pipeline.clauses import ClauseReader
 from pipeline.units import UnitBook
 
 CASES = [
@@ -47,12 +47,12 @@ NOT_CLAUSES = [
 
 @pytest.fixture(scope="module")
 def reader(rules):
-    return clause_reader(rules)
+    return ClauseReader(rules.clauses)
 
 
 @pytest.fixture(scope="module")
 def shaped(rules):
-    return UnitBook(rules["units"], None, ()).shaped
+    return UnitBook(rules.units, None, ()).shaped
 
 
 @pytest.mark.parametrize("text,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -79,7 +79,7 @@ def test_not_clauses(reader, shaped, text):
 
 
 def test_role_vocabulary_covers_issue_labels(rules):
-    labels = rules["roles"]["labels"]
+    labels = rules.roles.labels
     assert {k: labels[k] for k in ("牵头单位", "主办单位", "牵头责任单位", "责任单位", "负责单位", "配合单位",
                                     "协办单位", "协同责任单位", "参与单位", "牵头领导", "牵头负责领导", "分管领导")} == {
         "牵头单位": "lead", "主办单位": "lead", "牵头责任单位": "lead", "责任单位": "responsible",
@@ -89,6 +89,6 @@ def test_role_vocabulary_covers_issue_labels(rules):
 
 
 def test_acting_lead_rule_matches_notice_wording(rules):
-    rx = rules["roles"]["acting_lead_rule"]
+    rx = rules.roles.acting_lead_rule
     assert rx.search("特别是牵头单位(无牵头单位的,责任单位即为牵头单位)要统筹")
     assert not rx.search("牵头单位要统筹相关责任单位")

@@ -29,7 +29,7 @@ from pipeline.write import document_json, dumps
 from tests.compare_helpers import extraction_from_text, fixture_pair, gold_links
 
 RULES = load_rules()
-WORDINGS = indicator_wordings(RULES["indicators"]["indicators"])
+WORDINGS = indicator_wordings(RULES.indicators.indicators)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_canonical_indicator(metric, canonical):
     ("各街办", "各街办"),
 ], ids=lambda v: v)
 def test_unit_renames(old, new):
-    assert renamed(old, RULES["unit_renames"]["renames"], RULES["units"]["prefixes"]) == new
+    assert renamed(old, RULES.unit_renames.renames, RULES.units.prefixes) == new
 
 
 # --------------------------------------------------------------------------

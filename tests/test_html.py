@@ -12,6 +12,7 @@ from pipeline.decode import decode
 from pipeline.errors import ContentError
 from pipeline.html import html_page, info_pairs, normalize_space, unwrap_word_fallbacks
 from pipeline.read import read
+from pipeline.rules import load_rules
 from pipeline.records import Decoded, Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,12 +22,15 @@ SAMPLE_CAPTURE = Path("/work/shared/sample/huangshigang-2025-notice.txt")
 CORPUS = Path("/work/shared/corpus/html")
 
 
+HTML_RULES = load_rules().html
+
+
 def page_of(path: Path) -> Page:
-    return html_page(decode(read(path)))
+    return html_page(decode(read(path)), HTML_RULES)
 
 
 def page_from(markup: str) -> Page:
-    return html_page(Decoded(source="<test>", text=markup, encoding="utf-8", n_replaced=0, is_html=True))
+    return html_page(Decoded(source="<test>", text=markup, encoding="utf-8", n_replaced=0, is_html=True), HTML_RULES)
 
 
 def assert_offsets(page: Page) -> None:
@@ -46,7 +50,7 @@ CASES = sorted(p.name[: -len(".expected.json")] for p in FIXTURES.glob("*.expect
 def test_fixture(case: str) -> None:
     expected = json.loads((FIXTURES / f"{case}.expected.json").read_text("utf-8"))
     decoded = decode(read(FIXTURES / f"{case}.html"))
-    page = html_page(decoded)
+    page = html_page(decoded, HTML_RULES)
     assert_offsets(page)
     assert [[b.kind, b.text] for b in page.blocks] == expected["blocks"]
     assert page.n_recovered == expected["n_recovered"]
@@ -157,7 +161,7 @@ INFO = [
 
 @pytest.mark.parametrize("text, expected", [c[1:] for c in INFO], ids=[c[0] for c in INFO])
 def test_info_pairs(text: str, expected: list[tuple[str, str]]) -> None:
-    assert info_pairs(text) == expected
+    assert info_pairs(text, HTML_RULES) == expected
 
 
 def test_info_table_value_in_next_cell_or_element() -> None:
@@ -320,7 +324,7 @@ def test_density_fallback_finds_the_same_body(name: str, monkeypatch: pytest.Mon
     if not path.is_file():
         pytest.skip("shared corpus not available")
     with_containers = page_of(path).text
-    monkeypatch.setattr(html_module, "_container_level", lambda el: None)
+    monkeypatch.setattr(html_module, "_container_level", lambda el, rules: None)
     assert page_of(path).text == with_containers
 
 

@@ -10,7 +10,7 @@ from pipeline.records import Page, PageMeta, join_blocks
 
 def meta_of(rules, lines, **page_meta):
     text, blocks = join_blocks([(l, "p", None) for l in lines])
-    return read_metadata(Page("t", text, blocks, PageMeta(**page_meta)), rules["metadata"])
+    return read_metadata(Page("t", text, blocks, PageMeta(**page_meta)), rules.metadata)
 
 
 def test_district_notice(rules):
@@ -61,4 +61,4 @@ def test_nothing_printed_means_none(rules):
     ("长政发[2012]6号", "长政发[2012]6号"), ("鞍立政发(2023)2号", "鞍立政发(2023)2号"),
 ])
 def test_doc_number_shapes(rules, text, expected):
-    assert rules["metadata"]["doc_number"].search(text)[0] == expected
+    assert rules.metadata.doc_number.search(text)[0] == expected

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from helpers import extract_text, units_of
+from pipeline.rules import load_rules
+
+RULES = load_rules()
 
 HEADER = "某区人民政府\n关于印发2025年重点工作责任分解方案的通知\n各街道办事处,区直各部门:\n现印发给你们。\n某区人民政府\n2025年1月6日\n2025年重点工作责任分解方案\n"
 
@@ -139,7 +142,7 @@ def test_html_task_table_one_item_per_row_with_spans_and_headings():
     from conftest import FIXTURES
     from pipeline.extract import extract_file
 
-    ex = extract_file(FIXTURES / "html" / "task_table.html")
+    ex = extract_file(FIXTURES / "html" / "task_table.html", RULES)
     got = [(i.item_label, i.section_label, i.section_title, i.text, i.deadline_text, str(i.deadline)) for i in ex.items]
     assert got[:4] == [
         ("1", "一、", "经济发展", "规上工业增加值增长8%左右", "2025年12月底前", "2025-12-31"),
@@ -166,7 +169,7 @@ def test_statistical_bulletins_are_not_breakdown_notices(name):
     from pipeline.extract import extract_file
 
     with pytest.raises(NoTasksError, match="no tasks found"):
-        extract_file(SHARED / name)
+        extract_file(SHARED / name, RULES)
 
 
 def test_clause_alone_on_its_own_line_belongs_to_the_item_above():

@@ -12,6 +12,8 @@ from pipeline.html import html_page
 from pipeline.read import read
 from pipeline.records import Decoded, Page
 from pipeline.rules import load_rules
+
+RULES = load_rules()
 from pipeline.tables import GridRow, column_kind, grid, tables_in
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "html"
@@ -21,7 +23,7 @@ GRID_CASES = sorted(p.name[: -len(".expected.json")] for p in FIXTURES.glob("*.e
 
 def page_from(body: str) -> Page:
     markup = f'<html><body><div class="TRS_Editor">{body}</div></body></html>'
-    return html_page(Decoded(source="<test>", text=markup, encoding="utf-8", n_replaced=0, is_html=True))
+    return html_page(Decoded(source="<test>", text=markup, encoding="utf-8", n_replaced=0, is_html=True), RULES.html)
 
 
 def as_json(row: GridRow) -> dict:
@@ -31,10 +33,10 @@ def as_json(row: GridRow) -> dict:
 @pytest.mark.parametrize("case", GRID_CASES, ids=GRID_CASES)
 def test_fixture_grid(case: str) -> None:
     expected = json.loads((FIXTURES / f"{case}.expected.json").read_text("utf-8"))
-    page = html_page(decode(read(FIXTURES / f"{case}.html")))
-    assert list(tables_in(page)) == expected["tables_in"]
+    page = html_page(decode(read(FIXTURES / f"{case}.html")), RULES.html)
+    assert list(tables_in(page, RULES.headers)) == expected["tables_in"]
     for table, rows in expected["grid"].items():
-        assert [as_json(r) for r in grid(page, int(table))] == rows
+        assert [as_json(r) for r in grid(page, int(table), RULES.headers)] == rows
 
 
 def test_fixture_with_task_tables_exists() -> None:
@@ -68,14 +70,14 @@ HEADERS = [
 
 @pytest.mark.parametrize("header, kind", [h[1:] for h in HEADERS], ids=[h[0] for h in HEADERS])
 def test_column_kind(header: str, kind: str) -> None:
-    assert column_kind(header) == kind
+    assert column_kind(header, RULES.headers) == kind
 
 
 def test_header_words_and_role_labels_come_from_the_rules() -> None:
     rules = load_rules()
-    assert set(rules["tables"]["headers"]) == {"seq", "task", "deadline", "note", "category"}
-    for label, role in rules["roles"]["labels"].items():
-        assert column_kind(label, rules) == role, label
+    assert set(rules.tables.headers) == {"seq", "task", "deadline", "note", "category"}
+    for label, role in rules.roles.labels.items():
+        assert column_kind(label, rules.headers) == role, label
 
 
 def test_rowspan_block_repeats_in_every_row_it_covers() -> None:
@@ -83,7 +85,7 @@ def test_rowspan_block_repeats_in_every_row_it_covers() -> None:
         "<table><tr><td>序号</td><td>工作任务</td><td>责任单位</td></tr>"
         "<tr><td>1</td><td>甲任务</td><td rowspan='3'>区发改局</td></tr>"
         "<tr><td>2</td><td>乙任务</td></tr><tr><td>3</td><td>丙任务</td></tr></table>")
-    rows = grid(page, 0)
+    rows = grid(page, 0, RULES.headers)
     assert [r.cells["task"][0].text for r in rows] == ["甲任务", "乙任务", "丙任务"]
     unit = rows[0].cells["responsible"][0]
     assert all(r.cells["responsible"] == (unit,) for r in rows)
@@ -97,7 +99,7 @@ def test_colspan_block_appears_once_per_row() -> None:
         "<table><tr><th>序号</th><th>工作任务</th><th colspan='2'>责任单位</th></tr>"
         "<tr><td>1</td><td>甲任务</td><td>区财政局</td><td>区税务局</td></tr>"
         "<tr><td>2</td><td>乙任务</td><td colspan='2'>各街道办事处</td></tr></table>")
-    rows = grid(page, 0)
+    rows = grid(page, 0, RULES.headers)
     assert [b.text for b in rows[0].cells["responsible"]] == ["区财政局", "区税务局"]
     assert [b.text for b in rows[1].cells["responsible"]] == ["各街道办事处"]
 
@@ -108,7 +110,7 @@ def test_heading_row_spanning_all_but_the_number_column() -> None:
         "<tr><td colspan='4'>一、经济发展</td></tr>"
         "<tr><td></td><td colspan='3'>（一）扩大有效投资</td></tr>"
         "<tr><td>1</td><td>新开工项目20个</td><td>区发改局</td><td>年底前</td></tr></table>")
-    rows = grid(page, 0)
+    rows = grid(page, 0, RULES.headers)
     assert [r.heading for r in rows] == ["一、经济发展", "（一）扩大有效投资", None]
     assert rows[2].cells["deadline"][0].text == "年底前"
 
@@ -126,9 +128,9 @@ NOT_TASK_TABLES = [
 @pytest.mark.parametrize("body", [c[1] for c in NOT_TASK_TABLES], ids=[c[0] for c in NOT_TASK_TABLES])
 def test_not_a_task_table(body: str) -> None:
     page = page_from(body)
-    assert grid(page, 0) == ()
-    assert tables_in(page) == ()
+    assert grid(page, 0, RULES.headers) == ()
+    assert tables_in(page, RULES.headers) == ()
 
 
 def test_missing_table_index_is_empty() -> None:
-    assert grid(page_from("<p>没有表格</p>"), 3) == ()
+    assert grid(page_from("<p>没有表格</p>"), 3, RULES.headers) == ()

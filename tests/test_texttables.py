@@ -15,7 +15,7 @@ import pytest
 
 from pipeline import blocks as blocks_module
 from pipeline.records import Cell, Decoded, Page, join_blocks
-from pipeline.texttables import (cells_of, display_width, find_text_tables, flat_cells, join_lines, table_rules,
+from pipeline.texttables import (cells_of, display_width, find_text_tables, flat_cells, join_lines,
                                  unit_list, _split_row)
 from pipeline.unwrap import full_width, typeset_width, unwrap
 
@@ -42,8 +42,8 @@ def plain_page(rules, monkeypatch):
     """text_page without the two new steps: one block per line, as before."""
     def build(path: Path) -> Page:
         with monkeypatch.context() as m:
-            m.setattr(blocks_module, "find_text_tables", lambda page, rules=None: page)
-            m.setattr(blocks_module, "unwrap", lambda page, rules=None: page)
+            m.setattr(blocks_module, "find_text_tables", lambda page, rules: page)
+            m.setattr(blocks_module, "unwrap", lambda page, rules: page)
             return blocks_module.text_page(decoded(path), rules)
     return build
 
@@ -77,8 +77,8 @@ def test_fixture_cells_and_paragraphs(rules, case):
 @pytest.mark.parametrize("case", [case_param(c) for c in CASES if expected_of(c) is None])
 def test_fixture_left_as_lines(rules, plain_page, case):
     plain = plain_page(case)
-    assert find_text_tables(plain, rules=rules) is plain
-    assert unwrap(plain, rules=rules) is plain
+    assert find_text_tables(plain, rules.flat_tables) is plain
+    assert unwrap(plain, rules.unwrap) is plain
     page = blocks_module.text_page(decoded(case), rules)
     assert [(b.text, b.kind) for b in page.blocks] == [(b.text, b.kind) for b in plain.blocks]
 
@@ -105,8 +105,8 @@ def test_sample_capture_unchanged(rules, plain_page):
     if not SAMPLE.exists():
         pytest.skip("raw/ sample missing")
     plain = plain_page(SAMPLE)
-    assert find_text_tables(plain, rules=rules) is plain
-    assert unwrap(plain, rules=rules) is plain
+    assert find_text_tables(plain, rules.flat_tables) is plain
+    assert unwrap(plain, rules.unwrap) is plain
 
 
 @pytest.mark.parametrize("name", ["anshan-lishan-2023", "caidian-2023-fenjie-fangan", "changchun-2012-gangyao",
@@ -118,8 +118,8 @@ def test_corpus_capture(rules, plain_page, name):
     if not path.exists():
         pytest.skip(f"{path} missing")
     plain = plain_page(path)
-    assert unwrap(plain, rules=rules) is plain
-    tabled = find_text_tables(plain, rules=rules)
+    assert unwrap(plain, rules.unwrap) is plain
+    tabled = find_text_tables(plain, rules.flat_tables)
     if name != "changsha-2012-table":
         assert tabled is plain
         return
@@ -158,7 +158,7 @@ def test_display_width(text, width):
 ], ids=["office", "collective-and-etc", "two-units", "long-commission", "collective", "paren-alias",
         "cut-name", "task", "sentence", "heading"])
 def test_unit_list(rules, text, is_unit):
-    assert unit_list(text, table_rules(rules)) is is_unit
+    assert unit_list(text, rules.flat_tables) is is_unit
 
 
 @pytest.mark.parametrize("rest,n_units,tail,cells", [
@@ -174,7 +174,7 @@ def test_unit_list(rules, text, is_unit):
 ], ids=["two-spaces-and-note", "one-space-after-sentence", "tabs-two-unit-columns", "unit-column-missing",
         "task-ends-in-a-unit", "no-gap", "task-keeps-its-spaces", "ascii-word-before-one-space", "task-too-short"])
 def test_split_row(rules, rest, n_units, tail, cells):
-    assert _split_row(rest, n_units, tail, table_rules(rules)) == cells
+    assert _split_row(rest, n_units, tail, rules.flat_tables) == cells
 
 
 @pytest.mark.parametrize("lines,kinds,cells", [
@@ -188,7 +188,7 @@ def test_split_row(rules, rest, n_units, tail, cells):
     (["各单位要认真落实。"], ["task", "responsible"], None),
 ], ids=["wrapped-lead", "seq-column", "heading-row", "glued-units-ambiguous", "no-whole-row"])
 def test_flat_cells(rules, lines, kinds, cells):
-    found = flat_cells(lines, kinds, table_rules(rules))
+    found = flat_cells(lines, kinds, rules.flat_tables)
     assert (found[1] if found else None) == cells
 
 
@@ -197,7 +197,7 @@ def test_text_tables_numbered_after_html_tables(rules):
     html_cell = ("序号", "cell", Cell(0, 0, 0, 1, 1, True))
     lines = ["序号  工作任务  责任单位", "1  推进城区道路改造  住建局"]
     text, blocks = join_blocks([html_cell] + [(line, "p", None) for line in lines])
-    page = find_text_tables(Page("t.txt", text, blocks), rules=rules)
+    page = find_text_tables(Page("t.txt", text, blocks), rules.flat_tables)
     assert page.blocks[0] == blocks[0]
     assert {c[0] for c in cells_of(page)[1:]} == {1}
     assert cells_of(page)[-1] == (1, 1, 2, 1, 1, False, "住建局")
@@ -239,20 +239,20 @@ def _pdf_lines(n: int) -> list[str]:
 ], ids=["one-paragraph", "dash-page-number", "page-number-mid-sentence", "item-starts", "role-label-starts",
         "closing-bracket-ends", "slash-page-number-and-bullet"])
 def test_unwrap(rules, lines, expected):
-    assert [b.text for b in unwrap(page_of(lines), rules=rules).blocks] == expected
+    assert [b.text for b in unwrap(page_of(lines), rules.unwrap).blocks] == expected
 
 
 def test_unwrap_leaves_cells(rules):
     lines = _pdf_lines(8)
     text, blocks = join_blocks([(line, "p", None) for line in lines[:4]] + [("住建局", "cell", Cell(0, 0, 0, 1, 1, False))]
                                + [(line, "p", None) for line in lines[4:]])
-    out = unwrap(Page("t.txt", text, blocks), rules=rules)
+    out = unwrap(Page("t.txt", text, blocks), rules.unwrap)
     assert [b.kind for b in out.blocks] == ["p", "cell", "p"]
     assert out.blocks[1].cell == Cell(0, 0, 0, 1, 1, False)
 
 
 def test_rule_file_kinds(rules):
     """Every header word names a kind the table path knows."""
-    kinds = set(table_rules(rules).headers.values())
+    kinds = set(rules.flat_tables.headers.values())
     assert kinds <= {"seq", "task", "lead", "responsible", "cooperating", "leader", "deadline", "note", "category"}
     assert {"seq", "task", "deadline", "note", "lead", "responsible", "leader"} <= kinds
