@@ -70,6 +70,7 @@ class ClauseReader:
     """Finds and parses clauses with the compiled role vocabulary (:class:`~pipeline.rules.sets.ClauseRules`)."""
 
     def __init__(self, rules: ClauseRules) -> None:
+        self.rules = rules
         self.labels = rules.labels
         self.verbs = rules.verbs
         self.separators = rules.separators
@@ -77,6 +78,7 @@ class ClauseReader:
         self.line_re = rules.line_re
         self.trigger = rules.trigger
         self.verb_re = rules.verb_re
+        self.posts = rules.posts
 
     # ---------------------------------------------------------------- locate
 
@@ -125,7 +127,30 @@ class ClauseReader:
                 i = j + 1
             else:
                 i = j + 1 if j is not None else i + 1
+        if not out and (tail := self._verb_tail(text, unit_like)) is not None:
+            out.append(tail)
         return out
+
+    def _verb_tail(self, text: str, unit_like: UnitLike) -> ClauseLoc | None:
+        """Units and role verbs closing a block without brackets: …建设。市发改委牵头,市财政局配合。 /
+        …,由市发改委负责落实。 Every part must be unit names + a role verb."""
+        end = len(text.rstrip(_TRAILING))
+        if end == 0 or not self.verb_re.search(text[:end].rstrip(_TRAILING)[-6:]):
+            return None
+        cut = max(text.rfind(ch, 0, end) for ch in "。；;！!？?")
+        start = cut + 1
+        if not self._is_verb_run(text[start:end], unit_like):
+            by = max(text.rfind(sep + "由", start, end) for sep in ",，")
+            if by < 0 or not self._is_verb_run(text[by + 1:end], unit_like):
+                return None
+            start = by + 1
+        lead = len(text[start:end]) - len(text[start:end].lstrip(" \t\u3000"))
+        return ClauseLoc(start + lead, end, start + lead, end, "verb")
+
+    def _is_verb_run(self, run: str, unit_like: UnitLike) -> bool:
+        """Every part of ``run`` (split on , ; outside brackets) is unit names closed by a role verb."""
+        parts = [p.strip() for p, _, _ in split_top(run, _PART_SEP)]
+        return bool(parts) and all(p and self._is_verb_clause(p, unit_like) for p in parts)
 
     def _is_verb_clause(self, inner: str, unit_like: UnitLike) -> bool:
         if not inner or _PINYIN.fullmatch(inner) or "。" in inner:
@@ -138,14 +163,22 @@ class ClauseReader:
         units = _ETC_TAIL.sub("", units)
         units = _BY.sub("", units, count=1) if _BY.match(units) else units
         names = [t for t, _, _ in split_top(units, self.separators) if t.strip()]
-        return bool(names) and all(unit_like(t.strip()) for t in names)
+        return bool(names) and all(self._unit_or_post(t.strip(), unit_like) for t in names)
+
+    def _unit_or_post(self, name: str, unit_like: UnitLike) -> bool:
+        return unit_like(name) or bool(self.posts.fullmatch(name))
 
     def _is_unit_list(self, inner: str, unit_like: UnitLike) -> bool:
         """A bracket holding nothing but unit names (no label, no verb)."""
         if not inner.strip() or "。" in inner or _PINYIN.fullmatch(inner):
             return False
+        inner = self._without_notes(inner)
         names = [t.strip() for t, _, _ in split_top(_ETC_TAIL.sub("", inner.strip()), self.separators + _PART_SEP)]
         return all(n and unit_like(n) and not _NOT_UNIT_START.match(n) for n in names)
+
+    def _without_notes(self, text: str) -> str:
+        """``text`` with its rule notes ((列第一位者为牵头单位,下同)) blanked out, offsets kept."""
+        return self.rules.rule_notes.sub(lambda m: " " * len(m[0]), text) if "(" in text or "（" in text else text
 
     # ---------------------------------------------------------------- parse
 
@@ -168,7 +201,9 @@ class ClauseReader:
         marks = [m for m in self.label_re.finditer(content) if top[m.start()]]
         for k, m in enumerate(marks):
             label = _LABEL_SPACE.sub("", m["label"])
-            role = self.labels[label]
+            role = self.rules.role_of(label)
+            if role is None:  # pragma: no cover - the label pattern only matches role labels
+                continue
             body_start = m.end()
             body_end = marks[k + 1].start() if k + 1 < len(marks) else len(content)
             body = content[body_start:body_end]
@@ -201,9 +236,12 @@ class ClauseReader:
         return segs
 
     def names(self, text: str, base: int) -> list[tuple[str, int, int]]:
-        """Raw names of a unit list (split on separators outside brackets), offsets kept."""
+        """Raw names of a unit list (split on separators outside brackets), offsets kept.
+
+        A rule note in the list ((列第一位者为牵头单位,下同)) is not a name.
+        """
         out = []
-        for t, s, e in split_top(text, self.separators, base):
+        for t, s, e in split_top(self._without_notes(text), self.separators, base):
             lead = len(t) - len(t.lstrip(" \t\u3000\n"))
             name = t.strip(" \t\u3000\n。.")
             if name:

@@ -24,7 +24,7 @@ from pathlib import Path
 import regex
 
 from . import __version__
-from .assignments import acting_rule, item_assignments, raw_names, read_segments
+from .assignments import acting_rule, heading_leaders, item_assignments, raw_names, read_segments
 from .blocks import to_page
 from .clauses import ClauseReader
 from .deadlines import parse_deadline
@@ -94,7 +94,8 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
     acting = acting_rule(page.text, rules.roles)
     items, assignments, targets, repairs = [], [], [], list(repaired.repairs)
     for d, segs in zip(drafts, segments):
-        clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role)
+        clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role,
+                                   heading_leaders(page, d, rules.roles))
         assignments.extend(clauses.assignments)
         repairs.extend(clauses.repairs)
         findings.extend(clauses.findings)

@@ -27,6 +27,11 @@ _INNER_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
 _TRAILING_PAREN = regex.compile(r"[(（][^()（）]*[)）]$")
 #: Pinyin a mirror site inserts after a character: 市財(cai)政局 is the unit 市財政局.
 _PINYIN = regex.compile(r"[(（][a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü]{1,8}[)）]")
+#: A name printed without a scope takes the list's scope only up to this length (统计局, 发改委, 国土房管局 is
+#: left as printed): a longer name is more often another body (无锡国税局, 苏州海关).
+SHARED_SCOPE_MAX_CHARS = 4
+#: Characters that name a place level: a name holding one is a place or a body of its own (南沙区政府).
+_PLACE = regex.compile(r"[省市区县镇乡州旗村]")
 #: Sentence marks or long numbers never stand in a unit name.
 _NOT_A_NAME = regex.compile(r"[。!?！？]|\d{3,}")
 
@@ -98,6 +103,23 @@ class UnitBook:
 
     def has_prefix(self, name: str) -> bool:
         return name.startswith(self.prefixes)
+
+    def suffix_of(self, name: str) -> str | None:
+        """The longest unit suffix ``name`` ends with (花湖街办 -> 街办, 统计局 -> 局)."""
+        return next((x for x in self.suffixes if name.endswith(x)), None)
+
+    def scope_of(self, name: str) -> str | None:
+        """The scope prefix a name prints (市发改委 -> 市), not 各 (a collective)."""
+        return next((p for p in self.prefixes if name.startswith(p) and p != "各" and len(name) > len(p) + 1), None)
+
+    def with_shared_scope(self, name: str, scope: str) -> str | None:
+        """``scope + name`` for a short department name printed without a scope after a first name
+        that prints one (市发改委、统计局 -> 市统计局); None when the name has a scope, names a place
+        or a collective, or is not a department name."""
+        if (len(name) > SHARED_SCOPE_MAX_CHARS or self.has_prefix(name) or _PLACE.search(name)
+                or self.suffix_of(name) not in self.rules.department_suffixes or not self.shaped(name)):
+            return None
+        return scope + name
 
     # ------------------------------------------------------------- completion
 

@@ -74,8 +74,9 @@ def alternation(words: Any) -> str:
 
 SPECS: dict[str, dict[str, str]] = {
     "roles": {
-        "labels": "map[str]", "verbs": "map[str]", "acting_lead_rule": "regex", "first_lead_rule": "regex",
-        "separators": "str",
+        "labels": "map[str]", "label_words": "map[list[str]]", "verbs": "map[str]", "acting_lead_rule": "regex",
+        "first_lead_rule": "regex", "separators": "str", "posts": "regex", "leader_heading": "regex",
+        "rule_notes": "regex",
     },
     "outline": {"section": "regex", "subsection": "regex", "item": "list[regex]", "bullet": "regex",
                 "stop_headings": "list[str]"},
@@ -83,7 +84,8 @@ SPECS: dict[str, dict[str, str]] = {
                  "addressee_line": "regex", "chrome_lines": "list[regex]"},
     "repairs": {"garbled_doc_number": "regex", "doc_number_without_hao": "regex", "garbled_date": "regex",
                 "missing_ordinal": "regex", "quote_pairs": "map[str]"},
-    "units": {"suffixes": "list[str]", "strong_suffixes": "list[str]", "prefixes": "list[str]",
+    "units": {"suffixes": "list[str]", "strong_suffixes": "list[str]", "department_suffixes": "list[str]",
+              "prefixes": "list[str]",
               "collective": "list[regex]", "bare_prefix": "str", "list_tail": "regex"},
     "targets": {
         "kinds": "map[str]", "units": "map[table]", "magnitudes": "map[float]", "qualifiers_before": "map[str]",
@@ -127,17 +129,34 @@ class RoleRules:
     """rules/roles.toml: role labels and verbs, the notice's own acting-lead rules."""
 
     labels: FrozenMap[str, str]  # printed label (牵头单位) -> role
+    label_words: FrozenMap[str, tuple[str, ...]]  # role -> words that make a label name it; unit/leader nouns
     verbs: FrozenMap[str, str]  # verb closing a unit list ((市国土局牵头)) -> role
     acting_lead_rule: regex.Pattern[str]  # 无牵头单位的,责任单位即为牵头单位
     first_lead_rule: regex.Pattern[str]  # 排在第一位的为牵头单位
     separators: str  # characters separating unit names in a list
+    posts: regex.Pattern[str]  # 分管副省长: a post named as a leader
+    leader_heading: regex.Pattern[str]  # 王纲市长主抓重点工作: named groups person, post
+    rule_notes: regex.Pattern[str]  # (列第一位者为牵头单位,下同): a rule, not a unit
+
+
+#: Keys of [label_words] besides the roles.
+LABEL_NOUNS = ("leader", "unit_nouns", "leader_nouns")
 
 
 def build_roles(path: str, d: Mapping[str, Any]) -> RoleRules:
     _check_roles(path, "labels", d["labels"])
     _check_roles(path, "verbs", d["verbs"])
-    return RoleRules(FrozenMap(d["labels"]), FrozenMap(d["verbs"]), d["acting_lead_rule"], d["first_lead_rule"],
-                     d["separators"])
+    for key in d["label_words"]:
+        if key not in ("lead", "cooperating", "responsible") + LABEL_NOUNS:
+            raise RulesError(path, f"label_words.{key}",
+                             f"unknown key (allowed: lead, cooperating, responsible, {', '.join(LABEL_NOUNS)})")
+    for key in ("lead", "cooperating", "responsible") + LABEL_NOUNS:
+        if not d["label_words"].get(key):
+            raise RulesError(path, f"label_words.{key}", "missing or empty")
+    _needs_groups(path, "leader_heading", d["leader_heading"], ("person", "post"))
+    return RoleRules(FrozenMap(d["labels"]), FrozenMap(d["label_words"]), FrozenMap(d["verbs"]),
+                     d["acting_lead_rule"], d["first_lead_rule"], d["separators"], d["posts"],
+                     d["leader_heading"], d["rule_notes"])
 
 
 @dataclass(frozen=True)
@@ -205,6 +224,7 @@ class UnitRules:
 
     suffixes: tuple[str, ...]  # longest first
     strong_suffixes: tuple[str, ...]  # end a name strongly enough to split a glued list after them
+    department_suffixes: tuple[str, ...]  # a government's own departments (they share its scope prefix)
     prefixes: tuple[str, ...]  # scope prefixes (省/市/区/县 …)
     collective: tuple[regex.Pattern[str], ...]  # 各街办, 区直各部门 …
     bare_prefix: str  # the scope most names of a district notice carry
@@ -212,7 +232,8 @@ class UnitRules:
 
 
 def build_units(path: str, d: Mapping[str, Any]) -> UnitRules:
-    return UnitRules(longest_first(d["suffixes"]), longest_first(d["strong_suffixes"]), tuple(d["prefixes"]),
+    return UnitRules(longest_first(d["suffixes"]), longest_first(d["strong_suffixes"]),
+                     longest_first(d["department_suffixes"]), tuple(d["prefixes"]),
                      d["collective"], d["bare_prefix"], d["list_tail"])
 
 
@@ -365,6 +386,10 @@ class ClauseRules:
     """Where assignment clauses stand and what their words mean (roles.toml + deadlines.toml labels)."""
 
     labels: FrozenMap[str, str]  # label (spaces removed) -> role, or "deadline"
+    label_words: tuple[tuple[str, tuple[str, ...]], ...]  # (role, words) in the order they are tried
+    leader_words: tuple[str, ...]  # a label ending in a leader noun names people when it holds one of these
+    unit_nouns: tuple[str, ...]
+    leader_nouns: tuple[str, ...]
     verbs: FrozenMap[str, str]
     separators: str
     label_re: regex.Pattern[str]  # a label and its colon, or a label in 【】
@@ -372,6 +397,27 @@ class ClauseRules:
     trigger: regex.Pattern[str]  # where a clause may start
     verb_re: regex.Pattern[str]  # a role verb at the end of a unit list
     marked_role: regex.Pattern[str]  # a role marked on one unit: 区发改局(牵头)
+    posts: regex.Pattern[str]  # a post named as a leader (分管副省长)
+    rule_notes: regex.Pattern[str]  # a bracketed rule after a list, not a unit
+
+    def role_of(self, label: str) -> str | None:
+        """The role a printed label names: a listed label, else read from its words (None: not a label).
+
+        >>> from pipeline.rules import load_rules
+        >>> c = load_rules().clauses
+        >>> [c.role_of(x) for x in ("牵头单位", "主要责任单位", "牵头市领导", "市政府分管领导", "配合部门", "各部门", "组织领导")]
+        ['lead', 'responsible', 'leader', 'leader', 'cooperating', None, None]
+        """
+        word = compact(label)
+        if word in self.labels:
+            return self.labels[word]
+        if word.endswith(self.leader_nouns):
+            return "leader" if any(w in word for w in self.leader_words) else None
+        if word.endswith(self.unit_nouns):
+            for role, words in self.label_words:
+                if any(w in word for w in words):
+                    return role
+        return None
 
 
 #: An inline label (主办单位:…) stands at the start of a block or after one of these.
@@ -383,15 +429,23 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules) -> ClauseRules:
     labels = dict(roles.labels)
     for lab in deadlines.labels:
         labels.setdefault(lab, "deadline")
-    label = "|".join(spaced(w) for w in longest_first(labels))
+    words = roles.label_words
+    role_words = alternation(w for r in ("lead", "cooperating", "responsible") for w in words[r])
+    unit_nouns, leader_nouns = alternation(words["unit_nouns"]), alternation(words["leader_nouns"])
+    leader_words = alternation(words["leader"])
+    grammar = (rf"\p{{Han}}{{0,6}}?(?:{leader_words})\p{{Han}}{{0,3}}?(?:{leader_nouns})"
+               rf"|\p{{Han}}{{0,4}}?(?:{role_words})\p{{Han}}{{0,4}}?(?:{unit_nouns})")
+    label = "|".join(spaced(w) for w in longest_first(labels)) + "|" + grammar
     label_re = regex.compile(rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|【(?P<label>{label})】[ \t\u3000]*[:：]?)")
     line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{label_re.pattern}")
     trigger = regex.compile(
         rf"[{regex.escape(_OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
     verbs = alternation(roles.verbs)
     marked = regex.compile(rf"[(（]\s*(?P<verb>{verbs})\s*(?:单位)?\s*[)）]$")
-    return ClauseRules(FrozenMap(labels), roles.verbs, roles.separators, label_re, line_re, trigger,
-                       regex.compile(rf"(?P<verb>{verbs})$"), marked)
+    return ClauseRules(FrozenMap(labels),
+                       tuple((r, words[r]) for r in ("lead", "cooperating", "responsible")),
+                       words["leader"], words["unit_nouns"], words["leader_nouns"], roles.verbs, roles.separators, label_re, line_re,
+                       trigger, regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes)
 
 
 @dataclass(frozen=True)
