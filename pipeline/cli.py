@@ -66,13 +66,14 @@ def extract(inputs: tuple[str, ...], out_dir: str, rules_dir: str | None, raw_di
 @click.option("--to", "raw_dir", default="raw", show_default=True, type=click.Path(file_okay=False),
               help="Directory for the saved pages and their .meta.json sidecars.")
 @click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Seconds allowed per attempt.")
+              help="Seconds allowed for each URL in all: connecting, every read, redirects, retries and their waits.")
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(min=0),
-              help="Retries on timeouts, connection errors and HTTP 5xx.")
+              help="Retries on connection errors, cut-off bodies, HTTP 429 and 5xx, within the timeout.")
 def fetch_cmd(urls: tuple[str, ...], raw_dir: str, timeout: float, retries: int) -> None:
     """Save published pages (http/https) unchanged into raw/, each with a .meta.json sidecar.
 
-    An unchanged page is not rewritten. Example:
+    An unchanged page is not rewritten; a body cut short is never saved; Retry-After is honoured when
+    it fits in the timeout. Example:
 
     \b
         fenjie fetch http://www.example.gov.cn/zwgk/t20250812_1.shtml --to raw/
