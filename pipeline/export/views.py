@@ -13,7 +13,7 @@ disagree. Decisions an office would ask about are made here, once:
   (unit :data:`NO_UNIT`), so no task drops out of the tracker.
 - **Months** of the tracker run from the month the notice was signed (its 成文日期, else its
   publication date) to December of the plan year; a notice dated before its plan year gets all
-  twelve.
+  twelve, one dated after it December only.
 """
 
 from __future__ import annotations

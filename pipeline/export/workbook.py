@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from ..records import COLUMN_LABELS, VALUE_LABELS, column_label, value_label
+from ..records import VALUE_LABELS, column_label, value_label
 from .dataset import LIST_SEPARATOR, Notice
 from .views import (ACTING_NOTE, NO_UNIT, ROLE_LABELS, Heading, TaskRow, breakdown_rows, display_width, joined,
                     lead_names, target_rows, tracker_months, tracker_rows, unit_tasks)
