@@ -22,6 +22,9 @@ install: $(STAMP) ## create .venv (if missing) and install fenjie with pinned de
 extract: $(STAMP) ## extract every notice in raw/ into out/ (Parquet + JSON)
 	$(BIN)/fenjie extract $(RAW) --out $(OUT)
 
+export: $(STAMP) ## workbooks, per-unit lists, CSV and data dictionary from out/ into out/export/
+	$(BIN)/fenjie export --data $(OUT) --out $(OUT)/export
+
 test: $(STAMP) ## run the test suite
 	$(BIN)/python -m pytest
 
@@ -38,7 +41,7 @@ bench: $(STAMP) ## benchmarks (not tests): speed and text fidelity against trafi
 clean: ## remove generated output (keeps .venv)
 	rm -rf $(OUT) .pytest_cache
 
-.PHONY: help install extract test eval compare bench clean docs
+.PHONY: help install extract export test eval compare bench clean docs
 
-docs: $(STAMP) ## regenerate the README's generated sections and schema/document.schema.json
+docs: $(STAMP) ## regenerate the README's generated sections, schema/document.schema.json, docs/data-dictionary.md
 	$(BIN)/python -m pipeline.docs

@@ -140,6 +140,33 @@ def compare(old: str, new: str, out_dir: str, data_dir: str, rules_dir: str | No
     sys.exit(0)
 
 
+@cli.command("export")
+@click.argument("doc_ids", nargs=-1)
+@click.option("--data", "data_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Extracted dataset: the <table>.parquet files `fenjie extract` wrote.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Where the workbooks, lists, CSV and dictionary go (default: DATA/export).")
+@click.option("--from-month", type=click.IntRange(1, 12), default=None,
+              help="First month of the tracker's progress columns (default: the month the notice was signed).")
+def export(doc_ids: tuple[str, ...], data_dir: str, out_dir: str | None, from_month: int | None) -> None:
+    """Export the dataset for offices and analysts: Excel workbooks, per-unit lists, CSV, data dictionary.
+
+    Writes one workbook per notice (task breakdown, targets, per-unit task lists, monthly tracker,
+    notes), the per-unit lists as Markdown and HTML, every table as CSV (UTF-8 with BOM) and
+    dictionary.json. DOC_IDS (unique prefixes will do) limit the workbooks and lists to those
+    notices; default: every notice. Example:
+
+    \b
+        fenjie export --data out/ --out out/export/
+    """
+    from .export import run_export
+
+    with pipeline_errors():
+        run_export(Path(data_dir), Path(out_dir) if out_dir else None, list(doc_ids), from_month=from_month,
+                   echo=lambda line: click.echo(line))
+    sys.exit(0)
+
+
 @cli.command("eval")
 @click.argument("fixture_dir", type=click.Path(file_okay=False))
 @click.option("--floors", "floors_path", default=None, type=click.Path(dir_okay=False),
