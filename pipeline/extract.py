@@ -21,8 +21,6 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-import regex
-
 from . import __version__
 from .assignments import acting_rule, heading_leaders, item_assignments, raw_names, read_segments
 from .blocks import to_page
@@ -31,26 +29,14 @@ from .deadlines import parse_deadline
 from .decode import decode
 from .errors import NoTasksError
 from .metadata import read_metadata
-from .outline import Heading, ItemDraft, outline
+from .outline import Heading, ItemDraft, calls_itself_a_breakdown, outline
 from .read import read
-from .records import Document, Extraction, Finding, Item, Page, RawInput
+from .records import Document, Extraction, Finding, Item, RawInput
 from .repair import repair
 from .rules import Rules
 from .script import printed_pairs, printed_value, simplified
 from .targets import extract_targets
 from .units import UnitBook
-
-#: A title that says the document is a breakdown notice (zero items is then a finding, not a failure).
-_NOTICE_TITLE = regex.compile(r"分解|分工|责任清单|任务清单|目标任务|重点工作|任务分配|责任落实")
-#: …or a role label printed with its colon anywhere.
-_ROLE_LABEL = regex.compile(r"(?:牵头|责任|配合|协办|主办)(?:单位|部门)\s*[:：]")
-
-
-def is_breakdown_notice(page: Page, title: str | None) -> bool:
-    """The document calls itself a breakdown notice (title, heading lines) or prints role labels."""
-    heads = [title or "", page.meta.title or ""] + [b.text for b in page.blocks[:40] if len(b.text) <= 60]
-    return any(_NOTICE_TITLE.search(h) for h in heads) or bool(_ROLE_LABEL.search(page.text))
-
 
 def doc_id_for(source: str, sha256: str) -> str:
     """Stable, file-name-safe id: slug of the file name + 8 hex digits of its digest.
@@ -76,14 +62,16 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
     reader = ClauseReader(rules.clauses)
     dictionary = rules.issuer_dictionary(meta.issuer, meta.doc_number)
     generic = UnitBook(rules.units, None, ())
-    drafts = outline(page, rules, reader, generic.shaped)
+    found = outline(page, rules, reader, lambda n: generic.shaped(n) or bool(rules.roles.posts.fullmatch(n)),
+                    meta.title)
+    drafts = list(found.items)
     findings: list[Finding] = list(repaired.findings)
     if decoded.n_replaced:
         findings.append(Finding(doc_id, "warning", "replaced_characters",
                                 f"{decoded.n_replaced} byte sequences could not be decoded as {decoded.encoding} "
                                 "and were replaced with U+FFFD", None, None))
     if not drafts:
-        if not is_breakdown_notice(page, meta.title):
+        if not calls_itself_a_breakdown(page, meta.title, rules):
             raise NoTasksError("no tasks found: not a breakdown notice (no numbered tasks with 牵头/责任单位)",
                                source=raw.source)
         findings.append(Finding(doc_id, "error", "no_items",
@@ -121,7 +109,7 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
         issuer=meta.issuer, doc_number=meta.doc_number, title=meta.title, year=meta.year,
         issued_date=meta.issued_date, published_date=meta.published_date, addressees=meta.addressees,
         n_items=len(items), n_assignments=len(assignments), n_targets=len(targets), n_repairs=len(repairs),
-        n_findings=len(findings), n_candidates=len(drafts),
+        n_findings=len(findings), n_candidates=found.n_candidates,
         n_items_without_units=len({i.item_seq for i in items} - {a.item_seq for a in assignments}),
         truncated=any(f.code == "truncated" for f in findings), parser_version=__version__,
     )

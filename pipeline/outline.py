@@ -21,6 +21,7 @@ from .records import Block, Page
 from .rules import Rules
 from .rules.sets import OutlineRules
 from .tables import GridRow, grid, tables_in
+from .text import HEADER_BLOCKS
 
 #: An unnumbered line up to this long, followed by a task, is a theme heading.
 GROUP_MAX_CHARS = 40
@@ -98,9 +99,12 @@ class _Walker:
         # blocks of task tables are read by table_items(); the walker sees the text around them
         self.blocks = tuple(b if i not in skip else Block(" ", b.start, b.end, "skip") for i, b in enumerate(page.blocks))
         self.nums = [numbered(b.text, rules) for b in self.blocks]
-        # a bracket of bare unit names counts only after a numbered task: in prose it is a source note
-        self.clauses = [[c for c in reader.find(b.text, unit_like) if c.form != "units" or num is not None]
-                        for b, num in zip(self.blocks, self.nums)]
+        # a bracket of bare unit names counts after a numbered task, or alone on the line after a numbered
+        # task (its units); in prose, or after a paragraph of prose, it is a source note
+        found = [reader.find(b.text, unit_like) for b in self.blocks]
+        self.clauses = [[c for c in f if c.form != "units" or num is not None
+                         or (i > 0 and self.nums[i - 1] is not None and reader.only_clauses(b.text, f))]
+                        for i, (b, num, f) in enumerate(zip(self.blocks, self.nums, found))]
         # a role line: opens with a label, or holds nothing but a bracketed clause ((责任单位:区发改局) alone)
         self.role_line = [bool(c) and (c[0].form == "line" or reader.only_clauses(b.text, c))
                           for b, c in zip(self.blocks, self.clauses)]
@@ -158,9 +162,18 @@ class _Walker:
                 return j
         return None
 
-    def start(self) -> int | None:
-        """Index of the first block of the task list."""
+    def start(self, fallback_from: int | None = None) -> int | None:
+        """Index of the first block of the task list.
+
+        It is found from the first task that carries a clause. A notice none of whose tasks carries a
+        recognised clause starts at its first numbered task after ``fallback_from`` (when given: the
+        document calls itself a breakdown notice), so its tasks are still read, each with a finding.
+        """
         anchor = next((i for i in range(len(self.blocks)) if self.has_clause(i) and not self.role_line[i]), None)
+        if anchor is None and fallback_from is not None:
+            anchor = next((i for i in range(fallback_from, len(self.blocks)) if self.nums[i] is not None
+                           and self.nums[i].level in ("item", "bullet", "subsection") and self.is_task(i)
+                           and not self.stop[i]), None)
         if anchor is None:
             return None
         i, seen_numbered = anchor, False
@@ -185,8 +198,20 @@ class _Walker:
         t = self.blocks[j].text
         return not t.endswith((":", "：")) and not regex.search(r"\d{4}\s*年\s*\d{1,2}\s*月", t)
 
-    def walk(self) -> list[ItemDraft]:
-        first = self.start()
+    def candidates(self, first: int) -> int:
+        """Task candidates from ``first`` on: numbered or bulleted paragraphs below section level, and
+        paragraphs that carry a clause (a document's self-check: how many of them became items)."""
+        n = 0
+        for i in range(first, len(self.blocks)):
+            if self.stop[i]:
+                break
+            num = self.nums[i]
+            n += (num is not None and num.level != "section") or (num is None and self.has_clause(i)
+                                                                   and not self.role_line[i])
+        return n
+
+    def walk(self, fallback_from: int | None = None) -> list[ItemDraft]:
+        first = self.start(fallback_from)
         if first is None:
             return []
         items: list[ItemDraft] = []
@@ -368,14 +393,48 @@ def drop_closing_sections(items: list[ItemDraft]) -> list[ItemDraft]:
     return items[:end]
 
 
-def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[[str], bool]) -> list[ItemDraft]:
-    """The task items of a page, in document order: from its text and from its task tables."""
+@dataclass(frozen=True)
+class Outline:
+    """The task items of a page, and how many task candidates its body held."""
+
+    items: tuple[ItemDraft, ...]  # in document order, seq 1..n
+    n_candidates: int  # numbered paragraphs (below section level), clause-bearing paragraphs, table rows
+
+
+def calls_itself_a_breakdown(page: Page, title: str | None, rules: Rules) -> bool:
+    """The document says it is a breakdown notice: its title or a heading line, or a role label it prints."""
+    words = rules.outline.notice_words
+    heads = [title or "", page.meta.title or ""] + [b.text for b in page.blocks[:HEADER_BLOCKS] if len(b.text) <= 60]
+    return any(w in h for h in heads for w in words) or bool(rules.clauses.label_re.search(page.text))
+
+
+def letter_end(page: Page, rules: Rules) -> int:
+    """Index of the first block after the covering letter's signature date (0 when none is printed)."""
+    last = -1
+    for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
+        if len(b.text) <= 20 and rules.metadata.date.fullmatch(b.text.strip()):
+            last = i
+    return last + 1
+
+
+def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[[str], bool],
+            title: str | None = None) -> Outline:
+    """The task items of a page, in document order: from its text and from its task tables.
+
+    When no task carries a recognised clause and the document calls itself a breakdown notice,
+    its numbered tasks after the covering letter are still items (their units unknown).
+    """
     tables = tables_in(page, rules.headers)
     skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables)
-    drafts = _Walker(page, rules.outline, reader, unit_like, skip).walk()
+    walker = _Walker(page, rules.outline, reader, unit_like, skip)
+    fallback = letter_end(page, rules) if calls_itself_a_breakdown(page, title, rules) else None
+    drafts = walker.walk(fallback)
+    first = walker.start(fallback)
+    n_candidates = walker.candidates(first if first is not None else (fallback or 0))
     deadline_like = lambda t: parse_deadline(t, 2000, rules.deadlines) is not None  # noqa: E731
     for t in tables:
-        drafts.extend(table_items(page, grid(page, t, rules.headers), rules.outline, reader, unit_like,
-                                  deadline_like))
+        rows = table_items(page, grid(page, t, rules.headers), rules.outline, reader, unit_like, deadline_like)
+        drafts.extend(rows)
+        n_candidates += len(rows)
     drafts.sort(key=lambda d: page.blocks[d.block].start)
-    return [replace(d, seq=i) for i, d in enumerate(drafts, 1)]
+    return Outline(tuple(replace(d, seq=i) for i, d in enumerate(drafts, 1)), n_candidates)

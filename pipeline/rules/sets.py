@@ -79,7 +79,7 @@ SPECS: dict[str, dict[str, str]] = {
         "rule_notes": "regex",
     },
     "outline": {"section": "regex", "subsection": "regex", "item": "list[regex]", "bullet": "regex",
-                "stop_headings": "list[str]"},
+                "stop_headings": "list[str]", "notice_words": "list[str]"},
     "metadata": {"doc_number": "regex", "date": "regex", "title": "regex", "issuer": "regex",
                  "addressee_line": "regex", "chrome_lines": "list[regex]"},
     "repairs": {"garbled_doc_number": "regex", "doc_number_without_hao": "regex", "garbled_date": "regex",
@@ -168,6 +168,7 @@ class OutlineRules:
     item: tuple[regex.Pattern[str], ...]  # 1. before (1) before 1) before ①: the order is the nesting depth
     bullet: regex.Pattern[str]
     stop_headings: tuple[str, ...]  # a heading titled so ends the task list
+    notice_words: tuple[str, ...]  # words by which a notice calls itself a breakdown (分解, 分工 …)
 
 
 def build_outline(path: str, d: Mapping[str, Any]) -> OutlineRules:
@@ -175,7 +176,8 @@ def build_outline(path: str, d: Mapping[str, Any]) -> OutlineRules:
         _needs_groups(path, key, d[key])
     for i, p in enumerate(d["item"]):
         _needs_groups(path, f"item[{i}]", p)
-    return OutlineRules(d["section"], d["subsection"], d["item"], d["bullet"], d["stop_headings"])
+    return OutlineRules(d["section"], d["subsection"], d["item"], d["bullet"], d["stop_headings"],
+                        d["notice_words"])
 
 
 def _needs_groups(path: str, key: str, p: regex.Pattern[str], groups: tuple[str, ...] = ("label", "body")) -> None:
