@@ -28,7 +28,10 @@ export: $(STAMP) ## workbooks, per-unit lists, CSV and data dictionary from out/
 test: $(STAMP) ## run the test suite
 	$(BIN)/python -m pytest
 
-eval: $(STAMP) ## score extraction against the expected fixtures (floors must hold)
+REAL ?= ../shared/corpus/real
+
+eval: $(STAMP) ## score extraction on the real notices in ../shared/corpus/real and the format fixtures (floors must hold)
+	$(BIN)/fenjie eval $(REAL)
 	$(BIN)/fenjie eval tests/fixtures/formats
 
 compare: $(STAMP) ## compare two breakdowns: make compare OLD=<doc_id|file> NEW=<doc_id|file>
