@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import __version__
-from .assignments import acting_rule, heading_leaders, item_assignments, raw_names, read_segments
+from .assignments import ItemSegments, acting_rule, heading_leaders, item_assignments, raw_names, read_segments
 from .blocks import to_page
 from .clauses import ClauseReader
 from .deadlines import parse_deadline
@@ -31,10 +31,11 @@ from .errors import NoTasksError
 from .metadata import read_metadata
 from .outline import Heading, ItemDraft, calls_itself_a_breakdown, outline
 from .read import read
-from .records import Document, Extraction, Finding, Item, RawInput
+from .records import Assignment, Document, Extraction, Finding, Item, Metadata, Page, RawInput, Repair, Target
 from .repair import repair
 from .rules import Rules
 from .script import printed_pairs, printed_value, simplified
+from .selfcheck import truncation, unit_findings
 from .targets import extract_targets
 from .units import UnitBook
 
@@ -52,69 +53,97 @@ def doc_id_for(source: str, sha256: str) -> str:
 def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
     """Stages 2-9 on one input's bytes."""
     doc_id = doc_id_for(raw.source, raw.sha256)
-    decoded = decode(raw)
-    page = simplified(to_page(decoded, rules))
-    repaired = repair(page, doc_id, rules.repairs, rules.metadata)
+    decoded = decode(raw)                                                  # 2
+    page = simplified(to_page(decoded, rules))                             # 3, 4
+    repaired = repair(page, doc_id, rules.repairs, rules.metadata)         # 5
     page = repaired.page
-    printed = page.printed
-    meta = read_metadata(page, rules.metadata)
-
+    meta = read_metadata(page, rules.metadata)                             # 6
     reader = ClauseReader(rules.clauses)
-    dictionary = rules.issuer_dictionary(meta.issuer, meta.doc_number)
     generic = UnitBook(rules.units, None, ())
     found = outline(page, rules, reader, lambda n: generic.shaped(n) or bool(rules.roles.posts.fullmatch(n)),
-                    meta.title)
-    drafts = list(found.items)
+                    meta.title)                                            # 7
     findings: list[Finding] = list(repaired.findings)
     if decoded.n_replaced:
         findings.append(Finding(doc_id, "warning", "replaced_characters",
                                 f"{decoded.n_replaced} byte sequences could not be decoded as {decoded.encoding} "
                                 "and were replaced with U+FFFD", None, None))
-    if not drafts:
+    if not found.items:
         if not calls_itself_a_breakdown(page, meta.title, rules):
-            raise NoTasksError("no tasks found: not a breakdown notice (no numbered tasks with 牵头/责任单位)",
-                               source=raw.source)
+            raise NoTasksError("no tasks found: not a breakdown notice (no numbered tasks, no role labels, and "
+                               "the title does not call it a breakdown)", source=raw.source)
         findings.append(Finding(doc_id, "error", "no_items",
                                 "no complete task item found (the capture may stop before the first task)", None, None))
+    segments = [read_segments(page, d, reader) for d in found.items]
+    rows = _rows(page, segments, rules, reader, doc_id, meta)              # 8, 9
+    findings.extend(rows.findings)
+    if (cut := truncation(page, segments, rules.outline, doc_id)) is not None:
+        findings.append(cut)
+    findings.extend(unit_findings(segments, {a.item_seq for a in rows.assignments}, doc_id))
+    if page.printed is not None:  # matched through a simplified copy: values back in the printed script
+        rows, meta = _printed(rows, meta, page), _printed_meta(meta, page)
+        findings.append(Finding(doc_id, "info", "traditional_script",
+                                "printed in traditional script: rules matched through a simplified copy; "
+                                "text and name_raw are as printed, name is simplified", None, None))
+    findings.sort(key=lambda f: (f.span_start if f.span_start is not None else -1, f.code, f.message))
+    repairs = sorted(list(repaired.repairs) + list(rows.repairs), key=lambda r: (r.span_start, r.rule))
+    document = Document(
+        doc_id=doc_id, source=raw.source, source_sha256=raw.sha256, encoding=decoded.encoding,
+        issuer=meta.issuer, doc_number=meta.doc_number, title=meta.title, year=meta.year,
+        issued_date=meta.issued_date, published_date=meta.published_date, addressees=meta.addressees,
+        n_items=len(rows.items), n_assignments=len(rows.assignments), n_targets=len(rows.targets),
+        n_repairs=len(repairs), n_findings=len(findings), n_candidates=found.n_candidates,
+        n_items_without_units=len({i.item_seq for i in rows.items} - {a.item_seq for a in rows.assignments}),
+        truncated=any(f.code == "truncated" for f in findings), parser_version=__version__,
+    )
+    return Extraction(document, page.printed_text, rows.items, rows.assignments, rows.targets,
+                      tuple(repairs), tuple(findings))
 
-    segments = [read_segments(page, d, reader) for d in drafts]
-    book = UnitBook(rules.units, dictionary, raw_names(segments, rules.clauses))
+
+@dataclass(frozen=True)
+class _ItemRows:
+    """What stages 8 and 9 read from the items."""
+
+    items: tuple[Item, ...]
+    assignments: tuple[Assignment, ...]
+    targets: tuple[Target, ...]
+    repairs: tuple[Repair, ...]
+    findings: tuple[Finding, ...]
+
+
+def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: ClauseReader, doc_id: str,
+          meta: Metadata) -> _ItemRows:
+    """Stage 8 (assignments) and stage 9 (targets) over every item."""
+    book = UnitBook(rules.units, rules.issuer_dictionary(meta.issuer, meta.doc_number),
+                    raw_names(segments, rules.clauses))
     acting = acting_rule(page.text, rules.roles)
-    items, assignments, targets, repairs = [], [], [], list(repaired.repairs)
-    for d, segs in zip(drafts, segments):
+    items, assignments, targets, repairs, findings = [], [], [], [], []
+    for segs in segments:
+        d = segs.draft
         clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role,
                                    heading_leaders(page, d, rules.roles))
         assignments.extend(clauses.assignments)
         repairs.extend(clauses.repairs)
         findings.extend(clauses.findings)
-        items.append(_item(doc_id, printed or page.text, d, clauses.deadline_text, meta.year, rules))
+        items.append(_item(doc_id, page.printed_text, d, clauses.deadline_text, meta.year, rules))
         text = page.printed_text[d.text_start:d.text_end]
         targets.extend(extract_targets(doc_id, d.seq, text, d.text_start, rules.targets))
-    if printed is not None:  # matched through a simplified copy: spans back to the printed characters
-        assignments = [replace(a, name_raw=printed[a.span_start:a.span_end]) for a in assignments]
-        repairs = [replace(r, before=printed[r.span_start:r.span_end]) if r.applies_to == "unit" else r
-                   for r in repairs]
-        pairs = printed_pairs(page)
-        meta = replace(meta, issuer=printed_value(meta.issuer, page, pairs),
-                       doc_number=printed_value(meta.doc_number, page, pairs), title=printed_value(meta.title, page, pairs),
-                       addressees=tuple(printed_value(a, page, pairs) or a for a in meta.addressees))
-        findings.append(Finding(doc_id, "info", "traditional_script",
-                                "printed in traditional script: rules matched through a simplified copy; "
-                                "text and name_raw are as printed, name is simplified", None, None))
+    return _ItemRows(tuple(items), tuple(assignments), tuple(targets), tuple(repairs), tuple(findings))
 
-    findings.sort(key=lambda f: (f.span_start if f.span_start is not None else -1, f.code, f.message))
-    repairs.sort(key=lambda r: (r.span_start, r.rule))
-    document = Document(
-        doc_id=doc_id, source=raw.source, source_sha256=raw.sha256, encoding=decoded.encoding,
-        issuer=meta.issuer, doc_number=meta.doc_number, title=meta.title, year=meta.year,
-        issued_date=meta.issued_date, published_date=meta.published_date, addressees=meta.addressees,
-        n_items=len(items), n_assignments=len(assignments), n_targets=len(targets), n_repairs=len(repairs),
-        n_findings=len(findings), n_candidates=found.n_candidates,
-        n_items_without_units=len({i.item_seq for i in items} - {a.item_seq for a in assignments}),
-        truncated=any(f.code == "truncated" for f in findings), parser_version=__version__,
-    )
-    return Extraction(document, printed or page.text, tuple(items), tuple(assignments), tuple(targets),
-                      tuple(repairs), tuple(findings))
+
+def _printed(rows: _ItemRows, meta: Metadata, page: Page) -> _ItemRows:
+    """Spans read on the simplified copy, back to the printed characters (names stay normalized)."""
+    printed = page.printed_text
+    return replace(rows, assignments=tuple(replace(a, name_raw=printed[a.span_start:a.span_end])
+                                           for a in rows.assignments),
+                   repairs=tuple(replace(r, before=printed[r.span_start:r.span_end]) if r.applies_to == "unit"
+                                 else r for r in rows.repairs))
+
+
+def _printed_meta(meta: Metadata, page: Page) -> Metadata:
+    pairs = printed_pairs(page)
+    return replace(meta, issuer=printed_value(meta.issuer, page, pairs),
+                   doc_number=printed_value(meta.doc_number, page, pairs), title=printed_value(meta.title, page, pairs),
+                   addressees=tuple(printed_value(a, page, pairs) or a for a in meta.addressees))
 
 
 def _item(doc_id: str, text: str, d: ItemDraft, deadline_text: str | None, year: int | None,

@@ -437,4 +437,5 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
         drafts.extend(rows)
         n_candidates += len(rows)
     drafts.sort(key=lambda d: page.blocks[d.block].start)
+    drafts = [d for d in drafts if d.text_end > d.text_start or d.clauses]  # a bare number (13.) is no task
     return Outline(tuple(replace(d, seq=i) for i, d in enumerate(drafts, 1)), n_candidates)
