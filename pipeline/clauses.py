@@ -21,10 +21,8 @@ from typing import Callable
 import regex
 
 from .rules.sets import BEFORE_INLINE, ClauseRules
-from .text import CLOSE, OPEN, PAIR, bracket_pairs, split_top
+from .text import CLOSE, OPEN, PAIR, PINYIN, bracket_pairs, split_top
 
-#: Pinyin a mirror site inserts after a character: 會(hui) — never a clause.
-_PINYIN = regex.compile(r"[a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü\s]+")
 #: The open end of a unit list: A、B等部门 -> A, B.
 _ETC_TAIL = regex.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
 #: 由 before the units of a verb clause: (由区发改局牵头).
@@ -153,7 +151,7 @@ class ClauseReader:
         return bool(parts) and all(p and self._is_verb_clause(p, unit_like) for p in parts)
 
     def _is_verb_clause(self, inner: str, unit_like: UnitLike) -> bool:
-        if not inner or _PINYIN.fullmatch(inner) or "。" in inner:
+        if not inner or PINYIN.fullmatch(inner) or "。" in inner:
             return False
         first = split_top(inner, _PART_SEP)[0][0].strip()
         m = self.verb_re.search(first)
@@ -170,7 +168,7 @@ class ClauseReader:
 
     def _is_unit_list(self, inner: str, unit_like: UnitLike) -> bool:
         """A bracket holding nothing but unit names (no label, no verb)."""
-        if not inner.strip() or "。" in inner or _PINYIN.fullmatch(inner):
+        if not inner.strip() or "。" in inner or PINYIN.fullmatch(inner):
             return False
         inner = self._without_notes(inner)
         names = [t.strip() for t, _, _ in split_top(_ETC_TAIL.sub("", inner.strip()), self.separators + _PART_SEP)]

@@ -35,7 +35,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import regex
 
@@ -43,7 +43,7 @@ from .records import Target
 from .rules.targetrules import TargetRules, UnitSpec
 from .script import to_simplified
 from .segment import tokens
-from .text import chinese_numeral
+from .text import PINYIN_RUBY, chinese_numeral
 
 #: Longest metric kept, in characters; longer phrases are cut at a jieba word boundary,
 #: keeping the end nearest the number. Tuned on the sample notice (longest real metrics:
@@ -60,6 +60,9 @@ JOINERS = ("、", "，", ",", "和", "及", "与", "以及")
 PRENOMINAL_KINDS = ("count", "quantity")
 #: Characters after a measure word that do not start the noun it counts (5家和…, 5家等…).
 NOT_A_NOUN_START = "和及与并或等以其"
+
+#: Stands for masked characters (pinyin rubies) in the shadow text: neither Han, space nor punctuation.
+_MASK = "\ue000"
 
 #: One Han character (the start of the noun a measure word counts).
 HAN = regex.compile(r"\p{Han}")
@@ -316,13 +319,19 @@ def hedged(text: str, pos: int, r: TargetRules) -> bool:
 
 def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
-    blocked = [m.span() for p in r.not_targets for m in p.finditer(text)]  # left to right: quotes pair up
+    blocked = _merged(m.span() for p in r.not_targets for m in p.finditer(text))  # quotes pair left to right
+    k = 0
     starts: frozenset[int] | None = None
     out: list[Quantity] = []
     for m in r.quantity.finditer(text):
-        if any(a < m.end("unit") and m.start() < b for a, b in blocked):
+        while k < len(blocked) and blocked[k][1] <= m.start():
+            k += 1  # matches come in order: spans that end before this one never block a later one
+        if k < len(blocked) and blocked[k][0] < m.end("unit"):
             continue
         number = m.group("num")
+        spec = r.units[m.group("unit")]
+        if number in r.articles and spec.kind == "count" and not m.group("num2"):
+            continue  # 一批项目, 建好一栋: an article, not a count
         if number[0] not in "0123456789０１２３４５６７８９":
             if starts is None:
                 starts = token_starts(text)
@@ -332,8 +341,23 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
         out.append(Quantity(
             start=m.start(), end=m.end(), number=number, value=parse_number(number),
             value_high=parse_number(high) if high else None,
-            unit=m.group("unit"), spec=r.units[m.group("unit")],
+            unit=m.group("unit"), spec=spec,
         ))
+    return out
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans sorted and merged where they overlap (so one pass can test a match against them).
+
+    >>> _merged([(5, 8), (0, 2), (1, 3), (7, 9)])
+    [(0, 3), (5, 9)]
+    """
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
     return out
 
 
@@ -487,7 +511,8 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
     ``Target.span_text`` are as printed.
     """
     out: list[Target] = []
-    shadow = simplified_shadow(text)
+    # read on the simplified copy, mirror-site pinyin (會(hui)) masked so it does not end a clause
+    shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), simplified_shadow(text))
     for f in _find(shadow, r):
         q = f.q
         a, b = f.span

@@ -26,6 +26,11 @@ YEAR = r"(?:19|20)\d\d"
 #: A year printed with 年 (2025年), its digits in group 1.
 YEAR_WITH_NIAN = regex.compile(rf"({YEAR})\s*年")
 
+#: Pinyin a mirror site prints after a character (會(hui)議): a ruby, never text of its own.
+_PINYIN_LETTERS = "a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü"
+PINYIN = regex.compile(rf"[{_PINYIN_LETTERS}\s]+")
+PINYIN_RUBY = regex.compile(rf"[(（][{_PINYIN_LETTERS}]{{1,8}}[)）]")
+
 #: Metadata is looked for in this many blocks from the start (covering letters are short).
 HEADER_BLOCKS = 80
 #: How a complete title ends (GB/T 9704 文种).

@@ -22,11 +22,10 @@ from typing import Iterable
 import regex
 
 from .rules.sets import IssuerUnits, UnitRules
+from .text import PINYIN_RUBY
 
 _INNER_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
 _TRAILING_PAREN = regex.compile(r"[(（][^()（）]*[)）]$")
-#: Pinyin a mirror site inserts after a character: 市財(cai)政局 is the unit 市財政局.
-_PINYIN = regex.compile(r"[(（][a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü]{1,8}[)）]")
 #: A name printed without a scope takes the list's scope only up to this length (统计局, 发改委, 国土房管局 is
 #: left as printed): a longer name is more often another body (无锡国税局, 苏州海关).
 SHARED_SCOPE_MAX_CHARS = 4
@@ -56,7 +55,7 @@ def clean(raw: str, tail: regex.Pattern[str]) -> str:
     >>> clean("市国土资源局 等部门", tail), clean("区人社局等", tail), clean("市財(cai)政局", tail)
     ('市国土资源局', '区人社局', '市財政局')
     """
-    s = _PINYIN.sub("", _INNER_SPACE.sub("", raw)).strip("。.;；,，:：")
+    s = PINYIN_RUBY.sub("", _INNER_SPACE.sub("", raw)).strip("。.;；,，:：")
     s2 = tail.sub("", s)
     return s2 or s
 

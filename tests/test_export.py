@@ -83,7 +83,7 @@ def names_by_role(t, seq, role):
 
 def test_sample_counts_and_files(exported):
     d = exported["t"]["documents"].iloc[0]
-    assert (d.n_items, d.n_assignments, d.n_targets) == (76, 247, 48)
+    assert (d.n_items, d.n_assignments, d.n_targets) == (76, 247, 47)
     names = sorted(p.name for p in exported["export"].iterdir())
     doc_id = exported["doc_id"]
     assert names == sorted([f"{doc_id}.xlsx", f"{doc_id}-units.md", f"{doc_id}-units.html", "dictionary.json",
@@ -159,7 +159,7 @@ def test_targets_sheet_one_row_per_target(exported):
     ws, t = exported["wb"]["指标"], exported["t"]["targets"]
     assert [c.value for c in ws[HEADER_ROW]] == TARGET_HEADERS
     rows = data_rows(ws, 12)
-    assert len(rows) == len(t) == 48
+    assert len(rows) == len(t) == 47
     kinds, quals = VALUE_LABELS["targets"]["kind"], VALUE_LABELS["targets"]["qualifier"]
     for row, (_, tg) in zip(rows, t.iterrows()):
         assert row[:4] == [tg.item_seq, tg.metric, kinds[tg.kind], tg.value]

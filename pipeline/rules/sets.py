@@ -91,7 +91,7 @@ SPECS: dict[str, dict[str, str]] = {
         "kinds": "map[str]", "units": "map[table]", "magnitudes": "map[float]", "qualifiers_before": "map[str]",
         "qualifiers_after": "map[str]", "aspirational": "list[str]", "firm": "list[str]",
         "not_aspirational": "list[regex]", "growth_words": "list[str]", "decline_words": "list[str]",
-        "links": "list[str]", "leading": "list[str]", "not_targets": "list[regex]",
+        "links": "list[str]", "leading": "list[str]", "not_targets": "list[regex]", "articles": "list[str]",
     },
     "deadlines": {"labels": "list[str]", "patterns": "list[regex]", "ongoing": "list[regex]",
                   "month_parts": "map[int]", "halves": "map[str]"},

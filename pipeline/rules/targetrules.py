@@ -60,6 +60,7 @@ class TargetRules:
     firm: tuple[str, ...]
     not_aspirational: tuple[regex.Pattern[str], ...]
     not_targets: tuple[regex.Pattern[str], ...]
+    articles: frozenset[str]  # a bare numeral that is an article before a count unit (一批, 一栋)
 
 
 def unit_table(path: str, units: Mapping[str, Any], magnitudes: Mapping[str, float],
@@ -137,4 +138,5 @@ def build_targets(path: str, d: Mapping[str, Any]) -> TargetRules:
         qualifiers_before=by_len(d["qualifiers_before"]), qualifiers_after=by_len(d["qualifiers_after"]),
         tail_words=by_len(tail), leading=frozenset(d["leading"]), aspirational=tuple(d["aspirational"]),
         firm=tuple(d["firm"]), not_aspirational=tuple(d["not_aspirational"]), not_targets=tuple(d["not_targets"]),
+        articles=frozenset(d["articles"]),
     )
