@@ -98,7 +98,8 @@ class ClauseReader:
         if m := self.line_re.match(text):
             return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
         if not _MAY_HOLD_CLAUSE.search(text):
-            return []
+            tail = self._verb_tail(text, unit_like)
+            return [tail] if tail is not None else []
         out: list[ClauseLoc] = []
         n = len(text)
         pairs = bracket_pairs(text)
@@ -131,24 +132,25 @@ class ClauseReader:
 
     def _verb_tail(self, text: str, unit_like: UnitLike) -> ClauseLoc | None:
         """Units and role verbs closing a block without brackets: …建设。市发改委牵头,市财政局配合。 /
-        …,由市发改委负责落实。 Every part must be unit names + a role verb."""
+        …住房2000套,市住建局牵头,各区政府配合。 / …,由市发改委负责落实。
+
+        The clause is the longest run of parts (split on , ; outside brackets) at the end of the last
+        sentence that are each unit names closed by a role verb.
+        """
         end = len(text.rstrip(_TRAILING))
-        if end == 0 or not self.verb_re.search(text[:end].rstrip(_TRAILING)[-6:]):
+        if end == 0 or not self.verb_re.search(text[max(0, end - 8):end]):
             return None
-        cut = max(text.rfind(ch, 0, end) for ch in "。；;！!？?")
-        start = cut + 1
-        if not self._is_verb_run(text[start:end], unit_like):
-            by = max(text.rfind(sep + "由", start, end) for sep in ",，")
-            if by < 0 or not self._is_verb_run(text[by + 1:end], unit_like):
-                return None
-            start = by + 1
+        sentence = max(text.rfind(ch, 0, end) for ch in "。；;！!？?") + 1
+        parts = split_top(text[sentence:end], _PART_SEP, sentence)
+        start = None
+        for part, s, _ in reversed(parts):
+            if not part.strip() or not self._is_verb_clause(part.strip(), unit_like):
+                break
+            start = s
+        if start is None:
+            return None
         lead = len(text[start:end]) - len(text[start:end].lstrip(" \t\u3000"))
         return ClauseLoc(start + lead, end, start + lead, end, "verb")
-
-    def _is_verb_run(self, run: str, unit_like: UnitLike) -> bool:
-        """Every part of ``run`` (split on , ; outside brackets) is unit names closed by a role verb."""
-        parts = [p.strip() for p, _, _ in split_top(run, _PART_SEP)]
-        return bool(parts) and all(p and self._is_verb_clause(p, unit_like) for p in parts)
 
     def _is_verb_clause(self, inner: str, unit_like: UnitLike) -> bool:
         if not inner or PINYIN.fullmatch(inner) or "。" in inner:

@@ -407,12 +407,15 @@ class ClauseRules:
 
         >>> from pipeline.rules import load_rules
         >>> c = load_rules().clauses
-        >>> [c.role_of(x) for x in ("牵头单位", "主要责任单位", "牵头市领导", "市政府分管领导", "配合部门", "各部门", "组织领导")]
-        ['lead', 'responsible', 'leader', 'leader', 'cooperating', None, None]
+        >>> [c.role_of(x) for x in ("牵头单位", "主要责任单位", "牵头市领导", "市政府分管领导", "分管副市长", "配合部门",
+        ...                         "各部门", "组织领导")]
+        ['lead', 'responsible', 'leader', 'leader', 'leader', 'cooperating', None, None]
         """
         word = compact(label)
         if word in self.labels:
             return self.labels[word]
+        if self.posts.fullmatch(word):  # 分管副市长: 李明
+            return "leader"
         if word.endswith(self.leader_nouns):
             return "leader" if any(w in word for w in self.leader_words) else None
         if word.endswith(self.unit_nouns):
@@ -436,7 +439,8 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules) -> ClauseRules:
     unit_nouns, leader_nouns = alternation(words["unit_nouns"]), alternation(words["leader_nouns"])
     leader_words = alternation(words["leader"])
     grammar = (rf"\p{{Han}}{{0,6}}?(?:{leader_words})\p{{Han}}{{0,3}}?(?:{leader_nouns})"
-               rf"|\p{{Han}}{{0,4}}?(?:{role_words})\p{{Han}}{{0,4}}?(?:{unit_nouns})")
+               rf"|\p{{Han}}{{0,4}}?(?:{role_words})\p{{Han}}{{0,4}}?(?:{unit_nouns})"
+               rf"|(?x:{roles.posts.pattern})")
     label = "|".join(spaced(w) for w in longest_first(labels)) + "|" + grammar
     label_re = regex.compile(rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|【(?P<label>{label})】[ \t\u3000]*[:：]?)")
     line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{label_re.pattern}")
