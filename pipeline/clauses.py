@@ -108,7 +108,7 @@ class ClauseReader:
             i = t.start()
             ch = text[i]
             inline = i == 0 or text[i - 1] in BEFORE_INLINE
-            if ch not in PAIR or (ch == "【" and inline and self.label_re.match(text, i)):
+            if ch not in PAIR or (ch in "【[［" and inline and self.label_re.match(text, i)):
                 out.append(ClauseLoc(i, n, i, n, "inline"))  # 主办单位:A。 / 【牵头单位】A【责任单位】B
                 break
             j = pairs.get(i)

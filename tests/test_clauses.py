@@ -48,6 +48,12 @@ CASES = [
                 ("cooperating", "配合", ["省统计局"])])]),
     ("rule-note-is-not-a-unit", "责任单位:市经信局、市财政局(列第一位者为工作牵头单位,下同)",
      [("line", [("responsible", "责任单位", ["市经信局", "市财政局"])])]),
+    ("subject-label", "地区生产总值增长6.5%左右。责任主体:县发改局",
+     [("inline", [("responsible", "责任主体", ["县发改局"])])]),
+    ("square-bracket-labels", "加快交通建设。[牵头单位]县交通运输局[配合单位]县自然资源局",
+     [("inline", [("lead", "牵头单位", ["县交通运输局"]), ("cooperating", "配合单位", ["县自然资源局"])])]),
+    ("person-in-charge", "提升教育质量。责任人:王小明;责任单位:县教育局",
+     [("inline", [("leader", "责任人", ["王小明"]), ("responsible", "责任单位", ["县教育局"])])]),
     ("unclosed", "推进就业服务(牵头单位:区人社局;责任单位:各街办",
      [("bracket", [("lead", "牵头单位", ["区人社局"]), ("responsible", "责任单位", ["各街办"])])]),
 ]
@@ -60,6 +66,7 @@ NOT_CLAUSES = [
     ("no-colon", "各责任单位要(牵头单位要统筹)推进"),
     ("heading-is-no-leader-label", "二、加强组织领导:各地各部门要高度重视"),
     ("verb-inside-the-task", "支持市发改委牵头的重点项目加快建设"),
+    ("contact-person", "加强社会治理。联系人:李四,电话12345678"),
 ]
 
 

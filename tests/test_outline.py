@@ -262,3 +262,15 @@ def test_an_unnumbered_task_after_a_heading_line_stays_its_own_item():
 """)
     assert [(i.item_label, i.group_title, i.text) for i in ex.items] == [("", "扩大有效投资", "全年实施重点项目60个。")] \
         or [(i.item_label, i.text) for i in ex.items] == [("1.", "扩大有效投资"), ("", "全年实施重点项目60个。")]
+
+
+@pytest.mark.parametrize("label", ["⑴", "1.1", "(1)", "1)", "①", "1、"])
+def test_item_numbering_styles(label):
+    from helpers import extract_text
+
+    second = {"⑴": "⑵", "1.1": "1.2", "(1)": "(2)", "1)": "2)", "①": "②", "1、": "2、"}[label]
+    ex = extract_text("某县人民政府关于印发2023年重点工作责任分解方案的通知\n一、主要目标\n"
+                      f"{label}地区生产总值增长6.5%左右。(责任单位:县发改局)\n"
+                      f"{second} 固定资产投资增长8%。(责任单位:县发改局)\n")
+    assert [i.item_label for i in ex.items] == [label, second]
+    assert [i.text for i in ex.items] == ["地区生产总值增长6.5%左右。", "固定资产投资增长8%。"]

@@ -438,11 +438,14 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules) -> ClauseRules:
     role_words = alternation(w for r in ("lead", "cooperating", "responsible") for w in words[r])
     unit_nouns, leader_nouns = alternation(words["unit_nouns"]), alternation(words["leader_nouns"])
     leader_words = alternation(words["leader"])
-    grammar = (rf"\p{{Han}}{{0,6}}?(?:{leader_words})\p{{Han}}{{0,3}}?(?:{leader_nouns})"
+    # a leader noun that holds a leader word (责任人, 负责人) is a label by itself
+    whole = alternation(n for n in words["leader_nouns"] if any(w in n for w in words["leader"])) or "(?!)"
+    grammar = (rf"\p{{Han}}{{0,6}}?(?:{leader_words})\p{{Han}}{{0,3}}?(?:{leader_nouns})|\p{{Han}}{{0,4}}?(?:{whole})"
                rf"|\p{{Han}}{{0,4}}?(?:{role_words})\p{{Han}}{{0,4}}?(?:{unit_nouns})"
                rf"|(?x:{roles.posts.pattern})")
     label = "|".join(spaced(w) for w in longest_first(labels)) + "|" + grammar
-    label_re = regex.compile(rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|【(?P<label>{label})】[ \t\u3000]*[:：]?)")
+    label_re = regex.compile(
+        rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|[【\[［](?P<label>{label})[】\]］][ \t\u3000]*[:：]?)")
     line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{label_re.pattern}")
     trigger = regex.compile(
         rf"[{regex.escape(_OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
