@@ -35,6 +35,8 @@ _NOT_UNIT_START = regex.compile(r"含|包括|不含|即|如|其中|以下|暂定
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
 _MAY_HOLD_CLAUSE = regex.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
+#: Words that join two unit names in a list (市财政局及市税务局).
+_CONJUNCTION = regex.compile(r"以及|及|和|与")
 
 UnitLike = Callable[[str], bool]
 
@@ -212,9 +214,19 @@ class ClauseReader:
             lead_ws = len(stripped) - len(stripped.lstrip(" \t\u3000"))
             stripped = stripped.lstrip(" \t\u3000")
             s0 = base + body_start + lead_ws
-            names = () if role == "deadline" else tuple(self.names(stripped, s0))
-            segs.append(Segment(role, label, names, stripped, s0))
+            if role == "deadline":
+                segs.append(Segment(role, label, (), stripped, s0))
+                continue
+            names = self.names(stripped, s0)
+            # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit
+            dates = [n for n in names if self._is_deadline(n[0])]
+            segs.append(Segment(role, label, tuple(n for n in names if n not in dates), stripped, s0))
+            segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
+
+    def _is_deadline(self, name: str) -> bool:
+        """A list member that names a time, not a unit (2024年底前完成, 6月底前, 长期坚持)."""
+        return any(p.match(name) for p in self.rules.deadlines) and not name.endswith(self.rules.unit_endings)
 
     def _parse_verbs(self, content: str, base: int) -> list[Segment]:
         segs: list[Segment] = []
@@ -238,15 +250,24 @@ class ClauseReader:
     def names(self, text: str, base: int) -> list[tuple[str, int, int]]:
         """Raw names of a unit list (split on separators outside brackets), offsets kept.
 
-        A rule note in the list ((列第一位者为牵头单位,下同)) is not a name.
+        A rule note in the list ((列第一位者为牵头单位,下同)) is not a name; 及/和/与 join two names
+        when both end like a unit (市财政局及市税务局), not inside one (人力资源和社会保障局).
         """
         out = []
         for t, s, e in split_top(self._without_notes(text), self.separators, base):
             lead = len(t) - len(t.lstrip(" \t\u3000\n"))
             name = t.strip(" \t\u3000\n。.")
             if name:
-                out.append((name, s + lead, s + lead + len(name)))
+                out.extend(self._conjoined(name, s + lead))
         return out
+
+    def _conjoined(self, name: str, start: int) -> list[tuple[str, int, int]]:
+        for m in _CONJUNCTION.finditer(name):
+            left, right = name[:m.start()], name[m.end():]
+            if len(left) >= 2 and len(right) >= 2 and left.endswith(self.rules.unit_endings) \
+                    and (right.endswith(self.rules.unit_endings) or right.startswith("各")):
+                return [(left, start, start + len(left))] + self._conjoined(right, start + m.end())
+        return [(name, start, start + len(name))]
 
 
 def _top_level(text: str) -> list[bool]:

@@ -154,7 +154,7 @@ def _load(root: Path) -> Rules:
     headers = build_headers(sets["tables"], roles)  # type: ignore[arg-type]
     return Rules(
         root=root, digest=digest.hexdigest(), about=FrozenMap(about), issuers=FrozenMap(issuers),
-        clauses=build_clauses(roles, deadlines),  # type: ignore[arg-type]
+        clauses=build_clauses(roles, deadlines, sets["units"]),  # type: ignore[arg-type]
         headers=headers,
         flat_tables=build_flat_tables(headers, sets["texttables"], sets["units"], deadlines,  # type: ignore[arg-type]
                                       sets["outline"]),  # type: ignore[arg-type]

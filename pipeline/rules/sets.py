@@ -401,6 +401,8 @@ class ClauseRules:
     marked_role: regex.Pattern[str]  # a role marked on one unit: 区发改局(牵头)
     posts: regex.Pattern[str]  # a post named as a leader (分管副省长)
     rule_notes: regex.Pattern[str]  # a bracketed rule after a list, not a unit
+    deadlines: tuple[regex.Pattern[str], ...]  # deadlines.toml patterns and ongoing phrases
+    unit_endings: tuple[str, ...]  # endings that make a list member a unit whatever it starts with
 
     def role_of(self, label: str) -> str | None:
         """The role a printed label names: a listed label, else read from its words (None: not a label).
@@ -430,7 +432,7 @@ BEFORE_INLINE = "。；;.!！ \t\u3000"
 _OPENERS = "([（【［〔"
 
 
-def build_clauses(roles: RoleRules, deadlines: DeadlineRules) -> ClauseRules:
+def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) -> ClauseRules:
     labels = dict(roles.labels)
     for lab in deadlines.labels:
         labels.setdefault(lab, "deadline")
@@ -454,7 +456,8 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules) -> ClauseRules:
     return ClauseRules(FrozenMap(labels),
                        tuple((r, words[r]) for r in ("lead", "cooperating", "responsible")),
                        words["leader"], words["unit_nouns"], words["leader_nouns"], roles.verbs, roles.separators, label_re, line_re,
-                       trigger, regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes)
+                       trigger, regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes,
+                       deadlines.patterns + deadlines.ongoing, units.strong_suffixes)
 
 
 @dataclass(frozen=True)
