@@ -27,7 +27,12 @@ TITLE_IN_LINE = regex.compile(
 LABELED_DATE = regex.compile(
     r"(?P<label>成文日期|发文日期|发布日期|印发日期)\s*[:：]?\s*(?P<date>(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
 #: The breakdown itself named as a heading (附件 title) when the notice has no 关于… title.
-ANNEX_TITLE = regex.compile(r"^(?!附件).{2,60}(?:分解|分工|任务|清单|责任)\p{Han}{0,12}(?:方案|意见|表|清单|分解)$")
+ANNEX_TITLE = regex.compile(
+    r"^(?!附件)(?!\d{1,2}\s*[.．、]).{2,60}(?:分解|分工|任务|清单|责任|重点工作|进展)\p{Han}{0,12}(?:方案|意见|表|清单|分解)$")
+#: What a page title or a saved file's name adds to a title: a site's name, a file extension.
+TITLE_DECORATION = regex.compile(r"(?:\s*[-—_|｜]\s*[^-—_|｜]{2,30}(?:网站|门户网|政府网|网|政府)|\.(?:docx?|pdf|wps|html?))\s*$")
+#: The text before 关于 in a title line: at most an issuer's name (no sentence, no punctuation).
+_BEFORE_GUANYU = regex.compile(r"^[\p{Han}\s]{0,30}$")
 _ISO_DATE = regex.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 def parse_date(m: regex.Match[str]) -> dt.date | None:
@@ -56,9 +61,11 @@ def find_title(blocks: tuple[Block, ...], rules: MetadataRules) -> tuple[str, in
     """The first title in the header: ``(title, first block, last block)``; complete titles win."""
     first_incomplete = None
     for i, b in enumerate(blocks[:HEADER_BLOCKS]):
-        if "关于" not in b.text or len(b.text) > 160:
+        line = TITLE_DECORATION.sub("", b.text)
+        if "关于" not in line or len(line) > 160 or not _BEFORE_GUANYU.match(line[:line.index("关于")]) \
+                or "。" in line.rstrip("。"):
             continue
-        parts = [b.text]
+        parts = [line]
         j = i
         while not TITLE_END.search(parts[-1]) and j + 1 < len(blocks) and j - i + 1 < TITLE_MAX_BLOCKS \
                 and len(blocks[j + 1].text) <= 40 and not blocks[j + 1].text.endswith((":", "：")):
@@ -75,8 +82,9 @@ def find_title(blocks: tuple[Block, ...], rules: MetadataRules) -> tuple[str, in
     if first_incomplete:
         return first_incomplete
     for i, b in enumerate(blocks[:HEADER_BLOCKS]):
-        if ANNEX_TITLE.match(b.text):
-            return clean_title(b.text), i, i
+        line = TITLE_DECORATION.sub("", b.text)
+        if ANNEX_TITLE.match(line):
+            return clean_title(line), i, i
     return None
 
 
@@ -152,7 +160,8 @@ def read_metadata(page: Page, rules: MetadataRules) -> Metadata:
             year = int(m[1])
             break
     if year is None:
-        annex = next((b.text for b in blocks[:HEADER_BLOCKS] if ANNEX_TITLE.match(b.text)), None)
+        annex = next((b.text for b in blocks[:HEADER_BLOCKS] if ANNEX_TITLE.match(TITLE_DECORATION.sub("", b.text))),
+                     None)
         if annex and (m := YEAR_WITH_NIAN.search(annex)):
             year = int(m[1])
     if year is None:  # a capture without header: the year its first headings name
