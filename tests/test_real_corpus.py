@@ -71,3 +71,25 @@ def test_item_match_needs_the_head_in_the_first_40_characters(tmp_path):
     assert (r.assignments.tp, r.assignments.expected, r.assignments.found) == (2, 3, 2)
     assert (r.targets.tp, r.targets.expected) == (1, 1)
     json.dumps([r.missed])
+
+
+def test_one_notice_one_answer_across_its_captures():
+    """The traditional mirror and the simplified law-database copy of one notice give the same rows
+    (over what both captures hold: they stop at different places)."""
+    from pipeline.extract import extract_file
+    from pipeline.script import to_simplified
+
+    rules = load_rules()
+    trad = extract_file(shared("corpus", "real", "guangzhou-2007-traditional.txt"), rules)
+    simp = extract_file(shared("corpus", "real", "guangzhou-2007-simplified-lawdb.txt"), rules)
+    whole = [i.item_seq for i in simp.items if not any(f.code == "truncated" and f.span_start <= i.span_start
+                                                        for f in simp.findings)]
+    assert len(whole) >= 6
+    assert [(i.item_label, to_simplified(i.text)) for i in trad.items if i.item_seq in whole] == \
+        [(i.item_label, i.text) for i in simp.items if i.item_seq in whole]
+    assert [(a.item_seq, a.role, a.name) for a in trad.assignments if a.item_seq in whole] == \
+        [(a.item_seq, a.role, a.name) for a in simp.assignments if a.item_seq in whole]
+    assert [(t.item_seq, t.value, t.unit_std) for t in trad.targets if t.item_seq in whole] == \
+        [(t.item_seq, t.value, t.unit_std) for t in simp.targets if t.item_seq in whole]
+    d1, d2 = trad.document, simp.document
+    assert (d1.year, d1.issued_date, to_simplified(d1.doc_number)) == (d2.year, d2.issued_date, d2.doc_number)
