@@ -15,9 +15,8 @@ from typing import Sequence
 
 import regex
 
-from .clauses import ClauseLoc, ClauseReader, Segment
-from .outline import ItemDraft
-from .records import Assignment, Finding, Page, Repair
+from .clauses import ClauseReader
+from .records import Assignment, Finding, ItemDraft, ItemSegments, Page, Repair, Segment
 from .rules.sets import ClauseRules, RoleRules
 from .units import Name, UnitBook
 
@@ -32,15 +31,6 @@ class ItemClauses:
     repairs: tuple[Repair, ...]
     findings: tuple[Finding, ...]
     deadline_text: str | None  # first deadline printed in the clauses
-
-
-@dataclass(frozen=True)
-class ItemSegments:
-    """The role segments of one item's clauses, read once (the vocabulary and the rows both use them)."""
-
-    draft: ItemDraft
-    segments: tuple[tuple[int, Segment], ...]  # (block index, segment) in printed order
-    unclosed: tuple[tuple[int, ClauseLoc], ...]  # clauses whose closing bracket is missing
 
 
 def read_segments(page: Page, draft: ItemDraft, reader: ClauseReader) -> ItemSegments:

@@ -12,8 +12,8 @@ import regex
 
 from .errors import ContentError
 from .records import Decoded, Page, PageMeta, join_blocks
-from .script import to_simplified
 from .rules import Rules
+from .text import to_simplified
 from .texttables import find_text_tables
 from .unwrap import unwrap
 

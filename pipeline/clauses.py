@@ -20,6 +20,7 @@ from typing import Callable
 
 import regex
 
+from .records import ClauseLoc, Segment
 from .rules.sets import BEFORE_INLINE, ClauseRules
 from .text import CLOSE, OPEN, PAIR, PINYIN, bracket_pairs, split_top
 
@@ -39,31 +40,6 @@ _PART_SEP = ",，;；"
 _CONJUNCTION = regex.compile(r"以及|及|和|与")
 
 UnitLike = Callable[[str], bool]
-
-
-@dataclass(frozen=True)
-class ClauseLoc:
-    """Where a clause stands in a block (offsets local to the block text)."""
-
-    start: int  # first character of the clause (its opening bracket, or its first label)
-    end: int  # end of the clause (after its closing bracket)
-    content_start: int  # first character inside the brackets
-    content_end: int  # end of the content
-    form: str  # "bracket" | "verb" | "inline" | "line" | "wrap" (a role line's continuation) | "cell" (a table column)
-    closed: bool = True  # False when the closing bracket is missing (runs to the end of the block)
-    role: str | None = None  # for a table cell: the role its column names (lead, …, deadline)
-    label: str = ""  # for a table cell: the column header as printed
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One role and its raw unit names, as printed in a clause."""
-
-    role: str  # lead | responsible | cooperating | leader | deadline
-    role_label: str  # label or verb as printed
-    names: tuple[tuple[str, int, int], ...]  # (raw name, start, end) with offsets local to the block
-    text: str  # the segment's printed text after the label (deadlines use this)
-    start: int  # local offset of text
 
 
 class ClauseReader:

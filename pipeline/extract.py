@@ -22,16 +22,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import __version__
-from .assignments import ItemSegments, acting_rule, heading_leaders, item_assignments, raw_names, read_segments
+from .assignments import acting_rule, heading_leaders, item_assignments, raw_names, read_segments
 from .blocks import to_page
 from .clauses import ClauseReader
 from .deadlines import parse_deadline
 from .decode import decode
 from .errors import NoTasksError
 from .metadata import read_metadata
-from .outline import Heading, ItemDraft, calls_itself_a_breakdown, outline
+from .outline import calls_itself_a_breakdown, outline
 from .read import read
-from .records import Assignment, Document, Extraction, Finding, Item, Metadata, Page, RawInput, Repair, Target
+from .records import (Assignment, Document, Extraction, Finding, Heading, Item, ItemDraft, ItemSegments, Metadata, Page,
+                      RawInput, Repair, Target)
 from .repair import repair
 from .rules import Rules
 from .script import printed_pairs, printed_value, simplified

@@ -15,9 +15,9 @@ from typing import Any, Callable
 
 import regex
 
-from .clauses import ClauseLoc, ClauseReader
+from .clauses import ClauseReader
 from .deadlines import parse_deadline
-from .records import Block, Page
+from .records import Block, ClauseLoc, Heading, ItemDraft, Page
 from .rules import Rules
 from .rules.sets import OutlineRules
 from .tables import GridRow, grid, tables_in
@@ -42,23 +42,6 @@ class Numbered:
     depth: int = 0  # for items: which item pattern matched (1. is 0, (1) is 1 …): a deeper style nests
 
 
-@dataclass(frozen=True)
-class ItemDraft:
-    """A task as the outline finds it; assignments and targets are read from it later."""
-
-    seq: int  # 1-based document order
-    label: str  # as printed ('' when unnumbered)
-    level: str  # numbering level of the label: section | subsection | item | bullet | '' (unnumbered, table row)
-    section: Heading | None  # the enclosing section
-    subsection: Heading | None  # the enclosing subsection
-    group: Heading | None  # the theme heading (label '')
-    block: int  # index of the item's first block
-    blocks: tuple[int, ...]  # every block of the item (first, continuation lines, role lines)
-    text_start: int  # offset of the task text in the full text
-    text_end: int  # end of the task text (before a trailing clause)
-    clauses: tuple[tuple[int, ClauseLoc], ...]  # (block index, clause location local to that block)
-
-
 def numbered(text: str, rules: OutlineRules) -> Numbered | None:
     """The numbering of a block, if any.
 
@@ -70,15 +53,6 @@ def numbered(text: str, rules: OutlineRules) -> Numbered | None:
             if m := p.match(text):
                 return Numbered(level, m["label"].strip(), m.start("body"), depth)
     return None
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A heading: its label as printed and where its title stands."""
-
-    label: str  # '一、', '(一)', or '' for a theme line
-    start: int  # offset of the title in the full text
-    end: int  # end of the title (trailing 。 and colon excluded)
 
 
 def _title(text: str) -> str:

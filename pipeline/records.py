@@ -151,6 +151,71 @@ def join_blocks(texts: list[tuple[str, str, Cell | None]]) -> tuple[str, tuple[B
 
 
 # --------------------------------------------------------------------------
+# Records of the task stages (outline -> assignments): not published as tables
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading: its label as printed and where its title stands."""
+
+    label: str  # '一、', '(一)', or '' for a theme line
+    start: int  # offset of the title in the full text
+    end: int  # end of the title (trailing 。 and colon excluded)
+
+
+@dataclass(frozen=True)
+class ClauseLoc:
+    """Where a clause stands in a block (offsets local to the block text)."""
+
+    start: int  # first character of the clause (its opening bracket, or its first label)
+    end: int  # end of the clause (after its closing bracket)
+    content_start: int  # first character inside the brackets
+    content_end: int  # end of the content
+    form: str  # "bracket" | "verb" | "inline" | "line" | "wrap" (a role line's continuation) | "cell" (a table column)
+    closed: bool = True  # False when the closing bracket is missing (runs to the end of the block)
+    role: str | None = None  # for a table cell: the role its column names (lead, …, deadline)
+    label: str = ""  # for a table cell: the column header as printed
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One role and its raw unit names, as printed in a clause."""
+
+    role: str  # lead | responsible | cooperating | leader | deadline
+    role_label: str  # label or verb as printed
+    names: tuple[tuple[str, int, int], ...]  # (raw name, start, end) with offsets local to the block
+    text: str  # the segment's printed text after the label (deadlines use this)
+    start: int  # local offset of text
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    """A task as the outline finds it; assignments and targets are read from it later."""
+
+    seq: int  # 1-based document order
+    label: str  # as printed ('' when unnumbered)
+    level: str  # numbering level of the label: section | subsection | item | bullet | '' (unnumbered, table row)
+    section: Heading | None  # the enclosing section
+    subsection: Heading | None  # the enclosing subsection
+    group: Heading | None  # the theme heading (label '')
+    block: int  # index of the item's first block
+    blocks: tuple[int, ...]  # every block of the item (first, continuation lines, role lines)
+    text_start: int  # offset of the task text in the full text
+    text_end: int  # end of the task text (before a trailing clause)
+    clauses: tuple[tuple[int, ClauseLoc], ...]  # (block index, clause location local to that block)
+
+
+@dataclass(frozen=True)
+class ItemSegments:
+    """The role segments of one item's clauses, read once (the vocabulary and the rows both use them)."""
+
+    draft: ItemDraft
+    segments: tuple[tuple[int, Segment], ...]  # (block index, segment) in printed order
+    unclosed: tuple[tuple[int, ClauseLoc], ...]  # clauses whose closing bracket is missing
+
+
+# --------------------------------------------------------------------------
 # Published rows: one dataclass per table
 # --------------------------------------------------------------------------
 

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .assignments import ItemSegments
-from .outline import ItemDraft, numbered
-from .records import Finding, Page
+from .outline import numbered
+from .records import Finding, ItemDraft, ItemSegments, Page
 from .rules.sets import OutlineRules
 from .text import CLOSE, bracket_pairs
 

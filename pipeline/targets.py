@@ -41,9 +41,8 @@ import regex
 
 from .records import Target
 from .rules.targetrules import TargetRules, UnitSpec
-from .script import to_simplified
 from .segment import tokens
-from .text import PINYIN_RUBY, chinese_numeral
+from .text import PINYIN_RUBY, chinese_numeral, to_simplified
 
 #: Longest metric kept, in characters; longer phrases are cut at a jieba word boundary,
 #: keeping the end nearest the number. Tuned on the sample notice (longest real metrics:
