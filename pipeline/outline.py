@@ -10,8 +10,8 @@ unnumbered short line between tasks is a theme group (打造临空经济桥头�
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Callable
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import regex
 
@@ -64,6 +64,20 @@ def _heading(b: Block, label: str, body_start: int) -> Heading:
     title = _title(body)
     lead = len(body) - len(body.lstrip())
     return Heading(label, b.start + body_start + lead, b.start + body_start + lead + len(title))
+
+
+@dataclass
+class _Open:
+    """The task being read by the walker (mutable while its blocks are collected)."""
+
+    block: int  # its first block
+    num: Numbered | None  # its numbering
+    section: Heading | None = None
+    subsection: Heading | None = None
+    group: Heading | None = None
+    blocks: list[int] = field(default_factory=list)  # every block of the task
+    wrapped: list[int] = field(default_factory=list)  # role lines continued on the next line
+    cont: list[int] = field(default_factory=list)  # paragraphs its text goes on in
 
 
 class _Walker:
@@ -152,7 +166,7 @@ class _Walker:
             return None
         i, seen_numbered = anchor, False
         if anchor > 0 and self.nums[anchor] is None and self.nums[anchor - 1] is not None \
-                and self._continues({"num": self.nums[anchor - 1], "block": anchor - 1, "blocks": [anchor - 1]}, anchor):
+                and self._continues(_Open(anchor - 1, self.nums[anchor - 1], blocks=[anchor - 1]), anchor):
             i = anchor - 1  # the first task's clause stands in its second paragraph
         while i > 0:
             j = i - 1
@@ -191,7 +205,7 @@ class _Walker:
         items: list[ItemDraft] = []
         section = subsection = None
         group: Heading | None = None
-        cur: dict[str, Any] | None = None
+        cur: _Open | None = None
 
         def close() -> None:
             nonlocal cur
@@ -207,24 +221,23 @@ class _Walker:
                 break
             if self.role_line[i]:
                 if cur is not None:
-                    cur["blocks"].append(i)
+                    cur.blocks.append(i)
                     # a role line wrapped onto the next line: 协办单位:A、B、\n C。
                     while i + 1 < n and b.text.rstrip().endswith(("、", ",", "，")) and self.nums[i + 1] is None \
                             and not self.clauses[i + 1]:
                         i += 1
                         b = self.blocks[i]
-                        cur["blocks"].append(i)
-                        cur["wrapped"].append(i)
+                        cur.blocks.append(i)
+                        cur.wrapped.append(i)
                 i += 1
                 continue
             if self._continues(cur, i):
                 # the task's text goes on in this paragraph, and its clause comes at the end of it or a later one
-                cur["blocks"].append(i)
-                cur["cont"].append(i)
+                cur.blocks.append(i)
+                cur.cont.append(i)
             elif self.is_task(i):
                 close()
-                cur = {"block": i, "num": num, "section": section, "subsection": subsection,
-                       "group": group, "blocks": [i], "wrapped": [], "cont": []}
+                cur = _Open(i, num, section, subsection, group, blocks=[i])
             elif num is not None and num.level in ("section", "subsection"):
                 close()
                 head = _heading(b, num.label, num.body_start)
@@ -246,17 +259,17 @@ class _Walker:
         close()
         return drop_closing_sections(items)
 
-    def _continues(self, cur: dict[str, Any] | None, i: int) -> bool:
+    def _continues(self, cur: _Open | None, i: int) -> bool:
         """An unnumbered paragraph that carries on a numbered task which has no clause yet.
 
         1.推进…。 / 同时…。(牵头单位:…) is one task printed as two paragraphs. Only when the task's own
         paragraph reads as a sentence (not a heading) and a clause follows before the next numbered block.
         """
-        if cur is None or cur["num"] is None or self.nums[i] is not None or self.role_line[i]:
+        if cur is None or cur.num is None or self.nums[i] is not None or self.role_line[i]:
             return False
-        if any(self.clauses[j] for j in cur["blocks"]) or self.stop[i]:
+        if any(self.clauses[j] for j in cur.blocks) or self.stop[i]:
             return False
-        first = self.blocks[cur["block"]].text
+        first = self.blocks[cur.block].text
         if len(first) <= GROUP_MAX_CHARS and not first.rstrip().endswith(("。", "；", ";")):
             return False
         for j in range(i, min(len(self.blocks), i + 4)):
@@ -266,17 +279,17 @@ class _Walker:
                 return True
         return False
 
-    def _draft(self, seq: int, cur: dict[str, Any]) -> ItemDraft:
-        i = cur["block"]
-        num: Numbered | None = cur["num"]
+    def _draft(self, seq: int, cur: _Open) -> ItemDraft:
+        i = cur.block
+        num: Numbered | None = cur.num
         body_start = num.body_start if num else 0
         locs = [(i, c) for c in self.clauses[i]]
-        for j in cur["blocks"][1:]:
-            if j not in cur["wrapped"]:
+        for j in cur.blocks[1:]:
+            if j not in cur.wrapped:
                 locs.extend((j, c) for c in self.clauses[j])
             else:  # continuation of the previous role line: one clause over two blocks
                 locs.append((j, ClauseLoc(0, len(self.blocks[j].text), 0, len(self.blocks[j].text), "wrap")))
-        last = cur["cont"][-1] if cur.get("cont") else i  # the paragraph where the task's text ends
+        last = cur.cont[-1] if cur.cont else i  # the paragraph where the task's text ends
         b = self.blocks[last]
         own = [c for c in self.clauses[last]]
         text_end_local = len(b.text)
@@ -293,9 +306,9 @@ class _Walker:
         body = self.page.text[start:end]
         start += len(body) - len(body.lstrip(" \t\u3000"))
         return ItemDraft(seq=seq, label=num.label if num else "", level=num.level if num else "",
-                         section=cur["section"],
-                         subsection=cur["subsection"], group=cur["group"], block=i,
-                         blocks=tuple(cur["blocks"]), text_start=start, text_end=max(start, end), clauses=tuple(locs))
+                         section=cur.section,
+                         subsection=cur.subsection, group=cur.group, block=i,
+                         blocks=tuple(cur.blocks), text_start=start, text_end=max(start, end), clauses=tuple(locs))
 
 
 def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, reader: ClauseReader,
