@@ -81,6 +81,7 @@ class ClauseReader:
         out: list[ClauseLoc] = []
         n = len(text)
         pairs = bracket_pairs(text)
+        content_end = len(text.rstrip(_TRAILING))  # nothing but punctuation after this
         i = 0
         while (t := self.trigger.search(text, i)) is not None:
             i = t.start()
@@ -91,19 +92,23 @@ class ClauseReader:
                 break
             j = pairs.get(i)
             inner_end = j if j is not None else n
-            inner = text[i + 1:inner_end]
-            if self.label_re.match(inner.lstrip(" \t\u3000")):
+            k = i + 1
+            while k < inner_end and text[k] in " \t\u3000":
+                k += 1
+            if self.label_re.match(text, k, inner_end):
                 out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
                                      "bracket", j is not None))
                 i = inner_end + 1
-            elif j is not None and self._is_verb_clause(inner, unit_like):
+            elif j is None:
+                i += 1  # an unclosed bracket that opens no label: look on (never slice to the end)
+            elif self._is_verb_clause(text[i + 1:j], unit_like):
                 out.append(ClauseLoc(i, j + 1, i + 1, j, "verb"))
                 i = j + 1
-            elif j is not None and not text[j + 1:].strip(_TRAILING) and self._is_unit_list(inner, unit_like):
+            elif j + 1 >= content_end and self._is_unit_list(text[i + 1:j], unit_like):
                 out.append(ClauseLoc(i, j + 1, i + 1, j, "units"))  # …建设。(区发改局、区财政局) at the end
                 i = j + 1
             else:
-                i = j + 1 if j is not None else i + 1
+                i = j + 1
         if not out and (tail := self._verb_tail(text, unit_like)) is not None:
             out.append(tail)
         return out

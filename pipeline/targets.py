@@ -53,6 +53,12 @@ MAX_METRIC_CHARS = 24
 CLAUSE_END = "，,。；;：:！!？?\n（()）"
 #: Characters that end a sentence: the reach of a hedge word (力争) stops there.
 SENTENCE_END = "。；;！!？?\n"
+#: A list of values joined by 、/和 (80%、85%以上) is read with at most this many values.
+MAX_CHAIN = 40
+#: A hedge word (力争) reaches at most this many characters back within its sentence.
+HEDGE_REACH = 200
+#: Characters segmented to find the first word of a metric (filler words are at most 4 characters).
+LEADING_WINDOW = 16
 #: Characters and words that join the items of a list (A 4家、B 2家和 C 5家).
 JOINERS = ("、", "，", ",", "和", "及", "与", "以及")
 #: Kinds whose number may stand before the noun it counts (5个口袋公园); money and percents never do.
@@ -124,22 +130,24 @@ def token_starts(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
-def clause_start(text: str, pos: int, ends: str = CLAUSE_END) -> int:
-    """Start of the clause holding ``pos`` (after the last clause-ending character before it).
+def clause_start(text: str, pos: int, ends: str = CLAUSE_END, reach: int | None = None) -> int:
+    """Start of the clause holding ``pos`` (after the last clause-ending character before it), looking
+    back at most ``reach`` characters when given.
 
     A comma between digits (15,000) does not end a clause.
 
-    >>> clause_start("居民收入同步，失业率4.5%", 10)
-    7
+    >>> clause_start("居民收入同步，失业率4.5%", 10), clause_start("居民收入同步，失业率4.5%", 10, reach=2)
+    (7, 8)
     """
     i = pos - 1
-    while i >= 0:
+    stop = -1 if reach is None else max(-1, pos - 1 - reach)
+    while i > stop:
         ch = text[i]
         if ch in ends and not (ch == "," and 0 < i < len(text) - 1
                                and text[i - 1].isdigit() and text[i + 1].isdigit()):
             return i + 1
         i -= 1
-    return 0
+    return stop + 1
 
 
 def clause_end(text: str, pos: int, ends: str = CLAUSE_END) -> int:
@@ -183,9 +191,12 @@ def strip_tail(text: str, start: int, end: int,
     ('能耗下降', [('下降', 'decline')])
     """
     seen: list[tuple[str, str]] = []
+    last_chars = _last_chars(tuple(words))
     while end > start:
         while end > start and text[end - 1].isspace():
             end -= 1
+        if end <= start or text[end - 1] not in last_chars:
+            break  # no tail word ends here
         for word, role in words:
             if end - len(word) >= start and text.startswith(word, end - len(word)):
                 seen.append((word, role))
@@ -197,6 +208,11 @@ def strip_tail(text: str, start: int, end: int,
         if seen[-1][1] == "decline":
             break
     return end, seen
+
+
+@lru_cache(maxsize=16)
+def _last_chars(words: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    return frozenset(w[-1] for w, _ in words if w)
 
 
 def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> int:
@@ -214,7 +230,7 @@ def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> i
             continue
         if text[start] not in _initials(leading):
             break  # no filler word starts here: no need to segment
-        toks = tokens(text[start:end])
+        toks = tokens(text[start:min(end, start + LEADING_WINDOW)])  # the first word is all that is read
         if not toks:
             break
         first = toks[0]
@@ -273,7 +289,9 @@ def cap_metric(text: str, start: int, end: int, keep_end: bool) -> tuple[int, in
     """
     if end - start <= MAX_METRIC_CHARS:
         return start, end
-    bounds = sorted(start + i for i in token_starts(text[start:end])) + [end]
+    # only the words near the kept end can be a boundary: segment that window, not the whole clause
+    lo, hi = (max(start, end - 2 * MAX_METRIC_CHARS), end) if keep_end else (start, min(end, start + 2 * MAX_METRIC_CHARS))
+    bounds = sorted(lo + i for i in token_starts(text[lo:hi])) + [end]
     if keep_end:
         for b in bounds:
             if end - b <= MAX_METRIC_CHARS:
@@ -286,7 +304,7 @@ def cap_metric(text: str, start: int, end: int, keep_end: bool) -> tuple[int, in
     return start, best
 
 
-def hedged(text: str, pos: int, r: TargetRules) -> bool:
+def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = None) -> bool:
     """True when a hedge word stands before ``pos`` in its sentence, with no firm word after it.
 
     >>> from dataclasses import replace
@@ -296,7 +314,8 @@ def hedged(text: str, pos: int, r: TargetRules) -> bool:
     >>> hedged("力争新增企业4家", 6, r), hedged("对上争取资金增长5%", 8, r), hedged("力争A，确保B 5个", 9, r)
     (True, False, False)
     """
-    s = clause_start(text, pos, SENTENCE_END)
+    s = clause_start(text, pos, SENTENCE_END, HEDGE_REACH) if sentence_start is None \
+        else max(sentence_start, pos - HEDGE_REACH)
     sentence = text[s:pos]
     blocked = [m.span() for p in r.not_aspirational for m in p.finditer(sentence)]
     last = -1
@@ -418,25 +437,27 @@ def _counts_a_noun(text: str, q: Quantity, after: int) -> bool:
             and bool(nxt) and HAN.match(nxt) is not None and nxt not in NOT_A_NOUN_START)
 
 
-def _metric_after(text: str, after: int, later: Sequence[Quantity]) -> tuple[int, int]:
+def _metric_after(text: str, after: int, nxt: Quantity | None, ends: _Bounds) -> tuple[int, int]:
     """The metric printed after a count (50户困难老年人家庭适老化改造).
 
     It ends at the clause end, or at the 、 (else the joiner) before the next quantity in the clause.
     """
-    c_end = clause_end(text, after)
-    nxt = next((x for x in later if x.start < c_end), None)
-    if nxt is not None:
+    c_end = ends.clause_end(after)
+    if nxt is not None and nxt.start < c_end:
         cut = text.rfind("、", after, nxt.start)
         c_end = trim_joiners(text, after, cut if cut >= 0 else nxt.start)
     return cap_metric(text, after, c_end, keep_end=False)
 
 
-def _chain(text: str, q: Quantity, after: int, later: Sequence[Quantity],
+def _chain(text: str, qs: Sequence[Quantity], i: int, after: int,
            r: TargetRules) -> list[tuple[Quantity, str | None, int]]:
-    """``q`` and the values joined to it by 、/和 (80%、85%以上): (quantity, qualifier after, end)."""
-    out = [(q, *_after_qualifier(text, q, r))]
+    """``qs[i]`` and the values joined to it by 、/和 (80%、85%以上): (quantity, qualifier after, end).
+
+    At most :data:`MAX_CHAIN` values: a longer run is a table of numbers, never one list of metrics.
+    """
+    out = [(qs[i], *_after_qualifier(text, qs[i], r))]
     pos = after
-    for x in later:
+    for x in qs[i + 1:i + MAX_CHAIN]:
         if text[pos:x.start].strip() not in JOINERS:
             break
         cat, pos = _after_qualifier(text, x, r)
@@ -444,23 +465,64 @@ def _chain(text: str, q: Quantity, after: int, later: Sequence[Quantity],
     return out
 
 
+def _sentence_starts(text: str) -> list[int]:
+    """For each offset, where its sentence starts (one pass)."""
+    out, s = [], 0
+    for i, ch in enumerate(text):
+        out.append(s)
+        if ch in SENTENCE_END:
+            s = i + 1
+    out.append(s)
+    return out
+
+
+class _Bounds:
+    """Clause and sentence boundaries of one text, found in one pass (each lookup is O(1))."""
+
+    def __init__(self, text: str) -> None:
+        n = len(text)
+        self.clause_starts = [0] * (n + 1)  # offset after the last clause end before each position
+        c = 0
+        for i, ch in enumerate(text):
+            self.clause_starts[i] = c
+            if ch in CLAUSE_END and not (ch == "," and 0 < i < n - 1 and text[i - 1].isdigit()
+                                         and text[i + 1].isdigit()):
+                c = i + 1
+        self.clause_starts[n] = c
+        self.clause_ends = [n] * (n + 1)  # offset of the next clause end at or after each position
+        e = n
+        for i in range(n - 1, -1, -1):
+            if text[i] in CLAUSE_END:
+                e = i
+            self.clause_ends[i] = e
+
+    def clause_start(self, pos: int) -> int:
+        return self.clause_starts[pos]
+
+    def clause_end(self, pos: int) -> int:
+        return self.clause_ends[pos]
+
+
 def _find(text: str, r: TargetRules) -> list[_Found]:
     """Every target in ``text`` (local offsets), in order."""
     qs = scan_quantities(text, r)
+    if not qs:
+        return []
+    ends = _Bounds(text)
     found: list[_Found] = []
     boundary = 0  # nothing before this offset belongs to the next metric
     i = 0
     while i < len(qs):
-        q, later = qs[i], qs[i + 1:]
+        q = qs[i]
         after_q, after = _after_qualifier(text, q, r)
-        c_start = max(clause_start(text, q.start), boundary)
+        c_start = max(ends.clause_start(q.start), boundary)
         # words right before the number: links (达到), qualifiers (控制在, 超), growth (增长, 涨幅)
         m_end, seen = strip_tail(text, c_start, q.start, r.tail_words)
         before_q = next((cat for w, cat in r.qualifiers_before if (w, "qualifier") in seen), None)
         growth = any(role in ("growth", "decline") for _, role in seen)
 
         if _counts_a_noun(text, q, after):
-            ms, me = _metric_after(text, after, later)
+            ms, me = _metric_after(text, after, qs[i + 1] if i + 1 < len(qs) else None, ends)
             span_start = next((q.start - len(w) for w, _ in r.qualifiers_before
                                if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start),
                               q.start)  # 不少于50户…
@@ -469,7 +531,7 @@ def _find(text: str, r: TargetRules) -> list[_Found]:
             continue
 
         ms = strip_leading(text, c_start, m_end, r.leading)
-        chain = _chain(text, q, after, later, r)
+        chain = _chain(text, qs, i, after, r)
         names = split_names(text, ms, m_end, len(chain)) if len(chain) > 1 else None
         if names:
             # A、B分别达到80%、85%以上: names and values paired in order; a qualifier printed only
@@ -512,6 +574,7 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
     out: list[Target] = []
     # read on the simplified copy, mirror-site pinyin (會(hui)) masked so it does not end a clause
     shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), simplified_shadow(text))
+    starts = _sentence_starts(shadow)
     for f in _find(shadow, r):
         q = f.q
         a, b = f.span
@@ -526,7 +589,7 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
             value_std=float(q.value * q.spec.factor),
             unit_std=q.spec.std,
             qualifier=f.qualifier,
-            aspirational=hedged(shadow, q.start, r),
+            aspirational=hedged(shadow, q.start, r, starts[q.start]),
             span_text=text[a:b],
             span_start=start + a,
             span_end=start + b,
