@@ -336,8 +336,12 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, read
                 if not deadline_like(b.text):
                     continue
                 role = "deadline"
-            locs.append((index[id(b)], ClauseLoc(0, len(b.text), 0, len(b.text), "cell", True, role,
-                                                 row.headers.get(kind, kind))))
+            header = row.headers.get(kind, kind)
+            if role == "deadline":
+                locs.append((index[id(b)], ClauseLoc(0, len(b.text), 0, len(b.text), "cell", True, role, header)))
+                continue
+            for s, e in _cell_lists(b.text, role, unit_like):
+                locs.append((index[id(b)], ClauseLoc(s, e, s, e, "cell", True, role, header)))
         body = tb.text[:end_local].rstrip()
         num = numbered(body, rules)
         if num and num.level in ("item", "bullet") and not label:  # the task cell carries its own number: △推进…
@@ -348,6 +352,36 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, read
                              block=ti, blocks=tuple(sorted({i for i, _ in locs} | {ti})),
                              text_start=tb.start + lead, text_end=tb.start + len(body), clauses=tuple(locs)))
     return out
+
+
+_LIST_SEPARATORS = regex.compile(r"[、,，;；]")
+
+
+def _cell_lists(text: str, role: str, unit_like: Callable[[str], bool]) -> list[tuple[int, int]]:
+    r"""(start, end) of each list in a unit or leader cell: one per line when the cell prints one name per line.
+
+    A line that does not end in a unit name is a name wrapped inside the cell (市发展和改革 / 委员会):
+    the cell is then one list.
+
+    >>> _cell_lists("县水务局\n县住建局", "responsible", lambda t: t.endswith("局"))
+    [(0, 4), (5, 9)]
+    >>> _cell_lists("市发展和改革\n委员会", "lead", lambda t: t.endswith("委员会"))
+    [(0, 10)]
+    """
+    spans, at = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((at, at + len(line)))
+        at += len(line) + 1
+    if len(spans) < 2:
+        return [(0, len(text))]
+    if role == "leader":
+        return spans
+    for s, e in spans:
+        last = [p for p in _LIST_SEPARATORS.split(text[s:e].strip()) if p.strip()]
+        if not last or not unit_like(last[-1].strip()):
+            return [(0, len(text))]
+    return spans
 
 
 def drop_closing_sections(items: list[ItemDraft]) -> list[ItemDraft]:

@@ -30,6 +30,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import regex
 
+from .anchored import find_anchored
 from .records import Cell, Page, join_blocks
 from .rules.sets import FlatTableVocabulary as TableRules
 from .text import HORIZONTAL, JUNCTIONS, VERTICAL, char_width, compact, display_width, join_lines
@@ -603,11 +604,20 @@ def _find_rows(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[
 # ---------------------------------------------------------------- the stage
 
 
-def find_tables(lines: Sequence[str], tr: TableRules) -> list[TextTable]:
-    """Text tables among lines (block texts), in document order, not overlapping."""
+def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None = None) -> list[TextTable]:
+    """Text tables among lines (block texts), in document order, not overlapping.
+
+    ``gaps[k]``, when known, is the number of blank lines the capture printed before line ``k``
+    (an extra blank line is an empty cell of a table flattened one cell per line).
+    """
+    def anchored(ls: Sequence[str], i: int) -> tuple[int, list[CellText]] | None:
+        found = find_anchored(ls, gaps, i, tr)
+        return (found[0], [CellText(*c) for c in found[1]]) if found else None
+
     finders: tuple[tuple[str, Callable[[Sequence[str], int], tuple[int, list[CellText]] | None]], ...] = (
         ("box", _find_box),
         ("rows", lambda ls, i: _find_rows(ls, i, tr)),
+        ("anchored", anchored),
         ("flat", lambda ls, i: _find_flat(ls, i, tr)),
     )
     tables: list[TextTable] = []
@@ -625,11 +635,12 @@ def find_tables(lines: Sequence[str], tr: TableRules) -> list[TextTable]:
     return tables
 
 
-def find_text_tables(page: Page, tr: TableRules) -> Page:
+def find_text_tables(page: Page, tr: TableRules, gaps: Sequence[int] | None = None) -> Page:
     """The page with its plain-text tables as ``kind="cell"`` blocks; every other block unchanged.
 
     Only runs of ``"p"`` blocks are read (cells of an HTML table are left alone);
-    text tables are numbered after the page's existing tables.
+    text tables are numbered after the page's existing tables. ``gaps``, when given,
+    holds for every block the number of blank lines printed before it.
     """
     out: list[tuple[str, str, Cell | None]] = []
     next_table = 1 + max((b.cell.table for b in page.blocks if b.cell is not None), default=-1)
@@ -646,7 +657,7 @@ def find_text_tables(page: Page, tr: TableRules) -> Page:
             j += 1
         run = [b.text for b in blocks[i:j]]
         pos = 0
-        for table in find_tables(run, tr):
+        for table in find_tables(run, tr, gaps[i:j] if gaps is not None else None):
             out += [(t, "p", None) for t in run[pos:table.first]]
             out += [(c.text, "cell", Cell(next_table, c.row, c.col, c.rowspan, c.colspan, c.header)) for c in table.cells]
             next_table += 1

@@ -75,7 +75,7 @@ def test_column_kind(header: str, kind: str) -> None:
 
 def test_header_words_and_role_labels_come_from_the_rules() -> None:
     rules = load_rules()
-    assert set(rules.tables.headers) == {"seq", "task", "deadline", "note", "category"}
+    assert set(rules.tables.headers) == {"seq", "task", "deadline", "note", "category", "progress"}
     for label, role in rules.roles.labels.items():
         assert column_kind(label, rules.headers) == role, label
 

@@ -42,7 +42,7 @@ def plain_page(rules, monkeypatch):
     """text_page without the two new steps: one block per line, as before."""
     def build(path: Path) -> Page:
         with monkeypatch.context() as m:
-            m.setattr(blocks_module, "find_text_tables", lambda page, rules: page)
+            m.setattr(blocks_module, "find_text_tables", lambda page, rules, gaps=None: page)
             m.setattr(blocks_module, "unwrap", lambda page, rules: page)
             return blocks_module.text_page(decoded(path), rules)
     return build
@@ -254,5 +254,14 @@ def test_unwrap_leaves_cells(rules):
 def test_rule_file_kinds(rules):
     """Every header word names a kind the table path knows."""
     kinds = set(rules.flat_tables.headers.values())
-    assert kinds <= {"seq", "task", "lead", "responsible", "cooperating", "leader", "deadline", "note", "category"}
+    assert kinds <= {"seq", "task", "lead", "responsible", "cooperating", "leader", "deadline", "note", "category",
+                     "progress"}
     assert {"seq", "task", "deadline", "note", "lead", "responsible", "leader"} <= kinds
+
+
+@pytest.mark.parametrize("module", ["pipeline.anchored", "pipeline.texttables", "pipeline.tables", "pipeline.blocks"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    assert doctest.testmod(importlib.import_module(module)).failed == 0

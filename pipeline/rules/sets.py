@@ -96,8 +96,8 @@ SPECS: dict[str, dict[str, str]] = {
     "indicators": {"indicators": "map[list[str]]"},
     "unit_renames": {"renames": "map[str]"},
     "tables": {"headers": "map[list[str]]"},
-    "texttables": {"unit_suffixes": "list[str]", "page_numbers": "list[regex]", "clause_ends": "str",
-                   "closing_brackets": "str"},
+    "texttables": {"unit_suffixes": "list[str]", "cell_unit_endings": "list[str]", "page_numbers": "list[regex]",
+                   "clause_ends": "str", "closing_brackets": "str"},
     "html": {"body_containers": "list[str]", "chrome_tags": "list[str]", "chrome_names": "regex",
              "title_classes": "list[str]", "info_labels": "list[str]", "meta_fields": "map[str]"},
 }
@@ -280,14 +280,15 @@ class TextTableRules:
     """rules/texttables.toml: what closes a cell of a flattened table, page furniture of PDF text."""
 
     unit_suffixes: tuple[str, ...]  # longest first
+    cell_unit_endings: tuple[str, ...]  # more endings of a name in a column known to hold units, longest first
     page_numbers: tuple[regex.Pattern[str], ...]
     clause_ends: str
     closing_brackets: str
 
 
 def build_texttables(path: str, d: Mapping[str, Any]) -> TextTableRules:
-    return TextTableRules(longest_first(d["unit_suffixes"]), d["page_numbers"], d["clause_ends"],
-                          d["closing_brackets"])
+    return TextTableRules(longest_first(d["unit_suffixes"]), longest_first(d["cell_unit_endings"]),
+                          d["page_numbers"], d["clause_ends"], d["closing_brackets"])
 
 
 @dataclass(frozen=True)
@@ -432,6 +433,18 @@ class FlatTableVocabulary:
     collective: tuple[regex.Pattern[str], ...]  # collective unit names (各街办, 市直各单位)
     deadlines: tuple[regex.Pattern[str], ...]  # deadline patterns and ongoing phrases
     headings: tuple[regex.Pattern[str], ...]  # section and subsection numbering
+    unit_endings: tuple[str, ...] = ()  # every ending of a unit name (units.toml + texttables.toml), longest first
+
+    def kind_of(self, header: str) -> str:
+        """The kind of a header cell: the longest known header word it contains, else "other".
+
+        >>> from pipeline.rules import load_rules
+        >>> tr = load_rules().flat_tables
+        >>> tr.kind_of("主要责任单位"), tr.kind_of("内容与要求"), tr.kind_of("市政府分管领导"), tr.kind_of("名称")
+        ('responsible', 'task', 'leader', 'other')
+        """
+        text = compact(header)
+        return next((self.headers[w] for w in self.header_words if w in text), "other")
 
 
 def build_flat_tables(headers: HeaderVocabulary, texttables: TextTableRules, units: UnitRules,
@@ -439,7 +452,8 @@ def build_flat_tables(headers: HeaderVocabulary, texttables: TextTableRules, uni
     words = tuple(w for w, _ in headers.words)
     return FlatTableVocabulary(headers.by_word, words, frozenset(w[0] for w in words if w),
                                texttables.unit_suffixes, units.collective, deadlines.patterns + deadlines.ongoing,
-                               (outline.section, outline.subsection))
+                               (outline.section, outline.subsection),
+                               longest_first(units.suffixes + texttables.unit_suffixes + texttables.cell_unit_endings))
 
 
 @dataclass(frozen=True)
