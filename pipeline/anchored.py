@@ -501,6 +501,7 @@ class _Reader:
             cells.append((row, 0, 1, n, False, join_lines(before[k].text for k in h)))
             row += 1
         a, seq, end, n_rows = first, int(compact(lines[first])), first, 0
+        above: dict[int, int] = {}
         while a is not None:
             b, again = self.next_anchor(a, seq, kinds)
             stop = b if b is not None else min(len(lines), a + 1 + MAX_ROW_SLOTS)
@@ -508,15 +509,19 @@ class _Reader:
             fit = fit_row(slots, kinds, head.task, tr, last=b is None)
             if fit is None or not self._has_task(fit, head.task):
                 break
-            row = self._emit(cells, row, seq, fit, slots, kinds, base)
-            n_rows += 1
             used = [s.line for s in slots[:fit.used] if s.line >= 0]
             end = (used[-1] if used else a) + 1
+            # a column a row does not print at all is spanned from above, when the capture shows every empty
+            # cell (blank lines) and the row is known to be whole (not the end of a cut capture)
+            whole = b is not None or end < len(lines)
+            row, above = self._emit(cells, row, seq, fit, slots, kinds, base, above if base > 0 and whole else {})
+            n_rows += 1
             if b is None:
                 break
             if again is not None:  # the header printed again (a page break): a header row, then the rows go on
                 cells += [(row, c, 1, 1, True, join_lines(lines[k] for k in idx)) for c, idx in enumerate(again.lines)]
                 row += 1
+                above = {}
                 end = again.end
                 nxt = next((k for k in range(again.end, min(len(lines), again.end + MAX_LINES_BEFORE_FIRST_ROW))
                             if compact(lines[k]) == str(seq + 1)), None)
@@ -533,31 +538,35 @@ class _Reader:
         return any(col == task for sub in fit.subrows for col, _, _ in sub)
 
     def _emit(self, cells: list[CellTuple], row: int, seq: int, fit: RowFit, slots: Sequence[Slot],
-              kinds: Sequence[str], base: int) -> int:
-        """Append the cells of one numbered row (its sub-rows, then its heading rows); return the next row."""
+              kinds: Sequence[str], base: int, above: dict[int, int]) -> tuple[int, dict[int, int]]:
+        """Append the cells of one numbered row (its sub-rows, then its heading rows).
+
+        ``above``: column -> index in ``cells`` of the cell the row above ends with, which spans
+        down into every sub-row that does not print that column (a rowspan printed once). Returns
+        the next row and the cells this row ends with.
+        """
         n_sub = len(fit.subrows)
         cells.append((row, 0, n_sub, 1, False, str(seq)))
-        open_cells: dict[int, int] = {}  # column -> index in cells of the cell a later sub-row may share
-        for s, sub in enumerate(fit.subrows):
+        open_cells = dict(above)
+        for sub in fit.subrows:
             printed = set()
             for col, a, b in sub:
                 printed.add(col)
                 idx = [slots[k].line for k in range(a, b) if slots[k].line >= 0]
                 if not idx:
-                    open_cells.pop(col, None)  # a visible empty cell: nothing to share
+                    open_cells.pop(col, None)  # a visible empty cell: nothing spans it
                     continue
-                cells.append((row + s, col, 1, 1, False, self.cell_text(kinds[col], idx, base)))
+                cells.append((row, col, 1, 1, False, self.cell_text(kinds[col], idx, base)))
                 open_cells[col] = len(cells) - 1
-            if s:
-                for col, at in list(open_cells.items()):
-                    if col not in printed:  # printed once for both sub-rows: a rowspan
-                        r0, c0, rs, cs, h, t = cells[at]
-                        cells[at] = (r0, c0, rs + 1, cs, h, t)
-        row += n_sub
+            for col, at in list(open_cells.items()):
+                if col not in printed:  # printed once above: it spans this row too
+                    r0, c0, rs, cs, h, t = cells[at]
+                    cells[at] = (r0, c0, rs + 1, cs, h, t)
+            row += 1
         for h in fit.headings:
             cells.append((row, 0, 1, len(kinds), False, join_lines(slots[k].text for k in h)))
             row += 1
-        return row
+        return row, ({} if fit.headings else open_cells)
 
 
 def find_anchored(lines: Sequence[str], gaps: Sequence[int] | None, i: int,

@@ -31,6 +31,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 import regex
 
 from .anchored import find_anchored
+from .glued import find_glued
 from .records import Cell, Page, join_blocks
 from .rules.sets import FlatTableVocabulary as TableRules
 from .text import HORIZONTAL, JUNCTIONS, VERTICAL, char_width, compact, display_width, join_lines
@@ -115,8 +116,9 @@ class TextTable:
 
     first: int  # index of the table's first block in Page.blocks
     end: int  # index after its last block
-    shape: str  # "box" | "flat" | "rows"
+    shape: str  # "box" | "rows" | "anchored" | "flat" | "glued"
     cells: tuple[CellText, ...]  # in reading order (row, then column)
+    before: str = ""  # printed on the table's first line before the table (a glued table's title)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -623,6 +625,10 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
     tables: list[TextTable] = []
     i = 0
     while i < len(lines):
+        if glued := find_glued(lines, i, tr):
+            tables.append(TextTable(i, glued.end, "glued", tuple(CellText(*c) for c in glued.cells), glued.before))
+            i = glued.end
+            continue
         for shape, finder in finders:
             found = finder(lines, i)
             if found:
@@ -659,6 +665,7 @@ def find_text_tables(page: Page, tr: TableRules, gaps: Sequence[int] | None = No
         pos = 0
         for table in find_tables(run, tr, gaps[i:j] if gaps is not None else None):
             out += [(t, "p", None) for t in run[pos:table.first]]
+            out.append((table.before, "p", None))
             out += [(c.text, "cell", Cell(next_table, c.row, c.col, c.rowspan, c.colspan, c.header)) for c in table.cells]
             next_table += 1
             pos = table.end

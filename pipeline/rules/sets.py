@@ -97,7 +97,7 @@ SPECS: dict[str, dict[str, str]] = {
     "unit_renames": {"renames": "map[str]"},
     "tables": {"headers": "map[list[str]]"},
     "texttables": {"unit_suffixes": "list[str]", "cell_unit_endings": "list[str]", "page_numbers": "list[regex]",
-                   "clause_ends": "str", "closing_brackets": "str"},
+                   "clause_ends": "str", "closing_brackets": "str", "surnames": "str", "compound_surnames": "list[str]"},
     "html": {"body_containers": "list[str]", "chrome_tags": "list[str]", "chrome_names": "regex",
              "title_classes": "list[str]", "info_labels": "list[str]", "meta_fields": "map[str]"},
 }
@@ -284,11 +284,20 @@ class TextTableRules:
     page_numbers: tuple[regex.Pattern[str], ...]
     clause_ends: str
     closing_brackets: str
+    surnames: frozenset[str]  # one-character surnames (a person glued before a unit name)
+    compound_surnames: frozenset[str]  # 欧阳, 司马 …
 
 
 def build_texttables(path: str, d: Mapping[str, Any]) -> TextTableRules:
+    names = "".join(d["surnames"].split())
+    if len(set(names)) != len(names):
+        raise RulesError(path, "surnames", "a surname is listed twice")
+    for word in d["compound_surnames"]:
+        if len(word) != 2:
+            raise RulesError(path, f"compound_surnames.{word}", "expected two characters")
     return TextTableRules(longest_first(d["unit_suffixes"]), longest_first(d["cell_unit_endings"]),
-                          d["page_numbers"], d["clause_ends"], d["closing_brackets"])
+                          d["page_numbers"], d["clause_ends"], d["closing_brackets"], frozenset(names),
+                          frozenset(d["compound_surnames"]))
 
 
 @dataclass(frozen=True)
@@ -434,6 +443,8 @@ class FlatTableVocabulary:
     deadlines: tuple[regex.Pattern[str], ...]  # deadline patterns and ongoing phrases
     headings: tuple[regex.Pattern[str], ...]  # section and subsection numbering
     unit_endings: tuple[str, ...] = ()  # every ending of a unit name (units.toml + texttables.toml), longest first
+    surnames: frozenset[str] = frozenset()  # one-character surnames (texttables.toml)
+    compound_surnames: frozenset[str] = frozenset()
 
     def kind_of(self, header: str) -> str:
         """The kind of a header cell: the longest known header word it contains, else "other".
@@ -453,7 +464,8 @@ def build_flat_tables(headers: HeaderVocabulary, texttables: TextTableRules, uni
     return FlatTableVocabulary(headers.by_word, words, frozenset(w[0] for w in words if w),
                                texttables.unit_suffixes, units.collective, deadlines.patterns + deadlines.ongoing,
                                (outline.section, outline.subsection),
-                               longest_first(units.suffixes + texttables.unit_suffixes + texttables.cell_unit_endings))
+                               longest_first(units.suffixes + texttables.unit_suffixes + texttables.cell_unit_endings),
+                               texttables.surnames, texttables.compound_surnames)
 
 
 @dataclass(frozen=True)
