@@ -216,6 +216,36 @@ class Header:
 # ---------------------------------------------------------------- the header
 
 
+def merge_header_lines(words: Sequence[str], tr: TableRules) -> list[tuple[str, list[int]]]:
+    """Header lines as columns: (kind, indexes of its lines); a header wrapped over two lines is one.
+
+    Two lines are one header when together they are a header word (完成 / 时限), when neither is
+    one but together they name a kind (内容与 / 要求), or when the first is a scope and the
+    second a header (市政府 / 分管领导).
+
+    >>> from pipeline.rules import load_rules
+    >>> tr = load_rules().flat_tables
+    >>> merge_header_lines(["序号", "名称", "工作任务", "市政府", "分管领导", "牵头", "单位", "完成", "时限"], tr)
+    [('seq', [0]), ('other', [1]), ('task', [2]), ('leader', [3, 4]), ('lead', [5, 6]), ('deadline', [7, 8])]
+    """
+    merged: list[tuple[str, list[int]]] = []
+    for k, word in enumerate(words):
+        kind = tr.kind_of(word)
+        if merged:
+            pkind, pidx = merged[-1]
+            before = "".join(words[x] for x in pidx)
+            both = before + word
+            joined = tr.kind_of(both)
+            if len(pidx) == 1 and (both in tr.headers
+                                   or joined != "other" and pkind == "other" and kind == "other"
+                                   or joined != "other" and pkind == "other" and unit_line(before, tr)):
+                merged[-1] = (joined, pidx + [k])
+                continue
+        merged.append((kind, [k]))
+    return merged
+
+
+
 def read_header(lines: Sequence[str], i: int, tr: TableRules) -> Header | None:
     """A header printed one cell per line from ``i``: 序号 first, then the columns.
 
@@ -238,19 +268,8 @@ def read_header(lines: Sequence[str], i: int, tr: TableRules) -> Header | None:
         cols.append((tr.kind_of(t), [j]))
         j += 1
     # a short unknown line and its neighbour that together make a known header: 市政府 / 分管领导
-    merged: list[tuple[str, list[int]]] = []
-    for kind, idx in cols:
-        if merged:
-            pkind, pidx = merged[-1]
-            both = tr.kind_of("".join(compact(lines[k]) for k in pidx + idx))
-            if both != "other" and pkind == "other" and (kind == "other" or unit_line(lines[pidx[-1]], tr)):
-                merged[-1] = (both, pidx + idx)
-                continue
-            if both != "other" and kind == "other" and pkind != "other" and len(pidx) == 1 \
-                    and tr.kind_of(compact(lines[pidx[0]])) != both:
-                merged[-1] = (both, pidx + idx)
-                continue
-        merged.append((kind, idx))
+    merged = merge_header_lines([compact(lines[k]) for k in range(i, j)], tr)
+    merged = [(kind, [i + k for k in idx]) for kind, idx in merged]
     while merged and merged[-1][0] == "other":  # a title or heading row after the header, not a column
         merged.pop()
     kinds = [k for k, _ in merged]
@@ -318,6 +337,14 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
     m, n = len(slots), len(kinds)
     if m > MAX_ROW_SLOTS:
         return None
+    memo: dict[tuple[str, int, int], bool] = {}
+
+    def ok(kind: str, a: int, b: int) -> bool:
+        key = (kind, a, b)
+        if key not in memo:
+            memo[key] = fits(kind, texts[a:b], tr)
+        return memo[key]
+
     # state (slot, column, phase): phase 0 = first sub-row, 1 = later sub-row with only its task, 2 = later sub-row
     # with more; value: (cost, tie, back-pointer). Moves only go to a later slot, or the same slot and a later column.
     best: dict[tuple[int, int, int], tuple[float, int, tuple | None]] = {(0, 1, 0): (0.0, 0, None)}
@@ -340,7 +367,7 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
                     if phase == 1 or i >= m:
                         continue
                     for j in range(i + 1, min(m, i + MAX_CELL_LINES["task"]) + 1):
-                        if slots[j - 1].line < 0 or not fits("task", texts[i:j], tr):
+                        if slots[j - 1].line < 0 or not ok("task", i, j):
                             break
                         relax((j, task + 1, 1), cost + SUBROW_COST, tie, (here, task, i, j))
                     continue
@@ -355,7 +382,7 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
                 for j in range(i + 1, min(m, i + MAX_CELL_LINES.get(kind, 2)) + 1):
                     if slots[j - 1].line < 0:
                         break
-                    if fits(kind, texts[i:j], tr):
+                    if ok(kind, i, j):
                         relax((j, c + 1, 2 if later else 0), cost, tie + (n - c) * (j - i), (here, c, i, j))
     ends: list[tuple[float, int, int, tuple[int, int, int], tuple[tuple[int, ...], ...]]] = []
     for phase in (0, 2):

@@ -345,11 +345,14 @@ def _row_boundary(text: str, a: int, k: int, want: str, tr: TableRules) -> bool:
     """Does the next row number stand at ``k``: after a unit run that closes the row, before a row's text?"""
     if k == 0 or text[k - 1].isdigit() or not _HAN.match(text[k + len(want):k + len(want) + 1] or "x"):
         return False
-    for e in reversed(_ends(text, a, k)):
-        for person in (None, 2, 3):
-            run = read_run(text[:k], e, person, tr)
-            if run is not None and run.end == k:
-                return True
+    ends = _ends(text, max(a, k - MAX_ROW_CHARS), k)
+    if not ends:
+        return False
+    e = ends[-1]  # a unit run holds no sentence end: it starts after the last one
+    for person in (None, 2, 3):
+        run = read_run(text[:k], e, person, tr)
+        if run is not None and run.end == k:
+            return True
     return False
 
 

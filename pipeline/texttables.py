@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import regex
 
-from .anchored import find_anchored
+from .anchored import find_anchored, merge_header_lines
 from .glued import find_glued
 from .records import Cell, Page, join_blocks
 from .rules.sets import FlatTableVocabulary as TableRules
@@ -57,6 +57,10 @@ MIN_BARE_ROWS = 3
 MAX_ROW_CONTINUATIONS = 2
 #: Share of the `│` of a box table's text lines that must fall on a column rule.
 MIN_BOX_ALIGNMENT = 0.9
+#: A header cell is at most this long (characters, spaces removed).
+HEADER_MAX_CHARS = 10
+#: A short line naming no header word may still be half of one (完成 / 时限).
+HEADER_FRAGMENT_MAX_CHARS = 3
 
 # ---------------------------------------------------------------- characters
 
@@ -452,29 +456,46 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
     return best, list(path)
 
 
-def _header_run(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[str], list[tuple[int, int, int]]] | None:
-    """A table header printed one word per line (or on one line) at ``i``.
+def _header_line(line: str, tr: TableRules) -> bool:
+    """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限."""
+    t = compact(line)
+    if not t or len(t) > HEADER_MAX_CHARS or regex.fullmatch(r"\d+", t) or any(h.match(line.strip()) for h in tr.headings):
+        return False
+    return tr.kind_of(t) != "other" or len(t) <= HEADER_FRAGMENT_MAX_CHARS
 
-    Returns (end line, column kinds, [(line, start, end) of each header word]).
+
+def _header_run(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[str], list[str]] | None:
+    """A table header printed one cell per line (or on one line) at ``i``.
+
+    A line is a header cell when it contains a header word (主要责任单位); two short lines
+    that together make one (完成 / 时限) are one cell. Returns (end line, column kinds,
+    header text of each column).
     """
-    kinds: list[str] = []
-    spots: list[tuple[int, int, int]] = []
+    if not _header_line(lines[i], tr):
+        return None
     j = i
-    while j < len(lines) and (kind := tr.headers.get(compact(lines[j]))):
-        kinds.append(kind)
-        spots.append((j, 0, len(lines[j])))
+    while j < len(lines) and _header_line(lines[j], tr):
         j += 1
+    kinds: list[str] = []
+    texts: list[str] = []
+    end = i
+    for kind, idx in merge_header_lines([compact(line) for line in lines[i:j]], tr):
+        if kind == "other":
+            break
+        kinds.append(kind)
+        texts.append(join_lines(lines[i + k].strip() for k in idx) if len(idx) > 1 else lines[i + idx[0]].strip())
+        end = i + idx[-1] + 1
     if len(kinds) < 2 and (words := _header_words(lines[i], tr)):
         kinds = [w[0] for w in words]
-        spots = [(i, a, b) for _, a, b in words]
-        j = i + 1
+        texts = [lines[i][a:b].strip() for _, a, b in words]
+        end = i + 1
     if len(kinds) < 2 or "task" not in kinds:
         return None
-    return j, kinds, spots
+    return end, kinds, texts
 
 
 def _find_flat(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[CellText]] | None:
-    if i > 0 and compact(lines[i - 1]) in tr.headers:
+    if i > 0 and _header_line(lines[i - 1], tr) and tr.kind_of(lines[i - 1]) != "other":
         return None  # inside a header run that did not give a table: its tail is no header of its own
     head = _header_run(lines, i, tr)
     if head is None:
@@ -487,7 +508,7 @@ def _find_flat(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[
     if found is None:
         return None
     used, path = found
-    cells = [CellText(0, c, 1, 1, True, lines[j][a:b].strip()) for c, (j, a, b) in enumerate(spots)]
+    cells = [CellText(0, c, 1, 1, True, text) for c, text in enumerate(spots)]
     row, col = 1, 0
     for a, b, heading in path:
         text = join_lines(lines[start + a:start + b])

@@ -259,7 +259,8 @@ def test_rule_file_kinds(rules):
     assert {"seq", "task", "deadline", "note", "lead", "responsible", "leader"} <= kinds
 
 
-@pytest.mark.parametrize("module", ["pipeline.anchored", "pipeline.texttables", "pipeline.tables", "pipeline.blocks"])
+@pytest.mark.parametrize("module", ["pipeline.anchored", "pipeline.glued", "pipeline.texttables", "pipeline.tables",
+                                    "pipeline.blocks", "pipeline.html"])
 def test_doctests(module):
     import doctest
     import importlib
