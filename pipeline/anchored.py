@@ -66,6 +66,10 @@ HEADING_COST = 1
 STRAY_EMPTY_COST = 3
 #: Cost of a row without a task.
 NO_TASK_COST = 4
+#: Cost of a unit list or a person in a column that takes any short text (备注, a column named by nothing).
+WEAK_FIT_COST = 0.5
+#: Columns that take any short text.
+LOOSE_KINDS = frozenset({"note", "category", "other"})
 
 ROLE_KINDS = ("lead", "responsible", "cooperating")
 
@@ -375,7 +379,8 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
                 later = phase > 0
                 # the column prints nothing: a cost in the first sub-row; a later sub-row shares it
                 skip = 0 if later else (NO_TASK_COST if c == task else SKIP_COST)
-                relax((i, c + 1, phase), cost + skip, tie, (here, c, i, i))
+                # ties: a later column is the one left out (备注 is empty more often than 牵头单位)
+                relax((i, c + 1, phase), cost + skip, tie + 2 * (n - c), (here, c, i, i))
                 if i < m and slots[i].line < 0:  # a visible empty cell
                     relax((i + 1, c + 1, phase), cost + (NO_TASK_COST if c == task and not later else 0), tie,
                           (here, c, i, i + 1))
@@ -383,7 +388,9 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
                     if slots[j - 1].line < 0:
                         break
                     if ok(kind, i, j):
-                        relax((j, c + 1, 2 if later else 0), cost, tie + (n - c) * (j - i), (here, c, i, j))
+                        weak = WEAK_FIT_COST if kind in LOOSE_KINDS and (unit_line(texts[i], tr)
+                                                                          or person_line(texts[i], tr)) else 0
+                        relax((j, c + 1, 2 if later else 0), cost + weak, tie + (n - c) * (j - i), (here, c, i, j))
     ends: list[tuple[float, int, int, tuple[int, int, int], tuple[tuple[int, ...], ...]]] = []
     for phase in (0, 2):
         for i in range(m + 1):

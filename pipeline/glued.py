@@ -123,6 +123,8 @@ def unit_token(text: str, k: int, tr: TableRules) -> int | None:
     (3, 11, 14, None)
     """
     limit = min(len(text), k + MAX_UNIT_CHARS)
+    if k >= len(text) or not _HAN.match(text[k]):
+        return None
     e = k + 1
     found = None
     while e < limit:
@@ -146,6 +148,8 @@ def unit_token(text: str, k: int, tr: TableRules) -> int | None:
             if len(piece) > MAX_WEAK_UNIT_CHARS:
                 return None
         if len(piece) < MIN_UNIT_CHARS:
+            if piece == ending:  # an ending that is also the start of a name (公安|分局)
+                continue
             return None  # a name too short to be one (政局): the split is elsewhere
         found = e
         break
