@@ -459,12 +459,15 @@ def base_gap(gaps: Sequence[int]) -> int:
     return min(counts, key=lambda g: (-counts[g], g))
 
 
-class _Reader:
-    """Reads one anchored table; ``lines`` are the non-blank lines, ``gaps[k]`` the blank lines before line k."""
+class AnchoredReader:
+    """Reads anchored tables among lines: ``lines`` are the non-blank lines, ``gaps[k]`` the blank lines before line k.
+
+    Made once per run of lines (the gaps are not copied per table): :meth:`read` at each line.
+    """
 
     def __init__(self, lines: Sequence[str], gaps: Sequence[int] | None, tr: TableRules) -> None:
         self.lines, self.tr = lines, tr
-        self.gaps = list(gaps) if gaps is not None else [0] * len(lines)
+        self.gaps: Sequence[int] = gaps if gaps is not None else [0] * len(lines)
 
     def empties(self, k: int, base: int) -> list[Slot]:
         """Visible empty cells before line k (blank lines beyond the usual gap)."""
@@ -514,6 +517,7 @@ class _Reader:
         return None, None
 
     def read(self, i: int) -> tuple[int, list[CellTuple]] | None:
+        """The table whose header starts at line ``i``: (end line, cells), or None."""
         lines, tr = self.lines, self.tr
         head = read_header(lines, i, tr)
         if head is None:
@@ -609,4 +613,4 @@ def find_anchored(lines: Sequence[str], gaps: Sequence[int] | None, i: int,
 
     ``gaps[k]`` is the number of blank lines printed before line ``k`` (None: not known).
     """
-    return _Reader(lines, gaps, tr).read(i)
+    return AnchoredReader(lines, gaps, tr).read(i)

@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import regex
 
-from .anchored import find_anchored, merge_header_lines
+from .anchored import AnchoredReader, merge_header_lines
 from .glued import find_glued
 from .records import Cell, Page, join_blocks
 from .rules.sets import FlatTableVocabulary as TableRules
@@ -459,7 +459,7 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
 def _header_line(line: str, tr: TableRules) -> bool:
     """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限."""
     t = compact(line)
-    if not t or len(t) > HEADER_MAX_CHARS or regex.fullmatch(r"\d+", t) or any(h.match(line.strip()) for h in tr.headings):
+    if not t or len(t) > HEADER_MAX_CHARS or t.isdigit() or any(h.match(line.strip()) for h in tr.headings):
         return False
     return tr.kind_of(t) != "other" or len(t) <= HEADER_FRAGMENT_MAX_CHARS
 
@@ -633,8 +633,10 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
     ``gaps[k]``, when known, is the number of blank lines the capture printed before line ``k``
     (an extra blank line is an empty cell of a table flattened one cell per line).
     """
+    reader = AnchoredReader(lines, gaps, tr)
+
     def anchored(ls: Sequence[str], i: int) -> tuple[int, list[CellText]] | None:
-        found = find_anchored(ls, gaps, i, tr)
+        found = reader.read(i)
         return (found[0], [CellText(*c) for c in found[1]]) if found else None
 
     finders: tuple[tuple[str, Callable[[Sequence[str], int], tuple[int, list[CellText]] | None]], ...] = (

@@ -8,7 +8,7 @@ when the rules load; a stage receives the rule set it needs and never reads a fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, TypeVar
 
 import regex
@@ -431,6 +431,10 @@ def build_headers(tables: TableHeaderRules, roles: RoleRules) -> HeaderVocabular
     return HeaderVocabulary(ordered, FrozenMap(words))
 
 
+#: Header texts whose kind is remembered (short lines repeat: 序号, 责任单位 …).
+KIND_MEMO_SIZE = 10_000
+
+
 @dataclass(frozen=True)
 class FlatTableVocabulary:
     """What the text-table detectors need (texttables.toml + tables.toml + roles + units + deadlines + outline)."""
@@ -445,6 +449,7 @@ class FlatTableVocabulary:
     unit_endings: tuple[str, ...] = ()  # every ending of a unit name (units.toml + texttables.toml), longest first
     surnames: frozenset[str] = frozenset()  # one-character surnames (texttables.toml)
     compound_surnames: frozenset[str] = frozenset()
+    _kinds: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)  # kind_of memo
 
     def kind_of(self, header: str) -> str:
         """The kind of a header cell: the longest known header word it contains, else "other".
@@ -455,7 +460,11 @@ class FlatTableVocabulary:
         ('responsible', 'task', 'leader', 'other')
         """
         text = compact(header)
-        return next((self.headers[w] for w in self.header_words if w in text), "other")
+        if (kind := self._kinds.get(text)) is None:
+            kind = next((self.headers[w] for w in self.header_words if w in text), "other")
+            if len(self._kinds) < KIND_MEMO_SIZE:
+                self._kinds[text] = kind
+        return kind
 
 
 def build_flat_tables(headers: HeaderVocabulary, texttables: TextTableRules, units: UnitRules,
