@@ -72,6 +72,11 @@ WEAK_FIT_COST = 0.5
 LOOSE_KINDS = frozenset({"note", "category", "other"})
 
 ROLE_KINDS = ("lead", "responsible", "cooperating")
+#: Columns of short cells (a date, a remark, a name).
+SHORT_KINDS = frozenset({"deadline", "note", "category"})
+#: A short cell wrapped over two lines is at most this long.
+WRAPPED_SHORT_MAX_CHARS = 20
+_CLAUSE_MARK = regex.compile(r"[。；;：:！？!?]")
 
 _BARE_NUMBER = regex.compile(r"[1-9]\d{0,2}")
 #: Separators of a unit or person list inside one cell.
@@ -171,6 +176,10 @@ def fits(kind: str, texts: Sequence[str], tr: TableRules) -> bool:
     t = compact(joined)
     if not t or _BARE_NUMBER.fullmatch(t):
         return False
+    if len(texts) > 1 and kind in SHORT_KINDS and (_CLAUSE_MARK.search(joined) or len(t) > WRAPPED_SHORT_MAX_CHARS):
+        return False  # a short cell wraps at most once, and a line with a sentence in it is no part of it
+    if kind in ("task", "progress") and any(unit_line(x, tr) or person_line(x, tr) for x in texts[1:]):
+        return False  # a unit (or a person) on a line of its own is a cell of its own
     if kind == "task":
         return (len(t) >= TASK_MIN_CHARS and not _heading(texts[0], tr) and not unit_line(joined, tr)
                 and not (deadline_line(joined, tr) and len(t) <= 12) and not person_line(joined, tr))
@@ -324,13 +333,16 @@ def _heading_title(text: str, tr: TableRules) -> bool:
 
 
 def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRules,
-            last: bool = False) -> RowFit | None:
+            last: bool = False, spans_above: bool = False) -> RowFit | None:
     """The cheapest way the slots of one row (after its number) fill the columns ``kinds[1:]``.
 
     A middle row must use every slot (heading rows may close it); the last row of a
     table uses as many slots as it can and leaves the rest. Ties go to the reading
     that puts fewer lines in the earlier columns (a task cell is one paragraph; a
-    lead cell one unit). None when nothing fits.
+    lead cell one unit), and that leaves out a later column (an empty 备注) — or,
+    when ``spans_above`` (the capture shows every empty cell, so a column printing
+    nothing is a cell spanning down from the row above), an earlier one: rows are
+    grouped by their left columns. None when nothing fits.
 
     >>> from pipeline.rules import load_rules
     >>> tr = load_rules().flat_tables
@@ -380,7 +392,7 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
                 # the column prints nothing: a cost in the first sub-row; a later sub-row shares it
                 skip = 0 if later else (NO_TASK_COST if c == task else SKIP_COST)
                 # ties: a later column is the one left out (备注 is empty more often than 牵头单位)
-                relax((i, c + 1, phase), cost + skip, tie + 2 * (n - c), (here, c, i, i))
+                relax((i, c + 1, phase), cost + skip, tie + 2 * (c if spans_above else n - c), (here, c, i, i))
                 if i < m and slots[i].line < 0:  # a visible empty cell
                     relax((i + 1, c + 1, phase), cost + (NO_TASK_COST if c == task and not later else 0), tie,
                           (here, c, i, i + 1))
@@ -397,9 +409,9 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
             cur = best.get((i, n, phase))
             if cur is None:
                 continue
-            if i == m:
+            if i == m or last:
                 ends.append((cur[0], cur[1], i, (i, n, phase), ()))
-            elif not last:
+            else:
                 rest = slots[i:]
                 heads = _headings(rest, tr)
                 if heads:
@@ -544,7 +556,7 @@ class AnchoredReader:
             b, again = self.next_anchor(a, seq, kinds)
             stop = b if b is not None else min(len(lines), a + 1 + MAX_ROW_SLOTS)
             slots = self.slots(a + 1, stop, base, b is not None and again is None)
-            fit = fit_row(slots, kinds, head.task, tr, last=b is None)
+            fit = fit_row(slots, kinds, head.task, tr, last=b is None, spans_above=base > 0)
             if fit is None or not self._has_task(fit, head.task):
                 break
             used = [s.line for s in slots[:fit.used] if s.line >= 0]
