@@ -328,6 +328,7 @@ def _headings(slots: Sequence[Slot], tr: TableRules) -> list[tuple[int, ...]] | 
 def _heading_title(text: str, tr: TableRules) -> bool:
     t = compact(text)
     return (0 < len(t) <= HEADING_MAX_CHARS and not _BARE_NUMBER.fullmatch(t) and not unit_line(text, tr)
+            and not t.endswith((":", "："))
             and not deadline_line(text, tr) and not person_line(text, tr)
             and t.count("。") <= 1 and not _label_only(text, tr))
 
