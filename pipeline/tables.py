@@ -6,12 +6,17 @@ Some notices are published as one ``<table>`` (序号 / 工作任务 / 牵头单
 back into a grid, the header row is found and each column gets a kind:
 
 ``seq`` ``task`` ``lead`` ``responsible`` ``cooperating`` ``leader``
-``deadline`` ``note`` ``category`` ``other``
+``deadline`` ``note`` ``category`` ``progress`` ``other``
 
 Header words live in ``rules/tables.toml`` (task, seq, deadline, note,
 category, progress) and ``rules/roles.toml`` (the role labels), compiled once
-into :class:`~pipeline.rules.sets.HeaderVocabulary`. A table without a task
-column is not a task table: :func:`grid` returns no rows for it.
+into :class:`~pipeline.rules.sets.HeaderVocabulary`. A column whose header
+names nothing known takes its kind from its cells: under a header that names
+units or leaders, the one with the longest text is the task column (民生实事);
+of two task columns (项目名称 | 主要内容) the longer is the task, the other names
+the row. A table without a task column is not a task table: :func:`grid`
+returns no rows for it. A header printed again inside the table (a page break)
+is no data row.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Plain-text tables as table cells, so text captures take the same table path as HTML.
 
 A notice published as a table reaches us flattened when it was captured as text.
-:func:`find_text_tables` finds three shapes and replaces their lines with blocks
+:func:`find_text_tables` finds these shapes and replaces their lines with blocks
 of kind ``"cell"`` (a :class:`~pipeline.records.Cell` each), leaving every
 other block as it was:
 
@@ -9,16 +9,22 @@ other block as it was:
    from the positions of the rules, measured in display columns (CJK is two
    wide); a cell wrapped over several lines is joined; a cell whose bottom
    rule is missing spans the rows below it;
-2. **one cell per line** after a run of header words (``牵头单位`` /
-   ``目   标   任   务`` / ``责  任  单  位``), narrow cells wrapped mid-word
+2. **one row per line**: ``1 <task> <unit> [deadline]`` with bare row numbers,
+   perhaps under a header line ``序号 工作任务 责任单位 备注``;
+3. **one cell per line, rows anchored on their numbers** (:mod:`pipeline.anchored`):
+   a header from ``序号``, a bare number line for each row, the row's lines given
+   to the columns by what they hold (units one per line, sub-rows, empty cells
+   seen as extra blank lines, heading rows);
+4. **one cell per line** without row numbers, after a run of header words
+   (``牵头单位`` / ``目   标   任   务`` / ``责  任  单  位``), narrow cells wrapped mid-word
    (``市政`` / ``府办`` / ``公厅``): cell boundaries are searched for, and the
    table is taken only when exactly one segmentation fits the evidence
    (column count, each column's wrap width, unit-name endings, task length);
-3. **one row per line**: ``1 <task> <unit> [deadline]`` with bare row numbers,
-   perhaps under a header line ``序号 工作任务 责任单位 备注``.
+5. **Word tables with glued cells** (:mod:`pipeline.glued`): ``序号项目名称…配合单位1…``.
 
-Header words: ``rules/texttables.toml`` (序号, 工作任务, 完成时限 …) and the role
-labels of ``rules/roles.toml``. Anything uncertain is left as it was.
+Header words: ``rules/tables.toml`` (序号, 工作任务, 完成时限 …) and the role labels of
+``rules/roles.toml``, found by containment (主要责任单位 holds 责任单位). Anything
+uncertain is left as it was.
 """
 
 from __future__ import annotations
