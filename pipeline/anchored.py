@@ -51,6 +51,8 @@ TASK_MIN_CHARS = 6
 UNIT_MAX_CHARS = 24
 #: A deadline, a note or a short label cell is at most this long.
 SHORT_CELL_MAX_CHARS = 30
+#: A deadline cell with words before its date (分两批,6月底前) is at most this long.
+SHORT_DEADLINE_CHARS = 12
 #: A heading row's title is at most this long.
 HEADING_MAX_CHARS = 60
 #: Lines a cell of each kind may hold (a unit cell prints one unit per line).
@@ -79,6 +81,10 @@ WRAPPED_SHORT_MAX_CHARS = 20
 _CLAUSE_MARK = regex.compile(r"[。；;：:！？!?]")
 
 _BARE_NUMBER = regex.compile(r"[1-9]\d{0,2}")
+#: A date printed in figures: 2021.12, 2022-06, 2021/6/30.
+_NUMERIC_DATE = regex.compile(r"(?:19|20)\d\d[.\-/](?:1[0-2]|0?[1-9])(?:[.\-/](?:3[01]|[12]\d|0?[1-9]))?")
+#: A number in a column the header does not name (资金 500, 3.5).
+_NUMBER = regex.compile(r"\d+(?:\.\d+)?")
 #: Separators of a unit or person list inside one cell.
 _LIST_SEP = regex.compile(r"[、,，;；]")
 #: Marks that never stand in a unit name.
@@ -125,8 +131,10 @@ def person_line(text: str, tr: TableRules) -> bool:
     >>> tr = load_rules().flat_tables
     >>> person_line("王 东", tr), person_line("张三、李四", tr), person_line("市科技局", tr), person_line("12月底前", tr)
     (True, True, False, False)
+    >>> person_line("王东(副市长)", tr), person_line("常务副市长", tr)
+    (True, True)
     """
-    parts = [p for p in _LIST_SEP.split(compact(text)) if p]
+    parts = [_TRAILING_PAREN.sub("", p) for p in _LIST_SEP.split(compact(text)) if p]
     return bool(parts) and all(_PERSON.fullmatch(p) for p in parts) and not unit_line(text, tr) \
         and not deadline_line(text, tr)
 
@@ -138,11 +146,20 @@ def deadline_line(text: str, tr: TableRules) -> bool:
     >>> tr = load_rules().flat_tables
     >>> [deadline_line(t, tr) for t in ("12月底前", "9月投入使用", "2021年6月", "长期坚持", "县住建局", "新建2座天桥。")]
     [True, True, True, True, False, False]
+    >>> [deadline_line(t, tr) for t in ("2021.12", "2022-06", "按序时推进,年底完成", "分两批,6月底前", "县代建中心12月底前")]
+    [True, True, True, True, False]
     """
     t = compact(text)
     if not t or len(t) > SHORT_CELL_MAX_CHARS:
         return False
-    return any((m := p.match(t)) is not None and m.end() > 0 for p in tr.deadlines)
+    if _NUMERIC_DATE.fullmatch(t):
+        return True
+    if any((m := p.match(t)) is not None and m.end() > 0 for p in tr.deadlines):
+        return True
+    # a short cell holding a date after a few words and a comma (分两批,6月底前)
+    return len(t) <= SHORT_DEADLINE_CHARS and any(
+        (m := p.search(t)) is not None and m.end() - m.start() >= 2 and m.end() >= len(t) - 2
+        and t[:m.start()].endswith((",", "，", "、", ";", "；")) for p in tr.deadlines)
 
 
 def _heading(text: str, tr: TableRules) -> bool:
@@ -174,11 +191,14 @@ def fits(kind: str, texts: Sequence[str], tr: TableRules) -> bool:
         return False
     joined = join_lines(texts)
     t = compact(joined)
-    if not t or _BARE_NUMBER.fullmatch(t):
+    if not t:
         return False
+    if _BARE_NUMBER.fullmatch(t) or _NUMBER.fullmatch(t):
+        return kind == "other" and len(texts) == 1  # 资金(万元) 500: a number only where the header names nothing
     if len(texts) > 1 and kind in SHORT_KINDS and (_CLAUSE_MARK.search(joined) or len(t) > WRAPPED_SHORT_MAX_CHARS):
         return False  # a short cell wraps at most once, and a line with a sentence in it is no part of it
-    if kind in ("task", "progress") and any(unit_line(x, tr) or person_line(x, tr) for x in texts[1:]):
+    if kind in ("task", "progress", "deadline") and any(
+            unit_line(x, tr) or person_line(x, tr) for x in (texts if kind == "deadline" else texts[1:])):
         return False  # a unit (or a person) on a line of its own is a cell of its own
     if kind == "task":
         return (len(t) >= TASK_MIN_CHARS and not _heading(texts[0], tr) and not unit_line(joined, tr)

@@ -42,12 +42,16 @@ MAX_UNIT_CHARS = 12
 MAX_WEAK_UNIT_CHARS = 5
 #: …and at least this long (政局 is not a unit: 张菁|民政局).
 MIN_UNIT_CHARS = 3
+#: A glued table (its chunks or row lines joined) is read up to this many characters.
+MAX_TABLE_CHARS = 2_000_000
 #: A glued header has at least this many columns.
 MIN_COLUMNS = 4
 #: A unit run in the middle of a row (a sub-row follows) has at least this many names when no person leads it.
 MIN_MID_RUN_UNITS = 2
 
 _CHUNK = regex.compile(r"\s*(?P<n>\d{1,3})、")
+#: A line opening with a row number glued to the row's text (1增加教育资源供给…).
+_ROW_START = regex.compile(r"\s*[1-9]\d{0,2}\p{Han}")
 _HAN = regex.compile(r"\p{Han}")
 _SENTENCE_END = "。；;"
 _SCOPES = "省市区县镇乡"
@@ -240,6 +244,7 @@ class GluedTable:
     end: int  # the line after the table's last line
     before: str  # printed on the first line before the header (a title), kept as a paragraph
     cells: tuple[CellTuple, ...]
+    after: str = ""  # printed after the last row read (past the bound of a row), kept as a paragraph
 
 
 def _stream(lines: Sequence[str], i: int, start: int) -> tuple[str, int]:
@@ -247,7 +252,10 @@ def _stream(lines: Sequence[str], i: int, start: int) -> tuple[str, int]:
     text = lines[i][start:]
     m = _CHUNK.match(lines[i])
     j = i + 1
-    if m is None:
+    if m is None:  # one glued row per line after the header: lines that open with a row number
+        while j < len(lines) and _ROW_START.match(lines[j]) and len(text) < MAX_TABLE_CHARS:
+            text += lines[j].strip()
+            j += 1
         return text, j
     n = int(m["n"])
     while j < len(lines) and (c := _CHUNK.match(lines[j])) and int(c["n"]) == n + 1:
@@ -308,7 +316,7 @@ def find_glued(lines: Sequence[str], i: int, tr: TableRules) -> GluedTable | Non
                       for c, (x, y) in enumerate(head.words)]
             r += 1
     cells.sort(key=lambda c: (c[0], c[1]))
-    return GluedTable(end_line, line[:head.start], tuple(cells)) if n else None
+    return GluedTable(end_line, line[:head.start], tuple(cells), text[rows[-1][1]:]) if n else None
 
 
 def _ends(text: str, a: int, b: int) -> list[int]:
@@ -349,10 +357,10 @@ def _row_boundary(text: str, a: int, k: int, want: str, tr: TableRules) -> bool:
     """Does the next row number stand at ``k``: after a unit run that closes the row, before a row's text?"""
     if k == 0 or text[k - 1].isdigit() or not _HAN.match(text[k + len(want):k + len(want) + 1] or "x"):
         return False
-    ends = _ends(text, max(a, k - MAX_ROW_CHARS), k)
-    if not ends:
+    # a unit run holds no sentence end: it starts after the last one
+    e = next((q + 1 for q in range(k - 1, max(a, k - MAX_ROW_CHARS) - 1, -1) if text[q] in _SENTENCE_END), None)
+    if e is None or e >= k:
         return False
-    e = ends[-1]  # a unit run holds no sentence end: it starts after the last one
     for person in (None, 2, 3):
         run = read_run(text[:k], e, person, tr)
         if run is not None and run.end == k:

@@ -129,6 +129,7 @@ class TextTable:
     shape: str  # "box" | "rows" | "anchored" | "flat" | "glued"
     cells: tuple[CellText, ...]  # in reading order (row, then column)
     before: str = ""  # printed on the table's first line before the table (a glued table's title)
+    after: str = ""  # printed on the table's last line after the table (a glued table read only so far)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -655,7 +656,8 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
     i = 0
     while i < len(lines):
         if glued := find_glued(lines, i, tr):
-            tables.append(TextTable(i, glued.end, "glued", tuple(CellText(*c) for c in glued.cells), glued.before))
+            tables.append(TextTable(i, glued.end, "glued", tuple(CellText(*c) for c in glued.cells), glued.before,
+                                    glued.after))
             i = glued.end
             continue
         for shape, finder in finders:
@@ -696,6 +698,7 @@ def find_text_tables(page: Page, tr: TableRules, gaps: Sequence[int] | None = No
             out += [(t, "p", None) for t in run[pos:table.first]]
             out.append((table.before, "p", None))
             out += [(c.text, "cell", Cell(next_table, c.row, c.col, c.rowspan, c.colspan, c.header)) for c in table.cells]
+            out.append((table.after, "p", None))
             next_table += 1
             pos = table.end
             changed = True

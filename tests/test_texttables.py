@@ -403,3 +403,21 @@ def test_large_capture_stays_fast(rules):
     page = blocks_module.text_page(Decoded("big.txt", text, "utf-8", 0, False), rules)
     assert time.perf_counter() - start < 20
     assert sum(b.kind == "cell" for b in page.blocks) >= 2 * 39 * 5
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.stem) for c in CASES if not c.stem.startswith(("box-", "pdf-"))]
+                         + [pytest.param(c, id="formats/" + c.stem)
+                            for c in sorted((ROOT / "tests" / "fixtures" / "formats").glob("tables-*.txt"))
+                            if "box" not in c.stem])
+def test_no_printed_character_is_lost(rules, plain_page, case):
+    """Tables rebuild the page text from their cells: every printed character is still there
+    (a viewer's chunk marker 2、 in a glued table is the only thing dropped; box rules and PDF page
+    numbers are furniture, not text, and are left out of this check)."""
+    from collections import Counter
+
+    def chars(text: str) -> Counter:
+        return Counter(ch for ch in text if not ch.isspace())
+
+    got, want = chars(blocks_module.text_page(decoded(case), rules).text), chars(plain_page(case).text)
+    assert got <= want
+    assert set((want - got).elements()) <= set("0123456789、")
