@@ -536,18 +536,26 @@ class AnchoredReader:
                 paragraphs.append([t])
         return "\n".join(join_lines(p) for p in paragraphs)
 
-    def next_anchor(self, a: int, seq: int, kinds: Sequence[str]) -> tuple[int | None, Header | None]:
-        """The next row number (or a repeated header) after the row at line ``a``."""
+    def next_anchor(self, a: int, seq: int, kinds: Sequence[str]) -> tuple[int | None, Header | None, int]:
+        """After the row at line ``a``: (next row number's line, header printed again before it, where the
+        row may end at most). A header that is not followed by the next number starts another table:
+        the row (and the table) ends before it."""
         want = str(seq + 1)
-        for k in range(a + 1, min(len(self.lines), a + 1 + MAX_ROW_SLOTS)):
+        limit = min(len(self.lines), a + 1 + MAX_ROW_SLOTS)
+        for k in range(a + 1, limit):
             t = compact(self.lines[k])
             if t == want:
-                return k, None
+                return k, None, k
             if self.tr.kind_of(t) == "seq" and len(t) <= HEADER_MAX_CHARS:
                 again = read_header(self.lines, k, self.tr)
-                if again is not None and again.kinds == tuple(kinds):
-                    return k, again
-        return None, None
+                if again is None:
+                    continue
+                nxt = next((q for q in range(again.end, min(len(self.lines), again.end + MAX_LINES_BEFORE_FIRST_ROW))
+                            if _BARE_NUMBER.fullmatch(compact(self.lines[q]))), None)
+                if again.kinds == tuple(kinds) and nxt is not None and compact(self.lines[nxt]) == want:
+                    return nxt, again, k
+                return None, None, k
+        return None, None, limit
 
     def read(self, i: int) -> tuple[int, list[CellTuple]] | None:
         """The table whose header starts at line ``i``: (end line, cells), or None."""
@@ -574,8 +582,7 @@ class AnchoredReader:
         a, seq, end, n_rows = first, int(compact(lines[first])), first, 0
         above: dict[int, int] = {}
         while a is not None:
-            b, again = self.next_anchor(a, seq, kinds)
-            stop = b if b is not None else min(len(lines), a + 1 + MAX_ROW_SLOTS)
+            b, again, stop = self.next_anchor(a, seq, kinds)
             slots = self.slots(a + 1, stop, base, b is not None and again is None)
             fit = fit_row(slots, kinds, head.task, tr, last=b is None, spans_above=base > 0)
             if fit is None or not self._has_task(fit, head.task):
@@ -590,15 +597,16 @@ class AnchoredReader:
             if b is None:
                 break
             if again is not None:  # the header printed again (a page break): a header row, then the rows go on
+                between = self.slots(again.end, b, base, False) if b > again.end else []
+                heads = _headings(between, tr) if between else []
+                if heads is None:  # not heading rows: the table ends before the header
+                    break
                 cells += [(row, c, 1, 1, True, join_lines(lines[k] for k in idx)) for c, idx in enumerate(again.lines)]
                 row += 1
                 above = {}
-                end = again.end
-                nxt = next((k for k in range(again.end, min(len(lines), again.end + MAX_LINES_BEFORE_FIRST_ROW))
-                            if compact(lines[k]) == str(seq + 1)), None)
-                if nxt is None:
-                    break
-                b = nxt
+                for h in heads:  # heading rows between the header and the next row
+                    cells.append((row, 0, 1, n, False, join_lines(between[k].text for k in h)))
+                    row += 1
             a, seq = b, seq + 1
         if n_rows == 0:
             return None
