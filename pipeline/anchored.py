@@ -447,31 +447,23 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
         if top == 0:
             return None
         ends = [e for e in ends if e[2] == top]
-    cost, tie, used, state, heads = min(ends, key=lambda e: (e[0], e[1]))
-    # walk back
-    cells: list[tuple[int, int, int, bool]] = []  # (column, first, end, starts a sub-row)
-    while True:
-        back = best[state][2]
-        if back is None:
-            break
+    _, _, used, state, heads = min(ends, key=lambda e: (e[0], e[1]))
+    # walk back: (column, first slot, end slot) of every move; a sub-row move comes from a complete row
+    moves: list[tuple[int, int, int, bool]] = []
+    while (back := best[state][2]) is not None:
         prev, col, a, b = back
-        starts = prev[1] == n  # a sub-row move comes from a complete row
-        cells.append((col, a, b, starts))
+        moves.append((col, a, b, prev[1] == n))
         state = prev
-    cells.reverse()
     subrows: list[list[tuple[int, int, int]]] = [[]]
-    for col, a, b, starts in cells:
+    for col, a, b, starts in reversed(moves):
         if starts:
             subrows.append([])
-        if b > a or not starts:
+        if b > a:  # printed (lines, or a visible empty cell); a column printing nothing has no cell
             subrows[-1].append((col, a, b))
-    # keep what was printed: skipped columns (a == b and not an empty slot) are dropped from the sub-row
-    out = []
-    for sub in subrows:
-        out.append(tuple((col, a, b) for col, a, b in sub if b > a))
-    if not out[0] and not any(out[1:]):
+    out = tuple(tuple(sub) for sub in subrows)
+    if not any(out):
         return None
-    return RowFit(tuple(out), heads, used)
+    return RowFit(out, heads, used)
 
 
 # ---------------------------------------------------------------- the table

@@ -276,7 +276,6 @@ def find_glued(lines: Sequence[str], i: int, tr: TableRules) -> GluedTable | Non
     text, end_line = _stream(lines, i, head.end)
     header_text = line[head.start:head.end]
     kinds = head.kinds
-    n = len(kinds)
     leader = kinds.index("leader") if "leader" in kinds else None
     roles = [c for c, k in enumerate(kinds) if k in ROLE_KINDS]
     tasks = [c for c, k in enumerate(kinds) if k == "task"]
@@ -316,7 +315,7 @@ def find_glued(lines: Sequence[str], i: int, tr: TableRules) -> GluedTable | Non
                       for c, (x, y) in enumerate(head.words)]
             r += 1
     cells.sort(key=lambda c: (c[0], c[1]))
-    return GluedTable(end_line, line[:head.start], tuple(cells), text[rows[-1][1]:]) if n else None
+    return GluedTable(end_line, line[:head.start], tuple(cells), text[rows[-1][1]:])
 
 
 def _ends(text: str, a: int, b: int) -> list[int]:
