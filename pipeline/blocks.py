@@ -46,8 +46,8 @@ def _strip_chrome(lines: list[str], patterns: tuple[regex.Pattern[str], ...]) ->
 def text_page(decoded: Decoded, rules: Rules) -> Page:
     """One block per non-empty line of a plain-text capture, chrome moved to PageMeta.
 
-    Text tables become cell blocks (:mod:`pipeline.texttables`), then PDF line
-    breaks are joined (:mod:`pipeline.unwrap`).
+    Text tables become cell blocks (:mod:`pipeline.texttables`, told how many blank
+    lines stood before each line), then PDF line breaks are joined (:mod:`pipeline.unwrap`).
     """
     raw = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
     info: list[tuple[str, str]] = []
@@ -58,7 +58,27 @@ def text_page(decoded: Decoded, rules: Rules) -> Page:
     text, blocks = join_blocks([(line, "p", None) for line in lines])
     meta = PageMeta(published=found.get("published"), info=tuple(info))
     page = Page(source=decoded.source, text=text, blocks=blocks, meta=meta)
-    return unwrap(find_text_tables(page, rules.flat_tables), rules.unwrap)
+    return unwrap(find_text_tables(page, rules.flat_tables, blank_gaps(lines)), rules.unwrap)
+
+
+def blank_gaps(lines: list[str]) -> list[int]:
+    """For every non-blank line (every block of the page), the blank lines printed right before it.
+
+    Tables copied as text print a blank line after each cell and one more for an empty cell:
+    the count is what tells them apart once the blank lines are gone.
+
+    >>> blank_gaps(["序号", "", "1", "", "", "甲", " ", "乙"])
+    [0, 1, 2, 1]
+    """
+    out: list[int] = []
+    blank = 0
+    for line in lines:
+        if line.strip():
+            out.append(blank)
+            blank = 0
+        else:
+            blank += 1
+    return out
 
 
 def to_page(decoded: Decoded, rules: Rules) -> Page:

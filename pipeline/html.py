@@ -96,6 +96,9 @@ IMG_TAG = re.compile(r"<img\b", re.I)
 
 RECOVERED_ATTR = "data-fenjie-recovered"
 
+#: The tag a one-line text box becomes: inline, so it joins the text of its paragraph.
+INLINE_BOX = "fenjie-box"
+
 # --------------------------------------------------------------------------
 # Whitespace (step 7)
 # --------------------------------------------------------------------------
@@ -170,10 +173,13 @@ def unwrap_word_fallbacks(markup: str) -> str:
     * else VML text box text -> that text, marked recovered (fallback image dropped);
     * else -> the fallback, its images marked so their ``alt`` is recovered.
 
-    >>> s = ('<p><!--[if gte vml 1]><v:shape><v:textbox><p>港政发〔2025〕1号</p></v:textbox>'
-    ...      '</v:shape><![endif]--><![if !vml]><img alt="港政发〔2025〕1号"><![endif]></p>')
+    A box (or a visible fallback) of one line is inline text of the paragraph it stands in
+    (a 文号 or a date printed partly in text boxes); a box of several lines stays a block.
+
+    >>> s = ('<p>港政发〔2025<!--[if gte vml 1]><v:shape><v:textbox><p>〕1号</p></v:textbox>'
+    ...      '</v:shape><![endif]--><![if !vml]><img alt="〕1号"><![endif]></p>')
     >>> unwrap_word_fallbacks(s)
-    '<p><fenjie-vml data-fenjie-recovered="1">港政发〔2025〕1号</fenjie-vml></p>'
+    '<p>港政发〔2025<fenjie-box data-fenjie-recovered="1">〕1号</fenjie-box></p>'
     >>> unwrap_word_fallbacks('<![if !vml]><img src="a.gif" alt="甲"><![endif]>')
     '<img data-fenjie-recovered="1" src="a.gif" alt="甲">'
     """
@@ -183,10 +189,13 @@ def unwrap_word_fallbacks(markup: str) -> str:
 
     def vml(m: re.Match[str]) -> str:
         fallback = m.group("fallback") or ""
-        if fallback and _fragment_lines(fallback):
-            return fallback
+        if fallback and (shown := _fragment_lines(fallback)):
+            # one line of visible fallback text stands in its paragraph, as the box did
+            return f"<{INLINE_BOX}>{_html.escape(shown[0], quote=False)}</{INLINE_BOX}>" if len(shown) == 1 else fallback
         lines = [line for box in VML_TEXTBOX.finditer(m.group("vml"))
                  for line in _fragment_lines(box.group("box"))]
+        if len(lines) == 1:  # a one-line text box is inline text: 塞政发〔2024 + 〕3号, 2024 + 年 + 2月5 + 日
+            return f'<{INLINE_BOX} {RECOVERED_ATTR}="1">{_html.escape(lines[0], quote=False)}</{INLINE_BOX}>'
         if lines:
             body = "<br>".join(_html.escape(line, quote=False) for line in lines)
             return f'<fenjie-vml {RECOVERED_ATTR}="1">{body}</fenjie-vml>'

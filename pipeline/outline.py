@@ -313,18 +313,27 @@ class _Walker:
 
 def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, reader: ClauseReader,
                 unit_like: Callable[[str], bool], deadline_like: Callable[[str], bool]) -> list[ItemDraft]:
-    """One item per data row of a task table; heading rows set the section / subsection / group."""
+    """One item per data row of a task table; heading rows set the section / subsection / group.
+
+    An unnumbered heading row right above a subsection row (强化科技创新支撑能力。 over (一)…) is
+    the section they belong to. A progress column (进展情况) is never read: the item's text is its
+    task cell, so achieved figures are neither text nor targets.
+    """
     index = {id(b): i for i, b in enumerate(page.blocks)}
     section = subsection = group = None
     out: list[ItemDraft] = []
-    for row in rows:
+    levels = [(numbered(r.heading, rules) if r.heading is not None else None) for r in rows]
+    for k, row in enumerate(rows):
         if row.heading is not None:
             (b,) = row.cells["heading"]
-            num = numbered(b.text, rules)
+            num = levels[k]
+            below = levels[k + 1] if k + 1 < len(rows) and rows[k + 1].heading is not None else None
             if num and num.level == "section":
                 section, subsection, group = _heading(b, num.label, num.body_start), None, None
             elif num and num.level == "subsection":
                 subsection, group = _heading(b, num.label, num.body_start), None
+            elif num is None and below is not None and below.level == "subsection":
+                section, subsection, group = _heading(b, "", 0), None, None
             else:
                 group = _heading(b, "", 0)
             continue
@@ -334,7 +343,7 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, read
         tb = tasks[0]
         ti = index[id(tb)]
         label = " ".join(b.text for b in row.cells.get("seq", ())).strip()
-        cat = row.cells.get("category", ())
+        cat = [b for b in row.cells.get("category", ()) if not any(b is t for t in tasks)]  # not a glued name+task
         row_group = _heading(cat[0], "", 0) if cat else group
         own = reader.find(tb.text, unit_like)
         locs: list[tuple[int, ClauseLoc]] = [(ti, c) for c in own]
@@ -348,8 +357,12 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, read
                 if not deadline_like(b.text):
                     continue
                 role = "deadline"
-            locs.append((index[id(b)], ClauseLoc(0, len(b.text), 0, len(b.text), "cell", True, role,
-                                                 row.headers.get(kind, kind))))
+            header = row.headers.get(kind, kind)
+            if role == "deadline":
+                locs.append((index[id(b)], ClauseLoc(0, len(b.text), 0, len(b.text), "cell", True, role, header)))
+                continue
+            for s, e in _cell_lists(b.text, role, unit_like):
+                locs.append((index[id(b)], ClauseLoc(s, e, s, e, "cell", True, role, header)))
         body = tb.text[:end_local].rstrip()
         num = numbered(body, rules)
         if num and num.level in ("item", "bullet") and not label:  # the task cell carries its own number: △推进…
@@ -360,6 +373,36 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, read
                              block=ti, blocks=tuple(sorted({i for i, _ in locs} | {ti})),
                              text_start=tb.start + lead, text_end=tb.start + len(body), clauses=tuple(locs)))
     return out
+
+
+_LIST_SEPARATORS = regex.compile(r"[、,，;；]")
+
+
+def _cell_lists(text: str, role: str, unit_like: Callable[[str], bool]) -> list[tuple[int, int]]:
+    r"""(start, end) of each list in a unit or leader cell: one per line when the cell prints one name per line.
+
+    A line that does not end in a unit name (or a bracket: 高新园(邹区镇)) is a name wrapped inside
+    the cell (市发展和改革 / 委员会): the cell is then one list.
+
+    >>> _cell_lists("县水务局\n县住建局", "responsible", lambda t: t.endswith("局"))
+    [(0, 4), (5, 9)]
+    >>> _cell_lists("市发展和改革\n委员会", "lead", lambda t: t.endswith("委员会"))
+    [(0, 10)]
+    """
+    spans, at = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((at, at + len(line)))
+        at += len(line) + 1
+    if len(spans) < 2:
+        return [(0, len(text))]
+    if role == "leader":
+        return spans
+    for s, e in spans[:-1]:
+        last = [p for p in _LIST_SEPARATORS.split(text[s:e].strip()) if p.strip()]
+        if not last or not (unit_like(last[-1].strip()) or last[-1].rstrip().endswith((")", "）"))):
+            return [(0, len(text))]
+    return spans
 
 
 def drop_closing_sections(items: list[ItemDraft]) -> list[ItemDraft]:

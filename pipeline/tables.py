@@ -6,12 +6,17 @@ Some notices are published as one ``<table>`` (序号 / 工作任务 / 牵头单
 back into a grid, the header row is found and each column gets a kind:
 
 ``seq`` ``task`` ``lead`` ``responsible`` ``cooperating`` ``leader``
-``deadline`` ``note`` ``category`` ``other``
+``deadline`` ``note`` ``category`` ``progress`` ``other``
 
 Header words live in ``rules/tables.toml`` (task, seq, deadline, note,
 category, progress) and ``rules/roles.toml`` (the role labels), compiled once
-into :class:`~pipeline.rules.sets.HeaderVocabulary`. A table without a task
-column is not a task table: :func:`grid` returns no rows for it.
+into :class:`~pipeline.rules.sets.HeaderVocabulary`. A column whose header
+names nothing known takes its kind from its cells: under a header that names
+units or leaders, the one with the longest text is the task column (民生实事);
+of two task columns (项目名称 | 主要内容) the longer is the task, the other names
+the row. A table without a task column is not a task table: :func:`grid`
+returns no rows for it. A header printed again inside the table (a page break)
+is no data row.
 """
 
 from __future__ import annotations
@@ -29,6 +34,15 @@ MAX_HEADER_ROW = 4
 
 #: A header row names the task column and at least this many kinds in all.
 MIN_HEADER_KINDS = 2
+
+#: A column's cells hold task text when they average at least this many characters.
+TASK_MIN_MEAN_CHARS = 6
+
+#: Data rows read to tell what a column holds (a bounded look: tables can be long).
+CONTENT_ROWS = 50
+
+#: Column kinds that name units or people: a header naming one of them is a task table's header.
+ROLE_KINDS = frozenset({"lead", "responsible", "cooperating", "leader"})
 
 
 @dataclass(frozen=True)
@@ -80,17 +94,52 @@ def _distinct(row: list[Block | None]) -> list[Block]:
     return out
 
 
+def _mean_chars(grid: list[list[Block | None]], first: int, col: int) -> float:
+    """Mean length (spaces removed) of the distinct cells of a column in the data rows from ``first``."""
+    seen: list[Block] = []
+    for row in grid[first:first + CONTENT_ROWS]:
+        b = row[col] if col < len(row) else None
+        if b is not None and b.cell is not None and b.cell.colspan == 1 and not any(b is o for o in seen):
+            seen.append(b)
+    return sum(len(compact(b.text)) for b in seen) / len(seen) if seen else 0.0
+
+
+def _task_column(grid: list[list[Block | None]], first: int, kinds: list[str]) -> list[str] | None:
+    """The column kinds with one task column, read from what the cells hold where the header does not say.
+
+    Several task columns (项目名称 | 主要内容): the one whose cells are longest is the task, the others
+    name the row (category). No task column but a header naming units or leaders: the unnamed
+    ("other") column whose cells are longest is the task column when they read as text (民生实事).
+    """
+    tasks = [c for c, k in enumerate(kinds) if k == "task"]
+    if len(tasks) == 1:
+        return kinds
+    if len(tasks) > 1:
+        best = max(tasks, key=lambda c: (_mean_chars(grid, first, c), -c))
+        return [("category" if k == "task" and c != best else k) for c, k in enumerate(kinds)]
+    if not ROLE_KINDS & set(kinds):
+        return None
+    others = [c for c, k in enumerate(kinds) if k == "other"]
+    if not others:
+        return None
+    best = max(others, key=lambda c: (_mean_chars(grid, first, c), -c))
+    if _mean_chars(grid, first, best) < TASK_MIN_MEAN_CHARS:
+        return None
+    return [("task" if c == best else k) for c, k in enumerate(kinds)]
+
+
 def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[int, list[str], list[str]] | None:
     """(first data row, kind of each column, header text of each column), or None when no row names a task column.
 
     A header cell spanning several columns over a second header row (责任单位
-    over 牵头单位 | 配合单位) gives way to the sub-headers below it.
+    over 牵头单位 | 配合单位) gives way to the sub-headers below it. A column whose
+    header names nothing known takes its kind from its cells (:func:`_task_column`).
     """
     for r, row in enumerate(grid[:MAX_HEADER_ROW]):
         kinds = [column_kind(b.text, rules) if b is not None else "other" for b in row]
         texts = [compact(b.text) if b is not None else "" for b in row]
         named = {k for k in kinds if k != "other"}
-        if "task" not in named or len(named) < MIN_HEADER_KINDS:
+        if len(named | {"task"}) < MIN_HEADER_KINDS or ("task" not in named and not ROLE_KINDS & named):
             continue
         start = r + max(b.cell.rowspan for b in _distinct(row) if b.cell and b.cell.row == r)
         if r + 1 < len(grid):
@@ -103,7 +152,10 @@ def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[in
                         kinds[c] = kind
                         texts[c] = compact(sub.text)
                         start = max(start, r + 2)
-        return start, kinds, texts
+        found = _task_column(grid, start, kinds)
+        if found is None or len(set(found) - {"other"}) < MIN_HEADER_KINDS:
+            continue
+        return start, found, texts
     return None
 
 
@@ -126,8 +178,8 @@ def grid(page: Page, table: int, rules: HeaderVocabulary) -> tuple[GridRow, ...]
     rows: list[GridRow] = []
     for r in range(start, len(matrix)):
         blocks = _distinct(matrix[r])
-        if not blocks:
-            continue
+        if not blocks or all(b.cell is not None and b.cell.header and b.cell.row == r for b in blocks):
+            continue  # empty, or the header printed again (a page break inside the table)
         only = blocks[0]
         if (len(blocks) == 1 and only.cell is not None and only.cell.row == r
                 and only.cell.colspan >= max(2, width - 1)):

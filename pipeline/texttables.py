@@ -1,7 +1,7 @@
 """Plain-text tables as table cells, so text captures take the same table path as HTML.
 
 A notice published as a table reaches us flattened when it was captured as text.
-:func:`find_text_tables` finds three shapes and replaces their lines with blocks
+:func:`find_text_tables` finds these shapes and replaces their lines with blocks
 of kind ``"cell"`` (a :class:`~pipeline.records.Cell` each), leaving every
 other block as it was:
 
@@ -9,16 +9,22 @@ other block as it was:
    from the positions of the rules, measured in display columns (CJK is two
    wide); a cell wrapped over several lines is joined; a cell whose bottom
    rule is missing spans the rows below it;
-2. **one cell per line** after a run of header words (``牵头单位`` /
-   ``目   标   任   务`` / ``责  任  单  位``), narrow cells wrapped mid-word
+2. **one row per line**: ``1 <task> <unit> [deadline]`` with bare row numbers,
+   perhaps under a header line ``序号 工作任务 责任单位 备注``;
+3. **one cell per line, rows anchored on their numbers** (:mod:`pipeline.anchored`):
+   a header from ``序号``, a bare number line for each row, the row's lines given
+   to the columns by what they hold (units one per line, sub-rows, empty cells
+   seen as extra blank lines, heading rows);
+4. **one cell per line** without row numbers, after a run of header words
+   (``牵头单位`` / ``目   标   任   务`` / ``责  任  单  位``), narrow cells wrapped mid-word
    (``市政`` / ``府办`` / ``公厅``): cell boundaries are searched for, and the
    table is taken only when exactly one segmentation fits the evidence
    (column count, each column's wrap width, unit-name endings, task length);
-3. **one row per line**: ``1 <task> <unit> [deadline]`` with bare row numbers,
-   perhaps under a header line ``序号 工作任务 责任单位 备注``.
+5. **Word tables with glued cells** (:mod:`pipeline.glued`): ``序号项目名称…配合单位1…``.
 
-Header words: ``rules/texttables.toml`` (序号, 工作任务, 完成时限 …) and the role
-labels of ``rules/roles.toml``. Anything uncertain is left as it was.
+Header words: ``rules/tables.toml`` (序号, 工作任务, 完成时限 …) and the role labels of
+``rules/roles.toml``, found by containment (主要责任单位 holds 责任单位). Anything
+uncertain is left as it was.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import regex
 
+from .anchored import AnchoredReader, merge_header_lines
+from .glued import find_glued
 from .records import Cell, Page, join_blocks
 from .rules.sets import FlatTableVocabulary as TableRules
 from .text import HORIZONTAL, JUNCTIONS, VERTICAL, char_width, compact, display_width, join_lines
@@ -55,6 +63,10 @@ MIN_BARE_ROWS = 3
 MAX_ROW_CONTINUATIONS = 2
 #: Share of the `│` of a box table's text lines that must fall on a column rule.
 MIN_BOX_ALIGNMENT = 0.9
+#: A header cell is at most this long (characters, spaces removed).
+HEADER_MAX_CHARS = 10
+#: A short line naming no header word may still be half of one (完成 / 时限).
+HEADER_FRAGMENT_MAX_CHARS = 3
 
 # ---------------------------------------------------------------- characters
 
@@ -114,8 +126,10 @@ class TextTable:
 
     first: int  # index of the table's first block in Page.blocks
     end: int  # index after its last block
-    shape: str  # "box" | "flat" | "rows"
+    shape: str  # "box" | "rows" | "anchored" | "flat" | "glued"
     cells: tuple[CellText, ...]  # in reading order (row, then column)
+    before: str = ""  # printed on the table's first line before the table (a glued table's title)
+    after: str = ""  # printed on the table's last line after the table (a glued table read only so far)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -449,29 +463,46 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
     return best, list(path)
 
 
-def _header_run(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[str], list[tuple[int, int, int]]] | None:
-    """A table header printed one word per line (or on one line) at ``i``.
+def _header_line(line: str, tr: TableRules) -> bool:
+    """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限."""
+    t = compact(line)
+    if not t or len(t) > HEADER_MAX_CHARS or t.isdigit() or any(h.match(line.strip()) for h in tr.headings):
+        return False
+    return tr.kind_of(t) != "other" or len(t) <= HEADER_FRAGMENT_MAX_CHARS
 
-    Returns (end line, column kinds, [(line, start, end) of each header word]).
+
+def _header_run(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[str], list[str]] | None:
+    """A table header printed one cell per line (or on one line) at ``i``.
+
+    A line is a header cell when it contains a header word (主要责任单位); two short lines
+    that together make one (完成 / 时限) are one cell. Returns (end line, column kinds,
+    header text of each column).
     """
-    kinds: list[str] = []
-    spots: list[tuple[int, int, int]] = []
+    if not _header_line(lines[i], tr):
+        return None
     j = i
-    while j < len(lines) and (kind := tr.headers.get(compact(lines[j]))):
-        kinds.append(kind)
-        spots.append((j, 0, len(lines[j])))
+    while j < len(lines) and _header_line(lines[j], tr):
         j += 1
+    kinds: list[str] = []
+    texts: list[str] = []
+    end = i
+    for kind, idx in merge_header_lines([compact(line) for line in lines[i:j]], tr):
+        if kind == "other":
+            break
+        kinds.append(kind)
+        texts.append(join_lines(lines[i + k].strip() for k in idx) if len(idx) > 1 else lines[i + idx[0]].strip())
+        end = i + idx[-1] + 1
     if len(kinds) < 2 and (words := _header_words(lines[i], tr)):
         kinds = [w[0] for w in words]
-        spots = [(i, a, b) for _, a, b in words]
-        j = i + 1
+        texts = [lines[i][a:b].strip() for _, a, b in words]
+        end = i + 1
     if len(kinds) < 2 or "task" not in kinds:
         return None
-    return j, kinds, spots
+    return end, kinds, texts
 
 
 def _find_flat(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[CellText]] | None:
-    if i > 0 and compact(lines[i - 1]) in tr.headers:
+    if i > 0 and _header_line(lines[i - 1], tr) and tr.kind_of(lines[i - 1]) != "other":
         return None  # inside a header run that did not give a table: its tail is no header of its own
     head = _header_run(lines, i, tr)
     if head is None:
@@ -484,7 +515,7 @@ def _find_flat(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[
     if found is None:
         return None
     used, path = found
-    cells = [CellText(0, c, 1, 1, True, lines[j][a:b].strip()) for c, (j, a, b) in enumerate(spots)]
+    cells = [CellText(0, c, 1, 1, True, text) for c, text in enumerate(spots)]
     row, col = 1, 0
     for a, b, heading in path:
         text = join_lines(lines[start + a:start + b])
@@ -603,16 +634,32 @@ def _find_rows(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[
 # ---------------------------------------------------------------- the stage
 
 
-def find_tables(lines: Sequence[str], tr: TableRules) -> list[TextTable]:
-    """Text tables among lines (block texts), in document order, not overlapping."""
+def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None = None) -> list[TextTable]:
+    """Text tables among lines (block texts), in document order, not overlapping.
+
+    ``gaps[k]``, when known, is the number of blank lines the capture printed before line ``k``
+    (an extra blank line is an empty cell of a table flattened one cell per line).
+    """
+    reader = AnchoredReader(lines, gaps, tr)
+
+    def anchored(ls: Sequence[str], i: int) -> tuple[int, list[CellText]] | None:
+        found = reader.read(i)
+        return (found[0], [CellText(*c) for c in found[1]]) if found else None
+
     finders: tuple[tuple[str, Callable[[Sequence[str], int], tuple[int, list[CellText]] | None]], ...] = (
         ("box", _find_box),
         ("rows", lambda ls, i: _find_rows(ls, i, tr)),
+        ("anchored", anchored),
         ("flat", lambda ls, i: _find_flat(ls, i, tr)),
     )
     tables: list[TextTable] = []
     i = 0
     while i < len(lines):
+        if glued := find_glued(lines, i, tr):
+            tables.append(TextTable(i, glued.end, "glued", tuple(CellText(*c) for c in glued.cells), glued.before,
+                                    glued.after))
+            i = glued.end
+            continue
         for shape, finder in finders:
             found = finder(lines, i)
             if found:
@@ -625,11 +672,12 @@ def find_tables(lines: Sequence[str], tr: TableRules) -> list[TextTable]:
     return tables
 
 
-def find_text_tables(page: Page, tr: TableRules) -> Page:
+def find_text_tables(page: Page, tr: TableRules, gaps: Sequence[int] | None = None) -> Page:
     """The page with its plain-text tables as ``kind="cell"`` blocks; every other block unchanged.
 
     Only runs of ``"p"`` blocks are read (cells of an HTML table are left alone);
-    text tables are numbered after the page's existing tables.
+    text tables are numbered after the page's existing tables. ``gaps``, when given,
+    holds for every block the number of blank lines printed before it.
     """
     out: list[tuple[str, str, Cell | None]] = []
     next_table = 1 + max((b.cell.table for b in page.blocks if b.cell is not None), default=-1)
@@ -646,9 +694,11 @@ def find_text_tables(page: Page, tr: TableRules) -> Page:
             j += 1
         run = [b.text for b in blocks[i:j]]
         pos = 0
-        for table in find_tables(run, tr):
+        for table in find_tables(run, tr, gaps[i:j] if gaps is not None else None):
             out += [(t, "p", None) for t in run[pos:table.first]]
+            out.append((table.before, "p", None))
             out += [(c.text, "cell", Cell(next_table, c.row, c.col, c.rowspan, c.colspan, c.header)) for c in table.cells]
+            out.append((table.after, "p", None))
             next_table += 1
             pos = table.end
             changed = True

@@ -122,6 +122,11 @@ VML = ('<p><!--[if gte vml 1]><v:shape id="_x0000_s1026"><v:textbox><div><p clas
        '<span>港政发〔2025〕1号</span></p></div></v:textbox></v:shape><![endif]-->{fallback}</p>')
 IMG = '<![if !vml]><span><img src="image001.gif" alt="港政发〔2025〕1号" v:shapes="_x0000_s1026"></span><![endif]>'
 TABLE_FALLBACK = '<![if !vml]><table><tr><td><div><p>港政发〔2025〕1号</p></div></td></tr></table><![endif]>'
+#: A text box anchored inside a paragraph (Word prints part of a 文号 or a date in one).
+BOX = ('<!--[if gte vml 1]><v:shape style="position:absolute"><v:textbox><div><p class=MsoNormal><span>{text}'
+       '</span></p></div></v:textbox></v:shape><![endif]-->{fallback}')
+BOX_IMG = '<![if !vml]><span style="position:absolute"><img src="i.gif" alt="{text}" v:shapes="_x0000_s1"></span><![endif]>'
+BOX_TABLE = '<![if !vml]><table><tr><td><div><p>{text}</p></div></td></tr></table><![endif]>'
 
 WORD = [
     ("vml-textbox-with-img-fallback", VML.format(fallback=IMG), ["港政发〔2025〕1号"], 11),
@@ -136,6 +141,18 @@ WORD = [
      '<![if !vml]><img src="a.png" alt="黄石港区人民政府"><![endif]></p>', ["黄石港区人民政府"], 8),
     ("mso-conditional-xml-ignored", "<!--[if gte mso 9]><xml><o:Author>甲</o:Author></xml><![endif]--><p>乙</p>",
      ["乙"], 0),
+    ("textbox-inside-a-paragraph-is-inline",
+     "<p>塞政发〔2025" + BOX.format(text="〕7号", fallback=BOX_IMG.format(text="〕7号")) + "</p>", ["塞政发〔2025〕7号"], 3),
+    ("date-printed-in-three-boxes",
+     "<p>" + BOX.format(text="2025", fallback="") + "年" + BOX.format(text="3月8", fallback="") + "日</p>",
+     ["2025年3月8日"], 7),
+    ("img-alt-inside-a-paragraph-is-inline",
+     "<p>塞政发〔2025" + BOX_IMG.format(text="〕7号") + "</p>", ["塞政发〔2025〕7号"], 3),
+    ("visible-one-line-fallback-is-inline",
+     "<p>成文日期：" + BOX.format(text="2025年3月8日", fallback=BOX_TABLE.format(text="2025年3月8日")) + "</p>",
+     ["成文日期：2025年3月8日"], 0),
+    ("box-of-two-lines-stays-a-block",
+     "<p>正文" + BOX.format(text="甲方</p><p>乙方", fallback="") + "</p>", ["正文", "甲方", "乙方"], 4),
 ]
 
 

@@ -75,7 +75,7 @@ def test_column_kind(header: str, kind: str) -> None:
 
 def test_header_words_and_role_labels_come_from_the_rules() -> None:
     rules = load_rules()
-    assert set(rules.tables.headers) == {"seq", "task", "deadline", "note", "category"}
+    assert set(rules.tables.headers) == {"seq", "task", "deadline", "note", "category", "progress"}
     for label, role in rules.roles.labels.items():
         assert column_kind(label, rules.headers) == role, label
 
@@ -134,3 +134,80 @@ def test_not_a_task_table(body: str) -> None:
 
 def test_missing_table_index_is_empty() -> None:
     assert grid(page_from("<p>没有表格</p>"), 3, RULES.headers) == ()
+
+
+# --------------------------------------------------------------------------- what the columns hold
+
+
+def test_task_column_found_by_what_its_cells_hold() -> None:
+    page = page_from(
+        "<table><tr><td>序号</td><td>民生实事</td><td>责任单位</td><td>完成时限</td></tr>"
+        "<tr><td>1</td><td>新建社区卫生服务站6个。</td><td>区卫健局</td><td>10月底前</td></tr>"
+        "<tr><td>2</td><td>改造背街小巷25条。</td><td>区城管局</td><td>12月底前</td></tr></table>")
+    rows = grid(page, 0, RULES.headers)
+    assert [r.cells["task"][0].text for r in rows] == ["新建社区卫生服务站6个。", "改造背街小巷25条。"]
+    assert rows[0].headers["task"] == "民生实事"
+
+
+def test_of_two_task_columns_the_longer_is_the_task() -> None:
+    page = page_from(
+        "<table><tr><td>序号</td><td>项目名称</td><td>主要内容</td><td>牵头单位</td></tr>"
+        "<tr><td>1</td><td>城市更新</td><td>改造老旧街巷12条,新增停车泊位800个。</td><td>区住建局</td></tr>"
+        "<tr><td>2</td><td>教育提质</td><td>新建学校2所,新增学位1800个。</td><td>区教育局</td></tr></table>")
+    rows = grid(page, 0, RULES.headers)
+    assert [r.cells["task"][0].text for r in rows] == ["改造老旧街巷12条,新增停车泊位800个。", "新建学校2所,新增学位1800个。"]
+    assert [r.cells["category"][0].text for r in rows] == ["城市更新", "教育提质"]
+
+
+def test_short_unnamed_column_is_no_task() -> None:
+    page = page_from(
+        "<table><tr><td>序号</td><td>类目</td><td>责任单位</td></tr>"
+        "<tr><td>1</td><td>道路</td><td>区住建局</td></tr></table>")
+    assert grid(page, 0, RULES.headers) == ()
+
+
+def test_progress_column_kind() -> None:
+    page = page_from(
+        "<table><tr><td>序号</td><td>内容与要求</td><td>进展情况</td><td>责任单位</td></tr>"
+        "<tr><td>1</td><td>新增就业5000人。</td><td>一季度新增1320人。</td><td>市人社局</td></tr></table>")
+    (row,) = grid(page, 0, RULES.headers)
+    assert row.cells["task"][0].text == "新增就业5000人。"
+    assert row.cells["progress"][0].text == "一季度新增1320人。"
+
+
+def test_header_printed_again_is_no_row() -> None:
+    page = page_from(
+        "<table><tr><th>序号</th><th>工作任务</th><th>责任单位</th></tr>"
+        "<tr><td>1</td><td>建成智慧停车平台。</td><td>区城管局</td></tr>"
+        "<tr><th>序号</th><th>工作任务</th><th>责任单位</th></tr>"
+        "<tr><td>2</td><td>新增公共充电桩300个。</td><td>区发改局</td></tr></table>")
+    assert [r.cells["task"][0].text for r in grid(page, 0, RULES.headers)] == ["建成智慧停车平台。", "新增公共充电桩300个。"]
+
+
+def test_progress_figures_are_neither_item_text_nor_targets(rules) -> None:
+    from pipeline.extract import extract_file
+
+    ex = extract_file(Path(__file__).resolve().parent / "fixtures" / "formats" / "tables-progress.txt", rules)
+    achieved = ["8.2%", "5.1%", "1.4个百分点", "31个", "46.7亿元", "12.3%", "63家", "18个", "2100户"]
+    assert len(ex.items) == 4
+    for item in ex.items:
+        assert not any(a in item.text for a in achieved)
+    spans = [t.span_text for t in ex.targets]
+    assert not any(a in s for a in achieved for s in spans)
+    items = {i.item_seq: i for i in ex.items}
+    for t in ex.targets:  # every target is read from its task cell
+        assert items[t.item_seq].span_start <= t.span_start and t.span_end <= items[t.item_seq].span_end
+    assert (6.5, "%") in [(t.value, t.unit) for t in ex.targets]
+
+
+@pytest.mark.parametrize("text,role,spans", [
+    ("县水务局\n县住建局", "responsible", [(0, 4), (5, 9)]),
+    ("市发展和改革\n委员会", "lead", [(0, 10)]),
+    ("经开区\n高新园(邹区镇)\n各街道", "cooperating", [(0, 3), (4, 12), (13, 16)]),
+    ("王 东\n李 明", "leader", [(0, 3), (4, 7)]),
+    ("市财政局、市税务局", "responsible", [(0, 9)]),
+], ids=["one-unit-per-line", "wrapped-name", "bracket-closes-a-name", "one-person-per-line", "one-line"])
+def test_cell_lists(text, role, spans) -> None:
+    from pipeline.outline import _cell_lists
+
+    assert _cell_lists(text, role, lambda t: t.endswith(("局", "委员会", "区", "街道"))) == spans

@@ -8,7 +8,7 @@ when the rules load; a stage receives the rule set it needs and never reads a fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, TypeVar
 
 import regex
@@ -98,8 +98,8 @@ SPECS: dict[str, dict[str, str]] = {
     "indicators": {"indicators": "map[list[str]]"},
     "unit_renames": {"renames": "map[str]"},
     "tables": {"headers": "map[list[str]]"},
-    "texttables": {"unit_suffixes": "list[str]", "page_numbers": "list[regex]", "clause_ends": "str",
-                   "closing_brackets": "str"},
+    "texttables": {"unit_suffixes": "list[str]", "cell_unit_endings": "list[str]", "page_numbers": "list[regex]",
+                   "clause_ends": "str", "closing_brackets": "str", "surnames": "str", "compound_surnames": "list[str]"},
     "html": {"body_containers": "list[str]", "chrome_tags": "list[str]", "chrome_names": "regex",
              "title_classes": "list[str]", "info_labels": "list[str]", "meta_fields": "map[str]"},
 }
@@ -303,14 +303,24 @@ class TextTableRules:
     """rules/texttables.toml: what closes a cell of a flattened table, page furniture of PDF text."""
 
     unit_suffixes: tuple[str, ...]  # longest first
+    cell_unit_endings: tuple[str, ...]  # more endings of a name in a column known to hold units, longest first
     page_numbers: tuple[regex.Pattern[str], ...]
     clause_ends: str
     closing_brackets: str
+    surnames: frozenset[str]  # one-character surnames (a person glued before a unit name)
+    compound_surnames: frozenset[str]  # 欧阳, 司马 …
 
 
 def build_texttables(path: str, d: Mapping[str, Any]) -> TextTableRules:
-    return TextTableRules(longest_first(d["unit_suffixes"]), d["page_numbers"], d["clause_ends"],
-                          d["closing_brackets"])
+    names = "".join(d["surnames"].split())
+    if len(set(names)) != len(names):
+        raise RulesError(path, "surnames", "a surname is listed twice")
+    for word in d["compound_surnames"]:
+        if len(word) != 2:
+            raise RulesError(path, f"compound_surnames.{word}", "expected two characters")
+    return TextTableRules(longest_first(d["unit_suffixes"]), longest_first(d["cell_unit_endings"]),
+                          d["page_numbers"], d["clause_ends"], d["closing_brackets"], frozenset(names),
+                          frozenset(d["compound_surnames"]))
 
 
 @dataclass(frozen=True)
@@ -487,6 +497,10 @@ def build_headers(tables: TableHeaderRules, roles: RoleRules) -> HeaderVocabular
     return HeaderVocabulary(ordered, FrozenMap(words))
 
 
+#: Header texts whose kind is remembered (short lines repeat: 序号, 责任单位 …).
+KIND_MEMO_SIZE = 10_000
+
+
 @dataclass(frozen=True)
 class FlatTableVocabulary:
     """What the text-table detectors need (texttables.toml + tables.toml + roles + units + deadlines + outline)."""
@@ -498,6 +512,25 @@ class FlatTableVocabulary:
     collective: tuple[regex.Pattern[str], ...]  # collective unit names (各街办, 市直各单位)
     deadlines: tuple[regex.Pattern[str], ...]  # deadline patterns and ongoing phrases
     headings: tuple[regex.Pattern[str], ...]  # section and subsection numbering
+    unit_endings: tuple[str, ...] = ()  # every ending of a unit name (units.toml + texttables.toml), longest first
+    surnames: frozenset[str] = frozenset()  # one-character surnames (texttables.toml)
+    compound_surnames: frozenset[str] = frozenset()
+    _kinds: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)  # kind_of memo
+
+    def kind_of(self, header: str) -> str:
+        """The kind of a header cell: the longest known header word it contains, else "other".
+
+        >>> from pipeline.rules import load_rules
+        >>> tr = load_rules().flat_tables
+        >>> tr.kind_of("主要责任单位"), tr.kind_of("内容与要求"), tr.kind_of("市政府分管领导"), tr.kind_of("名称")
+        ('responsible', 'task', 'leader', 'other')
+        """
+        text = compact(header)
+        if (kind := self._kinds.get(text)) is None:
+            kind = next((self.headers[w] for w in self.header_words if w in text), "other")
+            if len(self._kinds) < KIND_MEMO_SIZE:
+                self._kinds[text] = kind
+        return kind
 
 
 def build_flat_tables(headers: HeaderVocabulary, texttables: TextTableRules, units: UnitRules,
@@ -505,7 +538,9 @@ def build_flat_tables(headers: HeaderVocabulary, texttables: TextTableRules, uni
     words = tuple(w for w, _ in headers.words)
     return FlatTableVocabulary(headers.by_word, words, frozenset(w[0] for w in words if w),
                                texttables.unit_suffixes, units.collective, deadlines.patterns + deadlines.ongoing,
-                               (outline.section, outline.subsection))
+                               (outline.section, outline.subsection),
+                               longest_first(units.suffixes + texttables.unit_suffixes + texttables.cell_unit_endings),
+                               texttables.surnames, texttables.compound_surnames)
 
 
 @dataclass(frozen=True)
