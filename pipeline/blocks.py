@@ -8,15 +8,19 @@ text capture still carries (breadcrumb, release-date line, footer) is moved to
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import regex
 
 from .errors import ContentError
 from .records import Decoded, Page, PageMeta, join_blocks
 from .rules import Rules
-from .text import to_simplified
+from .text import is_traditional, to_simplified
 from .texttables import find_text_tables
 from .unwrap import unwrap
 
+#: A block of a traditional capture is looked for this far ahead of the previous one in its simplified copy.
+FIND_WINDOW = 4096
 #: Chrome is looked for only this many lines from either end of a capture.
 CHROME_WINDOW = 12
 
@@ -54,11 +58,42 @@ def text_page(decoded: Decoded, rules: Rules) -> Page:
     if m := _CAPTURE_HEADER.match(raw):
         info.append(("url", m["url"]))
         raw = raw[m.end():]
+    # a capture in traditional script is laid out on its simplified copy (table headers, chrome and
+    # role words are written in simplified script); the printed characters are kept beside it
+    printed = raw if is_traditional(raw) else None
+    if printed is not None:
+        raw = to_simplified(raw)
     lines, found = _strip_chrome(raw.split("\n"), rules.metadata.chrome_lines)
     text, blocks = join_blocks([(line, "p", None) for line in lines])
     meta = PageMeta(published=found.get("published"), info=tuple(info))
     page = Page(source=decoded.source, text=text, blocks=blocks, meta=meta)
-    return unwrap(find_text_tables(page, rules.flat_tables, blank_gaps(lines)), rules.unwrap)
+    page = unwrap(find_text_tables(page, rules.flat_tables, blank_gaps(lines)), rules.unwrap)
+    return page if printed is None else with_printed(page, raw, printed)
+
+
+def with_printed(page: Page, simple: str, printed: str) -> Page:
+    """``page`` (laid out on the simplified copy ``simple`` of ``printed``) with its printed characters.
+
+    Each block is found in the simplified copy, in order, and takes the printed characters at that
+    place; a block that is not a piece of it (lines joined by unwrap) takes the document's own
+    character pairs. Offsets are those of ``page``: the two texts have the same length.
+    """
+    pairs: dict[str, set[str]] = {}
+    for a, b in set(zip(simple, printed)):
+        if a != b:
+            pairs.setdefault(a, set()).add(b)
+    unique = {a: next(iter(bs)) for a, bs in pairs.items() if len(bs) == 1}
+    out, pos = [], 0
+    for b in page.blocks:
+        at = simple.find(b.text, pos, pos + len(b.text) + FIND_WINDOW)
+        if at >= 0:
+            out.append(printed[at:at + len(b.text)])
+            pos = at + len(b.text)
+        else:
+            out.append("".join(unique.get(ch, ch) for ch in b.text))
+    shown, _ = join_blocks([(t, b.kind, b.cell) for t, b in zip(out, page.blocks)])
+    assert len(shown) == len(page.text)
+    return replace(page, printed=shown)
 
 
 def blank_gaps(lines: list[str]) -> list[int]:
