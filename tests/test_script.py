@@ -73,3 +73,18 @@ def test_printed_helpers():
     assert page.printed == printed and page.text == "市政府办公室关于印发重点工作责任分解方案的通知,请认真贯彻执行"
     assert printed_value("重点工作", page, {}) == "重點工作"
     assert printed_edit("年1月", "年1月", "年1月13日", {}) == "年1月13日"
+
+
+@pytest.mark.parametrize("case", ["tables-units-per-line", "tables-leader-column", "tables-glued-word", "tables-cell-per-line",
+                                  "tables-box-drawing", "tables-row-per-line", "tables-progress"])
+def test_a_table_printed_in_traditional_script_reads_like_the_same_table_in_simplified(case):
+    from conftest import FIXTURES
+
+    text = (FIXTURES / "formats" / f"{case}.txt").read_text("utf-8")
+    simple, trad = _extract(text, "s.txt"), _extract(OpenCC("s2t").convert(text), "t.txt")
+    assert len(simple.items) >= 3
+    assert [(i.item_label, to_simplified(i.text)) for i in trad.items] == [(i.item_label, i.text) for i in simple.items]
+    assert [(a.item_seq, a.role, a.name) for a in trad.assignments] == \
+        [(a.item_seq, a.role, a.name) for a in simple.assignments]
+    for a in trad.assignments:  # spans point at the printed characters
+        assert trad.text[a.span_start:a.span_end] == a.name_raw
