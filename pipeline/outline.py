@@ -168,11 +168,14 @@ class _Walker:
         if anchor > 0 and self.nums[anchor] is None and self.nums[anchor - 1] is not None \
                 and self._continues(_Open(anchor - 1, self.nums[anchor - 1], blocks=[anchor - 1]), anchor):
             i = anchor - 1  # the first task's clause stands in its second paragraph
+        first = self.nums[i]
         while i > 0:
             j = i - 1
             num = self.nums[j]
+            sibling = (num is not None and first is not None and (num.level, num.depth) == (first.level, first.depth)
+                       and self.is_task(j) and not self.stop[j])  # a task before the first one with a clause
             if num is not None and (num.level in ("section", "subsection") and self.is_heading(j)
-                                    or num.level == "item" and not self.is_task(j)):
+                                    or num.level == "item" and not self.is_task(j)) or sibling:
                 seen_numbered = True
                 i = j
             elif num is None and not seen_numbered and len(self.blocks[j].text) <= GROUP_MAX_CHARS \

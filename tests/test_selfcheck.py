@@ -62,3 +62,10 @@ def test_a_breakdown_whose_clauses_are_unknown_still_gives_its_tasks():
     assert [i.text for i in ex.items] == ["地区生产总值增长6%。——县发改局", "固定资产投资增长8%。——县发改局"]
     assert {f.code for f in ex.findings} >= {"no_units"}
     assert ex.document.n_items_without_units == 2
+
+
+def test_tasks_before_the_first_task_with_a_clause_are_items_too():
+    ex = extract_text("某区人民政府关于印发2024年重点工作分解的通知\n一、主要目标\n1.地区生产总值增长6%左右。\n"
+                      "2.固定资产投资增长8%。\n3.社会消费品零售总额增长7%。(牵头单位:区商务局)\n")
+    assert [i.item_label for i in ex.items] == ["1.", "2.", "3."]
+    assert [f.code for f in ex.findings if f.code == "no_units"] == ["no_units", "no_units"]
