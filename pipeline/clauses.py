@@ -36,6 +36,10 @@ _NOT_UNIT_START = regex.compile(r"含|包括|不含|即|如|其中|以下|暂定
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
 _MAY_HOLD_CLAUSE = regex.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
+#: Where a bare unit list may start at the end of a task line: after a dash, a wide gap or the last sentence.
+_TAIL_CUT = regex.compile(r"(?:——|—|--|[ \t\u3000]{2,}|\t|[。；;])[ \t\u3000]*(?=[^。；;—\t]*$)")
+#: A sentence mark, a digit or a quote never stands in a unit name.
+_NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
 #: Words that join two unit names in a list (市财政局及市税务局).
 _CONJUNCTION = regex.compile(r"以及|及|和|与")
 
@@ -76,7 +80,7 @@ class ClauseReader:
         if m := self.line_re.match(text):
             return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
         if not _MAY_HOLD_CLAUSE.search(text):
-            tail = self._verb_tail(text, unit_like)
+            tail = self._verb_tail(text, unit_like) or self._units_tail(text)
             return [tail] if tail is not None else []
         out: list[ClauseLoc] = []
         n = len(text)
@@ -109,9 +113,30 @@ class ClauseReader:
                 i = j + 1
             else:
                 i = j + 1
-        if not out and (tail := self._verb_tail(text, unit_like)) is not None:
+        if not out and (tail := self._verb_tail(text, unit_like) or self._units_tail(text)) is not None:
             out.append(tail)
         return out
+
+    def _units_tail(self, text: str) -> ClauseLoc | None:
+        """Unit names closing a task line after a dash, a wide gap or its last sentence, no label, no
+        bracket: …建设。——市发改委、市财政局 / …建设    市发改委 / …建设。市发改委、市财政局.
+
+        Every name must end like an organisation (局, 委, 办, 中心, 政府 …) or be a collective (各街道):
+        a word that merely ends in 区 or 县 is no unit here.
+        """
+        end = len(text.rstrip(_TRAILING))
+        if end == 0:
+            return None
+        m = _TAIL_CUT.search(text, 0, end)
+        if m is None:
+            return None
+        start = m.end()
+        names = [t.strip() for t, _, _ in split_top(text[start:end], self.separators)]
+        if not names or not all(n and (n.endswith(self.rules.unit_endings)
+                                       or any(p.fullmatch(n) for p in self.rules.collective))
+                                and len(n) <= 20 and not _NOT_A_NAME.search(n) for n in names):
+            return None
+        return ClauseLoc(start, end, start, end, "units")
 
     def _verb_tail(self, text: str, unit_like: UnitLike) -> ClauseLoc | None:
         """Units and role verbs closing a block without brackets: …建设。市发改委牵头,市财政局配合。 /

@@ -305,7 +305,7 @@ class _Walker:
                 text_end_local = own[k].start
         fb = self.blocks[i]
         start = fb.start + body_start
-        end = b.start + len(b.text[:text_end_local].rstrip(" \t\u3000,，、;；"))
+        end = b.start + len(b.text[:text_end_local].rstrip(" \t\u3000,，、;；—-"))
         body = self.page.text[start:end]
         start += len(body) - len(body.lstrip(" \t\u3000"))
         return ItemDraft(seq=seq, label=num.label if num else "", level=num.level if num else "",

@@ -58,6 +58,9 @@ CASES = [
      [("bracket", [("responsible", "责任单位", ["市财政局", "市税务局", "区人力资源和社会保障局", "各街道"])])]),
     ("deadline-in-the-list", "推进建设(责任单位:县住建局,2024年底前完成)",
      [("bracket", [("responsible", "责任单位", ["县住建局"]), ("deadline", "", [])])]),
+    ("units-after-a-dash", "1.推进项目建设。——市发改委、市财政局",
+     [("units", [("responsible", "", ["市发改委", "市财政局"])])]),
+    ("units-after-a-wide-gap", "1.推进项目建设    市发改委", [("units", [("responsible", "", ["市发改委"])])]),
     ("unclosed", "推进就业服务(牵头单位:区人社局;责任单位:各街办",
      [("bracket", [("lead", "牵头单位", ["区人社局"]), ("responsible", "责任单位", ["各街办"])])]),
 ]
@@ -71,6 +74,8 @@ NOT_CLAUSES = [
     ("heading-is-no-leader-label", "二、加强组织领导:各地各部门要高度重视"),
     ("verb-inside-the-task", "支持市发改委牵头的重点项目加快建设"),
     ("contact-person", "加强社会治理。联系人:李四,电话12345678"),
+    ("a-sentence-that-starts-with-各", "(一)加强组织领导。各单位主要负责人要亲自抓。"),
+    ("a-word-ending-in-区", "1.推进建设。社区"),
 ]
 
 

@@ -413,6 +413,7 @@ class ClauseRules:
     rule_notes: regex.Pattern[str]  # a bracketed rule after a list, not a unit
     deadlines: tuple[regex.Pattern[str], ...]  # deadlines.toml patterns and ongoing phrases
     unit_endings: tuple[str, ...]  # endings that make a list member a unit whatever it starts with
+    collective: tuple[regex.Pattern[str], ...]  # collective names (各街道, 区直各部门)
 
     def role_of(self, label: str) -> str | None:
         """The role a printed label names: a listed label, else read from its words (None: not a label).
@@ -467,7 +468,8 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
                        tuple((r, words[r]) for r in ("lead", "cooperating", "responsible")),
                        words["leader"], words["unit_nouns"], words["leader_nouns"], roles.verbs, roles.separators, label_re, line_re,
                        trigger, regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes,
-                       deadlines.patterns + deadlines.ongoing, units.strong_suffixes)
+                       deadlines.patterns + deadlines.ongoing,
+                       longest_first(units.strong_suffixes + units.department_suffixes), units.collective)
 
 
 @dataclass(frozen=True)
