@@ -64,6 +64,10 @@ BLOCK_TAGS = frozenset({
 #: An info pair's text is short; longer elements are containers, not pairs.
 MAX_INFO_TEXT = 120
 
+#: libxml2 drops whatever is nested deeper than this (silently): a page that deep is refused, never cut.
+#: Real CMS pages nest 20-60 levels.
+MAX_DEPTH = 255
+
 #: Cap on rowspan/colspan (a malformed colspan="10000" must not allocate a huge grid).
 MAX_SPAN = 200
 
@@ -597,7 +601,19 @@ def parse(markup: str, source: str | None = None) -> etree._Element:
         raise ContentError(f"not parseable as HTML ({exc})", source=source) from None
     if root is None:
         raise ContentError("no HTML element in the document", source=source)
+    if (depth := _depth(root)) >= MAX_DEPTH:
+        raise ContentError(f"elements nested {depth} levels deep: the HTML parser stops reading at {MAX_DEPTH}, "
+                           "so the page cannot be read whole", source=source)
     return root
+
+
+def _depth(root: etree._Element) -> int:
+    """The deepest nesting of elements (one pass, no recursion)."""
+    deepest = depth = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def html_page(decoded: Decoded, rules: HtmlRules) -> Page:

@@ -66,3 +66,32 @@ def test_crafted_input_is_read_in_linear_time(name):
 def test_crafted_input_at_the_size_that_stalled_runs_in_under_a_second(name):
     shape, reported = CRAFTED[name]
     assert _seconds(shape(reported)) < 1.0
+
+
+def _html(depth: int) -> bytes:
+    return ("<html><body>" + "<div>" * depth + "<p>1.推进工作。(牵头单位:区发改局)</p>" + "</div>" * depth
+            + "</body></html>").encode("utf-8")
+
+
+def test_deeply_nested_html_is_read_to_its_end_or_refused_never_cut():
+    data = _html(200)
+    ex = extract_raw(RawInput("deep.html", data, hashlib.sha256(data).hexdigest()), RULES)
+    assert [a.name for a in ex.assignments] == ["区发改局"]
+    data = _html(5000)
+    with pytest.raises(PipelineError, match="nested .* levels deep"):
+        extract_raw(RawInput("deeper.html", data, hashlib.sha256(data).hexdigest()), RULES)
+
+
+def test_many_paragraphs_of_html_scale_linearly():
+    def page(n: int) -> bytes:
+        return ("<html><body>" + "".join(f"<p>{i % 900 + 1}.推进工作{i}。(牵头单位:区发改局)</p>" for i in range(n))
+                + "</body></html>").encode("utf-8")
+
+    t1 = time.perf_counter()
+    small = extract_raw(RawInput("p.html", page(500), "0" * 64), RULES)
+    t1 = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    large = extract_raw(RawInput("p.html", page(2000), "1" * 64), RULES)
+    t2 = time.perf_counter() - t2
+    assert (len(small.items), len(large.items)) == (500, 2000)
+    assert t2 / t1 < 8
