@@ -28,23 +28,37 @@ CHROME_WINDOW = 12
 _CAPTURE_HEADER = regex.compile(r"\A\s*url:\s*(?P<url>\S+)\s*\n-{3,}\s*\n")
 
 
-def _strip_chrome(lines: list[str], patterns: tuple[regex.Pattern[str], ...]) -> tuple[list[str], dict[str, str]]:
-    """Drop chrome lines near either end; return the kept lines and what they said."""
+def _strip_chrome(lines: list[str], rules: Rules) -> tuple[list[str], dict[str, str], list[str]]:
+    """Drop chrome lines near either end; return the kept lines, what they said, and the dropped lines.
+
+    A line that is numbered like a task is never chrome (a task may well mention 版权所有), and a
+    capture is never emptied: its only lines are read.
+    """
     found: dict[str, str] = {}
     n = len(lines)
     keep: list[str] = []
+    dropped: list[str] = []
+    patterns = rules.metadata.chrome_lines
     for i, line in enumerate(lines):
         s = line.strip()
         near_edge = i < CHROME_WINDOW or i >= n - CHROME_WINDOW
-        # chrome rules are written in simplified script: a traditional capture is matched on its copy
-        m = next((m for p in patterns if (m := p.match(to_simplified(s)))), None) if near_edge and s else None
-        if m is None:
+        m = next((m for p in patterns if (m := p.match(s))), None) if near_edge and s else None
+        if m is None or _task_like(s, rules):
             keep.append(line)
             continue
+        dropped.append(s)
         published = m.groupdict().get("published")
         if published and "published" not in found:
             found["published"] = published
-    return keep, found
+    if not any(line.strip() for line in keep):
+        return lines, {}, []
+    return keep, found, dropped
+
+
+def _task_like(line: str, rules: Rules) -> bool:
+    """A line numbered like a task (1. / (一) / △): never page chrome (a footer's 主办单位: is)."""
+    o = rules.outline
+    return any(p.match(line) for p in (o.section, o.subsection, o.bullet, *o.item))
 
 
 def text_page(decoded: Decoded, rules: Rules) -> Page:
@@ -63,10 +77,10 @@ def text_page(decoded: Decoded, rules: Rules) -> Page:
     printed = raw if is_traditional(raw) else None
     if printed is not None:
         raw = to_simplified(raw)
-    lines, found = _strip_chrome(raw.split("\n"), rules.metadata.chrome_lines)
+    lines, found, dropped = _strip_chrome(raw.split("\n"), rules)
     text, blocks = join_blocks([(line, "p", None) for line in lines])
     meta = PageMeta(published=found.get("published"), info=tuple(info))
-    page = Page(source=decoded.source, text=text, blocks=blocks, meta=meta)
+    page = Page(source=decoded.source, text=text, blocks=blocks, meta=meta, dropped=tuple(dropped))
     page = unwrap(find_text_tables(page, rules.flat_tables, blank_gaps(lines)), rules.unwrap)
     return page if printed is None else with_printed(page, raw, printed)
 

@@ -64,6 +64,8 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
     found = outline(page, rules, reader, lambda n: generic.shaped(n) or bool(rules.roles.posts.fullmatch(n)),
                     meta.title)                                            # 7
     findings: list[Finding] = list(repaired.findings)
+    findings.extend(Finding(doc_id, "info", "chrome_dropped", f"left out as page chrome: {line[:80]!r}", None, None)
+                    for line in page.dropped)
     if decoded.n_replaced:
         findings.append(Finding(doc_id, "warning", "replaced_characters",
                                 f"{decoded.n_replaced} byte sequences could not be decoded as {decoded.encoding} "

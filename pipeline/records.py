@@ -118,6 +118,7 @@ class Page:
     meta: PageMeta = PageMeta()  # page-level metadata (empty for plain text)
     n_recovered: int = 0  # characters recovered from Word-export fallbacks (VML text boxes, img alt)
     printed: str | None = None  # the text as printed when ``text`` is a simplified copy of it (same length)
+    dropped: tuple[str, ...] = ()  # lines of a capture left out as page chrome (each becomes a finding)
 
     @property
     def printed_text(self) -> str:

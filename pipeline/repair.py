@@ -13,7 +13,7 @@ document's own unit vocabulary (see :mod:`pipeline.units`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -209,7 +209,7 @@ def apply_edits(page: Page, edits: list[Edit], doc_id: str) -> tuple[Page, tuple
             before, n = page.printed_text[ob.start + e.start:ob.start + e.end], len(e.after)
         after = shown_text[nb.start + s:nb.start + s + n]
         repairs.append(Repair(doc_id, e.rule, before, after, nb.start + s, nb.start + s + n, e.evidence))
-    new_page = Page(page.source, new_text, new_blocks, page.meta, page.n_recovered, printed=new_printed)
+    new_page = replace(page, text=new_text, blocks=new_blocks, printed=new_printed)
     return new_page, tuple(repairs)
 
 

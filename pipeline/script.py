@@ -35,7 +35,7 @@ def simplified(page: Page) -> Page:
     meta = page.meta
     meta = replace(meta, title=to_simplified(meta.title) if meta.title else meta.title,
                    info=tuple((to_simplified(k), to_simplified(v)) for k, v in meta.info))
-    return Page(page.source, simple, blocks, meta, page.n_recovered, printed=page.text)
+    return replace(page, text=simple, blocks=blocks, meta=meta, printed=page.text)
 
 
 def printed_pairs(page: Page) -> dict[str, str]:

@@ -30,7 +30,7 @@ uncertain is left as it was.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -707,7 +707,7 @@ def find_text_tables(page: Page, tr: TableRules, gaps: Sequence[int] | None = No
     if not changed:
         return page
     text, new_blocks = join_blocks(out)
-    return Page(source=page.source, text=text, blocks=new_blocks, meta=page.meta, n_recovered=page.n_recovered)
+    return replace(page, text=text, blocks=new_blocks)
 
 
 def cells_of(page: Page) -> list[tuple[int, int, int, int, int, bool, str]]:

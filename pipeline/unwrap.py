@@ -19,7 +19,7 @@ Only ``"p"`` blocks are touched; table cells stay as they are.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import regex
@@ -168,4 +168,4 @@ def unwrap(page: Page, ur: UnwrapRules) -> Page:
             first = True
         last = "" if _boxed(b.text) else b.text
     text, blocks = join_blocks(out)
-    return Page(source=page.source, text=text, blocks=blocks, meta=page.meta, n_recovered=page.n_recovered)
+    return replace(page, text=text, blocks=blocks)

@@ -40,15 +40,19 @@ def warm():
     tokens("预热分词")  # jieba's dictionary loads once per process: not part of the timings
 
 
-def _seconds(text: str) -> float:
+def _seconds(text: str, runs: int = 3) -> float:
+    """The best of a few runs (the machine may be busy: the best is the cost of the work)."""
     data = text.encode("utf-8")
     raw = RawInput("crafted.txt", data, hashlib.sha256(data).hexdigest())
-    t = time.perf_counter()
-    try:
-        extract_raw(raw, RULES)
-    except PipelineError:
-        pass  # a clean one-line failure is fine; a stall is not
-    return time.perf_counter() - t
+    best = float("inf")
+    for _ in range(runs):
+        t = time.perf_counter()
+        try:
+            extract_raw(raw, RULES)
+        except PipelineError:
+            pass  # a clean one-line failure is fine; a stall is not
+        best = min(best, time.perf_counter() - t)
+    return best
 
 
 @pytest.mark.parametrize("name", sorted(CRAFTED))
@@ -56,7 +60,7 @@ def test_crafted_input_is_read_in_linear_time(name):
     shape, reported = CRAFTED[name]
     small, large = reported // 16, reported // 4
     t_small = max(_seconds(shape(small)), 1e-3)
-    t_large = _seconds(shape(large))
+    t_large = _seconds(shape(large), runs=2)
     assert t_large < 1.0, f"{name}: {large} units took {t_large:.2f} s"
     assert t_large / t_small < 8, f"{name}: 4x the input cost {t_large / t_small:.1f}x (quadratic?)"
 
@@ -65,7 +69,7 @@ def test_crafted_input_is_read_in_linear_time(name):
                                   "closed-brackets"])
 def test_crafted_input_at_the_size_that_stalled_runs_in_under_a_second(name):
     shape, reported = CRAFTED[name]
-    assert _seconds(shape(reported)) < 1.0
+    assert _seconds(shape(reported), runs=2) < 1.0
 
 
 def _html(depth: int) -> bytes:

@@ -79,3 +79,18 @@ def test_tasks_before_the_first_task_with_a_clause_are_items_too():
                       "2.固定资产投资增长8%。\n3.社会消费品零售总额增长7%。(牵头单位:区商务局)\n")
     assert [i.item_label for i in ex.items] == ["1.", "2.", "3."]
     assert [f.code for f in ex.findings if f.code == "no_units"] == ["no_units", "no_units"]
+
+
+def test_a_task_that_mentions_a_chrome_word_is_not_chrome_and_chrome_left_out_is_reported():
+    text = (HEAD + DONE + "3.保护知识产权,打击侵犯著作权和版权所有人权益的行为。(牵头单位:区市场监管局)\n"
+            "首页 | 网站声明 | 联系我们\n主办单位:某区人民政府 版权所有\n")
+    ex = extract_text(text)
+    assert [i.item_label for i in ex.items] == ["1.", "2.", "3."]
+    assert [a.name for a in ex.assignments if a.item_seq == 3] == ["区市场监管局"]
+    dropped = [f.message for f in ex.findings if f.code == "chrome_dropped"]
+    assert len(dropped) == 2 and "版权所有" in dropped[1]
+
+
+def test_a_one_line_capture_is_read():
+    ex = extract_text("2025年重点工作任务分解 版权所有")
+    assert ex.text == "2025年重点工作任务分解 版权所有" and {f.code for f in ex.findings} >= {"no_items"}
