@@ -361,7 +361,7 @@ def as_dict(record: Any) -> dict[str, Any]:
 
 TABLE_LABELS: dict[str, str] = {
     "documents": "文档", "items": "任务", "assignments": "分工", "targets": "量化指标", "repairs": "修复",
-    "findings": "存疑",
+    "findings": "提示与存疑",
 }
 
 COLUMN_LABELS: dict[str, dict[str, str]] = {
@@ -369,7 +369,7 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
         "doc_id": "文档编号", "source": "来源文件", "source_sha256": "来源文件SHA-256", "encoding": "字符编码",
         "issuer": "发文机关", "doc_number": "文号", "title": "标题", "year": "年度", "issued_date": "成文日期",
         "published_date": "发布日期", "addressees": "主送机关", "n_items": "任务数", "n_assignments": "分工数",
-        "n_targets": "量化指标数", "n_repairs": "修复数", "n_findings": "存疑数", "n_candidates": "候选任务数",
+        "n_targets": "量化指标数", "n_repairs": "修复数", "n_findings": "提示与存疑数", "n_candidates": "候选任务数",
         "n_items_without_units": "未列单位的任务数", "truncated": "原文不完整", "parser_version": "程序版本",
     },
     "items": {

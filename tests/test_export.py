@@ -226,7 +226,7 @@ def test_about_sheet_writes_the_list_column_and_labels(exported):
     kv = {r[0]: r[1] for r in ws.iter_rows(min_row=3, max_col=2, values_only=True) if r[0]}
     assert kv["主送机关"] == "江北管理区、各街道办事处、区直各部门"
     assert kv["文号"] == "港政发〔2025〕1号" and kv["任务数"] == 76 and kv["原文不完整"] == "否"
-    assert "存疑（只报告，未改动）：4 处" in kv
+    assert "提示与存疑（只报告，未改动）：10 处" in kv
     assert any(r[0] == "警告" and r[1] == "missing_ordinal" for r in ws.iter_rows(values_only=True))
 
 

@@ -91,11 +91,14 @@ def test_many_paragraphs_of_html_scale_linearly():
         return ("<html><body>" + "".join(f"<p>{i % 900 + 1}.推进工作{i}。(牵头单位:区发改局)</p>" for i in range(n))
                 + "</body></html>").encode("utf-8")
 
-    t1 = time.perf_counter()
-    small = extract_raw(RawInput("p.html", page(500), "0" * 64), RULES)
-    t1 = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    large = extract_raw(RawInput("p.html", page(2000), "1" * 64), RULES)
-    t2 = time.perf_counter() - t2
-    assert (len(small.items), len(large.items)) == (500, 2000)
+    def best(data: bytes) -> tuple[float, int]:
+        times, n = [], 0
+        for _ in range(3):
+            t = time.perf_counter()
+            n = len(extract_raw(RawInput("p.html", data, "0" * 64), RULES).items)
+            times.append(time.perf_counter() - t)
+        return min(times), n
+
+    (t1, n1), (t2, n2) = best(page(500)), best(page(2000))
+    assert (n1, n2) == (500, 2000)
     assert t2 / t1 < 8

@@ -364,7 +364,7 @@ def _about(wb: Any, fmt: _Formats, notice: Notice) -> None:
     r += 1
     sections = (
         ("修复（有原文依据的确定修复）", ("repairs", ("rule", "before", "after", "evidence")), notice.repairs),
-        ("存疑（只报告，未改动）", ("findings", ("severity", "code", "message")), notice.findings),
+        ("提示与存疑（只报告，未改动）", ("findings", ("severity", "code", "message")), notice.findings),
     )
     for heading, (table, cols), records in sections:
         ws.merge_range(r, 0, r, 3, f"{heading}：{len(records)} 处", fmt.h1)
