@@ -40,6 +40,8 @@ _PART_SEP = ",，;；"
 _TAIL_CUT = regex.compile(r"(?:——|—|--|[ \t\u3000]{2,}|\t|[。；;])[ \t\u3000]*(?=[^。；;—\t]*$)")
 #: A sentence mark, a digit or a quote never stands in a unit name.
 _NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
+#: What a name in a list never starts or ends with (spaces, a stray sentence mark).
+_NAME_EDGE = " \t\u3000\n。."
 #: Words that join two unit names in a list (市财政局及市税务局).
 _CONJUNCTION = regex.compile(r"以及|及|和|与")
 
@@ -261,8 +263,8 @@ class ClauseReader:
         """
         out = []
         for t, s, e in split_top(self._without_notes(text), self.separators, base):
-            lead = len(t) - len(t.lstrip(" \t\u3000\n"))
-            name = t.strip(" \t\u3000\n。.")
+            lead = len(t) - len(t.lstrip(_NAME_EDGE))
+            name = t.strip(_NAME_EDGE)
             if name:
                 out.extend(self._conjoined(name, s + lead))
         return out
