@@ -102,3 +102,16 @@ def test_many_paragraphs_of_html_scale_linearly():
     (t1, n1), (t2, n2) = best(page(500)), best(page(2000))
     assert (n1, n2) == (500, 2000)
     assert t2 / t1 < 8
+
+
+def test_a_number_too_long_to_be_a_quantity_is_no_target_and_nothing_is_infinite():
+    import json
+    import math
+
+    from pipeline.write import document_json
+
+    data = (HEAD + "1.投资" + "9" * 400 + "元,新增企业5家。(牵头单位:区发改局)").encode("utf-8")
+    ex = extract_raw(RawInput("long.txt", data, hashlib.sha256(data).hexdigest()), RULES)
+    assert [(t.value, t.unit) for t in ex.targets] == [(5.0, "家")]
+    assert all(math.isfinite(v) for t in ex.targets for v in (t.value, t.value_std or 0))
+    json.dumps(document_json(ex), allow_nan=False)
