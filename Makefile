@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 RAW    ?= raw
 OUT    ?= out
+NOTICES ?= $(sort $(wildcard $(RAW)/examples/hewan-*.txt))
 
 .DEFAULT_GOAL := help
 
@@ -28,8 +29,8 @@ test: $(STAMP) ## run the test suite
 eval: $(STAMP) ## score extraction against the expected fixtures (floors must hold)
 	$(BIN)/fenjie eval tests/fixtures/formats
 
-compare: $(STAMP) ## compare two breakdowns: make compare OLD=<doc_id|file> NEW=<doc_id|file>
-	$(BIN)/fenjie compare $(OLD) $(NEW) --out $(OUT)/compare --data $(OUT)
+compare: $(STAMP) ## compare notices year over year: make compare NOTICES="<doc_id|file> ..." (default: raw/examples)
+	$(BIN)/fenjie compare $(NOTICES) --out $(OUT)/compare --data $(OUT)
 
 bench: $(STAMP) ## benchmarks (not tests): speed and text fidelity against trafilatura
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r benchmarks/requirements.lock

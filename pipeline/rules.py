@@ -102,9 +102,15 @@ SPECS: dict[str, dict[str, str]] = {
     },
     "indicators": {
         "indicators": "map[list[str]]",
+        "polarity": "map[list[str]]",
+        "polarity_words": "map[list[str]]",
     },
     "unit_renames": {
         "renames": "map[str]",
+        "catch_alls": "map[list[str]]",
+    },
+    "compare": {
+        "stop_tokens": "list[str]",
     },
     "tables": {
         "headers": "map[list[str]]",
