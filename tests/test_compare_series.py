@@ -193,6 +193,8 @@ def test_cut_items_are_unknown_not_dropped(cut_series):
     assert status_old[11] == "dropped"  # before the cut: a real drop
     assert {status_old[o] for o in range(1, 16) if o != 11} <= {"continued", "modified"}
     assert first.new_cut is not None and first.old_cut is None
+    unknown = [p for p in first.pairs if p.status == "unknown"]
+    assert not any(p.units_added or p.units_removed or p.units_changed or p.targets_changed for p in unknown)
 
 
 def test_tasks_after_the_cut_are_unknown_not_new(cut_series):

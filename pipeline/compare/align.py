@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..records import Item
@@ -145,48 +145,38 @@ def split_fit(part: set[str], whole: set[str], partners: Sequence[set[str]],
     return fit if fit[0] >= SPLIT_RESIDUAL and fit[1] >= SPLIT_CONTAINMENT else None
 
 
-def align(old_items: Sequence[Item], new_items: Sequence[Item], cfg: CompareRules) -> list[Group]:
-    """Groups of aligned items: pairs (item order), then unpaired old, then unpaired new items."""
-    def features(text: str) -> Features:
-        return item_features(text, cfg.wordings, cfg.stop_tokens, cfg.any_wording)
+class _Scores:
+    """Scores of one pair of notices: those that can reach MATCH_THRESHOLD found in bulk, others on demand,
+    each computed once."""
 
-    fo = {it.item_seq: features(it.text) for it in old_items}
-    fn = {it.item_seq: features(it.text) for it in new_items}
-    w = idf_weights([set(f.tokens) | f.grams for f in (*fo.values(), *fn.values())])
-    scorer = Scorer(fo, fn, w)
-    scores: dict[tuple[int, int], Score | None] = dict(scorer.pairs_above(MATCH_THRESHOLD))
+    def __init__(self, scorer: Scorer) -> None:
+        self.scorer = scorer
+        self.known: dict[tuple[int, int], Score | None] = dict(scorer.pairs_above(MATCH_THRESHOLD))
 
-    def score(o: int, n: int) -> Score | None:
-        if (o, n) not in scores:
-            scores[(o, n)] = scorer.score(o, n)
-        return scores[(o, n)]
+    def score(self, o: int, n: int) -> Score | None:
+        if (o, n) not in self.known:
+            self.known[(o, n)] = self.scorer.score(o, n)
+        return self.known[(o, n)]
 
-    def decision(o: int, n: int) -> float:
-        s = score(o, n)
+    def decision(self, o: int, n: int) -> float:
+        s = self.score(o, n)
         return -1.0 if s is None else s.decision  # (no such pair of items: below every threshold)
 
-    best = greedy_assign({k: s.decision for k, s in scores.items() if s is not None}, MATCH_THRESHOLD)
-    pairs = rescue_neighbours(best, decision, NEIGHBOUR_THRESHOLD)
-    groups: dict[int, list[list[int]]] = {o: [[o], [n]] for o, n in pairs.items()}  # keyed by first old
-    by_new = {n: o for o, n in pairs.items()}
-    text_o = {it.item_seq: it.text for it in old_items}
-    text_n = {it.item_seq: it.text for it in new_items}
-    feat_o = {k: set(f.tokens) | f.grams for k, f in fo.items()}
-    feat_n = {k: set(f.tokens) | f.grams for k, f in fn.items()}
 
-    def union(texts: Iterable[str]) -> Features:
-        return features("\n".join(texts))
+FeatureSets = dict[int, set[str]]  # item -> its words and bigrams (what split_fit compares)
 
-    # Splits: a left-over new item that explains what an old item's partner(s) left unexplained.
-    # (split_fit asks that a piece be largely made of the whole's words: only such wholes are looked at.)
-    left_new = sorted(set(fn) - set(by_new))
+
+def _join_splits(groups: dict[int, list[list[int]]], left_new: list[int], feat_o: FeatureSets, feat_n: FeatureSets,
+                 w: Mapping[str, float], scores: _Scores) -> None:
+    """A left-over new item that explains what an old item's partner(s) left unexplained joins its group.
+    (split_fit asks that a piece be largely made of the whole's words: only such wholes are looked at.)"""
     wholes = containing({n: feat_n[n] for n in left_new}, {o: feat_o[o] for o in groups}, w, SPLIT_CONTAINMENT)
     for n in left_new:
         found = None
         for o in wholes[n]:
             olds, news = groups[o]
             if len(olds) > 1 or containment(feat_n[n], feat_o[o], w) < SPLIT_CONTAINMENT \
-                    or decision(o, n) < SPLIT_MIN_SCORE:  # already a merger, not made of its words, too unlike
+                    or scores.decision(o, n) < SPLIT_MIN_SCORE:  # a merger already, not made of its words, unlike
                 continue
             fit = split_fit(feat_n[n], feat_o[o], [feat_n[m] for m in news], w)
             if fit is not None and (found is None or fit > found[0]):
@@ -194,18 +184,19 @@ def align(old_items: Sequence[Item], new_items: Sequence[Item], cfg: CompareRule
         if found is not None:
             groups[found[1]][1].append(n)
             groups[found[1]][1].sort()
-            by_new[n] = found[1]
 
-    # Mergers: the mirror image, a left-over old item that explains the rest of a new item.
-    paired_old = {x for g in groups.values() for x in g[0]}
+
+def _join_mergers(groups: dict[int, list[list[int]]], left_old: list[int], feat_o: FeatureSets, feat_n: FeatureSets,
+                  w: Mapping[str, float], scores: _Scores) -> None:
+    """The mirror image of :func:`_join_splits`: a left-over old item that explains the rest of a new item."""
     key_of_new = {news[0]: key for key, (_, news) in groups.items() if len(news) == 1}
-    left_old = sorted(set(fo) - paired_old)
     wholes = containing({o: feat_o[o] for o in left_old}, {n: feat_n[n] for n in key_of_new}, w, SPLIT_CONTAINMENT)
     for o in left_old:
         found = None
         for key in sorted(key_of_new[n] for n in wholes[o]):
             olds, news = groups[key]
-            if containment(feat_o[o], feat_n[news[0]], w) < SPLIT_CONTAINMENT or decision(o, news[0]) < SPLIT_MIN_SCORE:
+            if containment(feat_o[o], feat_n[news[0]], w) < SPLIT_CONTAINMENT \
+                    or scores.decision(o, news[0]) < SPLIT_MIN_SCORE:
                 continue
             fit = split_fit(feat_o[o], feat_n[news[0]], [feat_o[m] for m in olds], w)
             if fit is not None and (found is None or fit > found[0]):
@@ -214,13 +205,33 @@ def align(old_items: Sequence[Item], new_items: Sequence[Item], cfg: CompareRule
             groups[found[1]][0].append(o)
             groups[found[1]][0].sort()
 
+
+def align(old_items: Sequence[Item], new_items: Sequence[Item], cfg: CompareRules) -> list[Group]:
+    """Groups of aligned items: pairs (item order), then unpaired old, then unpaired new items."""
+    def features(text: str) -> Features:
+        return item_features(text, cfg.wordings, cfg.stop_tokens, cfg.any_wording)
+
+    fo = {it.item_seq: features(it.text) for it in old_items}
+    fn = {it.item_seq: features(it.text) for it in new_items}
+    w = idf_weights([set(f.tokens) | f.grams for f in (*fo.values(), *fn.values())])
+    scores = _Scores(Scorer(fo, fn, w))
+    best = greedy_assign({k: s.decision for k, s in scores.known.items() if s is not None}, MATCH_THRESHOLD)
+    pairs = rescue_neighbours(best, scores.decision, NEIGHBOUR_THRESHOLD)
+    groups: dict[int, list[list[int]]] = {o: [[o], [n]] for o, n in pairs.items()}  # keyed by first old
+    feat_o = {k: set(f.tokens) | f.grams for k, f in fo.items()}
+    feat_n = {k: set(f.tokens) | f.grams for k, f in fn.items()}
+    _join_splits(groups, sorted(set(fn) - set(pairs.values())), feat_o, feat_n, w, scores)
+    _join_mergers(groups, sorted(set(fo) - {x for g in groups.values() for x in g[0]}), feat_o, feat_n, w, scores)
+
+    text_o = {it.item_seq: it.text for it in old_items}
+    text_n = {it.item_seq: it.text for it in new_items}
     out: list[Group] = []
     for key, (olds, news) in groups.items():
         by = "best_first" if key in best else "same_slot"
         if len(olds) == 1 and len(news) == 1:
-            out.append(Group(tuple(olds), tuple(news), score(olds[0], news[0]), "one_to_one", by))
+            out.append(Group(tuple(olds), tuple(news), scores.score(olds[0], news[0]), "one_to_one", by))
         else:
-            s = similarity(union(text_o[m] for m in olds), union(text_n[m] for m in news), w)
+            s = similarity(features("\n".join(text_o[m] for m in olds)), features("\n".join(text_n[m] for m in news)), w)
             out.append(Group(tuple(olds), tuple(news), s, "split" if len(news) > 1 else "merged", by))
     grouped_old = {x for g in out for x in g.old}
     grouped_new = {x for g in out for x in g.new}

@@ -25,6 +25,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz.distance import Indel
 
@@ -292,97 +293,94 @@ class Scorer:
         """Every (old key, new key) whose decision score is at least ``floor``, with its :class:`Score`.
 
         Candidates share a feature of both prefixes (:func:`prefix_length`) or a canonical indicator (the
-        bonus can lift such a pair over ``floor``). While probing, the shared prefix weight of each
-        candidate is summed (numpy, over the postings the probe visits); with what the item whose prefix
-        ends first leaves out, it bounds the score from above, and only candidates whose bound reaches
-        ``floor`` are scored exactly.
+        bonus can lift such a pair over ``floor``); only those whose upper bound reaches ``floor``
+        (:meth:`_OldIndex.candidates`) are scored exactly.
         """
-        import numpy as np  # only here: the bulk arithmetic of large comparisons
-
-        w = self.w
         idx_o, idx_n = self._index(floor)
-        keys_o = list(self.old)
-        pos_o = {k: i for i, k in enumerate(keys_o)}
-        lists: dict[tuple[str, str], list[int]] = defaultdict(list)
-        counts: dict[str, list[int]] = defaultdict(list)
-        by_indicator: dict[str, list[int]] = defaultdict(list)
-        for k, ix in idx_o.items():
-            for kind, feat in ix.prefix:
-                lists[(kind, feat)].append(pos_o[k])
-                if kind == "t":
-                    counts[feat].append(self.old[k].token_counts[feat])
-            for name in self.old[k].f.indicators:
-                by_indicator[name].append(pos_o[k])
-        postings = {f: np.array(v, dtype=np.int64) for f, v in lists.items()}
-        token_counts = {f: np.array(v, dtype=np.int64) for f, v in counts.items()}
-        indicator_postings = {f: np.array(v, dtype=np.int64) for f, v in by_indicator.items()}
-
-        def column(get) -> np.ndarray:  # type: ignore[no-untyped-def]
-            return np.array([get(k) for k in keys_o], dtype=np.float64)
-
-        tt = column(lambda k: self.old[k].token_total)
-        gt = column(lambda k: self.old[k].gram_total)
-        ln = column(lambda k: len(self.old[k].token_list))
-        cut = column(lambda k: idx_o[k].cutoff)
-        st = column(lambda k: idx_o[k].suffix_tokens)
-        sg = column(lambda k: idx_o[k].suffix_grams)
-        sk = column(lambda k: idx_o[k].suffix_positions)
-
-        def dice(shared: np.ndarray, total: np.ndarray) -> np.ndarray:
-            return np.divide(2 * shared, total, out=np.zeros_like(shared), where=(shared > 0) & (total > 0))
-
-        def summed(ids: list[np.ndarray], values: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-            if not ids:
-                return np.zeros(0, dtype=np.int64), np.zeros(0)
-            uniq, inv = np.unique(np.concatenate(ids), return_inverse=True)
-            return uniq, np.bincount(inv, weights=np.concatenate(values))
-
+        index = _OldIndex(self.old, idx_o, self.w)
         out: dict[tuple[int, int], Score] = {}
         for kn, pn in self.new.items():
-            ixn = idx_n[kn]
-            ids_t: list[np.ndarray] = []
-            val_t: list[np.ndarray] = []
-            val_k: list[np.ndarray] = []
-            ids_g: list[np.ndarray] = []
-            val_g: list[np.ndarray] = []
-            for kind, feat in ixn.prefix:
-                arr = postings.get((kind, feat))
-                if arr is None:
-                    continue
-                wf = w.get(feat, 1.0)
-                if kind == "t":
-                    ids_t.append(arr)
-                    val_t.append(np.full(len(arr), wf))
-                    val_k.append(np.minimum(token_counts[feat], pn.token_counts[feat]).astype(np.float64))
-                else:
-                    ids_g.append(arr)
-                    val_g.append(np.full(len(arr), wf))
-            ind = [indicator_postings[name] for name in pn.f.indicators if name in indicator_postings]
-            if not ids_t and not ids_g and not ind:
-                continue
-            u_t, a_t = summed(ids_t, val_t)
-            _, a_k = summed(ids_t, val_k)
-            u_g, a_g = summed(ids_g, val_g)
-            cand = np.union1d(np.union1d(u_t, u_g), np.concatenate(ind) if ind else u_t[:0])
-            pt = np.zeros(len(cand))
-            pk = np.zeros(len(cand))
-            pg = np.zeros(len(cand))
-            pt[np.searchsorted(cand, u_t)] = a_t
-            pk[np.searchsorted(cand, u_t)] = a_k
-            pg[np.searchsorted(cand, u_g)] = a_g
-            old_first = cut[cand] <= ixn.cutoff  # shared features past the first cutoff are in that item's suffix
-            bound = (dice(pt + np.where(old_first, st[cand], ixn.suffix_tokens), tt[cand] + pn.token_total)
-                     + dice(pg + np.where(old_first, sg[cand], ixn.suffix_grams), gt[cand] + pn.gram_total)
-                     + dice(pk + np.where(old_first, sk[cand], ixn.suffix_positions), ln[cand] + len(pn.token_list))
-                     ) / 3
-            if ind:  # the bonus, for the pairs that name a common indicator
-                bound[np.isin(cand, np.concatenate(ind))] += SHARED_INDICATOR_BONUS
-            for i in np.flatnonzero(bound >= floor - 1e-6).tolist():
-                ko = keys_o[int(cand[i])]
-                s = _fast_similarity(self.old[ko], pn, w, floor)
+            for ko in index.candidates(pn, idx_n[kn], floor):
+                s = _fast_similarity(self.old[ko], pn, self.w, floor)
                 if s is not None and s.decision >= floor:
                     out[(ko, kn)] = s
         return out
+
+
+class _OldIndex:
+    """The old items' prefixes as an inverted index (numpy arrays), with what bounds a candidate's score."""
+
+    def __init__(self, old: Mapping[int, _Prepared], idx: Mapping[int, _Indexed], w: Mapping[str, float]) -> None:
+        import numpy as np  # only here: the bulk arithmetic of large comparisons
+
+        self.np, self.w = np, w
+        self.keys = list(old)
+        pos = {k: i for i, k in enumerate(self.keys)}
+        lists: dict[tuple[str, str], list[int]] = defaultdict(list)
+        counts: dict[str, list[int]] = defaultdict(list)
+        by_indicator: dict[str, list[int]] = defaultdict(list)
+        for k, ix in idx.items():
+            for kind, feat in ix.prefix:
+                lists[(kind, feat)].append(pos[k])
+                if kind == "t":
+                    counts[feat].append(old[k].token_counts[feat])
+            for name in old[k].f.indicators:
+                by_indicator[name].append(pos[k])
+        self.postings = {f: np.array(v, dtype=np.int64) for f, v in lists.items()}
+        self.token_counts = {f: np.array(v, dtype=np.int64) for f, v in counts.items()}
+        self.indicators = {f: np.array(v, dtype=np.int64) for f, v in by_indicator.items()}
+        # Per old item: word and bigram weight, word count, cutoff rank and what its prefix leaves out.
+        self.cols = {name: np.array([get(old[k], idx[k]) for k in self.keys], dtype=np.float64) for name, get in (
+            ("tt", lambda p, i: p.token_total), ("gt", lambda p, i: p.gram_total),
+            ("ln", lambda p, i: len(p.token_list)), ("cut", lambda p, i: i.cutoff),
+            ("st", lambda p, i: i.suffix_tokens), ("sg", lambda p, i: i.suffix_grams),
+            ("sk", lambda p, i: i.suffix_positions))}
+
+    def _summed(self, ids: list[Any], values: list[Any]) -> tuple[Any, Any]:
+        np = self.np
+        if not ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        uniq, inv = np.unique(np.concatenate(ids), return_inverse=True)
+        return uniq, np.bincount(inv, weights=np.concatenate(values))
+
+    def candidates(self, pn: _Prepared, ixn: _Indexed, floor: float) -> list[int]:
+        """The old items that share a prefix feature (or an indicator) with ``pn`` and whose score with it
+        can reach ``floor``: the shared prefix weight, plus all that the item whose prefix ends first
+        leaves out (every other shared feature is there), bounds each Dice term and the word-order term."""
+        np, c = self.np, self.cols
+        ids_t, val_t, val_k, ids_g, val_g = [], [], [], [], []
+        for kind, feat in ixn.prefix:
+            arr = self.postings.get((kind, feat))
+            if arr is None:
+                continue
+            if kind == "t":
+                ids_t.append(arr)
+                val_t.append(np.full(len(arr), self.w.get(feat, 1.0)))
+                val_k.append(np.minimum(self.token_counts[feat], pn.token_counts[feat]).astype(np.float64))
+            else:
+                ids_g.append(arr)
+                val_g.append(np.full(len(arr), self.w.get(feat, 1.0)))
+        ind = [self.indicators[name] for name in pn.f.indicators if name in self.indicators]
+        if not ids_t and not ids_g and not ind:
+            return []
+        (u_t, a_t), (_, a_k), (u_g, a_g) = self._summed(ids_t, val_t), self._summed(ids_t, val_k), self._summed(ids_g, val_g)
+        cand = np.union1d(np.union1d(u_t, u_g), np.concatenate(ind) if ind else u_t[:0])
+        shared = {name: np.zeros(len(cand)) for name in ("t", "k", "g")}
+        shared["t"][np.searchsorted(cand, u_t)] = a_t
+        shared["k"][np.searchsorted(cand, u_t)] = a_k
+        shared["g"][np.searchsorted(cand, u_g)] = a_g
+        old_first = c["cut"][cand] <= ixn.cutoff
+
+        def dice(part: Any, own: Any, theirs: float, total: Any) -> Any:
+            x = part + np.where(old_first, own[cand], theirs)
+            return np.divide(2 * x, total, out=np.zeros_like(x), where=(x > 0) & (total > 0))
+
+        bound = (dice(shared["t"], c["st"], ixn.suffix_tokens, c["tt"][cand] + pn.token_total)
+                 + dice(shared["g"], c["sg"], ixn.suffix_grams, c["gt"][cand] + pn.gram_total)
+                 + dice(shared["k"], c["sk"], ixn.suffix_positions, c["ln"][cand] + len(pn.token_list))) / 3
+        if ind:  # the bonus, for the pairs that name a common indicator
+            bound[np.isin(cand, np.concatenate(ind))] += SHARED_INDICATOR_BONUS
+        return [self.keys[int(cand[i])] for i in np.flatnonzero(bound >= floor - 1e-6).tolist()]
 
 
 def containing(parts: Mapping[int, set[str]], wholes: Mapping[int, set[str]], w: Mapping[str, float],

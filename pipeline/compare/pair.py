@@ -15,14 +15,15 @@ the same result.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..records import Extraction
+from ..records import Extraction, Item
 from .align import Group, align
 from .config import CompareRules, compare_rules
 from .cut import cut_items, cut_of, frontier
-from .records import Comparison, ItemPair
+from .records import Comparison, IndicatorChange, ItemPair
 from .targets import indicator_changes
 from .units import canonical_unit, rename_rows, renamed, unit_load, unit_roles
 
@@ -48,6 +49,56 @@ def _statuses(groups: list[Group], old: Extraction, new: Extraction) -> tuple[li
     return out, cut_o, cut_n
 
 
+def _target_moves(indicators: Sequence[IndicatorChange]) -> Callable[[Group], bool]:
+    """Whether a target of a group moved: changed, added or removed, or the same target now in another task."""
+    moved_o = {r.old_item_seq for r in indicators if r.old_item_seq is not None and r.change != "same"}
+    moved_n = {r.new_item_seq for r in indicators if r.new_item_seq is not None and r.change != "same"}
+    same_by_o: dict[int, set[int]] = defaultdict(set)
+    same_by_n: dict[int, set[int]] = defaultdict(set)
+    for r in indicators:
+        if r.change == "same" and r.old_item_seq is not None and r.new_item_seq is not None:
+            same_by_o[r.old_item_seq].add(r.new_item_seq)
+            same_by_n[r.new_item_seq].add(r.old_item_seq)
+
+    def changed(g: Group) -> bool:
+        if any(s in moved_o for s in g.old) or any(s in moved_n for s in g.new):
+            return True
+        # A target that stayed the same but now stands outside the row (moved to another task) counts too.
+        return any(n not in g.new for o in g.old for n in same_by_o.get(o, ())) or \
+            any(o not in g.old for n in g.new for o in same_by_n.get(n, ()))
+
+    return changed
+
+
+def _row(g: Group, unknown: str | None, targets_changed: Callable[[Group], bool],
+         units_o: Mapping[int, set[tuple[str, str]]], units_n: Mapping[int, set[tuple[str, str]]],
+         by_o: Mapping[int, Item], by_n: Mapping[int, Item]) -> dict[str, Any]:
+    """One alignment row (an ItemPair's fields but its doc ids and row number)."""
+    uo = set().union(*(units_o.get(s, set()) for s in g.old))
+    un = set().union(*(units_n.get(s, set()) for s in g.new))
+    names_o, names_n = {u for u, _ in uo}, {u for u, _ in un}
+    paired = bool(g.old and g.new) and not unknown  # a cut row's units and targets may be cut off: not compared
+    tc, ucg = (targets_changed(g), uo != un) if paired else (False, False)
+    if unknown:
+        status = unknown
+    elif paired:
+        status = "modified" if tc or ucg else "continued"
+    else:
+        status = "new" if g.new else "dropped"
+    s = g.score
+    return {
+        "status": status, "relation": g.relation, "old_items": g.old, "new_items": g.new,
+        "old_labels": " ".join(by_o[x].item_label for x in g.old),
+        "new_labels": " ".join(by_n[x].item_label for x in g.new),
+        "old_text": "\n".join(by_o[x].text for x in g.old), "new_text": "\n".join(by_n[x].text for x in g.new),
+        "text_similarity": s.text if s else None, "indicator_match": s.match if s else "none",
+        "shared_indicators": tuple(sorted(s.shared)) if s else (), "pair_score": s.decision if s else None,
+        "paired_by": g.paired_by, "targets_changed": tc, "units_changed": ucg,
+        "units_added": tuple(sorted(names_n - names_o)) if paired else (),
+        "units_removed": tuple(sorted(names_o - names_n)) if paired else (),
+    }
+
+
 def compare(old: Extraction, new: Extraction, rules: Any) -> Comparison:
     """Compare an older and a newer extraction. ``rules``: a :class:`pipeline.rules.Rules` or
     :class:`CompareRules`."""
@@ -66,52 +117,10 @@ def compare(old: Extraction, new: Extraction, rules: Any) -> Comparison:
     unknown_o = {s for g, u in zip(groups, unknown) if u for s in g.old}
     unknown_n = {s for g, u in zip(groups, unknown) if u for s in g.new}
     indicators = indicator_changes(old, new, groups, cfg, unknown_o, unknown_n)
-    units_o = unit_roles(old.assignments, canon)
-    units_n = unit_roles(new.assignments, canon)
-
-    moved_o = {r.old_item_seq for r in indicators if r.old_item_seq is not None and r.change != "same"}
-    moved_n = {r.new_item_seq for r in indicators if r.new_item_seq is not None and r.change != "same"}
-    same_by_o: dict[int, set[int]] = {}
-    same_by_n: dict[int, set[int]] = {}
-    for r in indicators:
-        if r.change == "same":
-            same_by_o.setdefault(r.old_item_seq, set()).add(r.new_item_seq)  # type: ignore[arg-type]
-            same_by_n.setdefault(r.new_item_seq, set()).add(r.old_item_seq)  # type: ignore[arg-type]
-    by_o = {i.item_seq: i for i in old_items}
-    by_n = {i.item_seq: i for i in new_items}
-
-    def targets_changed(g: Group) -> bool:
-        if any(s in moved_o for s in g.old) or any(s in moved_n for s in g.new):
-            return True
-        # A target that stayed the same but now stands outside the row (moved to another task) counts too.
-        return any(n not in g.new for o in g.old for n in same_by_o.get(o, ())) or \
-            any(o not in g.old for n in g.new for o in same_by_n.get(n, ()))
-
-    rows = []
-    for g, unk in zip(groups, unknown):
-        uo = set().union(*(units_o.get(s, set()) for s in g.old))
-        un = set().union(*(units_n.get(s, set()) for s in g.new))
-        names_o, names_n = {u for u, _ in uo}, {u for u, _ in un}
-        paired = bool(g.old and g.new)
-        tc, ucg = (targets_changed(g), uo != un) if paired else (False, False)
-        if unk:
-            status = unk
-        elif paired:
-            status = "modified" if tc or ucg else "continued"
-        else:
-            status = "new" if g.new else "dropped"
-        s = g.score
-        rows.append({
-            "status": status, "relation": g.relation, "old_items": g.old, "new_items": g.new,
-            "old_labels": " ".join(by_o[x].item_label for x in g.old),
-            "new_labels": " ".join(by_n[x].item_label for x in g.new),
-            "old_text": "\n".join(by_o[x].text for x in g.old), "new_text": "\n".join(by_n[x].text for x in g.new),
-            "text_similarity": s.text if s else None, "indicator_match": s.match if s else "none",
-            "shared_indicators": tuple(sorted(s.shared)) if s else (), "pair_score": s.decision if s else None,
-            "paired_by": g.paired_by, "targets_changed": tc, "units_changed": ucg,
-            "units_added": tuple(sorted(names_n - names_o)) if paired else (),
-            "units_removed": tuple(sorted(names_o - names_n)) if paired else (),
-        })
+    moved = _target_moves(indicators)
+    units_o, units_n = unit_roles(old.assignments, canon), unit_roles(new.assignments, canon)
+    by_o, by_n = {i.item_seq: i for i in old_items}, {i.item_seq: i for i in new_items}
+    rows = [_row(g, u, moved, units_o, units_n, by_o, by_n) for g, u in zip(groups, unknown)]
     pairs = tuple(ItemPair(old_doc_id=old.document.doc_id, new_doc_id=new.document.doc_id, row=i, **p)
                   for i, p in enumerate(order_rows(rows), 1))
     load = unit_load(old.document.doc_id, new.document.doc_id, old.assignments, new.assignments, canon)

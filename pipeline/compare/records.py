@@ -40,8 +40,8 @@ class ItemPair:
     shared_indicators: tuple[str, ...] = col("Canonical indicators both texts name, sorted.")
     pair_score: float | None = col("The score the pairing decision used: text_similarity + 0.25 when indicator_match is same, capped at 1 (0 when different). Null when unpaired.")
     paired_by: str = col("Which rule paired the row: best_first (pair_score >= 0.3, best first) | same_slot (>= 0.2, left over between paired neighbours); a split or merger adds pieces to such a pair. Empty when unpaired.")
-    targets_changed: bool = col("A target of the row moved: value, range or qualifier changed, or a target was added or removed.")
-    units_changed: bool = col("The units differ: a unit added or removed, or one in another role (after renames and catch-all grouping).")
+    targets_changed: bool = col("A target of the row moved: value, range or qualifier changed, or a target was added or removed (false in an unknown row: what was cut off is not compared).")
+    units_changed: bool = col("The units differ: a unit added or removed, or one in another role (after renames and catch-all grouping); false in an unknown row.")
     units_added: tuple[str, ...] = col("Units in the new item(s) but not in the old, sorted.")
     units_removed: tuple[str, ...] = col("Units in the old item(s) but not in the new, sorted.")
 

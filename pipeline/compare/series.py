@@ -15,8 +15,8 @@ those pairs:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from itertools import pairwise
-from collections.abc import Sequence
 from typing import Any
 
 from ..records import Extraction, Target
@@ -49,74 +49,72 @@ class _Union:
             self.parent[hi] = lo
 
 
-def _target_key(pos: int, item_seq: int, text: str) -> tuple[int, int, str]:
-    return (pos, item_seq, text)
+TargetKey = tuple[int, int, str]  # (position of the notice, item_seq, span text)
 
 
-def target_series(exs: Sequence[Extraction], comps: Sequence[Comparison], cfg: CompareRules) -> list[TargetPoint]:
-    """Target series over the notices (see the module docstring), point by point."""
-    targets: dict[tuple[int, int, str], Target] = {}
+def _target_chains(exs: Sequence[Extraction], comps: Sequence[Comparison]
+                   ) -> tuple[dict[TargetKey, Target], list[list[TargetKey]]]:
+    """Every target of every notice, and the chains the pairs' line-ups link them into (sorted)."""
+    targets: dict[TargetKey, Target] = {}
     uf = _Union()
     for pos, ex in enumerate(exs):
         for t in sorted(ex.targets, key=lambda t: (t.item_seq, t.span_start)):
-            targets.setdefault(_target_key(pos, t.item_seq, t.span_text), t)
-            uf.find(_target_key(pos, t.item_seq, t.span_text))
+            targets.setdefault((pos, t.item_seq, t.span_text), t)
+            uf.find((pos, t.item_seq, t.span_text))
     for pos, c in enumerate(comps):
         for r in c.indicators:
             if r.old_item_seq is not None and r.new_item_seq is not None:
-                uf.union(_target_key(pos, r.old_item_seq, r.old_text or ""),
-                         _target_key(pos + 1, r.new_item_seq, r.new_text or ""))
-    chains: dict[Any, list[tuple[int, int, str]]] = defaultdict(list)
+                uf.union((pos, r.old_item_seq, r.old_text or ""), (pos + 1, r.new_item_seq, r.new_text or ""))
+    chains: dict[Any, list[TargetKey]] = defaultdict(list)
     for key in sorted(targets):
         chains[uf.find(key)].append(key)
+    return targets, sorted(chains.values())
 
-    def indicator(chain: list[tuple[int, int, str]]) -> str | None:
-        names = {canonical_indicator(targets[k].metric, cfg.wordings) for k in chain}
-        names.discard(None)
-        return min(names) if len(names) == 1 else None  # type: ignore[type-var]
 
-    # Join chains of one indicator and kind that never stand in the same notice (a year that omits it).
-    series: list[list[tuple[int, int, str]]] = []
-    by_name: dict[tuple[str, str], list[list[tuple[int, int, str]]]] = defaultdict(list)
-    for chain in sorted(chains.values()):
+def _join_gaps(chains: list[list[TargetKey]], indicator: Callable[[list[TargetKey]], str | None],
+               kind: Callable[[list[TargetKey]], str]) -> list[list[TargetKey]]:
+    """Chains of one indicator and kind that never stand in the same notice joined (a year that omits it)."""
+    series: list[list[TargetKey]] = []
+    by_name: dict[tuple[str, str], list[list[TargetKey]]] = defaultdict(list)
+    for chain in chains:
         name = indicator(chain)
         if name is None:
             series.append(chain)
             continue
-        kind = targets[chain[0]].kind
-        for joined in by_name[(name, kind)]:
+        for joined in by_name[(name, kind(chain))]:
             if not {k[0] for k in joined} & {k[0] for k in chain}:
                 joined.extend(chain)
                 joined.sort()
                 break
         else:
-            by_name[(name, kind)].append(list(chain))
-    series += [s for group in by_name.values() for s in group]
+            by_name[(name, kind(chain))].append(list(chain))
+    return series + [s for group in by_name.values() for s in group]
 
-    def order(s: list[tuple[int, int, str]]) -> tuple[bool, int, int, str]:
-        return (indicator(s) is None, s[0][0], s[0][1], s[0][2])
 
+def target_series(exs: Sequence[Extraction], comps: Sequence[Comparison], cfg: CompareRules) -> list[TargetPoint]:
+    """Target series over the notices (see the module docstring), point by point."""
+    targets, chains = _target_chains(exs, comps)
+
+    def indicator(chain: list[TargetKey]) -> str | None:
+        names = {canonical_indicator(targets[k].metric, cfg.wordings) for k in chain} - {None}
+        return names.pop() if len(names) == 1 else None
+
+    series = _join_gaps(chains, indicator, lambda chain: targets[chain[0]].kind)
     rows = []
-    for sid, chain in enumerate(sorted(series, key=order), 1):
-        name = indicator(chain)
-        last = targets[chain[-1]]
+    for sid, chain in enumerate(sorted(series, key=lambda s: (indicator(s) is None, s[0])), 1):
+        name, last = indicator(chain), targets[chain[-1]]
         polarity, source = polarity_of(last.metric, name, cfg)
         reduction = names_reduction(last.metric, cfg)
         label = (name + ("降幅" if reduction else "")) if name else targets[chain[0]].metric
         prev: Target | None = None
-        for pos, item_seq, _text in chain:
-            t = targets[(pos, item_seq, _text)]
-            change = assessment = ""
-            if prev is not None:
-                change = change_of(prev, t)[0]
-                assessment = assess(prev, t, polarity)[0]
-            doc = exs[pos].document
+        for key in chain:
+            t, doc = targets[key], exs[key[0]].document
             rows.append(TargetPoint(
-                series=sid, indicator=name, label=label, kind=t.kind, position=pos,
-                doc_id=doc.doc_id, year=doc.year, item_seq=t.item_seq, metric=t.metric, value=t.value,
-                value_high=t.value_high, unit=t.unit, value_std=t.value_std, unit_std=t.unit_std,
-                qualifier=t.qualifier, text=t.span_text, polarity=polarity, polarity_source=source, reduction=reduction, change=change,
-                assessment=assessment,
+                series=sid, indicator=name, label=label, kind=t.kind, position=key[0], doc_id=doc.doc_id,
+                year=doc.year, item_seq=t.item_seq, metric=t.metric, value=t.value, value_high=t.value_high,
+                unit=t.unit, value_std=t.value_std, unit_std=t.unit_std, qualifier=t.qualifier, text=t.span_text,
+                polarity=polarity, polarity_source=source, reduction=reduction,
+                change=change_of(prev, t)[0] if prev else "", assessment=assess(prev, t, polarity)[0] if prev else "",
             ))
             prev = t
     return rows
