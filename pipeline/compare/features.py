@@ -22,6 +22,7 @@ pair that could reach a threshold is missed: the alignment is the same as scorin
 from __future__ import annotations
 
 import math
+from math import fsum
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ SHARED_INDICATOR_BONUS = 0.25
 #: 指标 items: 地区生产总值增长6.5%左右 -> 1.0 after numbers go; a task that mentions 技改投资 -> about 0.2).
 INDICATOR_ITEM_SHARE = 0.3
 
-#: Scores are rounded to this many decimals (so that sums taken in another order compare equal).
+#: Scores are rounded to this many decimals. (Weights are summed with math.fsum, exactly: the order a set
+#: is iterated in, which varies between runs, cannot change a score.)
 DIGITS = 6
 
 
@@ -107,10 +109,10 @@ def weighted_dice(a: Iterable[str], b: Iterable[str], w: Mapping[str, float]) ->
     0.75
     """
     a, b = set(a), set(b)
-    total = sum(w.get(f, 1.0) for f in a) + sum(w.get(f, 1.0) for f in b)
+    total = fsum(w.get(f, 1.0) for f in a) + fsum(w.get(f, 1.0) for f in b)
     if not total:
         return 0.0
-    return 2 * sum(w.get(f, 1.0) for f in a & b) / total
+    return 2 * fsum(w.get(f, 1.0) for f in a & b) / total
 
 
 def containment(part: Iterable[str], whole: Iterable[str], w: Mapping[str, float]) -> float:
@@ -120,8 +122,8 @@ def containment(part: Iterable[str], whole: Iterable[str], w: Mapping[str, float
     0.75
     """
     part = set(part)
-    total = sum(w.get(f, 1.0) for f in part)
-    return sum(w.get(f, 1.0) for f in part & set(whole)) / total if total else 0.0
+    total = fsum(w.get(f, 1.0) for f in part)
+    return fsum(w.get(f, 1.0) for f in part & set(whole)) / total if total else 0.0
 
 
 def _match(a: Features, b: Features) -> tuple[str, frozenset[str]]:
@@ -181,8 +183,8 @@ class _Prepared:
 
 def _prepare(f: Features, w: Mapping[str, float]) -> _Prepared:
     ts = f.token_set
-    return _Prepared(f, ts, list(f.tokens), Counter(f.tokens), sum(w.get(t, 1.0) for t in ts),
-                     sum(w.get(g, 1.0) for g in f.grams))
+    return _Prepared(f, ts, list(f.tokens), Counter(f.tokens), fsum(w.get(t, 1.0) for t in ts),
+                     fsum(w.get(g, 1.0) for g in f.grams))
 
 
 def _fast_similarity(a: _Prepared, b: _Prepared, w: Mapping[str, float], floor: float = 0.0) -> Score | None:
@@ -192,9 +194,9 @@ def _fast_similarity(a: _Prepared, b: _Prepared, w: Mapping[str, float], floor: 
     match, shared = _match(a.f, b.f)
     common = a.token_set & b.token_set
     total = a.token_total + b.token_total
-    tok = 2 * sum(w.get(t, 1.0) for t in common) / total if total else 0.0
+    tok = 2 * fsum(w.get(t, 1.0) for t in common) / total if total else 0.0
     total = a.gram_total + b.gram_total
-    gram = 2 * sum(w.get(g, 1.0) for g in a.f.grams & b.f.grams) / total if total else 0.0
+    gram = 2 * fsum(w.get(g, 1.0) for g in a.f.grams & b.f.grams) / total if total else 0.0
     if floor:
         lengths = len(a.token_list) + len(b.token_list)
         seq_max = 2 * sum(min(a.token_counts[t], b.token_counts[t]) for t in common) / lengths if lengths else 0.0
@@ -399,7 +401,7 @@ def containing(parts: Mapping[int, set[str]], wholes: Mapping[int, set[str]], w:
             postings[f].append(k)
     out = {}
     for k, feats in parts.items():
-        total = sum(w.get(f, 1.0) for f in feats)
+        total = fsum(w.get(f, 1.0) for f in feats)
         ranked = sorted(feats, key=lambda f: (df[f], f), reverse=True)  # commonest first
         suffix, cut = 0.0, 0
         while cut < len(ranked) and suffix + w.get(ranked[cut], 1.0) < share * total * (1 - 1e-9):
