@@ -15,6 +15,7 @@ Usage (from the repository root):
 
     python benchmarks/compare_bench.py                  # N = 100, 1000, 5000
     python benchmarks/compare_bench.py --sizes 100 1000 --root /tmp/before   # another checkout's code
+    python benchmarks/compare_bench.py --full          # the whole comparison, tables and reports written
 
 ``--root`` runs the ``pipeline`` package of another checkout (e.g. ``git worktree add /tmp/before
 <commit>``) on the same generated notices: that is how the "before" figures were taken.
@@ -116,9 +117,11 @@ def notices(n: int, seed: int = 13):
     return build(f"bench-old-{n}", old_tasks), build(f"bench-new-{n}", new_tasks)
 
 
-def child(n: int) -> None:
-    """Generate, compare once, print one JSON line (run in a fresh process)."""
+def child(n: int, full: bool) -> None:
+    """Generate, compare once, print one JSON line (run in a fresh process). ``full``: also build the
+    series views and write the tables and both reports (what ``fenjie compare`` does after reading)."""
     import resource
+    import tempfile
     import time
 
     from pipeline.compare import compare
@@ -129,7 +132,16 @@ def child(n: int) -> None:
     rules = load_rules()
     old, new = notices(n)
     t0 = time.perf_counter()
-    c = compare(old, new, rules)
+    if full:
+        from pipeline.compare import compare_series
+        from pipeline.compare.write import write_series
+
+        series = compare_series([old, new], rules)
+        with tempfile.TemporaryDirectory() as d:
+            write_series(series, d)
+        c = series.comparisons[0]
+    else:
+        c = compare(old, new, rules)
     seconds = time.perf_counter() - t0
     links = sorted((o, m) for p in c.pairs for o in p.old_items for m in p.new_items)
     print(json.dumps({"n": n, "old_items": len(old.items), "new_items": len(new.items), "seconds": round(seconds, 3),
@@ -141,19 +153,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
     ap.add_argument("--root", type=Path, default=ROOT, help="checkout whose pipeline/ is measured")
+    ap.add_argument("--full", action="store_true",
+                    help="time the whole comparison: series views, tables and reports written (this checkout only)")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
-        child(args.child)
+        child(args.child, args.full)
         return
     print(f"{'N':>6} {'old items':>9} {'new items':>9} {'compare s':>10} {'peak RSS MiB':>13} {'links':>6}  links sha1")
     for n in args.sizes:
-        env_path = f"{args.root.resolve()}"
-        proc = subprocess.run([sys.executable, "-c",
-                               f"import sys; sys.path.insert(0, {env_path!r}); sys.argv = ['x', '--child', '{n}'];"
-                               f"sys.path.insert(1, {str(ROOT / 'benchmarks')!r}); import compare_bench; "
-                               "compare_bench.main()"],
-                              capture_output=True, text=True, env={"PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin"})
+        argv = ["x", "--child", str(n)] + (["--full"] if args.full else [])
+        code = (f"import sys; sys.path.insert(0, {str(args.root.resolve())!r}); "
+                f"sys.path.insert(1, {str(ROOT / 'benchmarks')!r}); sys.argv = {argv!r}; "
+                "import compare_bench; compare_bench.main()")
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                              env={"PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin"})
         if proc.returncode:
             sys.exit(f"N={n}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
         r = json.loads(proc.stdout.strip().splitlines()[-1])

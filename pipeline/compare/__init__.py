@@ -33,20 +33,21 @@ left-over items between two paired neighbours pair at >= 0.2; then splits and me
 :mod:`.align`). The alignment table keeps all three columns.
 """
 
+from typing import Any
+
 from .pair import compare
-from .records import (
-           Comparison,
-           IndicatorChange,
-           ItemPair,
-           Series,
-           TargetPoint,
-           TaskStep,
-           UnitLoad,
-           UnitRename,
-           UnitYear,
-)
-from .run import run_compare
+from .records import (Comparison, IndicatorChange, ItemPair, Series, TargetPoint, TaskStep, UnitLoad, UnitRename,
+                      UnitYear)
 from .series import compare_series
 
 __all__ = ["Comparison", "IndicatorChange", "ItemPair", "Series", "TargetPoint", "TaskStep", "UnitLoad", "UnitRename",
            "UnitYear", "compare", "compare_series", "run_compare"]
+
+
+def __getattr__(name: str) -> Any:
+    """``run_compare`` (the edges: files, pyarrow) is imported on first use, not with the pure package."""
+    if name == "run_compare":
+        from .run import run_compare
+
+        return run_compare
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import math
 from math import fsum
+from sys import intern
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,8 +83,8 @@ def item_features(text: str, wordings: Sequence[tuple[str, str]] = (), stop: fro
     up = text.upper()
     spans = indicator_spans(up, wordings) if any_wording is None or any_wording.search(up) else []
     norm = normalize_text(text, wordings, spans)
-    toks = tuple(t for t in jieba_tokens(norm) if t not in stop)
-    grams = frozenset(norm[i:i + 2] for i in range(len(norm) - 1)) or frozenset([norm] if norm else [])
+    toks = tuple(intern(t) for t in jieba_tokens(norm) if t not in stop)  # (interned: one string per word, not
+    grams = frozenset(intern(norm[i:i + 2]) for i in range(len(norm) - 1)) or frozenset([norm] if norm else [])  # per use)
     names = frozenset(canon for _, canon in spans)
     covered = sum(len(c) * norm.count(c) for c in names)
     return Features(toks, grams, names, round(covered / len(norm), 6) if norm else 0.0)
@@ -272,7 +273,9 @@ class Scorer:
             return None
         return _fast_similarity(self.old[o], self.new[n], self.w)  # type: ignore[return-value]
 
-    def _index(self, floor: float) -> tuple[dict[int, _Indexed], dict[int, _Indexed]]:
+    def _ranker(self, floor: float) -> Callable[[_Prepared], _Indexed]:
+        """A function giving an item its prefix and what it leaves out, under one global order (rarest
+        first, by document frequency over both notices)."""
         df: Counter[tuple[str, str]] = Counter()
         for p in (*self.old.values(), *self.new.values()):
             df.update(("t", t) for t in p.token_set)
@@ -285,24 +288,24 @@ class Scorer:
             cut = prefix_length(ranked, p, w, floor)
             rest = ranked[cut:]
             return _Indexed(ranked[:cut], rank[rest[0]] if rest else len(rank),
-                            sum(w.get(f, 1.0) for k, f in rest if k == "t"),
-                            sum(w.get(f, 1.0) for k, f in rest if k == "g"),
+                            fsum(w.get(f, 1.0) for k, f in rest if k == "t"),
+                            fsum(w.get(f, 1.0) for k, f in rest if k == "g"),
                             sum(p.token_counts[f] for k, f in rest if k == "t"))
 
-        return {k: indexed(p) for k, p in self.old.items()}, {k: indexed(p) for k, p in self.new.items()}
+        return indexed
 
     def pairs_above(self, floor: float) -> dict[tuple[int, int], Score]:
         """Every (old key, new key) whose decision score is at least ``floor``, with its :class:`Score`.
 
         Candidates share a feature of both prefixes (:func:`prefix_length`) or a canonical indicator (the
         bonus can lift such a pair over ``floor``); only those whose upper bound reaches ``floor``
-        (:meth:`_OldIndex.candidates`) are scored exactly.
+        (:meth:`_OldIndex.candidates`) are scored exactly. Prefixes are made one item at a time and not kept.
         """
-        idx_o, idx_n = self._index(floor)
-        index = _OldIndex(self.old, idx_o, self.w)
+        indexed = self._ranker(floor)
+        index = _OldIndex(self.old, indexed, self.w)
         out: dict[tuple[int, int], Score] = {}
         for kn, pn in self.new.items():
-            for ko in index.candidates(pn, idx_n[kn], floor):
+            for ko in index.candidates(pn, indexed(pn), floor):
                 s = _fast_similarity(self.old[ko], pn, self.w, floor)
                 if s is not None and s.decision >= floor:
                     out[(ko, kn)] = s
@@ -312,31 +315,34 @@ class Scorer:
 class _OldIndex:
     """The old items' prefixes as an inverted index (numpy arrays), with what bounds a candidate's score."""
 
-    def __init__(self, old: Mapping[int, _Prepared], idx: Mapping[int, _Indexed], w: Mapping[str, float]) -> None:
+    def __init__(self, old: Mapping[int, _Prepared], indexed: Callable[[_Prepared], _Indexed],
+                 w: Mapping[str, float]) -> None:
         import numpy as np  # only here: the bulk arithmetic of large comparisons
 
         self.np, self.w = np, w
         self.keys = list(old)
-        pos = {k: i for i, k in enumerate(self.keys)}
         lists: dict[tuple[str, str], list[int]] = defaultdict(list)
         counts: dict[str, list[int]] = defaultdict(list)
         by_indicator: dict[str, list[int]] = defaultdict(list)
-        for k, ix in idx.items():
+        cols: dict[str, list[float]] = {name: [] for name in ("tt", "gt", "ln", "cut", "st", "sg", "sk")}
+        for i, k in enumerate(self.keys):
+            p = old[k]
+            ix = indexed(p)
             for kind, feat in ix.prefix:
-                lists[(kind, feat)].append(pos[k])
+                lists[(kind, feat)].append(i)
                 if kind == "t":
-                    counts[feat].append(old[k].token_counts[feat])
-            for name in old[k].f.indicators:
-                by_indicator[name].append(pos[k])
+                    counts[feat].append(p.token_counts[feat])
+            for name in p.f.indicators:
+                by_indicator[name].append(i)
+            # Word and bigram weight, word count, cutoff rank and what the prefix leaves out.
+            for name, v in (("tt", p.token_total), ("gt", p.gram_total), ("ln", len(p.token_list)),
+                            ("cut", ix.cutoff), ("st", ix.suffix_tokens), ("sg", ix.suffix_grams),
+                            ("sk", ix.suffix_positions)):
+                cols[name].append(v)
         self.postings = {f: np.array(v, dtype=np.int64) for f, v in lists.items()}
         self.token_counts = {f: np.array(v, dtype=np.int64) for f, v in counts.items()}
         self.indicators = {f: np.array(v, dtype=np.int64) for f, v in by_indicator.items()}
-        # Per old item: word and bigram weight, word count, cutoff rank and what its prefix leaves out.
-        self.cols = {name: np.array([get(old[k], idx[k]) for k in self.keys], dtype=np.float64) for name, get in (
-            ("tt", lambda p, i: p.token_total), ("gt", lambda p, i: p.gram_total),
-            ("ln", lambda p, i: len(p.token_list)), ("cut", lambda p, i: i.cutoff),
-            ("st", lambda p, i: i.suffix_tokens), ("sg", lambda p, i: i.suffix_grams),
-            ("sk", lambda p, i: i.suffix_positions))}
+        self.cols = {name: np.array(v, dtype=np.float64) for name, v in cols.items()}
 
     def _summed(self, ids: list[Any], values: list[Any]) -> tuple[Any, Any]:
         np = self.np

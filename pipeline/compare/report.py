@@ -124,7 +124,7 @@ def summary_table(series: Series) -> Table:
     rows = []
     for i, c in enumerate(series.comparisons):
         n = c.counts
-        rows.append((_c(_pair_name(series, i)), *(_c(n[s], s if n[s] else "") for s in STATUS),
+        rows.append((_c(_pair_name(series, i), "pair"), *(_c(n[s], s if n[s] else "") for s in STATUS),
                      _c(n["split"]), _c(n["merged"])))
     header = ("对比 pair", *(zh_en(STATUS, s) for s in STATUS), "其中拆分 split", "其中合并 merged")
     return Table(header, tuple(rows), frozenset(range(1, 8)))
@@ -294,7 +294,7 @@ def renames_table(series: Series) -> Table:
     rows = []
     for i, c in enumerate(series.comparisons):
         for r in c.renames:
-            rows.append((_c(_pair_name(series, i)), _c(r.name), _c(r.unit),
+            rows.append((_c(_pair_name(series, i), "pair"), _c(r.name), _c(r.unit),
                          _c(zh_en(SOURCE, r.source), "proposed" if r.source == "proposed" else ""),
                          _c(r.shared_tasks), _c(_rename_evidence_zh(r, ys[i], ys[i + 1]) + ("。 " + r.evidence if r.source == "proposed" else ""))))
     header = ("对比 pair", "印发名称 name", "计为 / 建议 counted as / proposed", "来源 source", "接手任务 shared tasks",
@@ -436,7 +436,7 @@ del{{background:#fce8e6;color:#a50e0e}}ins{{background:#e6f4ea;color:#0d652d;tex
 .note{{background:#fef7e0;border-left:4px solid #f9ab00;padding:.5em 1em}}
 .multiples{{display:flex;flex-wrap:wrap;gap:8px}}.multiples svg{{border:1px solid #e8eaed}}
 .legend span{{display:inline-block;padding:0 .5em;margin-right:.5em}}
-.tasks td:first-child{{white-space:nowrap}}
+.tasks td:first-child,td.pair{{white-space:nowrap}}
 """
 
 
