@@ -23,10 +23,16 @@ install: $(STAMP) ## create .venv (if missing) and install fenjie with pinned de
 extract: $(STAMP) ## extract every notice in raw/ into out/ (Parquet + JSON)
 	$(BIN)/fenjie extract $(RAW) --out $(OUT)
 
+export: $(STAMP) ## workbooks, per-unit lists, CSV and data dictionary from out/ into out/export/
+	$(BIN)/fenjie export --data $(OUT) --out $(OUT)/export
+
 test: $(STAMP) ## run the test suite
 	$(BIN)/python -m pytest
 
-eval: $(STAMP) ## score extraction against the expected fixtures (floors must hold)
+REAL ?= ../shared/corpus/real
+
+eval: $(STAMP) ## score extraction on the real notices in ../shared/corpus/real and the format fixtures (floors must hold)
+	$(BIN)/fenjie eval $(REAL)
 	$(BIN)/fenjie eval tests/fixtures/formats
 
 compare: $(STAMP) ## compare notices year over year: make compare NOTICES="<doc_id|file> ..." (default: raw/examples)
@@ -39,7 +45,7 @@ bench: $(STAMP) ## benchmarks (not tests): speed and text fidelity against trafi
 clean: ## remove generated output (keeps .venv)
 	rm -rf $(OUT) .pytest_cache
 
-.PHONY: help install extract test eval compare bench clean docs
+.PHONY: help install extract export test eval compare bench clean docs
 
-docs: $(STAMP) ## regenerate the README's generated sections and schema/document.schema.json
+docs: $(STAMP) ## regenerate the README's generated sections, schema/document.schema.json, docs/data-dictionary.md
 	$(BIN)/python -m pipeline.docs

@@ -11,18 +11,16 @@ responsible units act as lead when an item has none.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Sequence
 
 import regex
 
-from .clauses import ClauseLoc, ClauseReader, Segment
-from .outline import ItemDraft
-from .records import Assignment, Finding, Page, Repair
-from .units import UnitBook
+from .clauses import ClauseReader
+from .records import Assignment, Finding, ItemDraft, ItemSegments, Page, Repair, Segment
+from .rules.sets import ClauseRules, RoleRules
+from .units import Name, UnitBook
 
 _PERSON_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
-#: A role marked on one unit of a list: 责任单位:区发改局(牵头)、区财政局 -> 区发改局 leads.
-_MARKED_ROLE = regex.compile(r"[(（]\s*(?P<verb>牵头|负责|配合|协办|参与)\s*(?:单位)?\s*[)）]$")
 
 
 @dataclass(frozen=True)
@@ -33,15 +31,6 @@ class ItemClauses:
     repairs: tuple[Repair, ...]
     findings: tuple[Finding, ...]
     deadline_text: str | None  # first deadline printed in the clauses
-
-
-@dataclass(frozen=True)
-class ItemSegments:
-    """The role segments of one item's clauses, read once (the vocabulary and the rows both use them)."""
-
-    draft: ItemDraft
-    segments: tuple[tuple[int, Segment], ...]  # (block index, segment) in printed order
-    unclosed: tuple[tuple[int, ClauseLoc], ...]  # clauses whose closing bracket is missing
 
 
 def read_segments(page: Page, draft: ItemDraft, reader: ClauseReader) -> ItemSegments:
@@ -61,9 +50,9 @@ def read_segments(page: Page, draft: ItemDraft, reader: ClauseReader) -> ItemSeg
     return ItemSegments(draft, tuple(segments), tuple(unclosed))
 
 
-def raw_names(items: list[ItemSegments]) -> list[str]:
+def raw_names(items: list[ItemSegments], rules: ClauseRules) -> list[str]:
     """Every unit name printed in the items' clauses (the document's own vocabulary)."""
-    return [_MARKED_ROLE.sub("", n) for it in items for _, seg in it.segments
+    return [rules.marked_role.sub("", n) for it in items for _, seg in it.segments
             if seg.role not in ("deadline", "leader") for n, _, _ in seg.names]
 
 
@@ -73,69 +62,106 @@ RESPONSIBLE_ACT_AS_LEAD = "responsible_act_as_lead"
 FIRST_IS_LEAD = "first_is_lead"
 
 
-def acting_rule(text: str, roles: Mapping[str, Any]) -> str | None:
+def acting_rule(text: str, roles: RoleRules) -> str | None:
     """Which acting-lead rule the notice states, if any."""
-    if roles["acting_lead_rule"].search(text):
+    if roles.acting_lead_rule.search(text):
         return RESPONSIBLE_ACT_AS_LEAD
-    if roles["first_lead_rule"].search(text):
+    if roles.first_lead_rule.search(text):
         return FIRST_IS_LEAD
     return None
 
 
+def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules) -> list[tuple[str, str, int, int]]:
+    """Leaders a heading above the item names (一、王纲市长主抓重点工作).
+
+    (person, verb as printed, start, end of the person in the full text).
+    """
+    out = []
+    for head in (draft.section, draft.subsection, draft.group):
+        if head is not None and (m := rules.leader_heading.search(page.text, head.start, head.end)):
+            out.append((m["person"], page.text[m.end("post"):m.end()], m.start("person"), m.end("person")))
+    return out
+
+
 def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: ClauseReader,
-                     doc_id: str, acting: str | None) -> ItemClauses:
+                     doc_id: str, acting: str | None, marked_role: regex.Pattern[str],
+                     leaders: Sequence[tuple[str, str, int, int]] = ()) -> ItemClauses:
     """Assignment rows, unit repairs and findings of one item.
 
     ``acting`` is the notice's acting-lead rule (:func:`acting_rule`); it sets ``acting_lead``
-    on items that print no lead, and never rewrites the printed role.
+    on items that print no lead, and never rewrites the printed role. ``leaders`` are people a
+    heading above the item names (:func:`heading_leaders`); they come first, as printed.
     """
     draft = item.draft
-    rows: list[Assignment] = []
-    repairs: list[Repair] = []
-    findings: list[Finding] = []
+    out = _Rows(doc_id, draft.seq)
+    for person, verb, start, end in leaders:
+        out.add(Assignment(doc_id, draft.seq, "leader", verb, 0, _PERSON_SPACE.sub("", person), person, False, True,
+                           start, end))
     deadline: str | None = None
     for bi, loc in item.unclosed:
         b = page.blocks[bi]
-        findings.append(Finding(doc_id, "warning", "unclosed_clause",
-                                f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
-                                b.start + loc.start, b.start + loc.end))
-    segments = item.segments
-    pos = 0
-    for bi, seg in segments:
+        out.findings.append(Finding(doc_id, "warning", "unclosed_clause",
+                                    f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
+                                    b.start + loc.start, b.start + loc.end))
+    for bi, seg in item.segments:
         base = page.blocks[bi].start
         if seg.role == "deadline":
             deadline = deadline or (seg.text.strip() or None)
             continue
         if not seg.names:
-            findings.append(Finding(doc_id, "warning", "empty_role",
-                                    f"item {draft.label or draft.seq}: {seg.role_label} names no unit",
-                                    base + seg.start, base + seg.start + len(seg.text)))
-        for raw, s, e in seg.names:
+            out.findings.append(Finding(doc_id, "warning", "empty_role",
+                                        f"item {draft.label or draft.seq}: {seg.role_label} names no unit",
+                                        base + seg.start, base + seg.start + len(seg.text)))
+        scope: str | None = None  # the scope prefix the first name of the list prints (市发改委、统计局)
+        for k, (raw, s, e) in enumerate(seg.names):
             role, role_label = seg.role, seg.role_label
-            if (mark := _MARKED_ROLE.search(raw)) and role != "leader":
+            if (mark := marked_role.search(raw)) and role != "leader":
                 raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
                 role, role_label = reader.verbs.get(mark["verb"], role), mark["verb"]
-            if seg.role == "leader":
-                pos += 1
-                rows.append(Assignment(doc_id, draft.seq, "leader", seg.role_label, pos,
-                                       _PERSON_SPACE.sub("", raw), raw, False, True, base + s, base + e))
+            if role == "leader" or reader.posts.fullmatch(raw.strip()):  # a person, or a post (分管副省长)
+                out.add(Assignment(doc_id, draft.seq, "leader", role_label, 0, _PERSON_SPACE.sub("", raw), raw,
+                                   False, True, base + s, base + e))
                 continue
-            names, glued = book.normalize(raw, base + s)
-            if glued:
-                repairs.append(Repair(doc_id, "unit_glue_split", "".join(n.raw for n in names),
-                                      "、".join(n.raw for n in names), names[0].start, names[-1].end, glued, "unit"))
-            for n in names:
-                pos += 1
-                rows.append(Assignment(doc_id, draft.seq, role, role_label, pos, n.name, n.raw,
-                                       False, n.known, n.start, n.end))
-                if n.rule:
-                    repairs.append(Repair(doc_id, n.rule, n.raw, n.name, n.start, n.end, n.evidence, "unit"))
-                if not n.known:
-                    findings.append(Finding(doc_id, "warning", "unknown_unit",
-                                            f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
-                                            n.start, n.end))
+            names = out.units(book, raw, base + s, role, role_label, scope)
+            if k == 0 and names:
+                scope = book.scope_of(names[0].raw)
+    rows = out.rows
     if acting and rows and not any(r.role == "lead" for r in rows):
         first = next((k for k, r in enumerate(rows) if r.role == "responsible"), None)
         rows = [replace(r, acting_lead=r.role == "responsible" and (acting == RESPONSIBLE_ACT_AS_LEAD or k == first))
                 for k, r in enumerate(rows)]
-    return ItemClauses(tuple(rows), tuple(repairs), tuple(findings), deadline)
+    return ItemClauses(tuple(rows), tuple(out.repairs), tuple(out.findings), deadline)
+
+
+class _Rows:
+    """The rows, repairs and findings of one item as they are read (positions in printed order)."""
+
+    def __init__(self, doc_id: str, seq: int) -> None:
+        self.doc_id, self.seq = doc_id, seq
+        self.rows: list[Assignment] = []
+        self.repairs: list[Repair] = []
+        self.findings: list[Finding] = []
+
+    def add(self, row: Assignment) -> None:
+        self.rows.append(replace(row, position=len(self.rows) + 1))
+
+    def units(self, book: UnitBook, raw: str, start: int, role: str, role_label: str,
+              scope: str | None) -> list[Name]:
+        """Rows for one printed name (a glued list gives several), normalized, repairs logged."""
+        names, glued = book.normalize(raw, start)
+        if glued:
+            self.repairs.append(Repair(self.doc_id, "unit_glue_split", "".join(n.raw for n in names),
+                                       "、".join(n.raw for n in names), names[0].start, names[-1].end, glued, "unit"))
+        for n in names:
+            if scope and n.rule is None and (scoped := book.with_shared_scope(n.name, scope)) is not None:
+                n = replace(n, name=scoped, known=True, rule="unit_shared_prefix",
+                            evidence=f"the list's first name prints the scope {scope}; {n.raw} prints none")
+            self.add(Assignment(self.doc_id, self.seq, role, role_label, 0, n.name, n.raw, False, n.known,
+                                n.start, n.end))
+            if n.rule:
+                self.repairs.append(Repair(self.doc_id, n.rule, n.raw, n.name, n.start, n.end, n.evidence, "unit"))
+            if not n.known:
+                self.findings.append(Finding(self.doc_id, "warning", "unknown_unit",
+                                             f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
+                                             n.start, n.end))
+        return names

@@ -8,16 +8,19 @@ text capture still carries (breadcrumb, release-date line, footer) is moved to
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import replace
 
 import regex
 
 from .errors import ContentError
 from .records import Decoded, Page, PageMeta, join_blocks
 from .rules import Rules
+from .text import is_traditional, to_simplified
 from .texttables import find_text_tables
 from .unwrap import unwrap
 
+#: A block of a traditional capture is looked for this far ahead of the previous one in its simplified copy.
+FIND_WINDOW = 4096
 #: Chrome is looked for only this many lines from either end of a capture.
 CHROME_WINDOW = 12
 
@@ -33,7 +36,8 @@ def _strip_chrome(lines: list[str], patterns: tuple[regex.Pattern[str], ...]) ->
     for i, line in enumerate(lines):
         s = line.strip()
         near_edge = i < CHROME_WINDOW or i >= n - CHROME_WINDOW
-        m = next((m for p in patterns if (m := p.match(s))), None) if near_edge and s else None
+        # chrome rules are written in simplified script: a traditional capture is matched on its copy
+        m = next((m for p in patterns if (m := p.match(to_simplified(s)))), None) if near_edge and s else None
         if m is None:
             keep.append(line)
             continue
@@ -46,19 +50,70 @@ def _strip_chrome(lines: list[str], patterns: tuple[regex.Pattern[str], ...]) ->
 def text_page(decoded: Decoded, rules: Rules) -> Page:
     """One block per non-empty line of a plain-text capture, chrome moved to PageMeta.
 
-    Text tables become cell blocks (:mod:`pipeline.texttables`), then PDF line
-    breaks are joined (:mod:`pipeline.unwrap`).
+    Text tables become cell blocks (:mod:`pipeline.texttables`, told how many blank
+    lines stood before each line), then PDF line breaks are joined (:mod:`pipeline.unwrap`).
     """
     raw = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
     info: list[tuple[str, str]] = []
     if m := _CAPTURE_HEADER.match(raw):
         info.append(("url", m["url"]))
         raw = raw[m.end():]
-    lines, found = _strip_chrome(raw.split("\n"), rules["metadata"]["chrome_lines"])
+    # a capture in traditional script is laid out on its simplified copy (table headers, chrome and
+    # role words are written in simplified script); the printed characters are kept beside it
+    printed = raw if is_traditional(raw) else None
+    if printed is not None:
+        raw = to_simplified(raw)
+    lines, found = _strip_chrome(raw.split("\n"), rules.metadata.chrome_lines)
     text, blocks = join_blocks([(line, "p", None) for line in lines])
     meta = PageMeta(published=found.get("published"), info=tuple(info))
     page = Page(source=decoded.source, text=text, blocks=blocks, meta=meta)
-    return unwrap(find_text_tables(page, rules=rules), rules=rules)
+    page = unwrap(find_text_tables(page, rules.flat_tables, blank_gaps(lines)), rules.unwrap)
+    return page if printed is None else with_printed(page, raw, printed)
+
+
+def with_printed(page: Page, simple: str, printed: str) -> Page:
+    """``page`` (laid out on the simplified copy ``simple`` of ``printed``) with its printed characters.
+
+    Each block is found in the simplified copy, in order, and takes the printed characters at that
+    place; a block that is not a piece of it (lines joined by unwrap) takes the document's own
+    character pairs. Offsets are those of ``page``: the two texts have the same length.
+    """
+    pairs: dict[str, set[str]] = {}
+    for a, b in set(zip(simple, printed)):
+        if a != b:
+            pairs.setdefault(a, set()).add(b)
+    unique = {a: next(iter(bs)) for a, bs in pairs.items() if len(bs) == 1}
+    out, pos = [], 0
+    for b in page.blocks:
+        at = simple.find(b.text, pos, pos + len(b.text) + FIND_WINDOW)
+        if at >= 0:
+            out.append(printed[at:at + len(b.text)])
+            pos = at + len(b.text)
+        else:
+            out.append("".join(unique.get(ch, ch) for ch in b.text))
+    shown, _ = join_blocks([(t, b.kind, b.cell) for t, b in zip(out, page.blocks)])
+    assert len(shown) == len(page.text)
+    return replace(page, printed=shown)
+
+
+def blank_gaps(lines: list[str]) -> list[int]:
+    """For every non-blank line (every block of the page), the blank lines printed right before it.
+
+    Tables copied as text print a blank line after each cell and one more for an empty cell:
+    the count is what tells them apart once the blank lines are gone.
+
+    >>> blank_gaps(["序号", "", "1", "", "", "甲", " ", "乙"])
+    [0, 1, 2, 1]
+    """
+    out: list[int] = []
+    blank = 0
+    for line in lines:
+        if line.strip():
+            out.append(blank)
+            blank = 0
+        else:
+            blank += 1
+    return out
 
 
 def to_page(decoded: Decoded, rules: Rules) -> Page:
@@ -66,7 +121,7 @@ def to_page(decoded: Decoded, rules: Rules) -> Page:
     if decoded.is_html:
         from .html import html_page
 
-        page = html_page(decoded)
+        page = html_page(decoded, rules.html)
     else:
         page = text_page(decoded, rules)
     if not page.blocks:

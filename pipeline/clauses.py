@@ -16,16 +16,14 @@ splits a clause into role segments of raw unit names with their offsets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Callable
 
 import regex
 
-OPEN = "([（【［〔"
-CLOSE = ")]）】］〕"
-PAIR = {"(": ")", "（": "）", "[": "]", "【": "】", "［": "］", "〔": "〕"}
-#: Pinyin a mirror site inserts after a character: 會(hui) — never a clause.
-_PINYIN = regex.compile(r"[a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü\s]+")
-_SEGMENT_SEP = "；;"
+from .records import ClauseLoc, Segment
+from .rules.sets import BEFORE_INLINE, ClauseRules
+from .text import CLOSE, OPEN, PAIR, PINYIN, bracket_pairs, split_top
+
 #: The open end of a unit list: A、B等部门 -> A, B.
 _ETC_TAIL = regex.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
 #: 由 before the units of a verb clause: (由区发改局牵头).
@@ -35,95 +33,32 @@ _LABEL_SPACE = regex.compile(r"[ \t\u3000]")
 _TRAILING = " \t\u3000。.;；,，"
 #: A bracket opening with these qualifies the text (含高新区), it does not name units.
 _NOT_UNIT_START = regex.compile(r"含|包括|不含|即|如|其中|以下|暂定|试行")
-#: An inline label (主办单位:…) stands at the start of a block or after one of these.
-_BEFORE_INLINE = "。；;.!！ \t\u3000"
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
 _MAY_HOLD_CLAUSE = regex.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
+#: Where a bare unit list may start at the end of a task line: after a dash, a wide gap or the last sentence.
+_TAIL_CUT = regex.compile(r"(?:——|—|--|[ \t\u3000]{2,}|\t|[。；;])[ \t\u3000]*(?=[^。；;—\t]*$)")
+#: A sentence mark, a digit or a quote never stands in a unit name.
+_NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
+#: Words that join two unit names in a list (市财政局及市税务局).
+_CONJUNCTION = regex.compile(r"以及|及|和|与")
 
-
-@dataclass(frozen=True)
-class ClauseLoc:
-    """Where a clause stands in a block (offsets local to the block text)."""
-
-    start: int  # first character of the clause (its opening bracket, or its first label)
-    end: int  # end of the clause (after its closing bracket)
-    content_start: int  # first character inside the brackets
-    content_end: int  # end of the content
-    form: str  # "bracket" | "verb" | "inline" | "line" | "wrap" (a role line's continuation) | "cell" (a table column)
-    closed: bool = True  # False when the closing bracket is missing (runs to the end of the block)
-    role: str | None = None  # for a table cell: the role its column names (lead, …, deadline)
-    label: str = ""  # for a table cell: the column header as printed
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One role and its raw unit names, as printed in a clause."""
-
-    role: str  # lead | responsible | cooperating | leader | deadline
-    role_label: str  # label or verb as printed
-    names: tuple[tuple[str, int, int], ...]  # (raw name, start, end) with offsets local to the block
-    text: str  # the segment's printed text after the label (deadlines use this)
-    start: int  # local offset of text
-
-
-def _spaced(word: str) -> str:
-    """A regex for ``word`` that allows spaces between its characters (责  任  单  位)."""
-    return r"[ \t\u3000]*".join(regex.escape(c) for c in word)
-
-
-def split_top(text: str, seps: str, base: int = 0) -> list[tuple[str, int, int]]:
-    """Split on separators outside brackets, keeping offsets (``base`` added).
-
-    >>> split_top("各县(市、区)政府、县发改局(粮食局)", "、")
-    [('各县(市、区)政府', 0, 9), ('县发改局(粮食局)', 10, 19)]
-    """
-    out: list[tuple[str, int, int]] = []
-    depth, last = 0, 0
-    for i, ch in enumerate(text):
-        if ch in OPEN:
-            depth += 1
-        elif ch in CLOSE:
-            depth = max(0, depth - 1)
-        elif ch in seps and depth == 0:
-            out.append((text[last:i], base + last, base + i))
-            last = i + 1
-    out.append((text[last:], base + last, base + len(text)))
-    return out
-
-
-def matching_close(text: str, i: int) -> int | None:
-    """Index of the bracket closing the one at ``i`` (any bracket kind nests), or None."""
-    depth = 0
-    for j in range(i, len(text)):
-        if text[j] in OPEN:
-            depth += 1
-        elif text[j] in CLOSE:
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
+UnitLike = Callable[[str], bool]
 
 
 class ClauseReader:
-    """Compiled role vocabulary (rules/roles.toml + the deadline labels of rules/deadlines.toml)."""
+    """Finds and parses clauses with the compiled role vocabulary (:class:`~pipeline.rules.sets.ClauseRules`)."""
 
-    def __init__(self, roles: Mapping[str, Any], deadlines: Mapping[str, Any]) -> None:
-        self.labels: dict[str, str] = dict(roles["labels"])
-        for lab in deadlines["labels"]:
-            self.labels.setdefault(lab, "deadline")
-        self.verbs: dict[str, str] = dict(roles["verbs"])
-        self.separators = roles["separators"]
-        words = sorted(self.labels, key=len, reverse=True)
-        label = "|".join(_spaced(w) for w in words)
-        #: a label and its colon, or a label in lenticular brackets: 牵头单位: / 【牵头单位】
-        self.label_re = regex.compile(rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|【(?P<label>{label})】[ \t\u3000]*[:：]?)")
-        #: a block that opens with a label (a role line), after optional indentation or a bullet
-        self.line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{self.label_re.pattern}")
-        #: where a clause may start: an opening bracket, or a label after a sentence end / at the start
-        self.trigger = regex.compile(rf"[{regex.escape(''.join(PAIR))}]|(?:(?<=[{_BEFORE_INLINE}])|\A)(?={self.label_re.pattern})")
-        verbs = "|".join(regex.escape(v) for v in sorted(self.verbs, key=len, reverse=True))
-        self.verb_re = regex.compile(rf"(?P<verb>{verbs})$")
+    def __init__(self, rules: ClauseRules) -> None:
+        self.rules = rules
+        self.labels = rules.labels
+        self.verbs = rules.verbs
+        self.separators = rules.separators
+        self.label_re = rules.label_re
+        self.line_re = rules.line_re
+        self.trigger = rules.trigger
+        self.verb_re = rules.verb_re
+        self.posts = rules.posts
 
     # ---------------------------------------------------------------- locate
 
@@ -140,41 +75,93 @@ class ClauseReader:
         rest.append(text[last:])
         return bool(locs) and not "".join(rest).strip(" \t\u3000。.;；,，")
 
-    def find(self, text: str, unit_like) -> list[ClauseLoc]:
+    def find(self, text: str, unit_like: UnitLike) -> list[ClauseLoc]:
         """Clauses in one block, in order. ``unit_like(name) -> bool`` vets verb clauses."""
         if m := self.line_re.match(text):
             return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
         if not _MAY_HOLD_CLAUSE.search(text):
-            return []
+            tail = self._verb_tail(text, unit_like) or self._units_tail(text)
+            return [tail] if tail is not None else []
         out: list[ClauseLoc] = []
         n = len(text)
+        pairs = bracket_pairs(text)
+        content_end = len(text.rstrip(_TRAILING))  # nothing but punctuation after this
         i = 0
         while (t := self.trigger.search(text, i)) is not None:
             i = t.start()
             ch = text[i]
-            inline = i == 0 or text[i - 1] in _BEFORE_INLINE
-            if ch not in PAIR or (ch == "【" and inline and self.label_re.match(text, i)):
+            inline = i == 0 or text[i - 1] in BEFORE_INLINE
+            if ch not in PAIR or (ch in "【[［" and inline and self.label_re.match(text, i)):
                 out.append(ClauseLoc(i, n, i, n, "inline"))  # 主办单位:A。 / 【牵头单位】A【责任单位】B
                 break
-            j = matching_close(text, i)
+            j = pairs.get(i)
             inner_end = j if j is not None else n
-            inner = text[i + 1:inner_end]
-            if self.label_re.match(inner.lstrip(" \t\u3000")):
+            k = i + 1
+            while k < inner_end and text[k] in " \t\u3000":
+                k += 1
+            if self.label_re.match(text, k, inner_end):
                 out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
                                      "bracket", j is not None))
                 i = inner_end + 1
-            elif j is not None and self._is_verb_clause(inner, unit_like):
+            elif j is None:
+                i += 1  # an unclosed bracket that opens no label: look on (never slice to the end)
+            elif self._is_verb_clause(text[i + 1:j], unit_like):
                 out.append(ClauseLoc(i, j + 1, i + 1, j, "verb"))
                 i = j + 1
-            elif j is not None and not text[j + 1:].strip(_TRAILING) and self._is_unit_list(inner, unit_like):
+            elif j + 1 >= content_end and self._is_unit_list(text[i + 1:j], unit_like):
                 out.append(ClauseLoc(i, j + 1, i + 1, j, "units"))  # …建设。(区发改局、区财政局) at the end
                 i = j + 1
             else:
-                i = j + 1 if j is not None else i + 1
+                i = j + 1
+        if not out and (tail := self._verb_tail(text, unit_like) or self._units_tail(text)) is not None:
+            out.append(tail)
         return out
 
-    def _is_verb_clause(self, inner: str, unit_like) -> bool:
-        if not inner or _PINYIN.fullmatch(inner) or "。" in inner:
+    def _units_tail(self, text: str) -> ClauseLoc | None:
+        """Unit names closing a task line after a dash, a wide gap or its last sentence, no label, no
+        bracket: …建设。——市发改委、市财政局 / …建设    市发改委 / …建设。市发改委、市财政局.
+
+        Every name must end like an organisation (局, 委, 办, 中心, 政府 …) or be a collective (各街道):
+        a word that merely ends in 区 or 县 is no unit here.
+        """
+        end = len(text.rstrip(_TRAILING))
+        if end == 0:
+            return None
+        m = _TAIL_CUT.search(text, 0, end)
+        if m is None:
+            return None
+        start = m.end()
+        names = [t.strip() for t, _, _ in split_top(text[start:end], self.separators)]
+        if not names or not all(n and (n.endswith(self.rules.unit_endings)
+                                       or any(p.fullmatch(n) for p in self.rules.collective))
+                                and len(n) <= 20 and not _NOT_A_NAME.search(n) for n in names):
+            return None
+        return ClauseLoc(start, end, start, end, "units")
+
+    def _verb_tail(self, text: str, unit_like: UnitLike) -> ClauseLoc | None:
+        """Units and role verbs closing a block without brackets: …建设。市发改委牵头,市财政局配合。 /
+        …住房2000套,市住建局牵头,各区政府配合。 / …,由市发改委负责落实。
+
+        The clause is the longest run of parts (split on , ; outside brackets) at the end of the last
+        sentence that are each unit names closed by a role verb.
+        """
+        end = len(text.rstrip(_TRAILING))
+        if end == 0 or not self.verb_re.search(text[max(0, end - 8):end]):
+            return None
+        sentence = max(text.rfind(ch, 0, end) for ch in "。；;！!？?") + 1
+        parts = split_top(text[sentence:end], _PART_SEP, sentence)
+        start = None
+        for part, s, _ in reversed(parts):
+            if not part.strip() or not self._is_verb_clause(part.strip(), unit_like):
+                break
+            start = s
+        if start is None:
+            return None
+        lead = len(text[start:end]) - len(text[start:end].lstrip(" \t\u3000"))
+        return ClauseLoc(start + lead, end, start + lead, end, "verb")
+
+    def _is_verb_clause(self, inner: str, unit_like: UnitLike) -> bool:
+        if not inner or PINYIN.fullmatch(inner) or "。" in inner:
             return False
         first = split_top(inner, _PART_SEP)[0][0].strip()
         m = self.verb_re.search(first)
@@ -184,14 +171,22 @@ class ClauseReader:
         units = _ETC_TAIL.sub("", units)
         units = _BY.sub("", units, count=1) if _BY.match(units) else units
         names = [t for t, _, _ in split_top(units, self.separators) if t.strip()]
-        return bool(names) and all(unit_like(t.strip()) for t in names)
+        return bool(names) and all(self._unit_or_post(t.strip(), unit_like) for t in names)
 
-    def _is_unit_list(self, inner: str, unit_like) -> bool:
+    def _unit_or_post(self, name: str, unit_like: UnitLike) -> bool:
+        return unit_like(name) or bool(self.posts.fullmatch(name))
+
+    def _is_unit_list(self, inner: str, unit_like: UnitLike) -> bool:
         """A bracket holding nothing but unit names (no label, no verb)."""
-        if not inner.strip() or "。" in inner or _PINYIN.fullmatch(inner):
+        if not inner.strip() or "。" in inner or PINYIN.fullmatch(inner):
             return False
+        inner = self._without_notes(inner)
         names = [t.strip() for t, _, _ in split_top(_ETC_TAIL.sub("", inner.strip()), self.separators + _PART_SEP)]
         return all(n and unit_like(n) and not _NOT_UNIT_START.match(n) for n in names)
+
+    def _without_notes(self, text: str) -> str:
+        """``text`` with its rule notes ((列第一位者为牵头单位,下同)) blanked out, offsets kept."""
+        return self.rules.rule_notes.sub(lambda m: " " * len(m[0]), text) if "(" in text or "（" in text else text
 
     # ---------------------------------------------------------------- parse
 
@@ -210,10 +205,13 @@ class ClauseReader:
             body = _ETC_TAIL.sub("", content.rstrip())
             return [Segment("responsible", "", tuple(self.names(body, base)), body, base)]
         segs: list[Segment] = []
-        marks = [m for m in self.label_re.finditer(content) if _depth(content, m.start()) == 0]
+        top = _top_level(content)
+        marks = [m for m in self.label_re.finditer(content) if top[m.start()]]
         for k, m in enumerate(marks):
             label = _LABEL_SPACE.sub("", m["label"])
-            role = self.labels[label]
+            role = self.rules.role_of(label)
+            if role is None:  # pragma: no cover - the label pattern only matches role labels
+                continue
             body_start = m.end()
             body_end = marks[k + 1].start() if k + 1 < len(marks) else len(content)
             body = content[body_start:body_end]
@@ -222,9 +220,19 @@ class ClauseReader:
             lead_ws = len(stripped) - len(stripped.lstrip(" \t\u3000"))
             stripped = stripped.lstrip(" \t\u3000")
             s0 = base + body_start + lead_ws
-            names = () if role == "deadline" else tuple(self.names(stripped, s0))
-            segs.append(Segment(role, label, names, stripped, s0))
+            if role == "deadline":
+                segs.append(Segment(role, label, (), stripped, s0))
+                continue
+            names = self.names(stripped, s0)
+            # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit
+            dates = [n for n in names if self._is_deadline(n[0])]
+            segs.append(Segment(role, label, tuple(n for n in names if n not in dates), stripped, s0))
+            segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
+
+    def _is_deadline(self, name: str) -> bool:
+        """A list member that names a time, not a unit (2024年底前完成, 6月底前, 长期坚持)."""
+        return any(p.match(name) for p in self.rules.deadlines) and not name.endswith(self.rules.unit_endings)
 
     def _parse_verbs(self, content: str, base: int) -> list[Segment]:
         segs: list[Segment] = []
@@ -246,26 +254,35 @@ class ClauseReader:
         return segs
 
     def names(self, text: str, base: int) -> list[tuple[str, int, int]]:
-        """Raw names of a unit list (split on separators outside brackets), offsets kept."""
+        """Raw names of a unit list (split on separators outside brackets), offsets kept.
+
+        A rule note in the list ((列第一位者为牵头单位,下同)) is not a name; 及/和/与 join two names
+        when both end like a unit (市财政局及市税务局), not inside one (人力资源和社会保障局).
+        """
         out = []
-        for t, s, e in split_top(text, self.separators, base):
+        for t, s, e in split_top(self._without_notes(text), self.separators, base):
             lead = len(t) - len(t.lstrip(" \t\u3000\n"))
             name = t.strip(" \t\u3000\n。.")
             if name:
-                out.append((name, s + lead, s + lead + len(name)))
+                out.extend(self._conjoined(name, s + lead))
         return out
 
+    def _conjoined(self, name: str, start: int) -> list[tuple[str, int, int]]:
+        for m in _CONJUNCTION.finditer(name):
+            left, right = name[:m.start()], name[m.end():]
+            if len(left) >= 2 and len(right) >= 2 and left.endswith(self.rules.unit_endings) \
+                    and (right.endswith(self.rules.unit_endings) or right.startswith("各")):
+                return [(left, start, start + len(left))] + self._conjoined(right, start + m.end())
+        return [(name, start, start + len(name))]
 
-def _depth(text: str, i: int) -> int:
-    d = 0
-    for ch in text[:i]:
+
+def _top_level(text: str) -> list[bool]:
+    """For each offset: is it outside every bracket? (one pass)"""
+    out, d = [], 0
+    for ch in text:
+        if ch in CLOSE:
+            d = max(0, d - 1)
+        out.append(d == 0)
         if ch in OPEN:
             d += 1
-        elif ch in CLOSE:
-            d = max(0, d - 1)
-    return d
-
-
-def clause_reader(rules: Any) -> ClauseReader:
-    """The ClauseReader of a loaded Rules object (built once per Rules)."""
-    return rules.derive("clause_reader", lambda: ClauseReader(rules["roles"], rules["deadlines"]))
+    return out

@@ -66,13 +66,14 @@ def extract(inputs: tuple[str, ...], out_dir: str, rules_dir: str | None, raw_di
 @click.option("--to", "raw_dir", default="raw", show_default=True, type=click.Path(file_okay=False),
               help="Directory for the saved pages and their .meta.json sidecars.")
 @click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Seconds allowed per attempt.")
+              help="Seconds allowed for each URL in all: connecting, every read, redirects, retries and their waits.")
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(min=0),
-              help="Retries on timeouts, connection errors and HTTP 5xx.")
+              help="Retries on connection errors, cut-off bodies, HTTP 429 and 5xx, within the timeout.")
 def fetch_cmd(urls: tuple[str, ...], raw_dir: str, timeout: float, retries: int) -> None:
     """Save published pages (http/https) unchanged into raw/, each with a .meta.json sidecar.
 
-    An unchanged page is not rewritten. Example:
+    An unchanged page is not rewritten; a body cut short is never saved; Retry-After is honoured when
+    it fits in the timeout. Example:
 
     \b
         fenjie fetch http://www.example.gov.cn/zwgk/t20250812_1.shtml --to raw/
@@ -143,26 +144,70 @@ def compare(notices: tuple[str, ...], issuer: str | None, out_dir: str, data_dir
     sys.exit(0)
 
 
-@cli.command("eval")
-@click.argument("fixture_dir", type=click.Path(file_okay=False))
-@click.option("--floors", "floors_path", default=None, type=click.Path(exists=True, dir_okay=False),
-              help="Floors file (default: FIXTURE_DIR/floors.toml).")
-@click.option("--details", is_flag=True, help="Also list what differs in every fixture that is not exact.")
-def eval_cmd(fixture_dir: str, floors_path: str | None, details: bool) -> None:
-    """Score extraction against golden fixtures; exit 1 when a score is below its floor.
+@cli.command("export")
+@click.argument("doc_ids", nargs=-1)
+@click.option("--data", "data_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Extracted dataset: the <table>.parquet files `fenjie extract` wrote.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Where the workbooks, lists, CSV and dictionary go (default: DATA/export).")
+@click.option("--from-month", type=click.IntRange(1, 12), default=None,
+              help="First month of the tracker's progress columns (default: the month the notice was signed).")
+def export(doc_ids: tuple[str, ...], data_dir: str, out_dir: str | None, from_month: int | None) -> None:
+    """Export the dataset for offices and analysts: Excel workbooks, per-unit lists, CSV, data dictionary.
 
-    A fixture is <case>.txt|.html with a hand-written <case>.expected.json. Example:
+    Writes one workbook per notice (task breakdown, targets, per-unit task lists, monthly tracker,
+    notes), the per-unit lists as Markdown and HTML, every table as CSV (UTF-8 with BOM) and
+    dictionary.json. DOC_IDS (unique prefixes will do) limit the workbooks and lists to those
+    notices; default: every notice. Example:
 
     \b
-        fenjie eval tests/fixtures/formats --details
+        fenjie export --data out/ --out out/export/
+    """
+    from .export import run_export
+
+    with pipeline_errors():
+        run_export(Path(data_dir), Path(out_dir) if out_dir else None, list(doc_ids), from_month=from_month,
+                   echo=lambda line: click.echo(line))
+    sys.exit(0)
+
+
+@cli.command("eval")
+@click.argument("fixture_dir", type=click.Path(file_okay=False))
+@click.option("--floors", "floors_path", default=None, type=click.Path(dir_okay=False),
+              help="Floors file (default: FIXTURE_DIR/floors.toml; for a gold corpus: tests/real_floors.toml).")
+@click.option("--rules", "rules_dir", default=None, type=click.Path(exists=True, file_okay=False),
+              help="Rules directory (default: the project's rules/).")
+@click.option("--details", is_flag=True, help="Also list what differs (or was missed) in every document.")
+def eval_cmd(fixture_dir: str, floors_path: str | None, rules_dir: str | None, details: bool) -> None:
+    """Score extraction; exit 1 when a score is below its floor.
+
+    FIXTURE_DIR is either a directory of real notices with hand-checked gold
+    (<name>.txt + <name>.gold.json, scored as its README says: item recall,
+    assignment F1, target F1), or of golden fixtures (<case>.txt|.html + a
+    hand-written <case>.expected.json). Example:
+
+    \b
+        fenjie eval ../shared/corpus/real --details
+        fenjie eval tests/fixtures/formats
     """
     from .evaluate import FLOORS_FILE, FixtureError, evaluate, format_report, load_floors
+    from .realcorpus import GOLD_SUFFIX, REAL_FLOORS, evaluate_real, format_real
+    from .realcorpus import load_floors as load_real_floors
+    from .rules import load_rules
 
     with pipeline_errors(usage=(FixtureError,)):
-        floors = load_floors(floors_path or Path(fixture_dir) / FLOORS_FILE)
-        report = evaluate(fixture_dir, floors=floors)
-    click.echo(format_report(report, details=details))
-    below = report.below_floors()
+        rules = load_rules(rules_dir)
+        if not Path(fixture_dir).is_dir():
+            raise FixtureError("not a directory (a gold corpus or a fixture directory)", source=fixture_dir)
+        if any(Path(fixture_dir).glob("*" + GOLD_SUFFIX)):
+            real = evaluate_real(fixture_dir, rules, load_real_floors(floors_path or REAL_FLOORS))
+            click.echo(format_real(real, details=details))
+            below = real.below_floors()
+        else:
+            floors = load_floors(floors_path or Path(fixture_dir) / FLOORS_FILE)
+            report = evaluate(fixture_dir, rules, floors=floors)
+            click.echo(format_report(report, details=details))
+            below = report.below_floors()
     for line in below:
         click.echo(f"fenjie: eval: {line}", err=True)
     sys.exit(1 if below else 0)

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from typing import Any, Mapping
 
-from .metadata import cn_small_int
+from .rules.sets import DeadlineRules
+from .text import chinese_numeral
 
 _QUARTER_END = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
-_CN_Q = {"一": 1, "二": 2, "三": 3, "四": 4}
 
 
-def parse_deadline(text: str | None, year: int | None, rules: Mapping[str, Any]) -> dt.date | None:
+def parse_deadline(text: str | None, year: int | None, rules: DeadlineRules) -> dt.date | None:
     """The date a deadline names, or None (ongoing work, or no year to anchor it).
 
-    ``rules`` is ``rules/deadlines.toml``. A 文号 (〔2025〕1号) is never read as a date.
+    A 文号 (〔2025〕1号) is never read as a date.
     """
     if not text:
         return None
     t = text.strip()
-    if any(p.fullmatch(t) for p in rules["ongoing"]):
+    if any(p.fullmatch(t) for p in rules.ongoing):
         return None
-    for p in rules["patterns"]:
+    for p in rules.patterns:
         m = p.search(t)
         if not m:
             continue
@@ -37,17 +36,19 @@ def parse_deadline(text: str | None, year: int | None, rules: Mapping[str, Any])
             if g.get("yearend"):
                 return dt.date(y, 12, 31)
             if g.get("half"):
-                return dt.date(y, 6, 30) if g["half"] == "上半年" else dt.date(y, 12, 31)
+                if g["half"] not in rules.halves:
+                    return None
+                month, day = rules.halves[g["half"]].split("-")
+                return dt.date(y, int(month), int(day))
             if g.get("quarter"):
-                q = _CN_Q.get(g["quarter"]) or int(g["quarter"])
-                return dt.date(y, *_QUARTER_END[q])
+                return dt.date(y, *_QUARTER_END[chinese_numeral(g["quarter"])])
             if g.get("month"):
-                month = cn_small_int(g["month"])
+                month = chinese_numeral(g["month"])
                 if g.get("day"):
                     return dt.date(y, month, int(g["day"]))
                 span = m[0]
                 last = calendar.monthrange(y, month)[1]
-                day = 10 if "上旬" in span else 20 if "中旬" in span else last
+                day = next((d for part, d in rules.month_parts.items() if part in span), last)
                 return dt.date(y, month, day)
             if g.get("year"):
                 return dt.date(y, 12, 31)

@@ -1,4 +1,4 @@
-"""Regenerate the derived parts of the README and schema/ (``make docs``); the tests check they match."""
+"""Regenerate the derived parts of the README, schema/ and docs/data-dictionary.md (``make docs``); the tests check they match."""
 
 from __future__ import annotations
 
@@ -66,6 +66,10 @@ def main() -> None:
     readme = ROOT / "README.md"
     readme.write_text(render_readme(readme.read_text("utf-8")), "utf-8")
     (ROOT / "schema" / "document.schema.json").write_text(schema_json_text(), "utf-8")
+    from .dictionary import MARKDOWN_PATH, dictionary_markdown, sample_tables
+
+    (ROOT / MARKDOWN_PATH).parent.mkdir(exist_ok=True)
+    (ROOT / MARKDOWN_PATH).write_text(dictionary_markdown(sample_tables()), "utf-8")
     for table in TABLES:
         assert markdown_columns(table)
 

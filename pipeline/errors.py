@@ -64,3 +64,7 @@ class RulesError(Exception):
         self.path = path
         self.key = key
         self.reason = reason
+
+
+class ExportError(PipelineError):
+    stage = "export"

@@ -36,7 +36,7 @@ import regex
 
 from .errors import PipelineError
 from .records import Assignment, Extraction, Item
-from .rules import Rules, load_rules
+from .rules import Rules
 
 #: Notice files a fixture directory is searched for (each needs a ``.expected.json`` beside it).
 FIXTURE_SUFFIXES = (".txt", ".html")
@@ -423,14 +423,12 @@ def run_fixture(fixture: Fixture, rules: Rules) -> FixtureResult:
     return score(fixture.expected, got, fixture.name, error)
 
 
-def evaluate(fixture_dir: Path | str, rules: Rules | None = None,
-             floors: Mapping[str, float] | None = None) -> EvalReport:
+def evaluate(fixture_dir: Path | str, rules: Rules, floors: Mapping[str, float] | None = None) -> EvalReport:
     """Score every fixture of a directory; floors from ``floors`` or ``<dir>/floors.toml``."""
     fixtures = find_fixtures(fixture_dir)
     if not fixtures:
         raise FixtureError("no fixtures found (looked for <case>.txt|.html + <case>.expected.json)",
                            source=str(fixture_dir))
-    rules = rules or load_rules()
     results = tuple(run_fixture(f, rules) for f in fixtures)
     if floors is None:
         floors = load_floors(Path(fixture_dir) / FLOORS_FILE)

@@ -35,24 +35,13 @@ from lxml import etree
 
 from .errors import ContentError
 from .records import Cell, Decoded, Page, PageMeta, join_blocks
+from .rules.sets import HtmlRules
 
 # --------------------------------------------------------------------------
-# Vocabulary and thresholds (tuned on the four real CMS pages of
-# shared/corpus/html, the sample notice's page and tests/fixtures/html)
+# HTML semantics and thresholds (tuned on the four real CMS pages of
+# shared/corpus/html, the sample notice's page and tests/fixtures/html);
+# the CMS vocabulary (containers, chrome, info labels) is rules/html.toml
 # --------------------------------------------------------------------------
-
-#: Article containers by priority: (attribute, lower-cased token). The first
-#: level that has a candidate with at least MIN_BODY_CHARS characters wins.
-BODY_CONTAINERS: tuple[tuple[tuple[str, str], ...], ...] = (
-    (("class", "trs_editor"), ("class", "trs_ueditor"), ("tag", "ucapcontent")),
-    (("id", "zoom"), ("class", "zoom"), ("id", "zoomcon"), ("id", "ucap-content")),
-    (("class", "article-content"), ("class", "article_content"), ("class", "articlecontent"),
-     ("class", "detail-content"), ("class", "news_content"), ("class", "pages_content"),
-     ("id", "article-content"), ("id", "news_content")),
-    (("tag", "article"),),
-    (("id", "content"), ("class", "content"), ("class", "main-content"), ("id", "main-content")),
-    (("class", "wordsection1"), ("class", "section1")),
-)
 
 #: A container with fewer characters than this is empty (its text is elsewhere, e.g. loaded by script).
 MIN_BODY_CHARS = 2
@@ -64,18 +53,6 @@ SKIP_TAGS = frozenset({
     "nav", "del",
 })
 
-#: Page chrome by tag: dropped when found inside the article container, and
-#: ignored by the density fallback.
-CHROME_TAGS = frozenset({"header", "footer", "aside", "nav"})
-
-#: Page chrome by class or id (share widgets, breadcrumbs, print buttons, pagers …).
-CHROME_NAME = re.compile(
-    r"""(?:share|bdshare|jiathis|breadcrumb|crumb|qrcode|\bewm\b|toolbar|fontsize|
-        reldoc|\bprint\b|\bclose\b|pager|footer|\bnav\b|navbar|\bmenu\b|article-btn|
-        article-attr|article-extended)""",
-    re.X | re.I,
-)
-
 #: Tags that start and end a block.
 BLOCK_TAGS = frozenset({
     "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -84,24 +61,8 @@ BLOCK_TAGS = frozenset({
     "figure", "figcaption", "fenjie-vml", "body", "html",
 })
 
-#: Elements that may be the page's headline above the body.
-TITLE_CLASSES = frozenset({"title", "article-title", "article_title", "arti_title", "news_title",
-                           "detail-title", "con-title", "xxgk_title", "tit", "bt"})
-
-#: Info table labels (normalized: no spaces); longest first when matching.
-INFO_LABELS: tuple[str, ...] = (
-    "索引号", "主题分类", "体裁分类", "组配分类", "分类", "发文机关", "发布机构", "发文单位",
-    "成文日期", "发文日期", "发布日期", "发布时间", "生效日期", "废止日期", "发文字号", "发文文号",
-    "文号", "标题", "名称", "主题词", "关键词", "公开方式", "公开时限", "公开范围", "有效性",
-    "信息来源", "来源",
-)
-
 #: An info pair's text is short; longer elements are containers, not pairs.
 MAX_INFO_TEXT = 120
-
-#: Meta names (lower-cased) -> PageMeta field.
-META_FIELDS = {"articletitle": "title", "pubdate": "published", "contentsource": "source",
-               "sitename": "site"}
 
 #: Cap on rowspan/colspan (a malformed colspan="10000" must not allocate a huge grid).
 MAX_SPAN = 200
@@ -134,6 +95,9 @@ COND_MARKER = re.compile(r"<!\[(?:if\ [^\]]*|endif)\]>", re.X | re.I)
 IMG_TAG = re.compile(r"<img\b", re.I)
 
 RECOVERED_ATTR = "data-fenjie-recovered"
+
+#: The tag a one-line text box becomes: inline, so it joins the text of its paragraph.
+INLINE_BOX = "fenjie-box"
 
 # --------------------------------------------------------------------------
 # Whitespace (step 7)
@@ -209,10 +173,13 @@ def unwrap_word_fallbacks(markup: str) -> str:
     * else VML text box text -> that text, marked recovered (fallback image dropped);
     * else -> the fallback, its images marked so their ``alt`` is recovered.
 
-    >>> s = ('<p><!--[if gte vml 1]><v:shape><v:textbox><p>港政发〔2025〕1号</p></v:textbox>'
-    ...      '</v:shape><![endif]--><![if !vml]><img alt="港政发〔2025〕1号"><![endif]></p>')
+    A box (or a visible fallback) of one line is inline text of the paragraph it stands in
+    (a 文号 or a date printed partly in text boxes); a box of several lines stays a block.
+
+    >>> s = ('<p>港政发〔2025<!--[if gte vml 1]><v:shape><v:textbox><p>〕1号</p></v:textbox>'
+    ...      '</v:shape><![endif]--><![if !vml]><img alt="〕1号"><![endif]></p>')
     >>> unwrap_word_fallbacks(s)
-    '<p><fenjie-vml data-fenjie-recovered="1">港政发〔2025〕1号</fenjie-vml></p>'
+    '<p>港政发〔2025<fenjie-box data-fenjie-recovered="1">〕1号</fenjie-box></p>'
     >>> unwrap_word_fallbacks('<![if !vml]><img src="a.gif" alt="甲"><![endif]>')
     '<img data-fenjie-recovered="1" src="a.gif" alt="甲">'
     """
@@ -222,10 +189,13 @@ def unwrap_word_fallbacks(markup: str) -> str:
 
     def vml(m: re.Match[str]) -> str:
         fallback = m.group("fallback") or ""
-        if fallback and _fragment_lines(fallback):
-            return fallback
+        if fallback and (shown := _fragment_lines(fallback)):
+            # one line of visible fallback text stands in its paragraph, as the box did
+            return f"<{INLINE_BOX}>{_html.escape(shown[0], quote=False)}</{INLINE_BOX}>" if len(shown) == 1 else fallback
         lines = [line for box in VML_TEXTBOX.finditer(m.group("vml"))
                  for line in _fragment_lines(box.group("box"))]
+        if len(lines) == 1:  # a one-line text box is inline text: 塞政发〔2024 + 〕3号, 2024 + 年 + 2月5 + 日
+            return f'<{INLINE_BOX} {RECOVERED_ATTR}="1">{_html.escape(lines[0], quote=False)}</{INLINE_BOX}>'
         if lines:
             body = "<br>".join(_html.escape(line, quote=False) for line in lines)
             return f'<fenjie-vml {RECOVERED_ATTR}="1">{body}</fenjie-vml>'
@@ -264,8 +234,8 @@ def _names(el: etree._Element) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
-def _is_chrome(el: etree._Element) -> bool:
-    return _tag(el) in CHROME_TAGS or (bool(el.attrib) and bool(CHROME_NAME.search(_names(el))))
+def _is_chrome(el: etree._Element, rules: HtmlRules) -> bool:
+    return _tag(el) in rules.chrome_tags or (bool(el.attrib) and rules.is_chrome_name(_names(el)))
 
 
 def _span(value: str | None) -> int:
@@ -281,7 +251,7 @@ class _Walker:
     """Collects (text, kind, cell, recovered_chars) blocks from an element tree."""
 
     recover_alt: bool = True  # read alt of marked fallback images
-    drop_chrome: bool = False  # drop share widgets etc. (inside the article container)
+    chrome: HtmlRules | None = None  # drop page chrome (share widgets …) named by these rules (inside the article)
     flatten_tables: bool = False  # cells as plain blocks (inside a table cell)
     n_tables: int = 0  # data tables seen so far
     out: list[tuple[str, str, Cell | None, int]] = field(default_factory=list)
@@ -310,10 +280,10 @@ class _Walker:
         if tag in SKIP_TAGS:
             return
         if el.attrib:
-            if _hidden(el) or (self.drop_chrome and _is_chrome(el)):
+            if _hidden(el) or (self.chrome is not None and _is_chrome(el, self.chrome)):
                 return
             recovered = recovered or el.get(RECOVERED_ATTR) is not None
-        elif self.drop_chrome and tag in CHROME_TAGS:
+        elif self.chrome is not None and tag in self.chrome.chrome_tags:
             return
         if tag == "br":
             self.flush()
@@ -340,8 +310,7 @@ class _Walker:
         index = self.n_tables
         self.n_tables += 1
         for r, c, rowspan, colspan, header, td in _table_cells(table):
-            inner = _Walker(recover_alt=self.recover_alt, drop_chrome=self.drop_chrome,
-                            flatten_tables=True)
+            inner = _Walker(recover_alt=self.recover_alt, chrome=self.chrome, flatten_tables=True)
             inner.walk(td, recovered)
             inner.flush()
             text = "\n".join(t for t, _, _, _ in inner.out)
@@ -400,13 +369,6 @@ def _is_data_table(table: etree._Element) -> bool:
 # Steps 3-5: metadata, body, title
 # --------------------------------------------------------------------------
 
-_LABEL_ALT = "|".join(r"\s*".join(map(re.escape, label))
-                      for label in sorted(INFO_LABELS, key=len, reverse=True))
-
-#: An info label at the start of a text, with its colon.
-INFO_LABEL = re.compile(rf"(?P<label>{_LABEL_ALT})\s*[:：]\s*", re.X)
-
-
 #: Any short "label:" (the next element is another label, not a value).
 ANY_LABEL = re.compile(r"[^\s:：]{1,8}\s*[:：]")
 
@@ -419,15 +381,17 @@ def _text(el: etree._Element) -> str:
     return " ".join(t for t, _, _, _ in walker.out)
 
 
-def info_pairs(text: str) -> list[tuple[str, str]]:
+def info_pairs(text: str, rules: HtmlRules) -> list[tuple[str, str]]:
     """Split ``label:value label:value`` text into pairs (labels without spaces).
 
-    >>> info_pairs("索 引 号：0147/2023-003 发布日期：2023-04-18")
+    >>> from pipeline.rules import load_rules
+    >>> r = load_rules().html
+    >>> info_pairs("索 引 号：0147/2023-003 发布日期：2023-04-18", r)
     [('索引号', '0147/2023-003'), ('发布日期', '2023-04-18')]
-    >>> info_pairs("发布时间:")
+    >>> info_pairs("发布时间:", r)
     [('发布时间', '')]
     """
-    marks = [m for m in INFO_LABEL.finditer(text)]
+    marks = [m for m in rules.info_label.finditer(text)]
     if not marks or marks[0].start() != 0:
         return []
     pairs = []
@@ -437,7 +401,7 @@ def info_pairs(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _info(root: etree._Element, body: etree._Element | None) -> tuple[tuple[str, str], ...]:
+def _info(root: etree._Element, body: etree._Element | None, rules: HtmlRules) -> tuple[tuple[str, str], ...]:
     """Label/value pairs of the page's info table, outside the article body.
 
     A pair starts at an element whose own text opens with a label; its value
@@ -450,12 +414,12 @@ def _info(root: etree._Element, body: etree._Element | None) -> tuple[tuple[str,
         if not head or ("：" not in head and ":" not in head) or not isinstance(el.tag, str):
             continue
         head = head.lstrip()
-        if not INFO_LABEL.match(head) or el in skip or _tag(el) in SKIP_TAGS:
+        if not rules.info_label.match(head) or el in skip or _tag(el) in SKIP_TAGS:
             continue
         text = _text(el)
         if len(text) > MAX_INFO_TEXT:
             continue
-        pairs = info_pairs(text)
+        pairs = info_pairs(text, rules)
         if len(pairs) == 1 and not pairs[0][1]:
             pairs = [(pairs[0][0], _value_after(el, text))]
         for pair in pairs:
@@ -484,11 +448,11 @@ def _value_after(el: etree._Element, label_text: str) -> str:
     return ""
 
 
-def _meta(root: etree._Element) -> dict[str, str]:
+def _meta(root: etree._Element, rules: HtmlRules) -> dict[str, str]:
     meta: dict[str, str] = {}
     for el in root.iter("meta"):
         name = (el.get("name") or "").strip().lower()
-        key = META_FIELDS.get(name)
+        key = rules.meta_fields.get(name)
         value = normalize_space(el.get("content") or "")
         if key and value and key not in meta:
             meta[key] = value
@@ -499,28 +463,26 @@ def _classes(el: etree._Element) -> set[str]:
     return set((el.get("class") or "").lower().split())
 
 
-#: (how, token) -> level in BODY_CONTAINERS.
-_CONTAINER_LEVEL = {key: i for i, level in enumerate(BODY_CONTAINERS) for key in level}
-
 #: Characters of an element's text, whitespace collapsed (evaluated in C; sizes candidates).
 TEXT_SIZE = etree.XPath("string-length(normalize-space(string(.)))")
 
 
-def _container_level(el: etree._Element) -> int | None:
-    """The BODY_CONTAINERS level an element matches (the best of its tag, id and classes)."""
-    levels = [_CONTAINER_LEVEL.get(("tag", el.tag.lower()), 99)]
+def _container_level(el: etree._Element, rules: HtmlRules) -> int | None:
+    """The body_containers level an element matches (the best of its tag, id and classes)."""
+    table = rules.container_level
+    levels = [table.get(("tag", el.tag.lower()), 99)]
     if el.attrib:
-        levels.append(_CONTAINER_LEVEL.get(("id", (el.get("id") or "").lower()), 99))
-        levels.extend(_CONTAINER_LEVEL.get(("class", c), 99) for c in (el.get("class") or "").lower().split())
+        levels.append(table.get(("id", (el.get("id") or "").lower()), 99))
+        levels.extend(table.get(("class", c), 99) for c in (el.get("class") or "").lower().split())
     best = min(levels)
     return None if best == 99 else best
 
 
-def _find_body(root: etree._Element) -> etree._Element:
+def _find_body(root: etree._Element, rules: HtmlRules) -> etree._Element:
     """The article container: a known CMS container, else the densest element."""
-    levels: list[list[etree._Element]] = [[] for _ in BODY_CONTAINERS]
+    levels: list[list[etree._Element]] = [[] for _ in rules.body_containers]
     for el in root.iter(tag=etree.Element):
-        level = _container_level(el)
+        level = _container_level(el, rules)
         if level is not None:
             levels[level].append(el)
     for i, candidates in enumerate(levels):
@@ -528,7 +490,7 @@ def _find_body(root: etree._Element) -> etree._Element:
         sized = [(n, el) for n, el in sized if n >= MIN_BODY_CHARS]
         if not sized:
             continue
-        if i == len(BODY_CONTAINERS) - 1:  # a Word export (WordSection1, 2 …): all of <body>
+        if i == len(rules.body_containers) - 1:  # a Word export (WordSection1, 2 …): all of <body>
             body = root.find("body")
             return body if body is not None else root
         best = max(sized, key=lambda p: p[0])[1]
@@ -537,10 +499,10 @@ def _find_body(root: etree._Element) -> etree._Element:
             if anc in members:
                 best = anc
         return best
-    return _densest(root)
+    return _densest(root, rules)
 
 
-def _densest(root: etree._Element) -> etree._Element:
+def _densest(root: etree._Element, rules: HtmlRules) -> etree._Element:
     """The element whose paragraphs hold the most non-link text (readability-style).
 
     Each text run scores its length (links count zero) for its block parent,
@@ -552,7 +514,7 @@ def _densest(root: etree._Element) -> etree._Element:
 
     def visit(el: etree._Element, block: etree._Element, in_link: bool) -> None:
         tag = _tag(el)
-        if not tag or tag in SKIP_TAGS or _hidden(el) or _is_chrome(el):
+        if not tag or tag in SKIP_TAGS or _hidden(el) or _is_chrome(el, rules):
             return
         if tag in BLOCK_TAGS:
             block = el
@@ -592,7 +554,8 @@ def _same_title(text: str, title: str) -> bool:
     return short in long_ and len(short) * 2 >= len(long_)
 
 
-def _find_title(root: etree._Element, body: etree._Element, titles: list[str]) -> etree._Element | None:
+def _find_title(root: etree._Element, body: etree._Element, titles: list[str],
+                rules: HtmlRules) -> etree._Element | None:
     """The headline printed above the body: an h1/h2/.title repeating the page title.
 
     Without a page title, the nearest h1 above the body in the same region.
@@ -603,14 +566,14 @@ def _find_title(root: etree._Element, body: etree._Element, titles: list[str]) -
         if el is body:
             break
         tag = _tag(el)
-        if tag and el not in inside and (tag in ("h1", "h2") or _classes(el) & TITLE_CLASSES):
+        if tag and el not in inside and (tag in ("h1", "h2") or _classes(el) & rules.title_classes):
             before.append(el)
     region = body.getparent()
     region = region.getparent() if region is not None and region.getparent() is not None else region
     for el in reversed(before):
         text = _text(el)
         if text and any(_same_title(text, t) for t in titles):
-            if not any(_is_chrome(a) for a in el.iterancestors()):
+            if not any(_is_chrome(a, rules) for a in el.iterancestors()):
                 return el
     if not titles and region is not None:
         near = set(region.iter())
@@ -637,20 +600,20 @@ def parse(markup: str, source: str | None = None) -> etree._Element:
     return root
 
 
-def html_page(decoded: Decoded) -> Page:
+def html_page(decoded: Decoded, rules: HtmlRules) -> Page:
     """The article of an HTML page as text blocks, with the page's metadata."""
     root = parse(unwrap_word_fallbacks(decoded.text), decoded.source)
-    meta = _meta(root)
+    meta = _meta(root, rules)
     html_title = root.find(".//title")
     page_title = normalize_space("".join(html_title.itertext())) if html_title is not None else ""
     title = meta.get("title") or page_title or None
-    body = _find_body(root)
-    info = _info(root, body)
+    body = _find_body(root, rules)
+    info = _info(root, body, rules)
     published = meta.get("published") or next(
         (v for k, v in info if k in ("发布日期", "发布时间")), None)
 
-    walker = _Walker(recover_alt=True, drop_chrome=True)
-    headline = _find_title(root, body, [t for t in (meta.get("title"), page_title) if t])
+    walker = _Walker(recover_alt=True, chrome=rules)
+    headline = _find_title(root, body, [t for t in (meta.get("title"), page_title) if t], rules)
     if headline is not None:
         head = _Walker(recover_alt=True)
         head.walk(headline)

@@ -8,22 +8,17 @@ as a second source. Nothing is guessed: a field that is not printed stays None.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
-
 import regex
 
-from .clauses import split_top
 from .records import Block, Metadata, Page
+from .rules.sets import MetadataRules
+from .text import HEADER_BLOCKS, TITLE_END, YEAR_WITH_NIAN, chinese_numeral, clean_title, split_top
 
-#: Metadata is looked for in this many blocks from the start (covering letters are short).
-HEADER_BLOCKS = 80
 #: A block longer than this is prose, not a header element (文号, signature, date line).
 SHORT_BLOCK = 80
 #: Title lines wrapped over several blocks are joined up to this many blocks.
 TITLE_MAX_BLOCKS = 5
 
-#: How a complete title ends (GB/T 9704 文种).
-TITLE_END = regex.compile(r"(?:通知|意见|方案|决定|函|批复|通报|报告|办法|规定|纲要|计划|安排|分解表|清单)\s*$")
 #: A title inside a longer line (a metadata block flattened into one line): up to the first 文种
 #: that is followed by the end of the line or by the next label.
 TITLE_IN_LINE = regex.compile(
@@ -32,32 +27,18 @@ TITLE_IN_LINE = regex.compile(
 LABELED_DATE = regex.compile(
     r"(?P<label>成文日期|发文日期|发布日期|印发日期)\s*[:：]?\s*(?P<date>(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
 #: The breakdown itself named as a heading (附件 title) when the notice has no 关于… title.
-ANNEX_TITLE = regex.compile(r"^(?!附件).{2,60}(?:分解|分工|任务|清单|责任)\p{Han}{0,12}(?:方案|意见|表|清单|分解)$")
-_YEAR = regex.compile(r"((?:19|20)\d\d)\s*年")
-_SPACE_IN_CJK = regex.compile(r"(?<=[\p{Han}《》“”（）()、])\s+(?=[\p{Han}《》“”（）()、])")
+ANNEX_TITLE = regex.compile(
+    r"^(?!附件)(?!\d{1,2}\s*[.．、]).{2,60}(?:分解|分工|任务|清单|责任|重点工作|进展)\p{Han}{0,12}(?:方案|意见|表|清单|分解)$")
+#: What a page title or a saved file's name adds to a title: a site's name, a file extension.
+TITLE_DECORATION = regex.compile(r"(?:\s*[-—_|｜]\s*[^-—_|｜]{2,30}(?:网站|门户网|政府网|网|政府)|\.(?:docx?|pdf|wps|html?))\s*$")
+#: The text before 关于 in a title line: at most an issuer's name (no sentence, no punctuation).
+_BEFORE_GUANYU = regex.compile(r"^[\p{Han}\s]{0,30}$")
 _ISO_DATE = regex.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-
-_CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-def cn_small_int(s: str) -> int:
-    """An integer written in digits or in Chinese up to 99 (month/day), or a digit-by-digit year.
-
-    >>> [cn_small_int(x) for x in ["13", "三", "十", "十二", "二十", "二十三", "三十一", "二〇一二"]]
-    [13, 3, 10, 12, 20, 23, 31, 2012]
-    """
-    if s.isdigit():
-        return int(s)
-    if "十" not in s:
-        return int("".join(str(_CN_DIGIT[c]) for c in s))
-    tens, _, ones = s.partition("十")
-    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
-
 
 def parse_date(m: regex.Match[str]) -> dt.date | None:
     """A date from a match of ``metadata.date`` (None when it is not a real calendar date)."""
     try:
-        return dt.date(cn_small_int(m["year"]), cn_small_int(m["month"]), cn_small_int(m["day"]))
+        return dt.date(chinese_numeral(m["year"]), chinese_numeral(m["month"]), chinese_numeral(m["day"]))
     except (ValueError, KeyError):
         return None
 
@@ -76,22 +57,15 @@ def parse_iso_date(s: str | None) -> dt.date | None:
         return None
 
 
-def clean_title(s: str) -> str:
-    """Drop line-wrap spaces between CJK characters of a title.
-
-    >>> clean_title("关于印发 《立山区政府2023年重点工作任务分解 和责任分工方案》的通知")
-    '关于印发《立山区政府2023年重点工作任务分解和责任分工方案》的通知'
-    """
-    return _SPACE_IN_CJK.sub("", s.strip())
-
-
-def find_title(blocks: tuple[Block, ...], rules: Mapping[str, Any]) -> tuple[str, int, int] | None:
+def find_title(blocks: tuple[Block, ...], rules: MetadataRules) -> tuple[str, int, int] | None:
     """The first title in the header: ``(title, first block, last block)``; complete titles win."""
     first_incomplete = None
     for i, b in enumerate(blocks[:HEADER_BLOCKS]):
-        if "关于" not in b.text or len(b.text) > 160:
+        line = TITLE_DECORATION.sub("", b.text)
+        if "关于" not in line or len(line) > 160 or not _BEFORE_GUANYU.match(line[:line.index("关于")]) \
+                or "。" in line.rstrip("。"):
             continue
-        parts = [b.text]
+        parts = [line]
         j = i
         while not TITLE_END.search(parts[-1]) and j + 1 < len(blocks) and j - i + 1 < TITLE_MAX_BLOCKS \
                 and len(blocks[j + 1].text) <= 40 and not blocks[j + 1].text.endswith((":", "：")):
@@ -108,8 +82,9 @@ def find_title(blocks: tuple[Block, ...], rules: Mapping[str, Any]) -> tuple[str
     if first_incomplete:
         return first_incomplete
     for i, b in enumerate(blocks[:HEADER_BLOCKS]):
-        if ANNEX_TITLE.match(b.text):
-            return clean_title(b.text), i, i
+        line = TITLE_DECORATION.sub("", b.text)
+        if ANNEX_TITLE.match(line):
+            return clean_title(line), i, i
     return None
 
 
@@ -120,9 +95,9 @@ def _info(page: Page, *labels: str) -> str | None:
     return None
 
 
-def find_issuer(blocks: tuple[Block, ...], rules: Mapping[str, Any], title_prefix: str | None) -> str | None:
+def find_issuer(blocks: tuple[Block, ...], rules: MetadataRules, title_prefix: str | None) -> str | None:
     """Signature (an issuer line followed by a date) > a header issuer line > the title's prefix."""
-    issuer_re, date_re = rules["issuer"], rules["date"]
+    issuer_re, date_re = rules.issuer, rules.date
     header = None
     for i, b in enumerate(blocks[:HEADER_BLOCKS]):
         if len(b.text) > 40 or not (m := issuer_re.fullmatch(b.text)):
@@ -139,16 +114,16 @@ def find_issuer(blocks: tuple[Block, ...], rules: Mapping[str, Any], title_prefi
     return None
 
 
-def read_metadata(page: Page, rules: Mapping[str, Any]) -> Metadata:
+def read_metadata(page: Page, rules: MetadataRules) -> Metadata:
     """Metadata of one page. ``rules`` is ``rules/metadata.toml``."""
     blocks = page.blocks
     doc_number = _info(page, "文号", "发文字号")
     if doc_number is None:
         for b in blocks[:HEADER_BLOCKS]:
-            if len(b.text) <= SHORT_BLOCK * 2 and (m := rules["doc_number"].search(b.text)):
+            if len(b.text) <= SHORT_BLOCK * 2 and (m := rules.doc_number.search(b.text)):
                 doc_number = regex.sub(r"\s+", "", b.text[m.start("prefix"):m.end()])
                 break
-    if doc_number is None and page.meta.title and (m := rules["doc_number"].search(page.meta.title)):
+    if doc_number is None and page.meta.title and (m := rules.doc_number.search(page.meta.title)):
         doc_number = m[0]
 
     found = find_title(blocks, rules)
@@ -158,7 +133,7 @@ def read_metadata(page: Page, rules: Mapping[str, Any]) -> Metadata:
         first = blocks[found[1]].text
         if "关于" in first:
             before = first[: first.index("关于")]
-            before = rules["doc_number"].sub("", before).strip()
+            before = rules.doc_number.sub("", before).strip()
             title_prefix = before or (blocks[found[1] - 1].text if found[1] > 0 else None)
     elif page.meta.title and "关于" in page.meta.title:
         title = clean_title(page.meta.title[page.meta.title.index("关于"):])
@@ -167,7 +142,7 @@ def read_metadata(page: Page, rules: Mapping[str, Any]) -> Metadata:
 
     issued = None
     for i, b in enumerate(blocks[:HEADER_BLOCKS]):
-        if len(b.text) <= 20 and (m := rules["date"].fullmatch(b.text.strip())):
+        if len(b.text) <= 20 and (m := rules.date.fullmatch(b.text.strip())):
             issued = parse_date(m)
             if issued:
                 break
@@ -181,15 +156,16 @@ def read_metadata(page: Page, rules: Mapping[str, Any]) -> Metadata:
 
     year = None
     for src in (title, found and blocks[found[2]].text):
-        if src and (m := _YEAR.search(src)):
+        if src and (m := YEAR_WITH_NIAN.search(src)):
             year = int(m[1])
             break
     if year is None:
-        annex = next((b.text for b in blocks[:HEADER_BLOCKS] if ANNEX_TITLE.match(b.text)), None)
-        if annex and (m := _YEAR.search(annex)):
+        annex = next((b.text for b in blocks[:HEADER_BLOCKS] if ANNEX_TITLE.match(TITLE_DECORATION.sub("", b.text))),
+                     None)
+        if annex and (m := YEAR_WITH_NIAN.search(annex)):
             year = int(m[1])
     if year is None:  # a capture without header: the year its first headings name
-        heads = next((m for b in blocks[:5] if (m := _YEAR.search(b.text))), None)
+        heads = next((m for b in blocks[:5] if (m := YEAR_WITH_NIAN.search(b.text))), None)
         year = int(heads[1]) if heads else None
     if year is None and issued:
         year = issued.year
@@ -198,7 +174,7 @@ def read_metadata(page: Page, rules: Mapping[str, Any]) -> Metadata:
 
     addressees: tuple[str, ...] = ()
     for b in blocks[:HEADER_BLOCKS]:
-        if len(b.text) <= 200 and (m := rules["addressee_line"].fullmatch(b.text)):
+        if len(b.text) <= 200 and (m := rules.addressee_line.fullmatch(b.text)):
             addressees = tuple(a.strip() for a, _, _ in split_top(m["addressees"], "、,，;；") if a.strip())
             break
 

@@ -10,15 +10,18 @@ unnumbered short line between tasks is a theme group (打造临空经济桥头�
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import regex
 
-from .clauses import ClauseLoc, ClauseReader
-from .records import Block, Page
+from .clauses import ClauseReader
+from .deadlines import parse_deadline
+from .records import Block, ClauseLoc, Heading, ItemDraft, Page
 from .rules import Rules
+from .rules.sets import OutlineRules
 from .tables import GridRow, grid, tables_in
+from .text import HEADER_BLOCKS
 
 #: An unnumbered line up to this long, followed by a task, is a theme heading.
 GROUP_MAX_CHARS = 40
@@ -39,43 +42,17 @@ class Numbered:
     depth: int = 0  # for items: which item pattern matched (1. is 0, (1) is 1 …): a deeper style nests
 
 
-@dataclass(frozen=True)
-class ItemDraft:
-    """A task as the outline finds it; assignments and targets are read from it later."""
-
-    seq: int  # 1-based document order
-    label: str  # as printed ('' when unnumbered)
-    level: str  # numbering level of the label: section | subsection | item | bullet | '' (unnumbered, table row)
-    section: Heading | None  # the enclosing section
-    subsection: Heading | None  # the enclosing subsection
-    group: Heading | None  # the theme heading (label '')
-    block: int  # index of the item's first block
-    blocks: tuple[int, ...]  # every block of the item (first, continuation lines, role lines)
-    text_start: int  # offset of the task text in the full text
-    text_end: int  # end of the task text (before a trailing clause)
-    clauses: tuple[tuple[int, ClauseLoc], ...]  # (block index, clause location local to that block)
-
-
-def numbered(text: str, rules: Mapping[str, Any]) -> Numbered | None:
+def numbered(text: str, rules: OutlineRules) -> Numbered | None:
     """The numbering of a block, if any.
 
     Deeper levels are tried first, so ``1.`` is an item and ``一、`` a section.
     """
-    for level, pats in (("subsection", (rules["subsection"],)), ("item", rules["item"]),
-                        ("bullet", (rules["bullet"],)), ("section", (rules["section"],))):
+    for level, pats in (("subsection", (rules.subsection,)), ("item", rules.item),
+                        ("bullet", (rules.bullet,)), ("section", (rules.section,))):
         for depth, p in enumerate(pats):
             if m := p.match(text):
                 return Numbered(level, m["label"].strip(), m.start("body"), depth)
     return None
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A heading: its label as printed and where its title stands."""
-
-    label: str  # '一、', '(一)', or '' for a theme line
-    start: int  # offset of the title in the full text
-    end: int  # end of the title (trailing 。 and colon excluded)
 
 
 def _title(text: str) -> str:
@@ -89,20 +66,37 @@ def _heading(b: Block, label: str, body_start: int) -> Heading:
     return Heading(label, b.start + body_start + lead, b.start + body_start + lead + len(title))
 
 
+@dataclass
+class _Open:
+    """The task being read by the walker (mutable while its blocks are collected)."""
+
+    block: int  # its first block
+    num: Numbered | None  # its numbering
+    section: Heading | None = None
+    subsection: Heading | None = None
+    group: Heading | None = None
+    blocks: list[int] = field(default_factory=list)  # every block of the task
+    wrapped: list[int] = field(default_factory=list)  # role lines continued on the next line
+    cont: list[int] = field(default_factory=list)  # paragraphs its text goes on in
+
+
 class _Walker:
-    def __init__(self, page: Page, rules: Mapping[str, Any], reader: ClauseReader,
+    def __init__(self, page: Page, rules: OutlineRules, reader: ClauseReader,
                  unit_like: Callable[[str], bool], skip: frozenset[int] = frozenset()) -> None:
         self.page, self.rules, self.reader, self.unit_like = page, rules, reader, unit_like
         # blocks of task tables are read by table_items(); the walker sees the text around them
         self.blocks = tuple(b if i not in skip else Block(" ", b.start, b.end, "skip") for i, b in enumerate(page.blocks))
         self.nums = [numbered(b.text, rules) for b in self.blocks]
-        # a bracket of bare unit names counts only after a numbered task: in prose it is a source note
-        self.clauses = [[c for c in reader.find(b.text, unit_like) if c.form != "units" or num is not None]
-                        for b, num in zip(self.blocks, self.nums)]
+        # a bracket of bare unit names counts after a numbered task, or alone on the line after a numbered
+        # task (its units); in prose, or after a paragraph of prose, it is a source note
+        found = [reader.find(b.text, unit_like) for b in self.blocks]
+        self.clauses = [[c for c in f if c.form != "units" or num is not None
+                         or (i > 0 and self.nums[i - 1] is not None and reader.only_clauses(b.text, f))]
+                        for i, (b, num, f) in enumerate(zip(self.blocks, self.nums, found))]
         # a role line: opens with a label, or holds nothing but a bracketed clause ((责任单位:区发改局) alone)
         self.role_line = [bool(c) and (c[0].form == "line" or reader.only_clauses(b.text, c))
                           for b, c in zip(self.blocks, self.clauses)]
-        stops = set(rules["stop_headings"])
+        stops = set(rules.stop_headings)
         self.stop = [self._is_stop(i, stops) for i in range(len(self.blocks))]
 
     def _is_stop(self, i: int, stops: set[str]) -> bool:
@@ -156,20 +150,32 @@ class _Walker:
                 return j
         return None
 
-    def start(self) -> int | None:
-        """Index of the first block of the task list."""
+    def start(self, fallback_from: int | None = None) -> int | None:
+        """Index of the first block of the task list.
+
+        It is found from the first task that carries a clause. A notice none of whose tasks carries a
+        recognised clause starts at its first numbered task after ``fallback_from`` (when given: the
+        document calls itself a breakdown notice), so its tasks are still read, each with a finding.
+        """
         anchor = next((i for i in range(len(self.blocks)) if self.has_clause(i) and not self.role_line[i]), None)
+        if anchor is None and fallback_from is not None:
+            anchor = next((i for i in range(fallback_from, len(self.blocks)) if self.nums[i] is not None
+                           and self.nums[i].level in ("item", "bullet", "subsection") and self.is_task(i)
+                           and not self.stop[i]), None)
         if anchor is None:
             return None
         i, seen_numbered = anchor, False
         if anchor > 0 and self.nums[anchor] is None and self.nums[anchor - 1] is not None \
-                and self._continues({"num": self.nums[anchor - 1], "block": anchor - 1, "blocks": [anchor - 1]}, anchor):
+                and self._continues(_Open(anchor - 1, self.nums[anchor - 1], blocks=[anchor - 1]), anchor):
             i = anchor - 1  # the first task's clause stands in its second paragraph
+        first = self.nums[i]
         while i > 0:
             j = i - 1
             num = self.nums[j]
+            sibling = (num is not None and first is not None and (num.level, num.depth) == (first.level, first.depth)
+                       and self.is_task(j) and not self.stop[j])  # a task before the first one with a clause
             if num is not None and (num.level in ("section", "subsection") and self.is_heading(j)
-                                    or num.level == "item" and not self.is_task(j)):
+                                    or num.level == "item" and not self.is_task(j)) or sibling:
                 seen_numbered = True
                 i = j
             elif num is None and not seen_numbered and len(self.blocks[j].text) <= GROUP_MAX_CHARS \
@@ -183,14 +189,26 @@ class _Walker:
         t = self.blocks[j].text
         return not t.endswith((":", "：")) and not regex.search(r"\d{4}\s*年\s*\d{1,2}\s*月", t)
 
-    def walk(self) -> list[ItemDraft]:
-        first = self.start()
+    def candidates(self, first: int) -> int:
+        """Task candidates from ``first`` on: numbered or bulleted paragraphs below section level, and
+        paragraphs that carry a clause (a document's self-check: how many of them became items)."""
+        n = 0
+        for i in range(first, len(self.blocks)):
+            if self.stop[i]:
+                break
+            num = self.nums[i]
+            n += (num is not None and num.level != "section") or (num is None and self.has_clause(i)
+                                                                   and not self.role_line[i])
+        return n
+
+    def walk(self, fallback_from: int | None = None) -> list[ItemDraft]:
+        first = self.start(fallback_from)
         if first is None:
             return []
         items: list[ItemDraft] = []
         section = subsection = None
         group: Heading | None = None
-        cur: dict[str, Any] | None = None
+        cur: _Open | None = None
 
         def close() -> None:
             nonlocal cur
@@ -206,24 +224,23 @@ class _Walker:
                 break
             if self.role_line[i]:
                 if cur is not None:
-                    cur["blocks"].append(i)
+                    cur.blocks.append(i)
                     # a role line wrapped onto the next line: 协办单位:A、B、\n C。
                     while i + 1 < n and b.text.rstrip().endswith(("、", ",", "，")) and self.nums[i + 1] is None \
                             and not self.clauses[i + 1]:
                         i += 1
                         b = self.blocks[i]
-                        cur["blocks"].append(i)
-                        cur["wrapped"].append(i)
+                        cur.blocks.append(i)
+                        cur.wrapped.append(i)
                 i += 1
                 continue
             if self._continues(cur, i):
                 # the task's text goes on in this paragraph, and its clause comes at the end of it or a later one
-                cur["blocks"].append(i)
-                cur["cont"].append(i)
+                cur.blocks.append(i)
+                cur.cont.append(i)
             elif self.is_task(i):
                 close()
-                cur = {"block": i, "num": num, "section": section, "subsection": subsection,
-                       "group": group, "blocks": [i], "wrapped": [], "cont": []}
+                cur = _Open(i, num, section, subsection, group, blocks=[i])
             elif num is not None and num.level in ("section", "subsection"):
                 close()
                 head = _heading(b, num.label, num.body_start)
@@ -245,17 +262,17 @@ class _Walker:
         close()
         return drop_closing_sections(items)
 
-    def _continues(self, cur: dict[str, Any] | None, i: int) -> bool:
+    def _continues(self, cur: _Open | None, i: int) -> bool:
         """An unnumbered paragraph that carries on a numbered task which has no clause yet.
 
         1.推进…。 / 同时…。(牵头单位:…) is one task printed as two paragraphs. Only when the task's own
         paragraph reads as a sentence (not a heading) and a clause follows before the next numbered block.
         """
-        if cur is None or cur["num"] is None or self.nums[i] is not None or self.role_line[i]:
+        if cur is None or cur.num is None or self.nums[i] is not None or self.role_line[i]:
             return False
-        if any(self.clauses[j] for j in cur["blocks"]) or self.stop[i]:
+        if any(self.clauses[j] for j in cur.blocks) or self.stop[i]:
             return False
-        first = self.blocks[cur["block"]].text
+        first = self.blocks[cur.block].text
         if len(first) <= GROUP_MAX_CHARS and not first.rstrip().endswith(("。", "；", ";")):
             return False
         for j in range(i, min(len(self.blocks), i + 4)):
@@ -265,17 +282,17 @@ class _Walker:
                 return True
         return False
 
-    def _draft(self, seq: int, cur: dict[str, Any]) -> ItemDraft:
-        i = cur["block"]
-        num: Numbered | None = cur["num"]
+    def _draft(self, seq: int, cur: _Open) -> ItemDraft:
+        i = cur.block
+        num: Numbered | None = cur.num
         body_start = num.body_start if num else 0
         locs = [(i, c) for c in self.clauses[i]]
-        for j in cur["blocks"][1:]:
-            if j not in cur["wrapped"]:
+        for j in cur.blocks[1:]:
+            if j not in cur.wrapped:
                 locs.extend((j, c) for c in self.clauses[j])
             else:  # continuation of the previous role line: one clause over two blocks
                 locs.append((j, ClauseLoc(0, len(self.blocks[j].text), 0, len(self.blocks[j].text), "wrap")))
-        last = cur["cont"][-1] if cur.get("cont") else i  # the paragraph where the task's text ends
+        last = cur.cont[-1] if cur.cont else i  # the paragraph where the task's text ends
         b = self.blocks[last]
         own = [c for c in self.clauses[last]]
         text_end_local = len(b.text)
@@ -288,29 +305,38 @@ class _Walker:
                 text_end_local = own[k].start
         fb = self.blocks[i]
         start = fb.start + body_start
-        end = b.start + len(b.text[:text_end_local].rstrip(" \t\u3000"))
+        end = b.start + len(b.text[:text_end_local].rstrip(" \t\u3000,，、;；—-"))
         body = self.page.text[start:end]
         start += len(body) - len(body.lstrip(" \t\u3000"))
         return ItemDraft(seq=seq, label=num.label if num else "", level=num.level if num else "",
-                         section=cur["section"],
-                         subsection=cur["subsection"], group=cur["group"], block=i,
-                         blocks=tuple(cur["blocks"]), text_start=start, text_end=max(start, end), clauses=tuple(locs))
+                         section=cur.section,
+                         subsection=cur.subsection, group=cur.group, block=i,
+                         blocks=tuple(cur.blocks), text_start=start, text_end=max(start, end), clauses=tuple(locs))
 
 
-def table_items(page: Page, rows: tuple[GridRow, ...], rules: Mapping[str, Any], reader: ClauseReader,
+def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, reader: ClauseReader,
                 unit_like: Callable[[str], bool], deadline_like: Callable[[str], bool]) -> list[ItemDraft]:
-    """One item per data row of a task table; heading rows set the section / subsection / group."""
+    """One item per data row of a task table; heading rows set the section / subsection / group.
+
+    An unnumbered heading row right above a subsection row (强化科技创新支撑能力。 over (一)…) is
+    the section they belong to. A progress column (进展情况) is never read: the item's text is its
+    task cell, so achieved figures are neither text nor targets.
+    """
     index = {id(b): i for i, b in enumerate(page.blocks)}
     section = subsection = group = None
     out: list[ItemDraft] = []
-    for row in rows:
+    levels = [(numbered(r.heading, rules) if r.heading is not None else None) for r in rows]
+    for k, row in enumerate(rows):
         if row.heading is not None:
             (b,) = row.cells["heading"]
-            num = numbered(b.text, rules)
+            num = levels[k]
+            below = levels[k + 1] if k + 1 < len(rows) and rows[k + 1].heading is not None else None
             if num and num.level == "section":
                 section, subsection, group = _heading(b, num.label, num.body_start), None, None
             elif num and num.level == "subsection":
                 subsection, group = _heading(b, num.label, num.body_start), None
+            elif num is None and below is not None and below.level == "subsection":
+                section, subsection, group = _heading(b, "", 0), None, None
             else:
                 group = _heading(b, "", 0)
             continue
@@ -320,7 +346,7 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: Mapping[str, Any],
         tb = tasks[0]
         ti = index[id(tb)]
         label = " ".join(b.text for b in row.cells.get("seq", ())).strip()
-        cat = row.cells.get("category", ())
+        cat = [b for b in row.cells.get("category", ()) if not any(b is t for t in tasks)]  # not a glued name+task
         row_group = _heading(cat[0], "", 0) if cat else group
         own = reader.find(tb.text, unit_like)
         locs: list[tuple[int, ClauseLoc]] = [(ti, c) for c in own]
@@ -334,8 +360,12 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: Mapping[str, Any],
                 if not deadline_like(b.text):
                     continue
                 role = "deadline"
-            locs.append((index[id(b)], ClauseLoc(0, len(b.text), 0, len(b.text), "cell", True, role,
-                                                 row.headers.get(kind, kind))))
+            header = row.headers.get(kind, kind)
+            if role == "deadline":
+                locs.append((index[id(b)], ClauseLoc(0, len(b.text), 0, len(b.text), "cell", True, role, header)))
+                continue
+            for s, e in _cell_lists(b.text, role, unit_like):
+                locs.append((index[id(b)], ClauseLoc(s, e, s, e, "cell", True, role, header)))
         body = tb.text[:end_local].rstrip()
         num = numbered(body, rules)
         if num and num.level in ("item", "bullet") and not label:  # the task cell carries its own number: △推进…
@@ -346,6 +376,36 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: Mapping[str, Any],
                              block=ti, blocks=tuple(sorted({i for i, _ in locs} | {ti})),
                              text_start=tb.start + lead, text_end=tb.start + len(body), clauses=tuple(locs)))
     return out
+
+
+_LIST_SEPARATORS = regex.compile(r"[、,，;；]")
+
+
+def _cell_lists(text: str, role: str, unit_like: Callable[[str], bool]) -> list[tuple[int, int]]:
+    r"""(start, end) of each list in a unit or leader cell: one per line when the cell prints one name per line.
+
+    A line that does not end in a unit name (or a bracket: 高新园(邹区镇)) is a name wrapped inside
+    the cell (市发展和改革 / 委员会): the cell is then one list.
+
+    >>> _cell_lists("县水务局\n县住建局", "responsible", lambda t: t.endswith("局"))
+    [(0, 4), (5, 9)]
+    >>> _cell_lists("市发展和改革\n委员会", "lead", lambda t: t.endswith("委员会"))
+    [(0, 10)]
+    """
+    spans, at = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((at, at + len(line)))
+        at += len(line) + 1
+    if len(spans) < 2:
+        return [(0, len(text))]
+    if role == "leader":
+        return spans
+    for s, e in spans[:-1]:
+        last = [p for p in _LIST_SEPARATORS.split(text[s:e].strip()) if p.strip()]
+        if not last or not (unit_like(last[-1].strip()) or last[-1].rstrip().endswith((")", "）"))):
+            return [(0, len(text))]
+    return spans
 
 
 def drop_closing_sections(items: list[ItemDraft]) -> list[ItemDraft]:
@@ -366,16 +426,49 @@ def drop_closing_sections(items: list[ItemDraft]) -> list[ItemDraft]:
     return items[:end]
 
 
-def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[[str], bool]) -> list[ItemDraft]:
-    """The task items of a page, in document order: from its text and from its task tables."""
-    from .deadlines import parse_deadline
+@dataclass(frozen=True)
+class Outline:
+    """The task items of a page, and how many task candidates its body held."""
 
-    tables = tables_in(page, rules=rules)
+    items: tuple[ItemDraft, ...]  # in document order, seq 1..n
+    n_candidates: int  # numbered paragraphs (below section level), clause-bearing paragraphs, table rows
+
+
+def calls_itself_a_breakdown(page: Page, title: str | None, rules: Rules) -> bool:
+    """The document says it is a breakdown notice: its title or a heading line, or a role label it prints."""
+    words = rules.outline.notice_words
+    heads = [title or "", page.meta.title or ""] + [b.text for b in page.blocks[:HEADER_BLOCKS] if len(b.text) <= 60]
+    return any(w in h for h in heads for w in words) or bool(rules.clauses.label_re.search(page.text))
+
+
+def letter_end(page: Page, rules: Rules) -> int:
+    """Index of the first block after the covering letter's signature date (0 when none is printed)."""
+    last = -1
+    for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
+        if len(b.text) <= 20 and rules.metadata.date.fullmatch(b.text.strip()):
+            last = i
+    return last + 1
+
+
+def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[[str], bool],
+            title: str | None = None) -> Outline:
+    """The task items of a page, in document order: from its text and from its task tables.
+
+    When no task carries a recognised clause and the document calls itself a breakdown notice,
+    its numbered tasks after the covering letter are still items (their units unknown).
+    """
+    tables = tables_in(page, rules.headers)
     skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables)
-    drafts = _Walker(page, rules["outline"], reader, unit_like, skip).walk()
-    deadline_like = lambda t: parse_deadline(t, 2000, rules["deadlines"]) is not None  # noqa: E731
+    walker = _Walker(page, rules.outline, reader, unit_like, skip)
+    fallback = letter_end(page, rules) if calls_itself_a_breakdown(page, title, rules) else None
+    drafts = walker.walk(fallback)
+    first = walker.start(fallback)
+    n_candidates = walker.candidates(first if first is not None else (fallback or 0))
+    deadline_like = lambda t: parse_deadline(t, 2000, rules.deadlines) is not None  # noqa: E731
     for t in tables:
-        drafts.extend(table_items(page, grid(page, t, rules=rules), rules["outline"], reader, unit_like,
-                                  deadline_like))
+        rows = table_items(page, grid(page, t, rules.headers), rules.outline, reader, unit_like, deadline_like)
+        drafts.extend(rows)
+        n_candidates += len(rows)
     drafts.sort(key=lambda d: page.blocks[d.block].start)
-    return [replace(d, seq=i) for i, d in enumerate(drafts, 1)]
+    drafts = [d for d in drafts if d.text_end > d.text_start or d.clauses]  # a bare number (13.) is no task
+    return Outline(tuple(replace(d, seq=i) for i, d in enumerate(drafts, 1)), n_candidates)

@@ -117,6 +117,12 @@ class Page:
     blocks: tuple[Block, ...]  # in reading order
     meta: PageMeta = PageMeta()  # page-level metadata (empty for plain text)
     n_recovered: int = 0  # characters recovered from Word-export fallbacks (VML text boxes, img alt)
+    printed: str | None = None  # the text as printed when ``text`` is a simplified copy of it (same length)
+
+    @property
+    def printed_text(self) -> str:
+        """The characters as printed (``text`` itself for a page in simplified script)."""
+        return self.printed if self.printed is not None else self.text
 
 
 def join_blocks(texts: list[tuple[str, str, Cell | None]]) -> tuple[str, tuple[Block, ...]]:
@@ -142,6 +148,71 @@ def join_blocks(texts: list[tuple[str, str, Cell | None]]) -> tuple[str, tuple[B
         parts.append(text)
         pos += len(text)
     return "".join(parts), tuple(blocks)
+
+
+# --------------------------------------------------------------------------
+# Records of the task stages (outline -> assignments): not published as tables
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading: its label as printed and where its title stands."""
+
+    label: str  # '一、', '(一)', or '' for a theme line
+    start: int  # offset of the title in the full text
+    end: int  # end of the title (trailing 。 and colon excluded)
+
+
+@dataclass(frozen=True)
+class ClauseLoc:
+    """Where a clause stands in a block (offsets local to the block text)."""
+
+    start: int  # first character of the clause (its opening bracket, or its first label)
+    end: int  # end of the clause (after its closing bracket)
+    content_start: int  # first character inside the brackets
+    content_end: int  # end of the content
+    form: str  # "bracket" | "verb" | "inline" | "line" | "wrap" (a role line's continuation) | "cell" (a table column)
+    closed: bool = True  # False when the closing bracket is missing (runs to the end of the block)
+    role: str | None = None  # for a table cell: the role its column names (lead, …, deadline)
+    label: str = ""  # for a table cell: the column header as printed
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One role and its raw unit names, as printed in a clause."""
+
+    role: str  # lead | responsible | cooperating | leader | deadline
+    role_label: str  # label or verb as printed
+    names: tuple[tuple[str, int, int], ...]  # (raw name, start, end) with offsets local to the block
+    text: str  # the segment's printed text after the label (deadlines use this)
+    start: int  # local offset of text
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    """A task as the outline finds it; assignments and targets are read from it later."""
+
+    seq: int  # 1-based document order
+    label: str  # as printed ('' when unnumbered)
+    level: str  # numbering level of the label: section | subsection | item | bullet | '' (unnumbered, table row)
+    section: Heading | None  # the enclosing section
+    subsection: Heading | None  # the enclosing subsection
+    group: Heading | None  # the theme heading (label '')
+    block: int  # index of the item's first block
+    blocks: tuple[int, ...]  # every block of the item (first, continuation lines, role lines)
+    text_start: int  # offset of the task text in the full text
+    text_end: int  # end of the task text (before a trailing clause)
+    clauses: tuple[tuple[int, ClauseLoc], ...]  # (block index, clause location local to that block)
+
+
+@dataclass(frozen=True)
+class ItemSegments:
+    """The role segments of one item's clauses, read once (the vocabulary and the rows both use them)."""
+
+    draft: ItemDraft
+    segments: tuple[tuple[int, Segment], ...]  # (block index, segment) in printed order
+    unclosed: tuple[tuple[int, ClauseLoc], ...]  # clauses whose closing bracket is missing
 
 
 # --------------------------------------------------------------------------
@@ -277,3 +348,94 @@ class Extraction:
 def as_dict(record: Any) -> dict[str, Any]:
     """A record as a plain dict (dates stay dates)."""
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+# --------------------------------------------------------------------------
+# Chinese labels of the published columns and of their enum values
+# --------------------------------------------------------------------------
+# Declared once, here beside the rows; used by the workbook (pipeline/export/) and the data
+# dictionary (pipeline/dictionary.py). A test checks that every column of every table and every
+# enum value has a label. (A mapping rather than a ``label=`` on each ``col()``, so that changes to
+# a field and to its label do not touch the same line.)
+
+TABLE_LABELS: dict[str, str] = {
+    "documents": "文档", "items": "任务", "assignments": "分工", "targets": "量化指标", "repairs": "修复",
+    "findings": "存疑",
+}
+
+COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "documents": {
+        "doc_id": "文档编号", "source": "来源文件", "source_sha256": "来源文件SHA-256", "encoding": "字符编码",
+        "issuer": "发文机关", "doc_number": "文号", "title": "标题", "year": "年度", "issued_date": "成文日期",
+        "published_date": "发布日期", "addressees": "主送机关", "n_items": "任务数", "n_assignments": "分工数",
+        "n_targets": "量化指标数", "n_repairs": "修复数", "n_findings": "存疑数", "n_candidates": "候选任务数",
+        "n_items_without_units": "未列单位的任务数", "truncated": "原文不完整", "parser_version": "程序版本",
+    },
+    "items": {
+        "doc_id": "文档编号", "item_seq": "序号", "item_label": "原文编号", "section_label": "章节编号",
+        "section_title": "章节", "subsection_label": "小节编号", "subsection_title": "小节",
+        "group_title": "分组", "text": "工作任务", "span_start": "起始位置", "span_end": "结束位置",
+        "deadline_text": "完成时限", "deadline": "完成日期",
+    },
+    "assignments": {
+        "doc_id": "文档编号", "item_seq": "序号", "role": "角色", "role_label": "原文角色", "position": "排序",
+        "name": "单位", "name_raw": "原文单位名", "acting_lead": "视同牵头", "known": "已知单位",
+        "span_start": "起始位置", "span_end": "结束位置",
+    },
+    "targets": {
+        "doc_id": "文档编号", "item_seq": "序号", "metric": "指标", "kind": "类型", "value": "数值",
+        "value_high": "上限值", "unit": "单位", "value_std": "标准值", "unit_std": "标准单位", "qualifier": "限定",
+        "aspirational": "力争", "span_text": "量化目标", "span_start": "起始位置", "span_end": "结束位置",
+    },
+    "repairs": {
+        "doc_id": "文档编号", "rule": "修复规则", "before": "修复前", "after": "修复后", "span_start": "起始位置",
+        "span_end": "结束位置", "evidence": "依据", "applies_to": "修复对象",
+    },
+    "findings": {
+        "doc_id": "文档编号", "severity": "级别", "code": "问题代码", "message": "说明", "span_start": "起始位置",
+        "span_end": "结束位置",
+    },
+}
+
+#: Labels of the values of the enum columns, ``{table: {column: {value: label}}}``; the keys are the
+#: column's allowed values. Boolean columns all use :data:`BOOL_LABELS`.
+VALUE_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "assignments": {
+        "role": {"lead": "牵头单位", "responsible": "责任单位", "cooperating": "配合单位", "leader": "责任领导"},
+    },
+    "targets": {
+        "kind": {"growth": "增长", "rate": "比率", "count": "数量", "amount": "金额", "quantity": "实物量"},
+        "qualifier": {"around": "左右", "at_least": "以上", "at_most": "以内", "over": "超过", "exact": "确数"},
+    },
+    "repairs": {
+        "applies_to": {"text": "正文", "unit": "单位名称", "meta": "文件信息"},
+    },
+    "findings": {
+        "severity": {"info": "提示", "warning": "警告", "error": "错误"},
+    },
+}
+
+BOOL_LABELS: dict[bool, str] = {True: "是", False: "否"}
+
+
+def column_label(table: str, column: str) -> str:
+    """The Chinese label of a published column.
+
+    >>> column_label("assignments", "name"), column_label("targets", "aspirational")
+    ('单位', '力争')
+    """
+    return COLUMN_LABELS[table][column]
+
+
+def value_label(table: str, column: str, value: Any) -> Any:
+    """The Chinese label of a value: enum values and booleans get theirs, anything else is returned as is.
+
+    >>> value_label("assignments", "role", "lead"), value_label("targets", "qualifier", "at_least")
+    ('牵头单位', '以上')
+    >>> value_label("assignments", "acting_lead", True), value_label("targets", "metric", "地方生产总值")
+    ('是', '地方生产总值')
+    """
+    if isinstance(value, bool):
+        return BOOL_LABELS[value]
+    labels = VALUE_LABELS.get(table, {}).get(column)
+    return labels.get(value, value) if labels and isinstance(value, str) else value

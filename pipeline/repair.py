@@ -14,12 +14,13 @@ document's own unit vocabulary (see :mod:`pipeline.units`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
 
 import regex
 
-from .metadata import HEADER_BLOCKS, TITLE_END, clean_title
 from .records import Finding, Page, Repair, join_blocks
+from .rules.sets import MetadataRules, RepairRules
+from .script import printed_edit, printed_pairs
+from .text import HEADER_BLOCKS, TITLE_END, YEAR_WITH_NIAN, clean_title
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,6 @@ class Repaired:
     findings: tuple[Finding, ...]
 
 
-_YEAR_IN = regex.compile(r"((?:19|20)\d\d)\s*年")
-
 
 def _known_doc_numbers(page: Page, doc_re: regex.Pattern[str]) -> list[tuple[str, str, str]]:
     """(prefix, year, number) of every 文号 printed in full in the header or page title."""
@@ -59,19 +58,19 @@ def _plan_year(page: Page) -> tuple[int, str] | None:
     """The year the document names in its title lines, with where it was read."""
     for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
         if "关于" in b.text or b.kind == "title":
-            if m := _YEAR_IN.search(b.text):
+            if m := YEAR_WITH_NIAN.search(b.text):
                 return int(m[1]), f"block {i}: {b.text[:40]}"
     return None
 
 
-def doc_number_edits(page: Page, rules: Mapping[str, Any], meta_rules: Mapping[str, Any]) -> tuple[list[Edit], list[Finding]]:
+def doc_number_edits(page: Page, rules: RepairRules, meta_rules: MetadataRules) -> tuple[list[Edit], list[Finding]]:
     """``港政发〔20251`` -> ``港政发〔2025〕1号`` when the year is known from the document."""
     edits: list[Edit] = []
     findings: list[Finding] = []
-    known = _known_doc_numbers(page, meta_rules["doc_number"])
+    known = _known_doc_numbers(page, meta_rules.doc_number)
     year = _plan_year(page)
     for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
-        for m in rules["garbled_doc_number"].finditer(b.text):
+        for m in rules.garbled_doc_number.finditer(b.text):
             prefix, digits = m["prefix"], m["digits"]
             printed = [k for k in known if prefix.endswith(k[0]) and k[1] + k[2] == digits]
             if printed:
@@ -88,13 +87,13 @@ def doc_number_edits(page: Page, rules: Mapping[str, Any], meta_rules: Mapping[s
                                         b.start + m.start(), b.start + m.end()))
                 continue
             edits.append(Edit(i, m.start(), m.end(), after, "garbled_doc_number", evidence))
-        if m := rules["doc_number_without_hao"].search(b.text):
+        if m := rules.doc_number_without_hao.search(b.text):
             edits.append(Edit(i, m.start("number"), m.end("number"), m["number"] + "号", "doc_number_without_hao",
                               "GB/T 9704: a 文号 is 〔year〕number号; only the final 号 was lost"))
     return edits, findings
 
 
-def date_edits(page: Page, rules: Mapping[str, Any]) -> tuple[list[Edit], list[Finding]]:
+def date_edits(page: Page, rules: RepairRules) -> tuple[list[Edit], list[Finding]]:
     """``20251月13`` -> ``2025年1月13日`` for a block that is only a date."""
     edits: list[Edit] = []
     findings: list[Finding] = []
@@ -102,7 +101,7 @@ def date_edits(page: Page, rules: Mapping[str, Any]) -> tuple[list[Edit], list[F
         t = b.text.strip()
         if len(t) > 16:
             continue
-        if m := rules["garbled_date"].fullmatch(t):
+        if m := rules.garbled_date.fullmatch(t):
             after = f"{m['year']}年{int(m['month'])}月{int(m['day'])}日"
             edits.append(Edit(i, 0, len(b.text), after, "garbled_date",
                               "a date line: four-digit year, month marked by 月, then the day; 年 and 日 restored"))
@@ -138,7 +137,7 @@ def title_edits(page: Page) -> tuple[list[Edit], list[Finding]]:
     return edits, []
 
 
-def quote_findings(page: Page, pairs: Mapping[str, str]) -> list[Finding]:
+def quote_findings(page: Page, pairs: dict[str, str]) -> list[Finding]:
     """Closing quotes with no opening one (and the reverse), per block."""
     out: list[Finding] = []
     closing = {c: o for o, c in pairs.items()}
@@ -164,49 +163,58 @@ def quote_findings(page: Page, pairs: Mapping[str, str]) -> list[Finding]:
     return out
 
 
-def gap_findings(page: Page, rules: Mapping[str, Any]) -> list[Finding]:
+def gap_findings(page: Page, rules: RepairRules) -> list[Finding]:
     """Text that lost a word no rule can restore (the ordinal of a session)."""
     return [Finding("", "warning", "missing_ordinal",
                     f"{m[0]!r}: the session ordinal (…{m['before']}X次会议) is missing and cannot be known",
                     m.start(), m.end())
-            for m in rules["missing_ordinal"].finditer(page.text)]
+            for m in rules.missing_ordinal.finditer(page.text)]
 
 
 def apply_edits(page: Page, edits: list[Edit], doc_id: str) -> tuple[Page, tuple[Repair, ...]]:
-    """Apply edits block by block and rebuild the page; repairs point into the new text."""
+    """Apply edits block by block and rebuild the page; repairs point into the new text.
+
+    A page read through a simplified copy gets every edit in its printed text too (the
+    inserted characters in the printed script, :func:`~pipeline.script.printed_form`), and
+    each repair records what was printed.
+    """
+    pairs = printed_pairs(page)
     by_block: dict[int, list[Edit]] = {}
     for e in sorted(edits, key=lambda e: (e.block, e.start)):
         by_block.setdefault(e.block, []).append(e)
-    parts = []
+    parts, printed_parts = [], []
     placed: list[tuple[int, int, Edit]] = []  # (block, offset of `after` in new block text, edit)
     for i, b in enumerate(page.blocks):
-        text = b.text
+        text, shown = b.text, page.printed_text[b.start:b.end]
         shift = 0
         for e in by_block.get(i, []):
             s, t = e.start + shift, e.end + shift
-            text = text[:s] + e.after + text[t:]
+            after = e.after
+            shown = shown[:s] + printed_edit(b.text[e.start:e.end], shown[s:t], after, pairs) + shown[t:]
+            text = text[:s] + after + text[t:]
             placed.append((i, s, e))
-            shift += len(e.after) - (e.end - e.start)
+            shift += len(after) - (e.end - e.start)
         parts.append((text, b.kind, b.cell))
+        printed_parts.append((shown, b.kind, b.cell))
     new_text, new_blocks = join_blocks(parts)
+    new_printed = join_blocks(printed_parts)[0] if page.printed is not None else None
+    shown_text = new_printed if new_printed is not None else new_text
     repairs = []
     for i, s, e in placed:
         nb = new_blocks[i]
-        before = page.blocks[i].text[e.start:e.end]
+        ob = page.blocks[i]
         if e.rule == "truncated_title":
-            before = page.blocks[i].text
-            s, after = 0, nb.text
+            before, s, n = page.printed_text[ob.start:ob.end], 0, len(nb.text)
         else:
-            after = e.after
-        repairs.append(Repair(doc_id, e.rule, before, after, nb.start + s, nb.start + s + len(after), e.evidence))
-    return Page(page.source, new_text, new_blocks, page.meta, page.n_recovered), tuple(repairs)
+            before, n = page.printed_text[ob.start + e.start:ob.start + e.end], len(e.after)
+        after = shown_text[nb.start + s:nb.start + s + n]
+        repairs.append(Repair(doc_id, e.rule, before, after, nb.start + s, nb.start + s + n, e.evidence))
+    new_page = Page(page.source, new_text, new_blocks, page.meta, page.n_recovered, printed=new_printed)
+    return new_page, tuple(repairs)
 
 
-def repair(page: Page, doc_id: str, rules: Mapping[str, Any], meta_rules: Mapping[str, Any]) -> Repaired:
-    """All certain repairs of one page, and findings for what cannot be repaired.
-
-    ``rules`` is ``rules/repairs.toml``; ``meta_rules`` is ``rules/metadata.toml``.
-    """
+def repair(page: Page, doc_id: str, rules: RepairRules, meta_rules: MetadataRules) -> Repaired:
+    """All certain repairs of one page, and findings for what cannot be repaired."""
     edits: list[Edit] = []
     pending: list[Finding] = []
     for es, fs in (doc_number_edits(page, rules, meta_rules), date_edits(page, rules), title_edits(page)):
@@ -215,7 +223,7 @@ def repair(page: Page, doc_id: str, rules: Mapping[str, Any], meta_rules: Mappin
     new_page, repairs = apply_edits(page, edits, doc_id) if edits else (page, ())
     if edits:  # findings found before the edits: move them to the new offsets
         pending = [_shift(f, page, new_page) for f in pending]
-    findings = pending + gap_findings(new_page, rules) + quote_findings(new_page, rules["quote_pairs"])
+    findings = pending + gap_findings(new_page, rules) + quote_findings(new_page, dict(rules.quote_pairs))
     findings = [Finding(doc_id, f.severity, f.code, f.message, f.span_start, f.span_end) for f in findings]
     findings.sort(key=lambda f: (f.span_start if f.span_start is not None else -1, f.code))
     return Repaired(new_page, repairs, tuple(findings))

@@ -1,83 +1,91 @@
-"""Traditional script: read through a simplified copy, keep the printed characters.
+"""Stage 4 — script: a notice printed in traditional script is read through a simplified copy.
 
 Rules are written in simplified characters. A notice printed in traditional
-script (or machine-converted on a mirror site) is matched through a
-character-by-character traditional -> simplified copy made with OpenCC's
-character table (``TSCharacters``, shipped with opencc-python-reimplemented).
-The copy has exactly the printed text's length, so every offset found in it
-points at the same printed characters; the writer then takes every span back
-from the printed text.
+script (or machine-converted on a mirror site) gets a character-by-character
+traditional -> simplified copy made with OpenCC's character table
+(``TSCharacters``, shipped with opencc-python-reimplemented). The copy has
+exactly the printed text's length, so every offset found in it points at the
+same printed characters: the page keeps both (``Page.text`` is the copy,
+``Page.printed`` the original), every later stage matches on the copy, and the
+values written out are sliced from the printed text. This stage runs before
+repair, so repairs and findings do not depend on the script a notice is in.
+
+A value built from the document's words (a repaired 文号, a title completed from
+the page title) is turned back into the printed script with the document's own
+character pairs (:func:`printed_form`): only a character the document itself
+prints in traditional form is converted back.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from dataclasses import replace
-from importlib import resources
 
-from .records import Page
+from .records import Block, Page
+from .text import is_traditional, to_simplified
 
-#: A page is read as traditional when at least this share of its Han characters convert.
-TRADITIONAL_SHARE = 0.03
-#: …and at least this many characters do (a simplified page with a stray 於 stays as it is).
-TRADITIONAL_MIN_CHARS = 8
+def simplified(page: Page) -> Page:
+    """The stage: a traditional-script page as its simplified copy (``printed`` keeps the original).
 
-_LOCK = threading.Lock()
-_TABLE: dict[int, str] | None = None
-
-
-def _table() -> dict[int, str]:
-    """ord(traditional) -> simplified, one character to one character (loaded once)."""
-    global _TABLE
-    with _LOCK:
-        if _TABLE is None:
-            text = resources.files("opencc").joinpath("dictionary/TSCharacters.txt").read_text("utf-8")
-            table: dict[int, str] = {}
-            for line in text.splitlines():
-                trad, _, simp = line.partition("\t")
-                first = simp.split(" ")[0] if simp else ""
-                if len(trad) == 1 and len(first) == 1 and first != trad:
-                    table[ord(trad)] = first
-            _TABLE = table
-        return _TABLE
-
-
-def to_simplified(text: str) -> str:
-    """Character-for-character simplified copy (same length).
-
-    >>> to_simplified("市政府辦公室關於印發《工作報告》")
-    '市政府办公室关于印发《工作报告》'
+    A page in simplified script is returned as it is.
     """
-    return text.translate(_table())
-
-
-def is_traditional(text: str) -> bool:
-    """True when enough of the page's Han characters are traditional forms.
-
-    >>> is_traditional("市政府辦公室關於印發重點工作責任分解方案的通知，請認真貫徹執行"), is_traditional("市政府办公室关于印发的通知")
-    (True, False)
-    """
-    table = _table()
-    counts = Counter(text)  # one pass in C; the loops below run over distinct characters only
-    changed = sum(n for ch, n in counts.items() if ord(ch) in table)
-    if changed < TRADITIONAL_MIN_CHARS:
-        return False
-    han = sum(n for ch, n in counts.items() if "\u4e00" <= ch <= "\u9fff")
-    return han > 0 and changed / han >= TRADITIONAL_SHARE
-
-
-def simplified_page(page: Page) -> tuple[Page, str | None]:
-    """The page to match rules on, and the printed text when it differs (None for simplified pages)."""
-    if not is_traditional(page.text):
-        return page, None
+    if page.printed is not None or not is_traditional(page.text):
+        return page
     blocks = tuple(replace(b, text=to_simplified(b.text)) for b in page.blocks)
     simple = to_simplified(page.text)
-    assert len(simple) == len(page.text)
-    return Page(page.source, simple, blocks, page.meta, page.n_recovered), page.text
+    meta = page.meta
+    meta = replace(meta, title=to_simplified(meta.title) if meta.title else meta.title,
+                   info=tuple((to_simplified(k), to_simplified(v)) for k, v in meta.info))
+    return Page(page.source, simple, blocks, meta, page.n_recovered, printed=page.text)
 
 
-def printed_span(printed: str | None, simple: str, start: int, end: int) -> str:
-    """The printed characters of a span found in the simplified copy."""
-    return (printed if printed is not None else simple)[start:end]
+def printed_pairs(page: Page) -> dict[str, str]:
+    """simplified character -> the traditional form the document prints for it (only unambiguous pairs)."""
+    if page.printed is None:
+        return {}
+    seen: dict[str, set[str]] = {}
+    for s, p in set(zip(page.text, page.printed)):
+        if s != p:
+            seen.setdefault(s, set()).add(p)
+    return {s: next(iter(ps)) for s, ps in seen.items() if len(ps) == 1}
 
+
+def printed_form(value: str | None, pairs: dict[str, str]) -> str | None:
+    """``value`` (read on the simplified copy) in the script the document is printed in.
+
+    >>> printed_form("关于印发", {"关": "關", "发": "發"}), printed_form("关于", {}), printed_form(None, {})
+    ('關于印發', '关于', None)
+    """
+    if value is None or not pairs:
+        return value
+    return "".join(pairs.get(ch, ch) for ch in value)
+
+
+def printed_value(value: str | None, page: Page, pairs: dict[str, str]) -> str | None:
+    """A value read on the simplified copy, as printed: the printed characters where the value
+    stands in the text, else converted with the document's own character pairs."""
+    if value is None or page.printed is None:
+        return value
+    at = page.text.find(value)
+    if at >= 0:
+        return page.printed[at:at + len(value)]
+    return printed_form(value, pairs)
+
+
+def printed_edit(before: str, shown: str, after: str, pairs: dict[str, str]) -> str:
+    """The printed form of a repair's ``after``: characters kept from ``before`` keep their printed
+    form (``shown``, same length as ``before``); inserted characters take the document's pairs.
+
+    >>> printed_edit("港政发〔20251", "港政發〔20251", "港政发〔2025〕1号", {"号": "號"})
+    '港政發〔2025〕1號'
+    """
+    from difflib import SequenceMatcher
+
+    out = list(printed_form(after, pairs) or "")
+    for a, b, n in SequenceMatcher(None, before, after, autojunk=False).get_matching_blocks():
+        out[b:b + n] = shown[a:a + n]
+    return "".join(out)
+
+
+def printed_block(page: Page, block: Block) -> str:
+    """A block's characters as printed."""
+    return page.printed_text[block.start:block.end]

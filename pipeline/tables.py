@@ -6,30 +6,28 @@ Some notices are published as one ``<table>`` (序号 / 工作任务 / 牵头单
 back into a grid, the header row is found and each column gets a kind:
 
 ``seq`` ``task`` ``lead`` ``responsible`` ``cooperating`` ``leader``
-``deadline`` ``note`` ``category`` ``other``
+``deadline`` ``note`` ``category`` ``progress`` ``other``
 
 Header words live in ``rules/tables.toml`` (task, seq, deadline, note,
-category) and ``rules/roles.toml`` (the role labels). A table without a task
-column is not a task table: :func:`grid` returns no rows for it.
+category, progress) and ``rules/roles.toml`` (the role labels), compiled once
+into :class:`~pipeline.rules.sets.HeaderVocabulary`. A column whose header
+names nothing known takes its kind from its cells: under a header that names
+units or leaders, the one with the longest text is the task column (民生实事);
+of two task columns (项目名称 | 主要内容) the longer is the task, the other names
+the row. A table without a task column is not a task table: :func:`grid`
+returns no rows for it. A header printed again inside the table (a page break)
+is no data row.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from .errors import RulesError
 from .records import Block, Page
-from .rules import Rules, load_rules
-
-#: Column kinds, in the order a header usually prints them.
-KINDS = ("seq", "task", "lead", "responsible", "cooperating", "leader", "deadline", "note",
-         "category", "other")
-
-#: Roles of roles.toml that name a column kind.
-ROLE_KINDS = frozenset({"lead", "responsible", "cooperating", "leader"})
+from .rules.sets import HeaderVocabulary
+from .text import compact
 
 #: The header row is among the first rows (a title row or two may come first).
 MAX_HEADER_ROW = 4
@@ -37,7 +35,14 @@ MAX_HEADER_ROW = 4
 #: A header row names the task column and at least this many kinds in all.
 MIN_HEADER_KINDS = 2
 
-_SPACE = re.compile(r"\s+")
+#: A column's cells hold task text when they average at least this many characters.
+TASK_MIN_MEAN_CHARS = 6
+
+#: Data rows read to tell what a column holds (a bounded look: tables can be long).
+CONTENT_ROWS = 50
+
+#: Column kinds that name units or people: a header naming one of them is a task table's header.
+ROLE_KINDS = frozenset({"lead", "responsible", "cooperating", "leader"})
 
 
 @dataclass(frozen=True)
@@ -51,38 +56,17 @@ class GridRow:
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # column kind -> its header as printed (the first column of that kind)
 
 
-def _vocabulary(rules: Rules) -> tuple[tuple[str, str], ...]:
-    """(word, kind) pairs, longest word first (built once per Rules)."""
-    return rules.derive("table_header_vocabulary", lambda: _build_vocabulary(rules))
-
-
-def _build_vocabulary(rules: Rules) -> tuple[tuple[str, str], ...]:
-    words: dict[str, str] = {}
-    for kind, entries in rules["tables"]["headers"].items():
-        if kind not in KINDS or kind in ROLE_KINDS:
-            raise RulesError(str(rules.root / "tables.toml"), f"headers.{kind}",
-                             f"unknown column kind (allowed: {', '.join(k for k in KINDS if k not in ROLE_KINDS)})")
-        for word in entries:
-            words[_SPACE.sub("", word)] = kind
-    for label, role in rules["roles"]["labels"].items():
-        if role in ROLE_KINDS:
-            words.setdefault(_SPACE.sub("", label), role)
-    return tuple(sorted(words.items(), key=lambda wk: (-len(wk[0]), wk[0])))
-
-
-def column_kind(header: str, rules: Rules | None = None) -> str:
+def column_kind(header: str, vocabulary: HeaderVocabulary) -> str:
     """The kind of a column from its header text: the longest known word it contains.
 
-    >>> [column_kind(h) for h in ("序  号", "重点工作任务", "牵头单位", "责任\\n单位", "牵头领导", "完成时限")]
+    >>> from pipeline.rules import load_rules
+    >>> v = load_rules().headers
+    >>> [column_kind(h, v) for h in ("序  号", "重点工作任务", "牵头单位", "责任\\n单位", "牵头领导", "完成时限")]
     ['seq', 'task', 'lead', 'responsible', 'leader', 'deadline']
-    >>> column_kind("牵头责任单位"), column_kind("配合单位"), column_kind("备注"), column_kind("金额")
+    >>> column_kind("牵头责任单位", v), column_kind("配合单位", v), column_kind("备注", v), column_kind("金额", v)
     ('lead', 'cooperating', 'note', 'other')
     """
-    text = _SPACE.sub("", header)
-    for word, kind in _vocabulary(rules or load_rules()):
-        if word in text:
-            return kind
-    return "other"
+    return vocabulary.kind_of(header)
 
 
 def _matrix(page: Page, table: int) -> list[list[Block | None]]:
@@ -110,17 +94,52 @@ def _distinct(row: list[Block | None]) -> list[Block]:
     return out
 
 
-def _header(grid: list[list[Block | None]], rules: Rules) -> tuple[int, list[str], list[str]] | None:
+def _mean_chars(grid: list[list[Block | None]], first: int, col: int) -> float:
+    """Mean length (spaces removed) of the distinct cells of a column in the data rows from ``first``."""
+    seen: list[Block] = []
+    for row in grid[first:first + CONTENT_ROWS]:
+        b = row[col] if col < len(row) else None
+        if b is not None and b.cell is not None and b.cell.colspan == 1 and not any(b is o for o in seen):
+            seen.append(b)
+    return sum(len(compact(b.text)) for b in seen) / len(seen) if seen else 0.0
+
+
+def _task_column(grid: list[list[Block | None]], first: int, kinds: list[str]) -> list[str] | None:
+    """The column kinds with one task column, read from what the cells hold where the header does not say.
+
+    Several task columns (项目名称 | 主要内容): the one whose cells are longest is the task, the others
+    name the row (category). No task column but a header naming units or leaders: the unnamed
+    ("other") column whose cells are longest is the task column when they read as text (民生实事).
+    """
+    tasks = [c for c, k in enumerate(kinds) if k == "task"]
+    if len(tasks) == 1:
+        return kinds
+    if len(tasks) > 1:
+        best = max(tasks, key=lambda c: (_mean_chars(grid, first, c), -c))
+        return [("category" if k == "task" and c != best else k) for c, k in enumerate(kinds)]
+    if not ROLE_KINDS & set(kinds):
+        return None
+    others = [c for c, k in enumerate(kinds) if k == "other"]
+    if not others:
+        return None
+    best = max(others, key=lambda c: (_mean_chars(grid, first, c), -c))
+    if _mean_chars(grid, first, best) < TASK_MIN_MEAN_CHARS:
+        return None
+    return [("task" if c == best else k) for c, k in enumerate(kinds)]
+
+
+def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[int, list[str], list[str]] | None:
     """(first data row, kind of each column, header text of each column), or None when no row names a task column.
 
     A header cell spanning several columns over a second header row (责任单位
-    over 牵头单位 | 配合单位) gives way to the sub-headers below it.
+    over 牵头单位 | 配合单位) gives way to the sub-headers below it. A column whose
+    header names nothing known takes its kind from its cells (:func:`_task_column`).
     """
     for r, row in enumerate(grid[:MAX_HEADER_ROW]):
         kinds = [column_kind(b.text, rules) if b is not None else "other" for b in row]
-        texts = [_SPACE.sub("", b.text) if b is not None else "" for b in row]
+        texts = [compact(b.text) if b is not None else "" for b in row]
         named = {k for k in kinds if k != "other"}
-        if "task" not in named or len(named) < MIN_HEADER_KINDS:
+        if len(named | {"task"}) < MIN_HEADER_KINDS or ("task" not in named and not ROLE_KINDS & named):
             continue
         start = r + max(b.cell.rowspan for b in _distinct(row) if b.cell and b.cell.row == r)
         if r + 1 < len(grid):
@@ -131,19 +150,21 @@ def _header(grid: list[list[Block | None]], rules: Rules) -> tuple[int, list[str
                     kind = column_kind(sub.text, rules)
                     if kind != "other":
                         kinds[c] = kind
-                        texts[c] = _SPACE.sub("", sub.text)
+                        texts[c] = compact(sub.text)
                         start = max(start, r + 2)
-        return start, kinds, texts
+        found = _task_column(grid, start, kinds)
+        if found is None or len(set(found) - {"other"}) < MIN_HEADER_KINDS:
+            continue
+        return start, found, texts
     return None
 
 
-def grid(page: Page, table: int, *, rules: Rules | None = None) -> tuple[GridRow, ...]:
+def grid(page: Page, table: int, rules: HeaderVocabulary) -> tuple[GridRow, ...]:
     """The data rows of one table, spans expanded; () when it is not a task table.
 
     A row holding one cell across (nearly) the whole width is a heading row
     (``GridRow.heading``); empty rows are skipped.
     """
-    rules = rules or load_rules()
     matrix = _matrix(page, table)
     found = _header(matrix, rules) if matrix else None
     if found is None:
@@ -157,8 +178,8 @@ def grid(page: Page, table: int, *, rules: Rules | None = None) -> tuple[GridRow
     rows: list[GridRow] = []
     for r in range(start, len(matrix)):
         blocks = _distinct(matrix[r])
-        if not blocks:
-            continue
+        if not blocks or all(b.cell is not None and b.cell.header and b.cell.row == r for b in blocks):
+            continue  # empty, or the header printed again (a page break inside the table)
         only = blocks[0]
         if (len(blocks) == 1 and only.cell is not None and only.cell.row == r
                 and only.cell.colspan >= max(2, width - 1)):
@@ -174,8 +195,7 @@ def grid(page: Page, table: int, *, rules: Rules | None = None) -> tuple[GridRow
     return tuple(rows)
 
 
-def tables_in(page: Page, *, rules: Rules | None = None) -> tuple[int, ...]:
+def tables_in(page: Page, rules: HeaderVocabulary) -> tuple[int, ...]:
     """Indexes of the page's task tables (tables whose header names a task column)."""
-    rules = rules or load_rules()
     indexes = sorted({b.cell.table for b in page.blocks if b.kind == "cell" and b.cell is not None})
     return tuple(t for t in indexes if _header(_matrix(page, t), rules) is not None)

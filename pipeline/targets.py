@@ -31,19 +31,18 @@ delimited is still emitted, with an empty metric.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Iterable, Sequence
 
 import regex
 
-from .errors import RulesError
-from .script import to_simplified
 from .records import Target
+from .rules.targetrules import TargetRules, UnitSpec
 from .segment import tokens
+from .text import PINYIN_RUBY, chinese_numeral, to_simplified
 
 #: Longest metric kept, in characters; longer phrases are cut at a jieba word boundary,
 #: keeping the end nearest the number. Tuned on the sample notice (longest real metrics:
@@ -54,6 +53,12 @@ MAX_METRIC_CHARS = 24
 CLAUSE_END = "，,。；;：:！!？?\n（()）"
 #: Characters that end a sentence: the reach of a hedge word (力争) stops there.
 SENTENCE_END = "。；;！!？?\n"
+#: A list of values joined by 、/和 (80%、85%以上) is read with at most this many values.
+MAX_CHAIN = 40
+#: A hedge word (力争) reaches at most this many characters back within its sentence.
+HEDGE_REACH = 200
+#: Characters segmented to find the first word of a metric (filler words are at most 4 characters).
+LEADING_WINDOW = 16
 #: Characters and words that join the items of a list (A 4家、B 2家和 C 5家).
 JOINERS = ("、", "，", ",", "和", "及", "与", "以及")
 #: Kinds whose number may stand before the noun it counts (5个口袋公园); money and percents never do.
@@ -61,20 +66,8 @@ PRENOMINAL_KINDS = ("count", "quantity")
 #: Characters after a measure word that do not start the noun it counts (5家和…, 5家等…).
 NOT_A_NOUN_START = "和及与并或等以其"
 
-#: A number as printed: Arabic (with optional thousands commas and decimals, half- or full-width),
-#: or Chinese numerals. Chinese numerals start with a digit or 十 (not 万/千/百, which start words:
-#: 万达, 千家万户) and are lazy, so that a magnitude belongs to the unit (三千万元 = 三千 + 万元).
-NUMBER = r"""
-    (?:
-        (?<! [0-9０-９.．] )                       # not inside a longer number
-        (?: [0-9０-９]{1,3} (?: ,[0-9０-９]{3} )+ (?! [0-9０-９] )   # 15,000
-          | [0-9０-９]+ )
-        (?: [.．] [0-9０-９]+ )?                    # decimals: 152.08
-      |
-        (?<! [零〇一二两三四五六七八九十百千万亿] )
-        [一二两三四五六七八九十] [零〇一二两三四五六七八九十百千万亿]*?
-    )
-"""
+#: Stands for masked characters (pinyin rubies) in the shadow text: neither Han, space nor punctuation.
+_MASK = "\ue000"
 
 #: One Han character (the start of the noun a measure word counts).
 HAN = regex.compile(r"\p{Han}")
@@ -86,49 +79,9 @@ NAME_SEPARATORS = (
     regex.compile(r" 、 | 和 | 及 ", regex.VERBOSE),
 )
 
-#: Separators of a range: 5-8%, 5%—8%, 5至8个.
-RANGE_SEP = r"[-—–~～－至到]"
-
-#: Kinds whose units may carry a magnitude prefix (万人, 亿元, 万吨; never 万%).
-MAGNITUDE_KINDS = ("count", "amount", "quantity")
-
-CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-                  "六": 6, "七": 7, "八": 8, "九": 9}
-CHINESE_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
-CHINESE_BIG_UNITS = {"万": 10**4, "亿": 10**8}
-
-
 # --------------------------------------------------------------------------
 # Numbers
 # --------------------------------------------------------------------------
-
-
-def parse_chinese_numeral(s: str) -> int:
-    """The value of a Chinese numeral.
-
-    >>> [parse_chinese_numeral(s) for s in ["两", "十", "十二", "一百零五", "三千万", "一万二千", "一亿二千万"]]
-    [2, 10, 12, 105, 30000000, 12000, 120000000]
-    >>> parse_chinese_numeral("二〇二五")   # digit by digit when no 十/百/千/万 appears
-    2025
-    """
-    if len(s) > 1 and all(ch in CHINESE_DIGITS for ch in s):
-        return int("".join(str(CHINESE_DIGITS[ch]) for ch in s))
-    total = section = number = 0
-    for ch in s:
-        if ch in CHINESE_DIGITS:
-            number = CHINESE_DIGITS[ch]
-        elif ch in CHINESE_SMALL_UNITS:
-            section += (number or 1) * CHINESE_SMALL_UNITS[ch]
-            number = 0
-        elif ch == "万":
-            total += (section + number) * CHINESE_BIG_UNITS[ch]
-            section = number = 0
-        elif ch == "亿":
-            total = (total + section + number) * CHINESE_BIG_UNITS[ch]
-            section = number = 0
-        else:
-            raise ValueError(f"not a Chinese numeral: {s!r}")
-    return total + section + number
 
 
 def parse_number(s: str) -> Decimal:
@@ -140,21 +93,7 @@ def parse_number(s: str) -> Decimal:
     t = unicodedata.normalize("NFKC", s).replace(",", "")
     if t and t[0].isdigit():
         return Decimal(t)
-    return Decimal(parse_chinese_numeral(s))
-
-
-# --------------------------------------------------------------------------
-# Rules, compiled once
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitSpec:
-    """What a unit as printed means."""
-
-    kind: str  # "percent" (growth or rate, by context) | count | amount | quantity
-    std: str  # standard unit (元, 人, %, 公里 …)
-    factor: Decimal  # value * factor = value in the standard unit
+    return Decimal(chinese_numeral(s))
 
 
 @dataclass(frozen=True)
@@ -168,122 +107,6 @@ class Quantity:
     value_high: Decimal | None  # high end of a range, else None
     unit: str  # the unit as printed (万人, 亿元, %)
     spec: UnitSpec  # what the unit means
-
-
-@dataclass(frozen=True)
-class TargetRules:
-    """``rules/targets.toml`` in the shape the stage uses."""
-
-    units: Mapping[str, UnitSpec]  # unit as printed (with magnitude) -> meaning
-    quantity: Any  # compiled regex: number (range) + unit
-    qualifiers_before: tuple[tuple[str, str], ...]  # longest first
-    qualifiers_after: tuple[tuple[str, str], ...]  # longest first
-    tail_words: tuple[tuple[str, str], ...]  # (word, role) longest first; role link|qualifier|growth|decline
-    leading: frozenset[str]  # words dropped from the start of a metric
-    aspirational: tuple[str, ...]
-    firm: tuple[str, ...]
-    not_aspirational: tuple[Any, ...]  # compiled regexes
-    not_targets: tuple[Any, ...]  # compiled regexes
-
-
-def _fail(key: str, reason: str) -> RulesError:
-    return RulesError("targets.toml", key, reason)
-
-
-def unit_table(rules: Mapping[str, Any]) -> dict[str, UnitSpec]:
-    """Every unit as printed -> its meaning: base units, and base units with a magnitude prefix.
-
-    Only units of :data:`MAGNITUDE_KINDS` take a magnitude (no 万%).
-
-    >>> t = unit_table({"kinds": {"amount": "", "count": ""}, "magnitudes": {"亿": 1e8},
-    ...                 "units": {"元": {"kind": "amount", "std": "元"}, "%": {"kind": "percent", "std": "%"}}})
-    >>> sorted(t), t["亿元"].std, t["亿元"].factor
-    (['%', '亿元', '元'], '元', Decimal('100000000'))
-    """
-    kinds = set(rules["kinds"]) | {"percent"}
-    mags: dict[str, Decimal] = {}
-    for m, f in rules["magnitudes"].items():
-        if not isinstance(f, (int, float)) or f <= 0:
-            raise _fail(f"magnitudes.{m}", "expected a positive number")
-        mags[m] = Decimal(int(f)) if float(f).is_integer() else Decimal(repr(float(f)))
-    out: dict[str, UnitSpec] = {}
-    for u, spec in rules["units"].items():
-        if not isinstance(spec, dict) or not isinstance(spec.get("std"), str):
-            raise _fail(f"units.{u}", "expected a table {kind, std}")
-        if spec.get("kind") not in kinds:
-            raise _fail(f"units.{u}.kind", f"unknown kind {spec.get('kind')!r} (known: {', '.join(sorted(kinds))})")
-        extra = set(spec) - {"kind", "std"}
-        if extra:
-            raise _fail(f"units.{u}", f"unknown keys {sorted(extra)}")
-        out[u] = UnitSpec(spec["kind"], spec["std"], Decimal(1))
-        if spec["kind"] in MAGNITUDE_KINDS:
-            for m, f in mags.items():
-                out.setdefault(m + u, UnitSpec(spec["kind"], spec["std"], f))
-    return out
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
-
-
-def quantity_pattern(units: Iterable[str]) -> Any:
-    """The compiled number (range) + unit regex for a set of units.
-
-    >>> p = quantity_pattern(["%", "个", "万元", "元"])
-    >>> [m.group(0) for m in p.finditer("增长7%、5至8个、三千万元、2025年")]
-    ['7%', '5至8个', '三千万元']
-    """
-    unit = _alternation(units)
-    return regex.compile(
-        rf"""
-        (?P<num> {NUMBER} )
-        (?:                                   # a range: 5-8%, 5%—8%, 5至8个
-            (?P<unit1> {unit} )? \s* {RANGE_SEP} \s*
-            (?P<num2> {NUMBER} )
-        )?
-        (?P<unit> {unit} )
-        """,
-        regex.VERBOSE,
-    )
-
-
-def compile_rules(rules: Mapping[str, Any]) -> TargetRules:
-    """Validate the parts of ``rules`` the loader leaves open and build :class:`TargetRules`."""
-    units = unit_table(rules)
-    by_len = lambda m: tuple(sorted(m.items(), key=lambda kv: (-len(kv[0]), kv[0])))  # noqa: E731
-    for key in ("qualifiers_before", "qualifiers_after"):
-        for w, cat in rules[key].items():
-            if cat not in ("around", "at_least", "at_most", "over"):
-                raise _fail(f"{key}.{w}", f"unknown qualifier {cat!r}")
-    tail: dict[str, str] = {}
-    for role, words in (("decline", rules["decline_words"]), ("growth", rules["growth_words"]),
-                        ("qualifier", rules["qualifiers_before"]), ("link", rules["links"])):
-        for w in words:
-            tail.setdefault(w, role)
-    return TargetRules(
-        units=units,
-        quantity=quantity_pattern(units),
-        qualifiers_before=by_len(rules["qualifiers_before"]),
-        qualifiers_after=by_len(rules["qualifiers_after"]),
-        tail_words=by_len(tail),
-        leading=frozenset(rules["leading"]),
-        aspirational=tuple(rules["aspirational"]),
-        firm=tuple(rules["firm"]),
-        not_aspirational=tuple(rules["not_aspirational"]),
-        not_targets=tuple(rules["not_targets"]),
-    )
-
-
-_COMPILED: dict[int, tuple[Mapping[str, Any], TargetRules]] = {}
-
-
-def _compiled(rules: Mapping[str, Any]) -> TargetRules:
-    # The loader returns the same mapping for the life of the process; compile it once.
-    hit = _COMPILED.get(id(rules))
-    if hit is None or hit[0] is not rules:
-        hit = (rules, compile_rules(rules))
-        _COMPILED[id(rules)] = hit
-    return hit[1]
 
 
 # --------------------------------------------------------------------------
@@ -307,22 +130,24 @@ def token_starts(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
-def clause_start(text: str, pos: int, ends: str = CLAUSE_END) -> int:
-    """Start of the clause holding ``pos`` (after the last clause-ending character before it).
+def clause_start(text: str, pos: int, ends: str = CLAUSE_END, reach: int | None = None) -> int:
+    """Start of the clause holding ``pos`` (after the last clause-ending character before it), looking
+    back at most ``reach`` characters when given.
 
     A comma between digits (15,000) does not end a clause.
 
-    >>> clause_start("居民收入同步，失业率4.5%", 10)
-    7
+    >>> clause_start("居民收入同步，失业率4.5%", 10), clause_start("居民收入同步，失业率4.5%", 10, reach=2)
+    (7, 8)
     """
     i = pos - 1
-    while i >= 0:
+    stop = -1 if reach is None else max(-1, pos - 1 - reach)
+    while i > stop:
         ch = text[i]
         if ch in ends and not (ch == "," and 0 < i < len(text) - 1
                                and text[i - 1].isdigit() and text[i + 1].isdigit()):
             return i + 1
         i -= 1
-    return 0
+    return stop + 1
 
 
 def clause_end(text: str, pos: int, ends: str = CLAUSE_END) -> int:
@@ -366,9 +191,12 @@ def strip_tail(text: str, start: int, end: int,
     ('能耗下降', [('下降', 'decline')])
     """
     seen: list[tuple[str, str]] = []
+    last_chars = _last_chars(tuple(words))
     while end > start:
         while end > start and text[end - 1].isspace():
             end -= 1
+        if end <= start or text[end - 1] not in last_chars:
+            break  # no tail word ends here
         for word, role in words:
             if end - len(word) >= start and text.startswith(word, end - len(word)):
                 seen.append((word, role))
@@ -380,6 +208,11 @@ def strip_tail(text: str, start: int, end: int,
         if seen[-1][1] == "decline":
             break
     return end, seen
+
+
+@lru_cache(maxsize=16)
+def _last_chars(words: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    return frozenset(w[-1] for w, _ in words if w)
 
 
 def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> int:
@@ -397,7 +230,7 @@ def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> i
             continue
         if text[start] not in _initials(leading):
             break  # no filler word starts here: no need to segment
-        toks = tokens(text[start:end])
+        toks = tokens(text[start:min(end, start + LEADING_WINDOW)])  # the first word is all that is read
         if not toks:
             break
         first = toks[0]
@@ -456,7 +289,9 @@ def cap_metric(text: str, start: int, end: int, keep_end: bool) -> tuple[int, in
     """
     if end - start <= MAX_METRIC_CHARS:
         return start, end
-    bounds = sorted(start + i for i in token_starts(text[start:end])) + [end]
+    # only the words near the kept end can be a boundary: segment that window, not the whole clause
+    lo, hi = (max(start, end - 2 * MAX_METRIC_CHARS), end) if keep_end else (start, min(end, start + 2 * MAX_METRIC_CHARS))
+    bounds = sorted(lo + i for i in token_starts(text[lo:hi])) + [end]
     if keep_end:
         for b in bounds:
             if end - b <= MAX_METRIC_CHARS:
@@ -469,15 +304,18 @@ def cap_metric(text: str, start: int, end: int, keep_end: bool) -> tuple[int, in
     return start, best
 
 
-def hedged(text: str, pos: int, r: TargetRules) -> bool:
+def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = None) -> bool:
     """True when a hedge word stands before ``pos`` in its sentence, with no firm word after it.
 
-    >>> r = TargetRules({}, None, (), (), (), frozenset(), ("力争", "争取"), ("确保",),
-    ...                 (regex.compile("对上争取"),), ())
+    >>> from dataclasses import replace
+    >>> from pipeline.rules import load_rules
+    >>> r = replace(load_rules().targets, aspirational=("力争", "争取"), firm=("确保",),
+    ...             not_aspirational=(regex.compile("对上争取"),))
     >>> hedged("力争新增企业4家", 6, r), hedged("对上争取资金增长5%", 8, r), hedged("力争A，确保B 5个", 9, r)
     (True, False, False)
     """
-    s = clause_start(text, pos, SENTENCE_END)
+    s = clause_start(text, pos, SENTENCE_END, HEDGE_REACH) if sentence_start is None \
+        else max(sentence_start, pos - HEDGE_REACH)
     sentence = text[s:pos]
     blocked = [m.span() for p in r.not_aspirational for m in p.finditer(sentence)]
     last = -1
@@ -499,13 +337,19 @@ def hedged(text: str, pos: int, r: TargetRules) -> bool:
 
 def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
-    blocked = [m.span() for p in r.not_targets for m in p.finditer(text)]  # left to right: quotes pair up
+    blocked = _merged(m.span() for p in r.not_targets for m in p.finditer(text))  # quotes pair left to right
+    k = 0
     starts: frozenset[int] | None = None
     out: list[Quantity] = []
     for m in r.quantity.finditer(text):
-        if any(a < m.end("unit") and m.start() < b for a, b in blocked):
+        while k < len(blocked) and blocked[k][1] <= m.start():
+            k += 1  # matches come in order: spans that end before this one never block a later one
+        if k < len(blocked) and blocked[k][0] < m.end("unit"):
             continue
         number = m.group("num")
+        spec = r.units[m.group("unit")]
+        if number in r.articles and spec.kind == "count" and not m.group("num2"):
+            continue  # 一批项目, 建好一栋: an article, not a count
         if number[0] not in "0123456789０１２３４５６７８９":
             if starts is None:
                 starts = token_starts(text)
@@ -515,8 +359,23 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
         out.append(Quantity(
             start=m.start(), end=m.end(), number=number, value=parse_number(number),
             value_high=parse_number(high) if high else None,
-            unit=m.group("unit"), spec=r.units[m.group("unit")],
+            unit=m.group("unit"), spec=spec,
         ))
+    return out
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans sorted and merged where they overlap (so one pass can test a match against them).
+
+    >>> _merged([(5, 8), (0, 2), (1, 3), (7, 9)])
+    [(0, 3), (5, 9)]
+    """
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
     return out
 
 
@@ -578,25 +437,27 @@ def _counts_a_noun(text: str, q: Quantity, after: int) -> bool:
             and bool(nxt) and HAN.match(nxt) is not None and nxt not in NOT_A_NOUN_START)
 
 
-def _metric_after(text: str, after: int, later: Sequence[Quantity]) -> tuple[int, int]:
+def _metric_after(text: str, after: int, nxt: Quantity | None, ends: _Bounds) -> tuple[int, int]:
     """The metric printed after a count (50户困难老年人家庭适老化改造).
 
     It ends at the clause end, or at the 、 (else the joiner) before the next quantity in the clause.
     """
-    c_end = clause_end(text, after)
-    nxt = next((x for x in later if x.start < c_end), None)
-    if nxt is not None:
+    c_end = ends.clause_end(after)
+    if nxt is not None and nxt.start < c_end:
         cut = text.rfind("、", after, nxt.start)
         c_end = trim_joiners(text, after, cut if cut >= 0 else nxt.start)
     return cap_metric(text, after, c_end, keep_end=False)
 
 
-def _chain(text: str, q: Quantity, after: int, later: Sequence[Quantity],
+def _chain(text: str, qs: Sequence[Quantity], i: int, after: int,
            r: TargetRules) -> list[tuple[Quantity, str | None, int]]:
-    """``q`` and the values joined to it by 、/和 (80%、85%以上): (quantity, qualifier after, end)."""
-    out = [(q, *_after_qualifier(text, q, r))]
+    """``qs[i]`` and the values joined to it by 、/和 (80%、85%以上): (quantity, qualifier after, end).
+
+    At most :data:`MAX_CHAIN` values: a longer run is a table of numbers, never one list of metrics.
+    """
+    out = [(qs[i], *_after_qualifier(text, qs[i], r))]
     pos = after
-    for x in later:
+    for x in qs[i + 1:i + MAX_CHAIN]:
         if text[pos:x.start].strip() not in JOINERS:
             break
         cat, pos = _after_qualifier(text, x, r)
@@ -604,23 +465,64 @@ def _chain(text: str, q: Quantity, after: int, later: Sequence[Quantity],
     return out
 
 
+def _sentence_starts(text: str) -> list[int]:
+    """For each offset, where its sentence starts (one pass)."""
+    out, s = [], 0
+    for i, ch in enumerate(text):
+        out.append(s)
+        if ch in SENTENCE_END:
+            s = i + 1
+    out.append(s)
+    return out
+
+
+class _Bounds:
+    """Clause and sentence boundaries of one text, found in one pass (each lookup is O(1))."""
+
+    def __init__(self, text: str) -> None:
+        n = len(text)
+        self.clause_starts = [0] * (n + 1)  # offset after the last clause end before each position
+        c = 0
+        for i, ch in enumerate(text):
+            self.clause_starts[i] = c
+            if ch in CLAUSE_END and not (ch == "," and 0 < i < n - 1 and text[i - 1].isdigit()
+                                         and text[i + 1].isdigit()):
+                c = i + 1
+        self.clause_starts[n] = c
+        self.clause_ends = [n] * (n + 1)  # offset of the next clause end at or after each position
+        e = n
+        for i in range(n - 1, -1, -1):
+            if text[i] in CLAUSE_END:
+                e = i
+            self.clause_ends[i] = e
+
+    def clause_start(self, pos: int) -> int:
+        return self.clause_starts[pos]
+
+    def clause_end(self, pos: int) -> int:
+        return self.clause_ends[pos]
+
+
 def _find(text: str, r: TargetRules) -> list[_Found]:
     """Every target in ``text`` (local offsets), in order."""
     qs = scan_quantities(text, r)
+    if not qs:
+        return []
+    ends = _Bounds(text)
     found: list[_Found] = []
     boundary = 0  # nothing before this offset belongs to the next metric
     i = 0
     while i < len(qs):
-        q, later = qs[i], qs[i + 1:]
+        q = qs[i]
         after_q, after = _after_qualifier(text, q, r)
-        c_start = max(clause_start(text, q.start), boundary)
+        c_start = max(ends.clause_start(q.start), boundary)
         # words right before the number: links (达到), qualifiers (控制在, 超), growth (增长, 涨幅)
         m_end, seen = strip_tail(text, c_start, q.start, r.tail_words)
         before_q = next((cat for w, cat in r.qualifiers_before if (w, "qualifier") in seen), None)
         growth = any(role in ("growth", "decline") for _, role in seen)
 
         if _counts_a_noun(text, q, after):
-            ms, me = _metric_after(text, after, later)
+            ms, me = _metric_after(text, after, qs[i + 1] if i + 1 < len(qs) else None, ends)
             span_start = next((q.start - len(w) for w, _ in r.qualifiers_before
                                if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start),
                               q.start)  # 不少于50户…
@@ -629,7 +531,7 @@ def _find(text: str, r: TargetRules) -> list[_Found]:
             continue
 
         ms = strip_leading(text, c_start, m_end, r.leading)
-        chain = _chain(text, q, after, later, r)
+        chain = _chain(text, qs, i, after, r)
         names = split_names(text, ms, m_end, len(chain)) if len(chain) > 1 else None
         if names:
             # A、B分别达到80%、85%以上: names and values paired in order; a qualifier printed only
@@ -663,16 +565,16 @@ def simplified_shadow(text: str) -> str:
     return to_simplified(text)
 
 
-def extract_targets(doc_id: str, item_seq: int, text: str, start: int,
-                    rules: Mapping[str, Any]) -> tuple[Target, ...]:
-    """Targets in one item's ``text``, which stands at offset ``start`` of the full text.
+def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: TargetRules) -> tuple[Target, ...]:
+    """Targets in one item's printed ``text``, which stands at offset ``start`` of the full text.
 
-    ``rules`` is the validated content of ``rules/targets.toml``. Offsets in the result are
-    absolute (``start`` + index in ``text``); ``Target.span_text`` is the span as printed.
+    Offsets in the result are absolute (``start`` + index in ``text``); metric, unit and
+    ``Target.span_text`` are as printed.
     """
-    r = _compiled(rules)
     out: list[Target] = []
-    shadow = simplified_shadow(text)
+    # read on the simplified copy, mirror-site pinyin (會(hui)) masked so it does not end a clause
+    shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), simplified_shadow(text))
+    starts = _sentence_starts(shadow)
     for f in _find(shadow, r):
         q = f.q
         a, b = f.span
@@ -687,7 +589,7 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int,
             value_std=float(q.value * q.spec.factor),
             unit_std=q.spec.std,
             qualifier=f.qualifier,
-            aspirational=hedged(shadow, q.start, r),
+            aspirational=hedged(shadow, q.start, r, starts[q.start]),
             span_text=text[a:b],
             span_start=start + a,
             span_end=start + b,

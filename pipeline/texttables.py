@@ -1,7 +1,7 @@
 """Plain-text tables as table cells, so text captures take the same table path as HTML.
 
 A notice published as a table reaches us flattened when it was captured as text.
-:func:`find_text_tables` finds three shapes and replaces their lines with blocks
+:func:`find_text_tables` finds these shapes and replaces their lines with blocks
 of kind ``"cell"`` (a :class:`~pipeline.records.Cell` each), leaving every
 other block as it was:
 
@@ -9,16 +9,22 @@ other block as it was:
    from the positions of the rules, measured in display columns (CJK is two
    wide); a cell wrapped over several lines is joined; a cell whose bottom
    rule is missing spans the rows below it;
-2. **one cell per line** after a run of header words (``牵头单位`` /
-   ``目   标   任   务`` / ``责  任  单  位``), narrow cells wrapped mid-word
+2. **one row per line**: ``1 <task> <unit> [deadline]`` with bare row numbers,
+   perhaps under a header line ``序号 工作任务 责任单位 备注``;
+3. **one cell per line, rows anchored on their numbers** (:mod:`pipeline.anchored`):
+   a header from ``序号``, a bare number line for each row, the row's lines given
+   to the columns by what they hold (units one per line, sub-rows, empty cells
+   seen as extra blank lines, heading rows);
+4. **one cell per line** without row numbers, after a run of header words
+   (``牵头单位`` / ``目   标   任   务`` / ``责  任  单  位``), narrow cells wrapped mid-word
    (``市政`` / ``府办`` / ``公厅``): cell boundaries are searched for, and the
    table is taken only when exactly one segmentation fits the evidence
    (column count, each column's wrap width, unit-name endings, task length);
-3. **one row per line**: ``1 <task> <unit> [deadline]`` with bare row numbers,
-   perhaps under a header line ``序号 工作任务 责任单位 备注``.
+5. **Word tables with glued cells** (:mod:`pipeline.glued`): ``序号项目名称…配合单位1…``.
 
-Header words: ``rules/texttables.toml`` (序号, 工作任务, 完成时限 …) and the role
-labels of ``rules/roles.toml``. Anything uncertain is left as it was.
+Header words: ``rules/tables.toml`` (序号, 工作任务, 完成时限 …) and the role labels of
+``rules/roles.toml``, found by containment (主要责任单位 holds 责任单位). Anything
+uncertain is left as it was.
 """
 
 from __future__ import annotations
@@ -30,8 +36,11 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import regex
 
+from .anchored import AnchoredReader, merge_header_lines
+from .glued import find_glued
 from .records import Cell, Page, join_blocks
-from .rules import Rules, load_rules
+from .rules.sets import FlatTableVocabulary as TableRules
+from .text import HORIZONTAL, JUNCTIONS, VERTICAL, char_width, compact, display_width, join_lines
 
 # ---------------------------------------------------------------- thresholds
 
@@ -54,13 +63,13 @@ MIN_BARE_ROWS = 3
 MAX_ROW_CONTINUATIONS = 2
 #: Share of the `│` of a box table's text lines that must fall on a column rule.
 MIN_BOX_ALIGNMENT = 0.9
+#: A header cell is at most this long (characters, spaces removed).
+HEADER_MAX_CHARS = 10
+#: A short line naming no header word may still be half of one (完成 / 时限).
+HEADER_FRAGMENT_MAX_CHARS = 3
 
 # ---------------------------------------------------------------- characters
 
-#: Vertical rules of a text line (│) and the corners/junctions of a rule line (┌ ┬ ┼ +).
-VERTICAL = "│┃║|╎┆┊"
-HORIZONTAL = "─━═-╌┄┈"
-JUNCTIONS = "┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬╒╕╘╛╞╡╤╧╪╓╖╙╜╟╢╥╨╫┏┓┗┛┣┫┳┻╋┍┑┕┙┝┥┯┷┿┎┒┖┚┠┨┰┸╂+"
 
 #: A rule line: a junction touching a horizontal stroke (┼─, ─┤, +-).
 _RULE_LINE = regex.compile(
@@ -83,7 +92,6 @@ _NUMBERED_ROW = regex.compile(
 
 #: Whitespace that separates columns of a row line (one space is weak evidence, see _split_row).
 _GAP = regex.compile(r"[\ \t\u3000\xa0]+")
-_SPACES = regex.compile(r"[\s\u3000\xa0]+")
 
 #: Separators of a unit list inside one cell.
 _UNIT_LIST_SEP = regex.compile(r"[、,，;；]")
@@ -118,112 +126,20 @@ class TextTable:
 
     first: int  # index of the table's first block in Page.blocks
     end: int  # index after its last block
-    shape: str  # "box" | "flat" | "rows"
+    shape: str  # "box" | "rows" | "anchored" | "flat" | "glued"
     cells: tuple[CellText, ...]  # in reading order (row, then column)
-
-
-@dataclass(frozen=True)
-class TableRules:
-    """What the detectors need from the rule files, compiled once per Rules."""
-
-    headers: Mapping[str, str]  # header word without spaces -> column kind
-    unit_suffixes: tuple[str, ...]  # longest first
-    collective: tuple[regex.Pattern[str], ...]  # units.toml collective names (各街办, 市直各单位)
-    deadlines: tuple[regex.Pattern[str], ...]  # deadlines.toml patterns and ongoing phrases
-    headings: tuple[regex.Pattern[str], ...]  # outline.toml section and subsection
-
-    @cached_property
-    def header_words(self) -> tuple[str, ...]:
-        """The header words, longest first."""
-        return tuple(sorted(self.headers, key=len, reverse=True))
-
-    @cached_property
-    def header_initials(self) -> frozenset[str]:
-        return frozenset(w[0] for w in self.headers if w)
-
-
-def table_rules(rules: Rules) -> TableRules:
-    """The compiled vocabulary (built once per Rules object)."""
-    return rules.derive("texttables", lambda: _build_rules(rules))
-
-
-def _build_rules(rules: Rules) -> TableRules:
-    headers: dict[str, str] = {}
-    for kind, words in rules["tables"]["headers"].items():
-        for w in words:
-            headers[_SPACES.sub("", w)] = kind
-    for label, role in rules["roles"]["labels"].items():
-        headers.setdefault(_SPACES.sub("", label), role)
-    return TableRules(
-        headers=headers,
-        unit_suffixes=tuple(sorted(rules["texttables"]["unit_suffixes"], key=len, reverse=True)),
-        collective=tuple(rules["units"]["collective"]),
-        deadlines=tuple(rules["deadlines"]["patterns"]) + tuple(rules["deadlines"]["ongoing"]),
-        headings=(rules["outline"]["section"], rules["outline"]["subsection"]),
-    )
+    before: str = ""  # printed on the table's first line before the table (a glued table's title)
+    after: str = ""  # printed on the table's last line after the table (a glued table read only so far)
 
 
 # ---------------------------------------------------------------- small helpers
 
 
-def char_width(ch: str, ambiguous: int = 2) -> int:
-    """Display columns of one character: CJK (and full-width forms) take two.
-
-    ``ambiguous`` is the width of East Asian "ambiguous" characters (box
-    drawing, △, “”), which a CJK font draws two columns wide.
-
-    >>> char_width("中"), char_width("a"), char_width("─"), char_width("─", ambiguous=1)
-    (2, 1, 2, 1)
-    """
-    eaw = unicodedata.east_asian_width(ch)
-    if eaw in ("W", "F"):
-        return 2
-    if eaw == "A":
-        return ambiguous
-    return 0 if unicodedata.combining(ch) else 1
-
-
-def display_width(text: str, ambiguous: int = 2) -> int:
-    """Display columns of a string.
-
-    >>> display_width("市政"), display_width("GDP增长7%")
-    (4, 9)
-    """
-    return sum(char_width(c, ambiguous) for c in text)
-
-
-def join_lines(pieces: Iterable[str]) -> str:
-    """Wrapped lines of one cell as one text: nothing between CJK, a space between ASCII words.
-
-    >>> join_lines(["市政", "府办", "公厅"])
-    '市政府办公厅'
-    >>> join_lines(["推进5G", "base station建设"]), join_lines(["增长7", "%左右"])
-    ('推进5G base station建设', '增长7%左右')
-    """
-    out = ""
-    for piece in pieces:
-        piece = piece.strip()
-        if not piece:
-            continue
-        if out and _ascii_word(out[-1]) and _ascii_word(piece[0]):
-            out += " "
-        out += piece
-    return out
-
-
-def _ascii_word(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
-
-
-def compact(text: str) -> str:
-    """Text without any whitespace (header words are printed spaced out: 目   标   任   务)."""
-    return _SPACES.sub("", text)
-
-
 def unit_list(text: str, tr: TableRules) -> bool:
     """True when ``text`` is one unit name or a list of them (each ending like a unit).
 
-    >>> tr = table_rules(load_rules())
+    >>> from pipeline.rules import load_rules
+    >>> tr = load_rules().flat_tables
     >>> [unit_list(t, tr) for t in ("市政府办公厅", "市直各单位", "发改委、财政局", "市政府办", "市政")]
     [True, True, True, True, False]
     >>> [unit_list(t, tr) for t in ("强化行政监督,自觉接受监督", "建成3个中心。", "推进项目建设")]
@@ -493,7 +409,8 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
     A line printed like a section heading (一、 / (一)) at a row boundary is a
     heading row across the table.
 
-    >>> tr = table_rules(load_rules())
+    >>> from pipeline.rules import load_rules
+    >>> tr = load_rules().flat_tables
     >>> flat_cells(["市政", "府办", "公厅", "强化行政监督,自觉接受监督", "市直各单位"], ["lead", "task", "responsible"], tr)
     (5, [(0, 3, False), (3, 4, False), (4, 5, False)])
     """
@@ -546,29 +463,46 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
     return best, list(path)
 
 
-def _header_run(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[str], list[tuple[int, int, int]]] | None:
-    """A table header printed one word per line (or on one line) at ``i``.
+def _header_line(line: str, tr: TableRules) -> bool:
+    """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限."""
+    t = compact(line)
+    if not t or len(t) > HEADER_MAX_CHARS or t.isdigit() or any(h.match(line.strip()) for h in tr.headings):
+        return False
+    return tr.kind_of(t) != "other" or len(t) <= HEADER_FRAGMENT_MAX_CHARS
 
-    Returns (end line, column kinds, [(line, start, end) of each header word]).
+
+def _header_run(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[str], list[str]] | None:
+    """A table header printed one cell per line (or on one line) at ``i``.
+
+    A line is a header cell when it contains a header word (主要责任单位); two short lines
+    that together make one (完成 / 时限) are one cell. Returns (end line, column kinds,
+    header text of each column).
     """
-    kinds: list[str] = []
-    spots: list[tuple[int, int, int]] = []
+    if not _header_line(lines[i], tr):
+        return None
     j = i
-    while j < len(lines) and (kind := tr.headers.get(compact(lines[j]))):
-        kinds.append(kind)
-        spots.append((j, 0, len(lines[j])))
+    while j < len(lines) and _header_line(lines[j], tr):
         j += 1
+    kinds: list[str] = []
+    texts: list[str] = []
+    end = i
+    for kind, idx in merge_header_lines([compact(line) for line in lines[i:j]], tr):
+        if kind == "other":
+            break
+        kinds.append(kind)
+        texts.append(join_lines(lines[i + k].strip() for k in idx) if len(idx) > 1 else lines[i + idx[0]].strip())
+        end = i + idx[-1] + 1
     if len(kinds) < 2 and (words := _header_words(lines[i], tr)):
         kinds = [w[0] for w in words]
-        spots = [(i, a, b) for _, a, b in words]
-        j = i + 1
+        texts = [lines[i][a:b].strip() for _, a, b in words]
+        end = i + 1
     if len(kinds) < 2 or "task" not in kinds:
         return None
-    return j, kinds, spots
+    return end, kinds, texts
 
 
 def _find_flat(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[CellText]] | None:
-    if i > 0 and compact(lines[i - 1]) in tr.headers:
+    if i > 0 and _header_line(lines[i - 1], tr) and tr.kind_of(lines[i - 1]) != "other":
         return None  # inside a header run that did not give a table: its tail is no header of its own
     head = _header_run(lines, i, tr)
     if head is None:
@@ -581,7 +515,7 @@ def _find_flat(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[
     if found is None:
         return None
     used, path = found
-    cells = [CellText(0, c, 1, 1, True, lines[j][a:b].strip()) for c, (j, a, b) in enumerate(spots)]
+    cells = [CellText(0, c, 1, 1, True, text) for c, text in enumerate(spots)]
     row, col = 1, 0
     for a, b, heading in path:
         text = join_lines(lines[start + a:start + b])
@@ -606,7 +540,8 @@ def _split_row(rest: str, n_units: int, tail: Sequence[str], tr: TableRules) -> 
     Columns are separated by blank space; one space separates a unit from the
     task only after a CJK character, a clause mark or a number (推进项目建设。 发改局, 增长6.5% 发改局).
 
-    >>> tr = table_rules(load_rules())
+    >>> from pipeline.rules import load_rules
+    >>> tr = load_rules().flat_tables
     >>> _split_row("推进老旧小区改造 住建局  2020年12月", 1, ["deadline"], tr)
     [(1, '推进老旧小区改造'), (2, '住建局'), (3, '2020年12月')]
     >>> _split_row("推进老旧小区改造 住建局", 1, ["deadline"], tr)
@@ -699,16 +634,32 @@ def _find_rows(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[
 # ---------------------------------------------------------------- the stage
 
 
-def find_tables(lines: Sequence[str], tr: TableRules) -> list[TextTable]:
-    """Text tables among lines (block texts), in document order, not overlapping."""
+def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None = None) -> list[TextTable]:
+    """Text tables among lines (block texts), in document order, not overlapping.
+
+    ``gaps[k]``, when known, is the number of blank lines the capture printed before line ``k``
+    (an extra blank line is an empty cell of a table flattened one cell per line).
+    """
+    reader = AnchoredReader(lines, gaps, tr)
+
+    def anchored(ls: Sequence[str], i: int) -> tuple[int, list[CellText]] | None:
+        found = reader.read(i)
+        return (found[0], [CellText(*c) for c in found[1]]) if found else None
+
     finders: tuple[tuple[str, Callable[[Sequence[str], int], tuple[int, list[CellText]] | None]], ...] = (
         ("box", _find_box),
         ("rows", lambda ls, i: _find_rows(ls, i, tr)),
+        ("anchored", anchored),
         ("flat", lambda ls, i: _find_flat(ls, i, tr)),
     )
     tables: list[TextTable] = []
     i = 0
     while i < len(lines):
+        if glued := find_glued(lines, i, tr):
+            tables.append(TextTable(i, glued.end, "glued", tuple(CellText(*c) for c in glued.cells), glued.before,
+                                    glued.after))
+            i = glued.end
+            continue
         for shape, finder in finders:
             found = finder(lines, i)
             if found:
@@ -721,13 +672,13 @@ def find_tables(lines: Sequence[str], tr: TableRules) -> list[TextTable]:
     return tables
 
 
-def find_text_tables(page: Page, *, rules: Rules | None = None) -> Page:
+def find_text_tables(page: Page, tr: TableRules, gaps: Sequence[int] | None = None) -> Page:
     """The page with its plain-text tables as ``kind="cell"`` blocks; every other block unchanged.
 
     Only runs of ``"p"`` blocks are read (cells of an HTML table are left alone);
-    text tables are numbered after the page's existing tables.
+    text tables are numbered after the page's existing tables. ``gaps``, when given,
+    holds for every block the number of blank lines printed before it.
     """
-    tr = table_rules(rules or load_rules())
     out: list[tuple[str, str, Cell | None]] = []
     next_table = 1 + max((b.cell.table for b in page.blocks if b.cell is not None), default=-1)
     i = 0
@@ -743,9 +694,11 @@ def find_text_tables(page: Page, *, rules: Rules | None = None) -> Page:
             j += 1
         run = [b.text for b in blocks[i:j]]
         pos = 0
-        for table in find_tables(run, tr):
+        for table in find_tables(run, tr, gaps[i:j] if gaps is not None else None):
             out += [(t, "p", None) for t in run[pos:table.first]]
+            out.append((table.before, "p", None))
             out += [(c.text, "cell", Cell(next_table, c.row, c.col, c.rowspan, c.colspan, c.header)) for c in table.cells]
+            out.append((table.after, "p", None))
             next_table += 1
             pos = table.end
             changed = True
@@ -764,5 +717,5 @@ def cells_of(page: Page) -> list[tuple[int, int, int, int, int, bool, str]]:
 
 
 __all__ = ["CellText", "TextTable", "box_table", "cells_of", "display_width", "find_tables", "find_text_tables",
-           "flat_cells", "join_lines", "table_rules", "unit_list"]
+           "flat_cells", "join_lines", "unit_list"]
 

@@ -17,21 +17,22 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import Iterable
 
 import regex
 
-#: Trailing words that close an open list: A、B等部门 -> A, B.
-_ETC = regex.compile(r"(?:等(?:相关|有关)?(?:部门|单位|地区)?|等)$")
+from .rules.sets import IssuerUnits, UnitRules
+from .text import PINYIN_RUBY
+
 _INNER_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
 _TRAILING_PAREN = regex.compile(r"[(（][^()（）]*[)）]$")
-#: Pinyin a mirror site inserts after a character: 市財(cai)政局 is the unit 市財政局.
-_PINYIN = regex.compile(r"[(（][a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü]{1,8}[)）]")
+#: A name printed without a scope takes the list's scope only up to this length (统计局, 发改委, 国土房管局 is
+#: left as printed): a longer name is more often another body (无锡国税局, 苏州海关).
+SHARED_SCOPE_MAX_CHARS = 4
+#: Characters that name a place level: a name holding one is a place or a body of its own (南沙区政府).
+_PLACE = regex.compile(r"[省市区县镇乡州旗村]")
 #: Sentence marks or long numbers never stand in a unit name.
 _NOT_A_NAME = regex.compile(r"[。!?！？]|\d{3,}")
-#: Suffixes that end a unit name strongly enough to split a glued list after them.
-STRONG_SUFFIXES = ("局", "办", "中心", "公司", "街办", "管理区", "管委会", "政府", "办事处", "分局", "委员会", "集团")
 
 
 @dataclass(frozen=True)
@@ -47,37 +48,34 @@ class Name:
     evidence: str = ""  # why the normalization is certain
 
 
-def clean(raw: str) -> str:
-    """A printed name without spaces and the ``等部门`` tail.
+def clean(raw: str, tail: regex.Pattern[str]) -> str:
+    """A printed name without spaces, pinyin and the list tail (``tail``: units.toml ``list_tail``).
 
-    >>> clean("市国土资源局 等部门"), clean("区人社局等"), clean("市財(cai)政局")
+    >>> tail = regex.compile(r"等(?:相关|有关)?(?:部门|单位|地区)?$")
+    >>> clean("市国土资源局 等部门", tail), clean("区人社局等", tail), clean("市財(cai)政局", tail)
     ('市国土资源局', '区人社局', '市財政局')
     """
-    s = _PINYIN.sub("", _INNER_SPACE.sub("", raw)).strip("。.;；,，:：")
-    s2 = _ETC.sub("", s)
+    s = PINYIN_RUBY.sub("", _INNER_SPACE.sub("", raw)).strip("。.;；,，:：")
+    s2 = tail.sub("", s)
     return s2 or s
 
 
 class UnitBook:
     """Unit knowledge for one document: generic shape, issuer dictionary, own vocabulary."""
 
-    def __init__(self, unit_rules: Mapping[str, Any], dictionary: Mapping[str, Any] | None,
-                 printed: Iterable[str], dictionary_name: str = "") -> None:
-        self.suffixes = tuple(sorted(unit_rules["suffixes"], key=len, reverse=True))
-        self.prefixes = tuple(unit_rules["prefixes"])
-        self.collective = unit_rules["collective"]
-        self.alias: dict[str, str] = {}
-        self.dictionary_name = dictionary_name
-        if dictionary:
-            for canon, aliases in dictionary["units"].items():
-                self.alias[canon] = canon
-                for a in aliases:
-                    self.alias[a] = canon
+    def __init__(self, rules: UnitRules, dictionary: IssuerUnits | None, printed: Iterable[str]) -> None:
+        self.rules = rules
+        self.suffixes = rules.suffixes
+        self.prefixes = rules.prefixes
+        self.collective = rules.collective
+        self.alias: dict[str, str] = dictionary.aliases() if dictionary else {}
+        self.dictionary_name = dictionary.path if dictionary else ""
         self._shaped: dict[str, bool] = {}
         self._completed: dict[str, tuple[str, str] | None] = {}
         self._splits: dict[str, list[tuple[int, int]] | None] = {}
-        names = [clean(p) for p in printed]
+        names = [clean(p, rules.list_tail) for p in printed]
         self.vocab = Counter(n for n in names if self.shaped(n))
+        self._tokens = self._glue_tokens()
 
     # ------------------------------------------------------------- shape
 
@@ -104,6 +102,23 @@ class UnitBook:
 
     def has_prefix(self, name: str) -> bool:
         return name.startswith(self.prefixes)
+
+    def suffix_of(self, name: str) -> str | None:
+        """The longest unit suffix ``name`` ends with (花湖街办 -> 街办, 统计局 -> 局)."""
+        return next((x for x in self.suffixes if name.endswith(x)), None)
+
+    def scope_of(self, name: str) -> str | None:
+        """The scope prefix a name prints (市发改委 -> 市), not 各 (a collective)."""
+        return next((p for p in self.prefixes if name.startswith(p) and p != "各" and len(name) > len(p) + 1), None)
+
+    def with_shared_scope(self, name: str, scope: str) -> str | None:
+        """``scope + name`` for a short department name printed without a scope after a first name
+        that prints one (市发改委、统计局 -> 市统计局); None when the name has a scope, names a place
+        or a collective, or is not a department name."""
+        if (len(name) > SHARED_SCOPE_MAX_CHARS or self.has_prefix(name) or _PLACE.search(name)
+                or self.suffix_of(name) not in self.rules.department_suffixes or not self.shaped(name)):
+            return None
+        return scope + name
 
     # ------------------------------------------------------------- completion
 
@@ -139,8 +154,7 @@ class UnitBook:
 
     # ------------------------------------------------------------- glue
 
-    @cached_property
-    def _tokens(self) -> frozenset[str]:
+    def _glue_tokens(self) -> frozenset[str]:
         """Names a glued list may be cut into: printed, dictionary, and printed without their scope prefix."""
         toks = set(self.vocab) | set(self.alias)
         for t in list(toks):
@@ -182,7 +196,7 @@ class UnitBook:
         scopes = tuple(p for p in self.prefixes if p != "各")
         for i in range(2, n - 1):
             left, right = name[:i], name[i:]
-            if left.endswith(STRONG_SUFFIXES) and right.startswith(scopes) \
+            if left.endswith(self.rules.strong_suffixes) and right.startswith(scopes) \
                     and self.shaped(left) and self.shaped(right) and len(right) >= 3:
                 rest = self.split_glued(right) or [(0, len(right))]
                 return [(0, i)] + [(i + a, i + b) for a, b in rest]
@@ -196,9 +210,9 @@ class UnitBook:
         ``Name.raw`` and its span are the printed characters (a list's 等部门 tail left out); the
         second value is the evidence when the printed name was a glued list split in pieces.
         """
-        name = clean(raw)
+        name = clean(raw, self.rules.list_tail)
         core = raw.strip(" \t\u3000\n。.;；,，:：")
-        core = _ETC.sub("", core).rstrip(" \t\u3000") or core
+        core = self.rules.list_tail.sub("", core).rstrip(" \t\u3000") or core
         at = start + raw.find(core)
         if core == name and (cuts := self.split_glued(name)) is not None:
             pieces = [self._one(name[a:b], at + a, name[a:b]) for a, b in cuts]

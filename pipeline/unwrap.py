@@ -25,8 +25,8 @@ from typing import Sequence
 import regex
 
 from .records import Cell, Page, join_blocks
-from .rules import Rules, load_rules
-from .texttables import VERTICAL, JUNCTIONS, display_width, join_lines
+from .rules.sets import UnwrapVocabulary as UnwrapRules
+from .text import JUNCTIONS, VERTICAL, display_width, join_lines
 
 # ---------------------------------------------------------------- thresholds
 
@@ -44,32 +44,6 @@ MIN_FULL_SHARE = 0.5
 #: ... and at least this share of the full lines end mid-sentence. Tuned on the sample and the corpus
 #: captures (one paragraph per line: the share is near 0) and the PDF fixtures (above 0.6).
 MIN_OPEN_SHARE = 0.5
-
-
-@dataclass(frozen=True)
-class UnwrapRules:
-    """What unwrap needs from the rule files, compiled once per Rules."""
-
-    page_numbers: tuple[regex.Pattern[str], ...]  # a whole line that is a page number
-    line_ends: str  # a line ending in one of these is never joined to the next
-    starts: tuple[regex.Pattern[str], ...]  # a line matching one of these starts a new element
-    role_label: regex.Pattern[str]  # 牵头单位: / 责 任 单 位： at the start of a line
-
-
-def unwrap_rules(rules: Rules) -> UnwrapRules:
-    return rules.derive("unwrap", lambda: _build(rules))
-
-
-def _build(rules: Rules) -> UnwrapRules:
-    outline = rules["outline"]
-    labels = sorted(rules["roles"]["labels"], key=len, reverse=True)
-    spaced = "|".join(r"\s*".join(regex.escape(ch) for ch in label) for label in labels)
-    return UnwrapRules(
-        page_numbers=tuple(rules["texttables"]["page_numbers"]),
-        line_ends=rules["texttables"]["clause_ends"] + rules["texttables"]["closing_brackets"],
-        starts=(outline["section"], outline["subsection"], *outline["item"], outline["bullet"]),
-        role_label=regex.compile(rf"(?:{spaced})\s*[:：]"),
-    )
 
 
 #: Punctuation a capture prints half-width where the PDF printed it full-width (，→ ,).
@@ -161,12 +135,11 @@ def looks_pdf(lines: Sequence[str], ur: UnwrapRules) -> int | None:
     return width
 
 
-def unwrap(page: Page, *, rules: Rules | None = None) -> Page:
+def unwrap(page: Page, ur: UnwrapRules) -> Page:
     """The page with hard line breaks joined and page numbers dropped, if it looks PDF-extracted.
 
     Any other page is returned as it is (the same object).
     """
-    ur = unwrap_rules(rules or load_rules())
     lines = [b.text for b in page.blocks if b.kind == "p"]
     kept = [line for line in lines if not any(p.fullmatch(line) for p in ur.page_numbers)]
     width = looks_pdf(kept, ur)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.clauses import clause_reader
+from pipeline.clauses import ClauseReader
 from pipeline.units import UnitBook
 
 CASES = [
@@ -32,6 +32,35 @@ CASES = [
      [("inline", [("lead", "主办单位", ["市住建局", "市发改委"]), ("cooperating", "协办单位", ["市财政局"])])]),
     ("deadline-label", "建成数据平台(牵头单位:区政数局;完成时限:2025年6月底前)",
      [("bracket", [("lead", "牵头单位", ["区政数局"]), ("deadline", "完成时限", [])])]),
+    ("label-read-from-its-words", "推进数字政府建设。(主要责任单位:市政数局、市财政局)",
+     [("bracket", [("responsible", "主要责任单位", ["市政数局", "市财政局"])])]),
+    ("leader-label-read-from-its-words", "加快科技创新。(牵头市领导:李 明;责任单位:市科技局)",
+     [("bracket", [("leader", "牵头市领导", ["李 明"]), ("responsible", "责任单位", ["市科技局"])])]),
+    ("post-as-label", "加快科技创新。(分管副市长:李明;责任单位:市科技局)",
+     [("bracket", [("leader", "分管副市长", ["李明"]), ("responsible", "责任单位", ["市科技局"])])]),
+    ("verb-tail-without-brackets", "2、建设保障性住房2000套,市住建局牵头,各区政府配合。",
+     [("verb", [("lead", "牵头", ["市住建局"]), ("cooperating", "配合", ["各区政府"])])]),
+    ("by-tail-without-brackets", "1、新增城镇就业5万人。由市人社局负责落实。",
+     [("verb", [("responsible", "负责落实", ["市人社局"])])]),
+    ("verb-lead-落实", "推进重点项目建设。(市经信委牵头落实)", [("verb", [("lead", "牵头落实", ["市经信委"])])]),
+    ("posts-as-leaders", "(一)总体要求。(分管副省长、协管副秘书长负责,省发展改革委牵头,省统计局配合)",
+     [("verb", [("responsible", "负责", ["分管副省长", "协管副秘书长"]), ("lead", "牵头", ["省发展改革委"]),
+                ("cooperating", "配合", ["省统计局"])])]),
+    ("rule-note-is-not-a-unit", "责任单位:市经信局、市财政局(列第一位者为工作牵头单位,下同)",
+     [("line", [("responsible", "责任单位", ["市经信局", "市财政局"])])]),
+    ("subject-label", "地区生产总值增长6.5%左右。责任主体:县发改局",
+     [("inline", [("responsible", "责任主体", ["县发改局"])])]),
+    ("square-bracket-labels", "加快交通建设。[牵头单位]县交通运输局[配合单位]县自然资源局",
+     [("inline", [("lead", "牵头单位", ["县交通运输局"]), ("cooperating", "配合单位", ["县自然资源局"])])]),
+    ("person-in-charge", "提升教育质量。责任人:王小明;责任单位:县教育局",
+     [("inline", [("leader", "责任人", ["王小明"]), ("responsible", "责任单位", ["县教育局"])])]),
+    ("conjoined-units", "推进建设(责任单位:市财政局及市税务局、区人力资源和社会保障局和各街道)",
+     [("bracket", [("responsible", "责任单位", ["市财政局", "市税务局", "区人力资源和社会保障局", "各街道"])])]),
+    ("deadline-in-the-list", "推进建设(责任单位:县住建局,2024年底前完成)",
+     [("bracket", [("responsible", "责任单位", ["县住建局"]), ("deadline", "", [])])]),
+    ("units-after-a-dash", "1.推进项目建设。——市发改委、市财政局",
+     [("units", [("responsible", "", ["市发改委", "市财政局"])])]),
+    ("units-after-a-wide-gap", "1.推进项目建设    市发改委", [("units", [("responsible", "", ["市发改委"])])]),
     ("unclosed", "推进就业服务(牵头单位:区人社局;责任单位:各街办",
      [("bracket", [("lead", "牵头单位", ["区人社局"]), ("responsible", "责任单位", ["各街办"])])]),
 ]
@@ -42,17 +71,22 @@ NOT_CLAUSES = [
     ("project-phase", "游轮港外贸码头(二期)项目"),
     ("road-section", "黄石大道(沈家营—上窑段)综合提升改造"),
     ("no-colon", "各责任单位要(牵头单位要统筹)推进"),
+    ("heading-is-no-leader-label", "二、加强组织领导:各地各部门要高度重视"),
+    ("verb-inside-the-task", "支持市发改委牵头的重点项目加快建设"),
+    ("contact-person", "加强社会治理。联系人:李四,电话12345678"),
+    ("a-sentence-that-starts-with-各", "(一)加强组织领导。各单位主要负责人要亲自抓。"),
+    ("a-word-ending-in-区", "1.推进建设。社区"),
 ]
 
 
 @pytest.fixture(scope="module")
 def reader(rules):
-    return clause_reader(rules)
+    return ClauseReader(rules.clauses)
 
 
 @pytest.fixture(scope="module")
 def shaped(rules):
-    return UnitBook(rules["units"], None, ()).shaped
+    return UnitBook(rules.units, None, ()).shaped
 
 
 @pytest.mark.parametrize("text,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -79,7 +113,7 @@ def test_not_clauses(reader, shaped, text):
 
 
 def test_role_vocabulary_covers_issue_labels(rules):
-    labels = rules["roles"]["labels"]
+    labels = rules.roles.labels
     assert {k: labels[k] for k in ("牵头单位", "主办单位", "牵头责任单位", "责任单位", "负责单位", "配合单位",
                                     "协办单位", "协同责任单位", "参与单位", "牵头领导", "牵头负责领导", "分管领导")} == {
         "牵头单位": "lead", "主办单位": "lead", "牵头责任单位": "lead", "责任单位": "responsible",
@@ -89,6 +123,6 @@ def test_role_vocabulary_covers_issue_labels(rules):
 
 
 def test_acting_lead_rule_matches_notice_wording(rules):
-    rx = rules["roles"]["acting_lead_rule"]
+    rx = rules.roles.acting_lead_rule
     assert rx.search("特别是牵头单位(无牵头单位的,责任单位即为牵头单位)要统筹")
     assert not rx.search("牵头单位要统筹相关责任单位")

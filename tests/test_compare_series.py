@@ -343,7 +343,7 @@ def test_issuer_picks_all_notices_of_one_issuer_by_year(tmp_path):
     data = tmp_path / "out"
     (data / "json").mkdir(parents=True)
     for f in reversed(series_fixture()[1]["files"]):
-        ex = extract_file(ROOT / f)
+        ex = extract_file(ROOT / f, RULES)
         (data / "json" / f"{ex.document.doc_id}.json").write_bytes(dumps(document_json(ex)))
     r = CliRunner().invoke(cli, ["compare", "--issuer", "禾湾区人民政府", "--data", str(data), "--out", str(tmp_path / "c")])
     assert r.exit_code == 0, r.output
@@ -366,3 +366,21 @@ def test_byte_identical_across_hash_seeds(tmp_path):
                    env={**os.environ, "PYTHONHASHSEED": seed}, cwd=ROOT, capture_output=True)
     (a,), (b,) = here.iterdir(), there.iterdir()
     assert {p.name: p.read_bytes() for p in a.iterdir()} == {p.name: p.read_bytes() for p in b.iterdir()}
+
+
+def test_cut_capture_end_to_end_through_the_extraction(tmp_path):
+    """The same cut, found by the extraction's own self-check (finding 'truncated'), not built by hand."""
+    files = [ROOT / f for f in series_fixture()[1]["files"]]
+    text = files[1].read_text("utf-8")
+    cut = tmp_path / "hewan-2024-cut.txt"
+    cut.write_text(text[:text.index("16.完成禾江沿岸") + len("16.完成禾江沿岸防洪")], "utf-8")
+    out = tmp_path / "c"
+    r = CliRunner().invoke(cli, ["compare", str(files[0]), str(cut), str(files[2]), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    (d,) = out.iterdir()
+    rows = pq.read_table(d / "alignment.parquet").to_pylist()
+    first = {o: row["status"] for row in rows if row["old_doc_id"].startswith("hewan-2023") for o in row["old_items"]}
+    second = {n: row["status"] for row in rows if row["new_doc_id"].startswith("hewan-2025") for n in row["new_items"]}
+    assert [first[o] for o in (16, 17, 18, 19, 20)] == ["unknown"] * 5 and first[11] == "dropped"
+    assert [second[n] for n in (16, 17, 18, 19, 20, 21)] == ["unknown"] * 6
+    assert "自第 16 项起截断" in (d / "report.md").read_text("utf-8")

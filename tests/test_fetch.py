@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import doctest
+import email.utils
 import gzip
 import hashlib
 import http.server
 import json
+import os
+import select
 import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.parse
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -57,6 +65,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def send_head(self, status: int, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+
+    def drip(self, data: bytes, gap: float) -> None:
+        """One byte every ``gap`` seconds, until done or the client hangs up."""
+        for i in range(len(data)):
+            if self.client_gone(gap):
+                return
+            try:
+                self.wfile.write(data[i:i + 1])
+            except OSError:
+                return
+
+    def client_gone(self, wait: float) -> bool:
+        """Wait up to ``wait`` seconds; True as soon as the client has closed the connection."""
+        readable, _, _ = select.select([self.connection], [], [], wait)
+        try:
+            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
+
     def do_GET(self) -> None:  # noqa: C901 -- one route per branch
         site = self.site
         with site.lock:
@@ -95,6 +127,48 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(200, gzip.compress(site.page), headers={"Content-Encoding": "gzip"})
         elif path == "/empty":
             self.send(200, b"")
+        # -- misbehaving servers --
+        elif path == "/drip":  # 100 bytes promised, one every 50 ms: 5 s in all
+            self.send_head(200, {"Content-Type": "text/html", "Content-Length": "100"})
+            self.drip(b"x" * 100, 0.05)
+        elif path == "/drip-headers":  # the status line and headers themselves, one byte every 50 ms
+            self.drip(b"HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\n<p>x", 0.05)
+        elif path == "/stall-after-headers":
+            self.send_head(200, {"Content-Type": "text/html", "Content-Length": "100"})
+            self.client_gone(5.0)
+        elif path == "/short":  # issue 12: Content-Length 80,372, 40,186 bytes sent, then close
+            self.send_head(200, {"Content-Type": "text/html", "Content-Length": "80372"})
+            self.wfile.write(b"<p>" + b"x" * (40186 - 3))
+        elif path == "/chunked":
+            self.send_head(200, {"Content-Type": "text/html", "Transfer-Encoding": "chunked"})
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(site.page), site.page))
+        elif path == "/chunked-cut-mid-chunk":  # a 4096-byte chunk announced, 1000 bytes sent
+            self.send_head(200, {"Content-Type": "text/html", "Transfer-Encoding": "chunked"})
+            self.wfile.write(b"1000\r\n" + b"x" * 1000)
+        elif path == "/chunked-no-last-chunk":  # whole chunks, but never the terminating 0 chunk
+            self.send_head(200, {"Content-Type": "text/html", "Transfer-Encoding": "chunked"})
+            self.wfile.write(b"5\r\n<p>ab\r\n5\r\ncd</p\r\n")
+        elif path == "/gzip-cut":
+            body = gzip.compress(site.page * 20)[:-30]
+            self.send(200, body, headers={"Content-Encoding": "gzip"})
+        elif path.startswith("/retry-after/"):  # /retry-after/<code>/<value>/<failures before a 200>
+            _, _, code, value, failures = path.split("/")
+            if hits <= int(failures):
+                self.send(int(code), b"busy", headers={"Retry-After": urllib.parse.unquote(value)})
+            else:
+                self.send(200, site.page)
+        elif path == "/loop/a":
+            self.send(302, b"", headers={"Location": "/loop/b"})
+        elif path == "/loop/b":
+            self.send(302, b"", headers={"Location": "/loop/a"})
+        elif path == "/self-loop":
+            self.send(301, b"", headers={"Location": "/self-loop"})
+        elif path.startswith("/slow-redirect/"):  # each hop answers after 150 ms
+            n = int(path.rsplit("/", 1)[1])
+            time.sleep(0.15)
+            self.send(302, b"", headers={"Location": f"/slow-redirect/{n - 1}" if n > 1 else "/page.html"})
+        elif path == "/to-tab":
+            self.send(302, b"", headers={"Location": "/page\t.html"})
         else:
             self.send(404, b"")
 
@@ -223,19 +297,34 @@ FAILURES = [
     pytest.param("/redirect/6", {}, "too many redirects (more than 5)", id="too-many-redirects"),
     pytest.param("/redirect/3", {"max_redirects": 2}, "too many redirects (more than 2)",
                  id="redirect-limit-lowered"),
-    pytest.param("/to-ftp", {}, "unsupported scheme 'ftp' (only http and https)", id="redirect-to-ftp"),
+    pytest.param("/to-ftp", {}, "redirect to ftp://127.0.0.1/x.html: unsupported scheme 'ftp' (only http and https)",
+                 id="redirect-to-ftp"),
     pytest.param("/missing", {}, "HTTP 404 Not Found", id="404"),
     pytest.param("/big/5000", {"max_bytes": 1000}, "response larger than 1000 bytes",
                  id="oversize-content-length"),
     pytest.param("/big/5000/nolength", {"max_bytes": 1000}, "response larger than 1000 bytes",
                  id="oversize-streamed"),
     pytest.param("/empty", {}, "empty response (HTTP 200)", id="empty-body"),
+    pytest.param("/short", {}, "truncated response: 40186 of 80372 bytes (Content-Length), then the connection closed",
+                 id="body-shorter-than-content-length"),
+    pytest.param("/chunked-cut-mid-chunk", {},
+                 "truncated response: the chunked body ended after 1000 bytes, before its last chunk",
+                 id="chunked-cut-mid-chunk"),
+    pytest.param("/chunked-no-last-chunk", {},
+                 "truncated response: the chunked body ended after 10 bytes, before its last chunk",
+                 id="chunked-without-last-chunk"),
+    pytest.param("/gzip-cut", {}, "bad gzip body: truncated stream", id="gzip-stream-cut"),
+    pytest.param("/self-loop", {}, "redirect loop: back to {base}/self-loop after 1 redirect", id="redirect-to-itself"),
+    pytest.param("/loop/a", {}, "redirect loop: back to {base}/loop/a after 2 redirects", id="redirect-loop"),
+    pytest.param("/to-tab", {}, "redirect to /page\\t.html: invalid URL: control character \\t (U+0009)",
+                 id="redirect-to-control-character"),
 ]
 
 
 @pytest.mark.parametrize(("path", "kw", "message"), FAILURES)
 def test_fetch_failure(base, tmp_path, path, kw, message):
     url = base + path
+    message = message.format(base=base)
     with pytest.raises(FetchError) as err:
         fetch(url, tmp_path, **{**FAST, **kw})
     assert (err.value.reason, err.value.source) == (message, url)
@@ -279,12 +368,266 @@ def test_backoff_doubles(base, site, tmp_path, monkeypatch):
     assert delays == [0.5, 1.0, 2.0]
 
 
-def test_slow_response_times_out(base, tmp_path):
+def test_slow_response_times_out(base, site, tmp_path):
     start = time.monotonic()
     with pytest.raises(FetchError) as err:
         fetch(f"{base}/slow", tmp_path, timeout=0.3, retries=1, backoff=0.0)
-    assert err.value.reason == "timed out after 0.3 s (after 2 attempts)"
-    assert time.monotonic() - start < 1.5
+    assert err.value.reason == "timed out after 0.3 s (deadline for the whole request)"
+    assert time.monotonic() - start < 0.6
+    assert site.hits["/slow"] == 1  # the deadline is spent: no second attempt
+
+
+# -- one deadline for the whole request ------------------------------------------------------------------
+
+DEADLINE = [
+    # (path, what the server does)
+    pytest.param("/drip", id="body-one-byte-every-50ms"),
+    pytest.param("/drip-headers", id="headers-one-byte-every-50ms"),
+    pytest.param("/stall-after-headers", id="stall-after-headers"),
+    pytest.param("/slow", id="no-answer-for-1s"),
+    pytest.param("/slow-redirect/5", id="five-redirects-150ms-each"),
+]
+
+
+@pytest.mark.parametrize("path", DEADLINE)
+def test_deadline_bounds_the_whole_request(base, site, tmp_path, path):
+    start = time.monotonic()
+    with pytest.raises(FetchError) as err:
+        fetch(base + path, tmp_path, timeout=0.5, retries=3, backoff=0.0)
+    elapsed = time.monotonic() - start
+    assert err.value.reason == "timed out after 0.5 s (deadline for the whole request)"
+    assert 0.45 < elapsed < 0.8, elapsed
+    assert site.hits[path] == 1  # a spent deadline leaves no time for a retry
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_deadline_counts_retries_too(base, site, tmp_path):
+    start = time.monotonic()
+    with pytest.raises(FetchError) as err:
+        fetch(f"{base}/always500", tmp_path, timeout=0.5, retries=5, backoff=0.1)
+    # 500 at ~0, wait 0.1, 500 at ~0.1, wait 0.2, 500 at ~0.3, the next wait (0.4 s) would end past 0.5 s
+    assert err.value.reason == ("HTTP 500 Internal Server Error (after 3 attempts; the next retry, in 0.4 s, "
+                                "would pass the 0.5 s deadline)")
+    assert site.hits["/always500"] == 3
+    assert time.monotonic() - start < 0.5
+
+
+def test_backoff_longer_than_the_deadline_fails_at_once(base, site, tmp_path):
+    start = time.monotonic()
+    with pytest.raises(FetchError) as err:
+        fetch(f"{base}/always500", tmp_path, timeout=0.5, retries=3, backoff=1.0)
+    assert err.value.reason == ("HTTP 500 Internal Server Error (after 1 attempt; the next retry, in 1 s, "
+                                "would pass the 0.5 s deadline)")
+    assert site.hits["/always500"] == 1
+    assert time.monotonic() - start < 0.2
+
+
+def test_server_that_never_answers_http_or_tls(tmp_path):
+    # a listening socket that never accepts: the kernel completes the TCP handshake, nobody speaks
+    with socket.socket() as quiet:
+        quiet.bind(("127.0.0.1", 0))
+        quiet.listen(8)
+        port = quiet.getsockname()[1]
+        for scheme in ("http", "https"):  # https: the TLS handshake waits for a ServerHello that never comes
+            start = time.monotonic()
+            with pytest.raises(FetchError) as err:
+                fetch(f"{scheme}://127.0.0.1:{port}/", tmp_path, timeout=0.3, retries=2, backoff=0.0)
+            assert err.value.reason == "timed out after 0.3 s (deadline for the whole request)", scheme
+            assert time.monotonic() - start < 0.6, scheme
+
+
+def test_slow_name_resolution_is_inside_the_deadline(tmp_path, monkeypatch):
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def slow_getaddrinfo(*args, **kwargs):
+        release.wait(5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
+    start = time.monotonic()
+    try:
+        with pytest.raises(FetchError) as err:
+            fetch("http://slow-dns.invalid/page.html", tmp_path, timeout=0.3, retries=2, backoff=0.0)
+    finally:
+        release.set()
+    assert err.value.reason == "timed out after 0.3 s (deadline for the whole request)"
+    assert time.monotonic() - start < 0.6
+
+
+def test_complete_chunked_body_is_saved(base, site, tmp_path):
+    res = fetch(f"{base}/chunked", tmp_path, **FAST)
+    assert res.path.read_bytes() == site.page
+
+
+def test_truncated_body_is_retried_then_reported(base, site, tmp_path):
+    with pytest.raises(FetchError) as err:
+        fetch(f"{base}/short", tmp_path, retries=1, backoff=0.0, timeout=5.0)
+    assert err.value.reason == ("truncated response: 40186 of 80372 bytes (Content-Length), then the connection "
+                                "closed (after 2 attempts)")
+    assert site.hits["/short"] == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- Retry-After --------------------------------------------------------------------------------------
+
+
+def _http_date(seconds_from_now: float) -> str:
+    return urllib.parse.quote(email.utils.formatdate(time.time() + seconds_from_now, usegmt=True))
+
+
+@pytest.mark.parametrize(("code", "value", "asked"), [
+    pytest.param(429, "3600", "3600", id="429-seconds"),
+    pytest.param(503, "3600", "3600", id="503-seconds"),
+    pytest.param(503, "86400000000", "86400000000", id="503-absurd-seconds"),
+    pytest.param(503, None, "3600", id="503-http-date"),
+])
+def test_retry_after_past_the_deadline_fails_at_once(base, site, tmp_path, code, value, asked):
+    path = f"/retry-after/{code}/{value or _http_date(3600)}/99"
+    start = time.monotonic()
+    with pytest.raises(FetchError) as err:
+        fetch(base + path, tmp_path, timeout=5.0, retries=3, backoff=0.0)
+    reason = "Too Many Requests" if code == 429 else "Service Unavailable"
+    assert err.value.reason == f"HTTP {code} {reason}: the server asked to retry after {asked} s, past the 5 s deadline"
+    assert site.hits[path] == 1  # never hammered
+    assert time.monotonic() - start < 0.3
+
+
+def test_retry_after_inside_the_deadline_is_waited_for(base, site, tmp_path):
+    lines: list[str] = []
+    path = "/retry-after/503/1/1"
+    start = time.monotonic()
+    res = fetch(base + path, tmp_path, timeout=1.5, retries=1, backoff=0.0, progress=lines.append)
+    elapsed = time.monotonic() - start
+    assert res.path.read_bytes() == site.page
+    assert site.hits[path] == 2
+    assert 1.0 <= elapsed < 1.4, elapsed
+    assert lines[0] == f"retrying {base}{path} in 1 s (Retry-After 1 s): HTTP 503 Service Unavailable"
+
+
+@pytest.mark.parametrize(("value", "backoff", "delays"), [
+    pytest.param("2", 0.5, [2.0, 2.0], id="retry-after-longer-than-backoff"),
+    pytest.param("1", 1.5, [1.5, 3.0], id="backoff-longer-than-retry-after"),
+    pytest.param("soon", 0.5, [0.5, 1.0], id="unreadable-retry-after-means-backoff"),
+    pytest.param("0", 0.0, [0.0, 0.0], id="retry-after-zero"),
+])
+def test_retry_after_and_backoff_the_longer_wins(base, site, tmp_path, monkeypatch, value, backoff, delays):
+    waited: list[float] = []
+    monkeypatch.setattr(fetch_mod.time, "sleep", waited.append)
+    path = f"/retry-after/429/{value}/2"
+    res = fetch(base + path, tmp_path, timeout=20.0, retries=2, backoff=backoff)
+    assert res.status == 200
+    assert (waited, site.hits[path]) == (delays, 3)
+
+
+def test_retry_after_http_date_is_waited_for(base, site, tmp_path, monkeypatch):
+    waited: list[float] = []
+    monkeypatch.setattr(fetch_mod.time, "sleep", waited.append)
+    path = f"/retry-after/503/{_http_date(3)}/1"
+    fetch(base + path, tmp_path, timeout=20.0, retries=1, backoff=0.0)
+    assert len(waited) == 1 and 2.0 <= waited[0] <= 4.0, waited  # the date has whole seconds
+
+
+def test_retry_after_with_no_retries_left(base, site, tmp_path):
+    path = "/retry-after/503/1/99"
+    with pytest.raises(FetchError) as err:
+        fetch(base + path, tmp_path, timeout=5.0, retries=0)
+    assert err.value.reason == "HTTP 503 Service Unavailable"
+    assert site.hits[path] == 1
+
+
+# -- control characters in URLs ----------------------------------------------------------------------
+
+CONTROL = [
+    # (URL after the base, reason, offset after the base, the URL as shown)
+    pytest.param("/page.html\r\nX-Injected: 1", "control character \\r (U+000D)", 10,
+                 "/page.html\\r\\nX-Injected: 1", id="crlf-in-path"),
+    pytest.param("/page.html\n", "control character \\n (U+000A)", 10, "/page.html\\n", id="trailing-lf"),
+    pytest.param("/a\tb.html", "control character \\t (U+0009)", 2, "/a\\tb.html", id="tab"),
+    pytest.param("/a\x00.html", "control character \\x00 (U+0000)", 2, "/a\\x00.html", id="nul"),
+    pytest.param("/a\x7f.html", "control character \\x7f (U+007F)", 2, "/a\\x7f.html", id="del"),
+    pytest.param("/a\x85.html", "control character \\x85 (U+0085)", 2, "/a\\x85.html", id="c1-next-line"),
+    pytest.param("/\u202elmth.exe", "invisible character \\u202e (U+202E)", 1, "/\\u202elmth.exe",
+                 id="right-to-left-override"),
+    pytest.param("/通知\u3000.html", "space \\u3000 (U+3000)", 3, "/通知\\u3000.html", id="ideographic-space"),
+    pytest.param("/a b.html", "space (U+0020); write it as %20", 2, "/a b.html", id="space"),
+]
+
+
+@pytest.mark.parametrize(("tail", "problem", "offset", "shown"), CONTROL)
+def test_control_characters_refused_and_escaped(base, site, tmp_path, tail, problem, offset, shown):
+    url = base + tail
+    with pytest.raises(FetchError) as err:
+        fetch(url, tmp_path, **FAST)
+    assert (err.value.reason, err.value.source, err.value.offset) == (
+        f"invalid URL: {problem}", base + shown, len(base) + offset)
+    assert str(err.value) == f"{base}{shown}: fetch: invalid URL: {problem} (at offset {len(base) + offset})"
+    assert all(ch.isprintable() for ch in str(err.value))
+    assert site.hits == {}  # refused before any traffic
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    pytest.param("http://127.0.0.1%0d%0aX:1/", "control character \\r (U+000D)", id="crlf"),
+    pytest.param("http://example.gov.cn%00.evil/", "control character \\x00 (U+0000)", id="nul"),
+    pytest.param("http://user%0a@example.gov.cn/", None, id="userinfo-is-not-the-host"),
+])
+def test_percent_encoded_control_characters_in_the_host(url, problem, tmp_path, monkeypatch):
+    monkeypatch.setattr(fetch_mod, "_get", lambda *a, **k: pytest.fail("no traffic expected"))
+    if problem is None:
+        assert fetch_mod.url_character_problem(url) is None
+        return
+    with pytest.raises(FetchError) as err:
+        fetch(url, tmp_path, **FAST)
+    assert err.value.reason == f"invalid URL: {problem} in the host once percent-decoded"
+    assert err.value.source == url
+
+
+def test_cli_control_characters_stay_on_one_escaped_line(base, site, tmp_path):
+    url = f"{base}/page.html\r\nX-Injected: 1"
+    result = CliRunner().invoke(cli, ["fetch", url, "--to", str(tmp_path), "--retries", "0"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"fenjie: {base}/page.html\\r\\nX-Injected: 1: fetch: invalid URL: control character "
+                             f"\\r (U+000D) (at offset {len(base) + 10})\n")
+    assert site.hits == {}
+
+
+# -- file modes follow the umask ---------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)],
+                         ids=["022", "077", "002"])
+def test_fetched_files_get_the_umask_mode(base, tmp_path, umask, mode):
+    # a process of its own: the umask is read once per process
+    code = ("import os, sys; os.umask(int(sys.argv[1], 8)); sys.argv[1:2] = []; "
+            "from pipeline.cli import main; main()")
+    out = tmp_path / "raw"
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    done = subprocess.run([sys.executable, "-c", code, oct(umask), "fetch", f"{base}/page.html", "--to", str(out),
+                           "--retries", "0"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}
+    name = name_for_url(f"{base}/page.html")
+    assert modes == {f"{name}.html": mode, f"{name}.meta.json": mode}
+
+
+def test_umask_probe_agrees_with_proc(monkeypatch):
+    from pipeline import files
+
+    from_proc = files._read_umask()
+    assert from_proc == files.process_umask()
+
+    def no_proc(path, *args, **kwargs):
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr(files, "open", no_proc, raising=False)
+    assert files._read_umask() == from_proc & 0o666
+
+
+def test_doctests():
+    assert doctest.testmod(fetch_mod).failed == 0
 
 
 def test_connection_refused(tmp_path):
@@ -374,3 +717,18 @@ def test_cli_fetch_failure_exit_1(base, tmp_path):
 def test_cli_fetch_usage_exit_2(tmp_path):
     assert CliRunner().invoke(cli, ["fetch"]).exit_code == 2
     assert CliRunner().invoke(cli, ["fetch", "http://x", "--timeout", "0"]).exit_code == 2
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    pytest.param("/drip", "timed out after 0.5 s (deadline for the whole request)", id="slow-drip"),
+    pytest.param("/short", "truncated response: 40186 of 80372 bytes (Content-Length), then the connection closed "
+                 "(after 1 attempt; the next retry, in 0.5 s, would pass the 0.5 s deadline)", id="truncated"),
+    pytest.param("/retry-after/429/3600/99", "HTTP 429 Too Many Requests: the server asked to retry after 3600 s, "
+                 "past the 0.5 s deadline", id="retry-after-past-the-deadline"),
+])
+def test_cli_fetch_failures_are_one_line_and_save_nothing(base, tmp_path, path, message):
+    start = time.monotonic()
+    result = CliRunner().invoke(cli, ["fetch", base + path, "--to", str(tmp_path / "raw"), "--timeout", "0.5"])
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"fenjie: {base}{path}: fetch: {message}\n")
+    assert time.monotonic() - start < 0.8
+    assert not (tmp_path / "raw").exists()

@@ -12,6 +12,7 @@ from pipeline.decode import decode
 from pipeline.errors import ContentError
 from pipeline.html import html_page, info_pairs, normalize_space, unwrap_word_fallbacks
 from pipeline.read import read
+from pipeline.rules import load_rules
 from pipeline.records import Decoded, Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,12 +22,15 @@ SAMPLE_CAPTURE = Path("/work/shared/sample/huangshigang-2025-notice.txt")
 CORPUS = Path("/work/shared/corpus/html")
 
 
+HTML_RULES = load_rules().html
+
+
 def page_of(path: Path) -> Page:
-    return html_page(decode(read(path)))
+    return html_page(decode(read(path)), HTML_RULES)
 
 
 def page_from(markup: str) -> Page:
-    return html_page(Decoded(source="<test>", text=markup, encoding="utf-8", n_replaced=0, is_html=True))
+    return html_page(Decoded(source="<test>", text=markup, encoding="utf-8", n_replaced=0, is_html=True), HTML_RULES)
 
 
 def assert_offsets(page: Page) -> None:
@@ -46,7 +50,7 @@ CASES = sorted(p.name[: -len(".expected.json")] for p in FIXTURES.glob("*.expect
 def test_fixture(case: str) -> None:
     expected = json.loads((FIXTURES / f"{case}.expected.json").read_text("utf-8"))
     decoded = decode(read(FIXTURES / f"{case}.html"))
-    page = html_page(decoded)
+    page = html_page(decoded, HTML_RULES)
     assert_offsets(page)
     assert [[b.kind, b.text] for b in page.blocks] == expected["blocks"]
     assert page.n_recovered == expected["n_recovered"]
@@ -118,6 +122,11 @@ VML = ('<p><!--[if gte vml 1]><v:shape id="_x0000_s1026"><v:textbox><div><p clas
        '<span>港政发〔2025〕1号</span></p></div></v:textbox></v:shape><![endif]-->{fallback}</p>')
 IMG = '<![if !vml]><span><img src="image001.gif" alt="港政发〔2025〕1号" v:shapes="_x0000_s1026"></span><![endif]>'
 TABLE_FALLBACK = '<![if !vml]><table><tr><td><div><p>港政发〔2025〕1号</p></div></td></tr></table><![endif]>'
+#: A text box anchored inside a paragraph (Word prints part of a 文号 or a date in one).
+BOX = ('<!--[if gte vml 1]><v:shape style="position:absolute"><v:textbox><div><p class=MsoNormal><span>{text}'
+       '</span></p></div></v:textbox></v:shape><![endif]-->{fallback}')
+BOX_IMG = '<![if !vml]><span style="position:absolute"><img src="i.gif" alt="{text}" v:shapes="_x0000_s1"></span><![endif]>'
+BOX_TABLE = '<![if !vml]><table><tr><td><div><p>{text}</p></div></td></tr></table><![endif]>'
 
 WORD = [
     ("vml-textbox-with-img-fallback", VML.format(fallback=IMG), ["港政发〔2025〕1号"], 11),
@@ -132,6 +141,18 @@ WORD = [
      '<![if !vml]><img src="a.png" alt="黄石港区人民政府"><![endif]></p>', ["黄石港区人民政府"], 8),
     ("mso-conditional-xml-ignored", "<!--[if gte mso 9]><xml><o:Author>甲</o:Author></xml><![endif]--><p>乙</p>",
      ["乙"], 0),
+    ("textbox-inside-a-paragraph-is-inline",
+     "<p>塞政发〔2025" + BOX.format(text="〕7号", fallback=BOX_IMG.format(text="〕7号")) + "</p>", ["塞政发〔2025〕7号"], 3),
+    ("date-printed-in-three-boxes",
+     "<p>" + BOX.format(text="2025", fallback="") + "年" + BOX.format(text="3月8", fallback="") + "日</p>",
+     ["2025年3月8日"], 7),
+    ("img-alt-inside-a-paragraph-is-inline",
+     "<p>塞政发〔2025" + BOX_IMG.format(text="〕7号") + "</p>", ["塞政发〔2025〕7号"], 3),
+    ("visible-one-line-fallback-is-inline",
+     "<p>成文日期：" + BOX.format(text="2025年3月8日", fallback=BOX_TABLE.format(text="2025年3月8日")) + "</p>",
+     ["成文日期：2025年3月8日"], 0),
+    ("box-of-two-lines-stays-a-block",
+     "<p>正文" + BOX.format(text="甲方</p><p>乙方", fallback="") + "</p>", ["正文", "甲方", "乙方"], 4),
 ]
 
 
@@ -157,7 +178,7 @@ INFO = [
 
 @pytest.mark.parametrize("text, expected", [c[1:] for c in INFO], ids=[c[0] for c in INFO])
 def test_info_pairs(text: str, expected: list[tuple[str, str]]) -> None:
-    assert info_pairs(text) == expected
+    assert info_pairs(text, HTML_RULES) == expected
 
 
 def test_info_table_value_in_next_cell_or_element() -> None:
@@ -320,7 +341,7 @@ def test_density_fallback_finds_the_same_body(name: str, monkeypatch: pytest.Mon
     if not path.is_file():
         pytest.skip("shared corpus not available")
     with_containers = page_of(path).text
-    monkeypatch.setattr(html_module, "_container_level", lambda el: None)
+    monkeypatch.setattr(html_module, "_container_level", lambda el, rules: None)
     assert page_of(path).text == with_containers
 
 

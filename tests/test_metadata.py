@@ -10,7 +10,7 @@ from pipeline.records import Page, PageMeta, join_blocks
 
 def meta_of(rules, lines, **page_meta):
     text, blocks = join_blocks([(l, "p", None) for l in lines])
-    return read_metadata(Page("t", text, blocks, PageMeta(**page_meta)), rules["metadata"])
+    return read_metadata(Page("t", text, blocks, PageMeta(**page_meta)), rules.metadata)
 
 
 def test_district_notice(rules):
@@ -61,4 +61,22 @@ def test_nothing_printed_means_none(rules):
     ("长政发[2012]6号", "长政发[2012]6号"), ("鞍立政发(2023)2号", "鞍立政发(2023)2号"),
 ])
 def test_doc_number_shapes(rules, text, expected):
-    assert rules["metadata"]["doc_number"].search(text)[0] == expected
+    assert rules.metadata.doc_number.search(text)[0] == expected
+
+
+@pytest.mark.parametrize("lines,title", [
+    (["某省人民政府关于落实《政府工作报告》重点工作部门分工的意见-某省人民政府门户网站", "某省人民政府关于",
+      "落实《政府工作报告》重点工作部门分工的意见"], "关于落实《政府工作报告》重点工作部门分工的意见"),
+    (["2021年重大民生实事项目目标任务责任分解表.docx", "《2021年重大民生实事项目目标任务责任分解表.docx》由会员分享"],
+     "2021年重大民生实事项目目标任务责任分解表"),
+    (["各区县人民政府:", "认真落实关于营造更好发展环境的各项政策措施。全面落实各类政策意见。",
+      "附件:1.2024年政府工作报告重点工作责任分解", "2.十方面民生实事责任分解", "某市人民政府办公室", "2024年5月22日",
+      "2024年政府工作报告重点工作责任分解"], "2024年政府工作报告重点工作责任分解"),
+], ids=["site-name-after-the-title", "file-name-of-a-shared-document", "annex-heading-not-a-sentence-or-list"])
+def test_title_shapes(rules, lines, title):
+    assert meta_of(rules, lines).title == title
+
+
+def test_signature_date_with_a_white_circle_for_zero(rules):
+    m = meta_of(rules, ["某市人民政府", "二○○七年四月四日"])
+    assert m.issued_date == dt.date(2007, 4, 4)

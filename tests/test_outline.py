@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from helpers import extract_text, units_of
+from pipeline.rules import load_rules
+
+RULES = load_rules()
 
 HEADER = "某区人民政府\n关于印发2025年重点工作责任分解方案的通知\n各街道办事处,区直各部门:\n现印发给你们。\n某区人民政府\n2025年1月6日\n2025年重点工作责任分解方案\n"
 
@@ -139,7 +142,7 @@ def test_html_task_table_one_item_per_row_with_spans_and_headings():
     from conftest import FIXTURES
     from pipeline.extract import extract_file
 
-    ex = extract_file(FIXTURES / "html" / "task_table.html")
+    ex = extract_file(FIXTURES / "html" / "task_table.html", RULES)
     got = [(i.item_label, i.section_label, i.section_title, i.text, i.deadline_text, str(i.deadline)) for i in ex.items]
     assert got[:4] == [
         ("1", "一、", "经济发展", "规上工业增加值增长8%左右", "2025年12月底前", "2025-12-31"),
@@ -166,7 +169,7 @@ def test_statistical_bulletins_are_not_breakdown_notices(name):
     from pipeline.extract import extract_file
 
     with pytest.raises(NoTasksError, match="no tasks found"):
-        extract_file(SHARED / name)
+        extract_file(SHARED / name, RULES)
 
 
 def test_clause_alone_on_its_own_line_belongs_to_the_item_above():
@@ -259,3 +262,15 @@ def test_an_unnumbered_task_after_a_heading_line_stays_its_own_item():
 """)
     assert [(i.item_label, i.group_title, i.text) for i in ex.items] == [("", "扩大有效投资", "全年实施重点项目60个。")] \
         or [(i.item_label, i.text) for i in ex.items] == [("1.", "扩大有效投资"), ("", "全年实施重点项目60个。")]
+
+
+@pytest.mark.parametrize("label", ["⑴", "1.1", "(1)", "1)", "①", "1、"])
+def test_item_numbering_styles(label):
+    from helpers import extract_text
+
+    second = {"⑴": "⑵", "1.1": "1.2", "(1)": "(2)", "1)": "2)", "①": "②", "1、": "2、"}[label]
+    ex = extract_text("某县人民政府关于印发2023年重点工作责任分解方案的通知\n一、主要目标\n"
+                      f"{label}地区生产总值增长6.5%左右。(责任单位:县发改局)\n"
+                      f"{second} 固定资产投资增长8%。(责任单位:县发改局)\n")
+    assert [i.item_label for i in ex.items] == [label, second]
+    assert [i.text for i in ex.items] == ["地区生产总值增长6.5%左右。", "固定资产投资增长8%。"]

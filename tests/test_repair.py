@@ -12,7 +12,7 @@ def page_of(lines, title=None):
 
 
 def run(rules, lines, title=None):
-    return repair(page_of(lines, title), "d", rules["repairs"], rules["metadata"])
+    return repair(page_of(lines, title), "d", rules.repairs, rules.metadata)
 
 
 HEADER = ["黄石港区人民政府", "关于印发2025年区政府重点工作分解意见的通知"]

@@ -13,11 +13,12 @@ from pipeline.rules import DEFAULT_RULES_DIR, SPECS, load_rules
 
 
 def test_every_rule_file_loads_and_says_what_it_holds(rules):
-    assert set(rules.files) == set(SPECS)
-    for name, content in rules.files.items():
-        assert content["about"]["description"].strip() and content["about"]["source"].strip(), name
-    for name, content in rules.issuers.items():
-        assert content["issuers"], name
+    assert set(rules.about) == set(SPECS)
+    for name, description in rules.about.items():
+        assert description.strip(), name
+        assert getattr(rules, name) is not None, name
+    for name, d in rules.issuers.items():
+        assert d.issuers and d.name == name, name
 
 
 @pytest.fixture
@@ -73,9 +74,9 @@ DEADLINES = [
 
 @pytest.mark.parametrize("text,date", DEADLINES, ids=[t or "empty" for t, _ in DEADLINES])
 def test_deadline_dates(rules, text, date):
-    assert parse_deadline(text, 2025, rules["deadlines"]) == date
+    assert parse_deadline(text, 2025, rules.deadlines) == date
 
 
 def test_deadline_without_a_plan_year_is_not_guessed(rules):
-    assert parse_deadline("6月底前", None, rules["deadlines"]) is None
-    assert parse_deadline("2024年6月底前", None, rules["deadlines"]) == dt.date(2024, 6, 30)
+    assert parse_deadline("6月底前", None, rules.deadlines) is None
+    assert parse_deadline("2024年6月底前", None, rules.deadlines) == dt.date(2024, 6, 30)

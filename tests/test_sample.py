@@ -10,6 +10,9 @@ import pytest
 from pipeline.extract import extract_file
 
 from conftest import FIXTURES, RAW
+from pipeline.rules import load_rules
+
+RULES = load_rules()
 
 EXPECTED = json.loads((FIXTURES / "sample" / "huangshigang-2025.expected.json").read_text("utf-8"))
 INPUTS = sorted(p.name for p in RAW.glob("huangshigang-2025-notice.*"))
@@ -17,7 +20,7 @@ INPUTS = sorted(p.name for p in RAW.glob("huangshigang-2025-notice.*"))
 
 @pytest.fixture(scope="module", params=INPUTS)
 def ex(request):
-    return extract_file(RAW / request.param)
+    return extract_file(RAW / request.param, RULES)
 
 
 def test_both_inputs_are_shipped():
@@ -28,7 +31,7 @@ def test_html_page_and_text_capture_give_the_same_rows():
     from pipeline.records import TABLES
     from pipeline.write import row_dict
 
-    html, txt = (extract_file(RAW / name) for name in INPUTS)
+    html, txt = (extract_file(RAW / name, RULES) for name in INPUTS)
     assert html.text == txt.text
     for table in TABLES:
         strip = lambda rows: [{k: v for k, v in row_dict(r).items() if k not in ("doc_id", "source", "source_sha256")}

@@ -13,6 +13,9 @@ from pipeline.extract import extract_file
 from pipeline.records import TABLES
 from pipeline.schema import arrow_schema, json_schema, schema_json_text
 from pipeline.write import document_json, table
+from pipeline.rules import load_rules
+
+RULES = load_rules()
 
 REQUIRED = {
     "documents": "doc_id source source_sha256 encoding issuer doc_number title year issued_date published_date n_items parser_version",
@@ -34,13 +37,13 @@ def test_required_columns_with_descriptions(name):
 
 
 def test_parquet_tables_carry_the_declared_schema():
-    ex = extract_file(ROOT / "raw" / "huangshigang-2025-notice.txt")
+    ex = extract_file(ROOT / "raw" / "huangshigang-2025-notice.txt", RULES)
     for name in TABLES:
         assert table(name, [ex]).schema.equals(arrow_schema(name), check_metadata=True)
 
 
 def test_json_output_validates_against_the_published_schema():
-    ex = extract_file(ROOT / "raw" / "huangshigang-2025-notice.txt")
+    ex = extract_file(ROOT / "raw" / "huangshigang-2025-notice.txt", RULES)
     doc = json.loads(json.dumps(document_json(ex), ensure_ascii=False))
     jsonschema.validate(doc, json_schema())
     bad = dict(doc, n_items="76")

@@ -12,6 +12,8 @@ from pipeline.html import html_page
 from pipeline.read import read
 from pipeline.records import Decoded, Page
 from pipeline.rules import load_rules
+
+RULES = load_rules()
 from pipeline.tables import GridRow, column_kind, grid, tables_in
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "html"
@@ -21,7 +23,7 @@ GRID_CASES = sorted(p.name[: -len(".expected.json")] for p in FIXTURES.glob("*.e
 
 def page_from(body: str) -> Page:
     markup = f'<html><body><div class="TRS_Editor">{body}</div></body></html>'
-    return html_page(Decoded(source="<test>", text=markup, encoding="utf-8", n_replaced=0, is_html=True))
+    return html_page(Decoded(source="<test>", text=markup, encoding="utf-8", n_replaced=0, is_html=True), RULES.html)
 
 
 def as_json(row: GridRow) -> dict:
@@ -31,10 +33,10 @@ def as_json(row: GridRow) -> dict:
 @pytest.mark.parametrize("case", GRID_CASES, ids=GRID_CASES)
 def test_fixture_grid(case: str) -> None:
     expected = json.loads((FIXTURES / f"{case}.expected.json").read_text("utf-8"))
-    page = html_page(decode(read(FIXTURES / f"{case}.html")))
-    assert list(tables_in(page)) == expected["tables_in"]
+    page = html_page(decode(read(FIXTURES / f"{case}.html")), RULES.html)
+    assert list(tables_in(page, RULES.headers)) == expected["tables_in"]
     for table, rows in expected["grid"].items():
-        assert [as_json(r) for r in grid(page, int(table))] == rows
+        assert [as_json(r) for r in grid(page, int(table), RULES.headers)] == rows
 
 
 def test_fixture_with_task_tables_exists() -> None:
@@ -68,14 +70,14 @@ HEADERS = [
 
 @pytest.mark.parametrize("header, kind", [h[1:] for h in HEADERS], ids=[h[0] for h in HEADERS])
 def test_column_kind(header: str, kind: str) -> None:
-    assert column_kind(header) == kind
+    assert column_kind(header, RULES.headers) == kind
 
 
 def test_header_words_and_role_labels_come_from_the_rules() -> None:
     rules = load_rules()
-    assert set(rules["tables"]["headers"]) == {"seq", "task", "deadline", "note", "category"}
-    for label, role in rules["roles"]["labels"].items():
-        assert column_kind(label, rules) == role, label
+    assert set(rules.tables.headers) == {"seq", "task", "deadline", "note", "category", "progress"}
+    for label, role in rules.roles.labels.items():
+        assert column_kind(label, rules.headers) == role, label
 
 
 def test_rowspan_block_repeats_in_every_row_it_covers() -> None:
@@ -83,7 +85,7 @@ def test_rowspan_block_repeats_in_every_row_it_covers() -> None:
         "<table><tr><td>序号</td><td>工作任务</td><td>责任单位</td></tr>"
         "<tr><td>1</td><td>甲任务</td><td rowspan='3'>区发改局</td></tr>"
         "<tr><td>2</td><td>乙任务</td></tr><tr><td>3</td><td>丙任务</td></tr></table>")
-    rows = grid(page, 0)
+    rows = grid(page, 0, RULES.headers)
     assert [r.cells["task"][0].text for r in rows] == ["甲任务", "乙任务", "丙任务"]
     unit = rows[0].cells["responsible"][0]
     assert all(r.cells["responsible"] == (unit,) for r in rows)
@@ -97,7 +99,7 @@ def test_colspan_block_appears_once_per_row() -> None:
         "<table><tr><th>序号</th><th>工作任务</th><th colspan='2'>责任单位</th></tr>"
         "<tr><td>1</td><td>甲任务</td><td>区财政局</td><td>区税务局</td></tr>"
         "<tr><td>2</td><td>乙任务</td><td colspan='2'>各街道办事处</td></tr></table>")
-    rows = grid(page, 0)
+    rows = grid(page, 0, RULES.headers)
     assert [b.text for b in rows[0].cells["responsible"]] == ["区财政局", "区税务局"]
     assert [b.text for b in rows[1].cells["responsible"]] == ["各街道办事处"]
 
@@ -108,7 +110,7 @@ def test_heading_row_spanning_all_but_the_number_column() -> None:
         "<tr><td colspan='4'>一、经济发展</td></tr>"
         "<tr><td></td><td colspan='3'>（一）扩大有效投资</td></tr>"
         "<tr><td>1</td><td>新开工项目20个</td><td>区发改局</td><td>年底前</td></tr></table>")
-    rows = grid(page, 0)
+    rows = grid(page, 0, RULES.headers)
     assert [r.heading for r in rows] == ["一、经济发展", "（一）扩大有效投资", None]
     assert rows[2].cells["deadline"][0].text == "年底前"
 
@@ -126,9 +128,86 @@ NOT_TASK_TABLES = [
 @pytest.mark.parametrize("body", [c[1] for c in NOT_TASK_TABLES], ids=[c[0] for c in NOT_TASK_TABLES])
 def test_not_a_task_table(body: str) -> None:
     page = page_from(body)
-    assert grid(page, 0) == ()
-    assert tables_in(page) == ()
+    assert grid(page, 0, RULES.headers) == ()
+    assert tables_in(page, RULES.headers) == ()
 
 
 def test_missing_table_index_is_empty() -> None:
-    assert grid(page_from("<p>没有表格</p>"), 3) == ()
+    assert grid(page_from("<p>没有表格</p>"), 3, RULES.headers) == ()
+
+
+# --------------------------------------------------------------------------- what the columns hold
+
+
+def test_task_column_found_by_what_its_cells_hold() -> None:
+    page = page_from(
+        "<table><tr><td>序号</td><td>民生实事</td><td>责任单位</td><td>完成时限</td></tr>"
+        "<tr><td>1</td><td>新建社区卫生服务站6个。</td><td>区卫健局</td><td>10月底前</td></tr>"
+        "<tr><td>2</td><td>改造背街小巷25条。</td><td>区城管局</td><td>12月底前</td></tr></table>")
+    rows = grid(page, 0, RULES.headers)
+    assert [r.cells["task"][0].text for r in rows] == ["新建社区卫生服务站6个。", "改造背街小巷25条。"]
+    assert rows[0].headers["task"] == "民生实事"
+
+
+def test_of_two_task_columns_the_longer_is_the_task() -> None:
+    page = page_from(
+        "<table><tr><td>序号</td><td>项目名称</td><td>主要内容</td><td>牵头单位</td></tr>"
+        "<tr><td>1</td><td>城市更新</td><td>改造老旧街巷12条,新增停车泊位800个。</td><td>区住建局</td></tr>"
+        "<tr><td>2</td><td>教育提质</td><td>新建学校2所,新增学位1800个。</td><td>区教育局</td></tr></table>")
+    rows = grid(page, 0, RULES.headers)
+    assert [r.cells["task"][0].text for r in rows] == ["改造老旧街巷12条,新增停车泊位800个。", "新建学校2所,新增学位1800个。"]
+    assert [r.cells["category"][0].text for r in rows] == ["城市更新", "教育提质"]
+
+
+def test_short_unnamed_column_is_no_task() -> None:
+    page = page_from(
+        "<table><tr><td>序号</td><td>类目</td><td>责任单位</td></tr>"
+        "<tr><td>1</td><td>道路</td><td>区住建局</td></tr></table>")
+    assert grid(page, 0, RULES.headers) == ()
+
+
+def test_progress_column_kind() -> None:
+    page = page_from(
+        "<table><tr><td>序号</td><td>内容与要求</td><td>进展情况</td><td>责任单位</td></tr>"
+        "<tr><td>1</td><td>新增就业5000人。</td><td>一季度新增1320人。</td><td>市人社局</td></tr></table>")
+    (row,) = grid(page, 0, RULES.headers)
+    assert row.cells["task"][0].text == "新增就业5000人。"
+    assert row.cells["progress"][0].text == "一季度新增1320人。"
+
+
+def test_header_printed_again_is_no_row() -> None:
+    page = page_from(
+        "<table><tr><th>序号</th><th>工作任务</th><th>责任单位</th></tr>"
+        "<tr><td>1</td><td>建成智慧停车平台。</td><td>区城管局</td></tr>"
+        "<tr><th>序号</th><th>工作任务</th><th>责任单位</th></tr>"
+        "<tr><td>2</td><td>新增公共充电桩300个。</td><td>区发改局</td></tr></table>")
+    assert [r.cells["task"][0].text for r in grid(page, 0, RULES.headers)] == ["建成智慧停车平台。", "新增公共充电桩300个。"]
+
+
+def test_progress_figures_are_neither_item_text_nor_targets(rules) -> None:
+    from pipeline.extract import extract_file
+
+    ex = extract_file(Path(__file__).resolve().parent / "fixtures" / "formats" / "tables-progress.txt", rules)
+    achieved = ["8.2%", "5.1%", "1.4个百分点", "31个", "46.7亿元", "12.3%", "63家", "18个", "2100户"]
+    assert len(ex.items) == 4
+    for item in ex.items:
+        assert not any(a in item.text for a in achieved)
+    spans = [t.span_text for t in ex.targets]
+    assert not any(a in s for a in achieved for s in spans)
+    items = {i.item_seq: i for i in ex.items}
+    for t in ex.targets:  # every target is read from its task cell
+        assert items[t.item_seq].span_start <= t.span_start and t.span_end <= items[t.item_seq].span_end
+    assert (6.5, "%") in [(t.value, t.unit) for t in ex.targets]
+
+
+@pytest.mark.parametrize("text,role,spans", [
+    ("县水务局\n县住建局", "responsible", [(0, 4), (5, 9)]),
+    ("市发展和改革\n委员会", "lead", [(0, 10)]),
+    ("经开区\n高新园(邹区镇)\n各街道", "cooperating", [(0, 3), (4, 12), (13, 16)]),
+    ("王 东\n李 明", "leader", [(0, 3), (4, 7)]),
+    ("市财政局、市税务局", "responsible", [(0, 9)]),
+], ids=["one-unit-per-line", "wrapped-name", "bracket-closes-a-name", "one-person-per-line", "one-line"])
+def test_cell_lists(text, role, spans) -> None:
+    from pipeline.outline import _cell_lists
+
+    assert _cell_lists(text, role, lambda t: t.endswith(("局", "委员会", "区", "街道"))) == spans

@@ -7,16 +7,16 @@ item standing at a non-zero offset, so the absolute offsets are checked too.
 
 from __future__ import annotations
 
-import copy
 import doctest
+import shutil
 from typing import NamedTuple
 
 import pytest
 
 import pipeline.targets as targets_module
 from pipeline.errors import RulesError
-from pipeline.rules import load_rules
-from pipeline.targets import compile_rules, extract_targets
+from pipeline.rules import DEFAULT_RULES_DIR, load_rules
+from pipeline.targets import extract_targets
 
 #: Where the item text stands in the (imaginary) full text of the document.
 OFFSET = 1000
@@ -39,7 +39,7 @@ class T(NamedTuple):
 
 @pytest.fixture(scope="module")
 def rules():
-    return load_rules()["targets"]
+    return load_rules().targets
 
 
 def extract(text: str, rules) -> tuple:
@@ -359,7 +359,6 @@ REGEX_EXAMPLES = {
         "第一时间",
         "四个意识",
         "八项规定",
-        "一批项目",
         "一系列",
         "一账一表",
         "两位数",
@@ -368,6 +367,10 @@ REGEX_EXAMPLES = {
         "12项目",
         "3个工作日",
         "5000万元以上项目",
+        "年产25万吨己二酸",
+        "完成13.32平方公里核心区的规划",
+        "4个结构性指标均实现10%以上增长",
+        "办好11项为民办实事项目",
     ],
     "not_aspirational": [
         "对上争取",
@@ -377,36 +380,42 @@ REGEX_EXAMPLES = {
 
 
 def test_rules_file_loads(rules):
-    r = compile_rules(rules)
+    r = rules
     assert r.units["亿元"].std == "元" and r.units["亿元"].factor == 10**8
     assert r.units["万人"].std == "人" and r.units["万人"].factor == 10**4
     assert "万%" not in r.units
-    kinds = set(rules["kinds"]) | {"percent"}
+    kinds = set(rules.kinds) | {"percent", "growth"}
     assert {u.kind for u in r.units.values()} <= kinds
-    assert set(rules["kinds"]) == {"growth", "rate", "count", "amount", "quantity"}
+    assert set(rules.kinds) == {"growth", "rate", "count", "amount", "quantity"}
 
 
 @pytest.mark.parametrize("key", sorted(REGEX_EXAMPLES))
 def test_every_regex_entry_matches_its_example(key, rules):
-    patterns = rules[key]
+    patterns = getattr(rules, key)
     examples = REGEX_EXAMPLES[key]
     assert len(patterns) == len(examples), f"{key}: give one example per entry"
     for pattern, example in zip(patterns, examples):
         assert pattern.search(example), (pattern.pattern, example)
 
 
-def test_bad_unit_kind_is_a_rules_error(rules):
-    broken = copy.deepcopy(dict(rules))
-    broken["units"] = {**broken["units"], "斤": {"kind": "weight", "std": "斤"}}
-    with pytest.raises(RulesError, match="units.斤.kind"):
-        compile_rules(broken)
+def _broken_rules(tmp_path, edit):
+    d = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, d)
+    p = d / "targets.toml"
+    p.write_text(edit(p.read_text("utf-8")), "utf-8")
+    return d
 
 
-def test_bad_qualifier_is_a_rules_error(rules):
-    broken = dict(rules)
-    broken["qualifiers_after"] = {"左右": "roughly"}
-    with pytest.raises(RulesError, match="qualifiers_after.左右"):
-        compile_rules(broken)
+def test_bad_unit_kind_is_a_rules_error_at_load(tmp_path):
+    d = _broken_rules(tmp_path, lambda s: s.replace("[units]\n", '[units]\n"斛" = { kind = "weight", std = "斛" }\n'))
+    with pytest.raises(RulesError, match="units.斛.kind"):
+        load_rules(d)
+
+
+def test_bad_qualifier_is_a_rules_error_at_load(tmp_path):
+    d = _broken_rules(tmp_path, lambda s: s.replace("[qualifiers_after]\n", '[qualifiers_after]\n"大约" = "roughly"\n'))
+    with pytest.raises(RulesError, match="qualifiers_after.大约"):
+        load_rules(d)
 
 
 def test_doctests():

@@ -2,6 +2,7 @@
 
 import pytest
 
+from pipeline.rules import load_rules
 from pipeline.units import UnitBook, clean
 
 #: What a district notice prints elsewhere (its own vocabulary).
@@ -26,7 +27,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def book(rules):
-    return UnitBook(rules["units"], None, PRINTED)
+    return UnitBook(rules.units, None, PRINTED)
 
 
 @pytest.mark.parametrize("raw,names,rule,glued", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -45,14 +46,14 @@ def test_unknown_name_is_reported_not_dropped(book):
 
 
 def test_ambiguous_completion_is_not_made(rules):
-    book = UnitBook(rules["units"], None, ["区教育局", "市教育局"])
+    book = UnitBook(rules.units, None, ["区教育局", "市教育局"])
     (n,), _ = book.normalize("教育局", 0)
     assert n.name == "教育局" and n.rule is None
 
 
 def test_issuer_dictionary_alias(rules):
     d = rules.issuers["huangshigang"]
-    book = UnitBook(rules["units"], d, [], dictionary_name="rules/units/huangshigang.toml")
+    book = UnitBook(rules.units, d, [])
     (n,), _ = book.normalize("区发展和改革局", 0)
     assert (n.name, n.rule) == ("区发改局", "unit_alias")
 
@@ -69,10 +70,10 @@ def test_issuer_dictionary_is_selected_by_issuer_or_doc_number(rules):
     ("相关部门", True), ("科经", False), ("生态环境分", False), ("2025年", False),
 ], ids=lambda v: str(v))
 def test_unit_shape(rules, name, shaped):
-    assert UnitBook(rules["units"], None, ()).shaped(name) is shaped
+    assert UnitBook(rules.units, None, ()).shaped(name) is shaped
 
 
 @pytest.mark.parametrize("raw,cleaned", [("市国土资源局 等部门", "市国土资源局"), ("区人社局等", "区人社局"),
                                          ("区 科经局", "区科经局"), ("各街办。", "各街办")])
 def test_clean(raw, cleaned):
-    assert clean(raw) == cleaned
+    assert clean(raw, load_rules().units.list_tail) == cleaned

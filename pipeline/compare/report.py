@@ -108,15 +108,20 @@ def _cut_cell(cut: Cut) -> str:
 def cut_notes(series: Series) -> list[str]:
     """One sentence per cut capture: where, and what it means for the comparison."""
     out = []
-    for y, d, cut in zip(_years(series), series.documents, series.cuts):
+    for y, cut in zip(_years(series), series.cuts):
         if cut is None:
             continue
-        where = f"从第 {cut.first_item} 项起" if cut.first_item else "在最后一项之后"
+        if cut.first_item:
+            where = f"从第 {cut.first_item} 项起的 {cut.n_items} 项可能不完整"
+            en = f"the {cut.n_items} item(s) from item {cut.first_item} on may be partial"
+        else:
+            where = "最后一项之后可能还有没抓到的任务"
+            en = "tasks after the last item read may be missing"
         out.append(
-            f"{y} 的抓取在任务中途截断(偏移 {cut.offset}),{where}的 {cut.n_items} 项可能不完整;截断之后的内容未知:相关任务、"
-            f"目标与单位记为“未知(截断)”,不计为删除或新增,单位工作量只是下限。 The {y} capture ends inside a task "
-            f"(offset {cut.offset}): what stands at or after the cut is unknown, never counted as dropped or new, "
-            f"and its unit counts are a lower bound.")
+            f"{y} 的抓取在任务中途截断(偏移 {cut.offset}),{where};截断之后的内容未知:相关任务、目标与单位记为"
+            f"“未知(截断)”,不计为删除或新增,单位工作量只是下限。 The {y} capture ends inside a task (offset "
+            f"{cut.offset}): {en}; what stands at or after the cut is unknown, never counted as dropped or new, and "
+            f"its unit counts are a lower bound.")
     return out
 
 

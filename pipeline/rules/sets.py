@@ -1,0 +1,606 @@
+"""The typed, frozen rule sets: one per rule file, plus the few compiled from several files.
+
+Each rule file's keys and shapes are declared in :data:`SPECS`; ``build_<file>`` turns the
+validated content into its rule set, checking what the shapes cannot (a column kind, a
+qualifier category) and compiling what the stages match with. Everything is built once,
+when the rules load; a stage receives the rule set it needs and never reads a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping, TypeVar
+
+import regex
+
+from ..errors import RulesError
+from ..text import compact, spaced
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenMap(Mapping[K, V]):
+    """An immutable, hashable, picklable mapping (rule tables are never changed after loading).
+
+    >>> m = FrozenMap({"牵头单位": "lead"}); m["牵头单位"], len(m), dict(m)
+    ('lead', 1, {'牵头单位': 'lead'})
+    """
+
+    __slots__ = ("_d", "_h")
+
+    def __init__(self, data: Mapping[K, V] | None = None) -> None:
+        self._d: dict[K, V] = dict(data or {})
+        self._h: int | None = None
+
+    def __getitem__(self, key: K) -> V:
+        return self._d[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __hash__(self) -> int:
+        if self._h is None:
+            self._h = hash(tuple(self._d.items()))
+        return self._h
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._d!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap, (self._d,))
+
+
+def longest_first(words: Any) -> tuple[str, ...]:
+    """Words sorted longest first (ties alphabetical), duplicates dropped.
+
+    >>> longest_first(["牵头", "牵头单位", "责任单位"])
+    ('牵头单位', '责任单位', '牵头')
+    """
+    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def alternation(words: Any) -> str:
+    """A regex alternation of literal words, longest first."""
+    return "|".join(regex.escape(w) for w in longest_first(words))
+
+
+# --------------------------------------------------------------------------
+# Declared keys of every rule file: name -> {key: shape}; "?" marks an optional key
+# --------------------------------------------------------------------------
+
+SPECS: dict[str, dict[str, str]] = {
+    "roles": {
+        "labels": "map[str]", "label_words": "map[list[str]]", "verbs": "map[str]", "acting_lead_rule": "regex",
+        "first_lead_rule": "regex", "separators": "str", "posts": "regex", "leader_heading": "regex",
+        "rule_notes": "regex",
+    },
+    "outline": {"section": "regex", "subsection": "regex", "item": "list[regex]", "bullet": "regex",
+                "stop_headings": "list[str]", "notice_words": "list[str]"},
+    "metadata": {"doc_number": "regex", "date": "regex", "title": "regex", "issuer": "regex",
+                 "addressee_line": "regex", "chrome_lines": "list[regex]"},
+    "repairs": {"garbled_doc_number": "regex", "doc_number_without_hao": "regex", "garbled_date": "regex",
+                "missing_ordinal": "regex", "quote_pairs": "map[str]"},
+    "units": {"suffixes": "list[str]", "strong_suffixes": "list[str]", "department_suffixes": "list[str]",
+              "prefixes": "list[str]",
+              "collective": "list[regex]", "bare_prefix": "str", "list_tail": "regex"},
+    "targets": {
+        "kinds": "map[str]", "units": "map[table]", "magnitudes": "map[float]", "qualifiers_before": "map[str]",
+        "qualifiers_after": "map[str]", "aspirational": "list[str]", "firm": "list[str]",
+        "not_aspirational": "list[regex]", "growth_words": "list[str]", "decline_words": "list[str]",
+        "links": "list[str]", "leading": "list[str]", "not_targets": "list[regex]", "articles": "list[str]",
+    },
+    "deadlines": {"labels": "list[str]", "patterns": "list[regex]", "ongoing": "list[regex]",
+                  "month_parts": "map[int]", "halves": "map[str]"},
+    "indicators": {"indicators": "map[list[str]]", "polarity": "map[list[str]]", "polarity_words": "map[list[str]]"},
+    "unit_renames": {"renames": "map[str]", "catch_alls": "map[list[str]]"},
+    "compare": {"stop_tokens": "list[str]"},
+    "tables": {"headers": "map[list[str]]"},
+    "texttables": {"unit_suffixes": "list[str]", "cell_unit_endings": "list[str]", "page_numbers": "list[regex]",
+                   "clause_ends": "str", "closing_brackets": "str", "surnames": "str", "compound_surnames": "list[str]"},
+    "html": {"body_containers": "list[str]", "chrome_tags": "list[str]", "chrome_names": "regex",
+             "title_classes": "list[str]", "info_labels": "list[str]", "meta_fields": "map[str]"},
+}
+
+#: Issuer unit dictionaries in rules/units/*.toml (one file per issuer).
+ISSUER_SPEC: dict[str, str] = {"issuers": "list[str]", "doc_number_prefixes?": "list[str]", "units": "map[list[str]]"}
+
+#: Roles a label or verb may name.
+ROLES = ("lead", "responsible", "cooperating", "leader")
+#: Column kinds of a task table that are not roles.
+COLUMN_KINDS = ("seq", "task", "deadline", "note", "category", "progress")
+
+
+def _check_roles(path: str, key: str, table: Mapping[str, str], allowed: tuple[str, ...] = ROLES) -> None:
+    for word, role in table.items():
+        if role not in allowed:
+            raise RulesError(path, f"{key}.{word}", f"unknown role {role!r} (allowed: {', '.join(allowed)})")
+
+
+# --------------------------------------------------------------------------
+# One rule set per file
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleRules:
+    """rules/roles.toml: role labels and verbs, the notice's own acting-lead rules."""
+
+    labels: FrozenMap[str, str]  # printed label (牵头单位) -> role
+    label_words: FrozenMap[str, tuple[str, ...]]  # role -> words that make a label name it; unit/leader nouns
+    verbs: FrozenMap[str, str]  # verb closing a unit list ((市国土局牵头)) -> role
+    acting_lead_rule: regex.Pattern[str]  # 无牵头单位的,责任单位即为牵头单位
+    first_lead_rule: regex.Pattern[str]  # 排在第一位的为牵头单位
+    separators: str  # characters separating unit names in a list
+    posts: regex.Pattern[str]  # 分管副省长: a post named as a leader
+    leader_heading: regex.Pattern[str]  # 王纲市长主抓重点工作: named groups person, post
+    rule_notes: regex.Pattern[str]  # (列第一位者为牵头单位,下同): a rule, not a unit
+
+
+#: Keys of [label_words] besides the roles.
+LABEL_NOUNS = ("leader", "unit_nouns", "leader_nouns")
+
+
+def build_roles(path: str, d: Mapping[str, Any]) -> RoleRules:
+    _check_roles(path, "labels", d["labels"])
+    _check_roles(path, "verbs", d["verbs"])
+    for key in d["label_words"]:
+        if key not in ("lead", "cooperating", "responsible") + LABEL_NOUNS:
+            raise RulesError(path, f"label_words.{key}",
+                             f"unknown key (allowed: lead, cooperating, responsible, {', '.join(LABEL_NOUNS)})")
+    for key in ("lead", "cooperating", "responsible") + LABEL_NOUNS:
+        if not d["label_words"].get(key):
+            raise RulesError(path, f"label_words.{key}", "missing or empty")
+    _needs_groups(path, "leader_heading", d["leader_heading"], ("person", "post"))
+    return RoleRules(FrozenMap(d["labels"]), FrozenMap(d["label_words"]), FrozenMap(d["verbs"]),
+                     d["acting_lead_rule"], d["first_lead_rule"], d["separators"], d["posts"],
+                     d["leader_heading"], d["rule_notes"])
+
+
+@dataclass(frozen=True)
+class OutlineRules:
+    """rules/outline.toml: numbering of sections, subsections, items and bullets; closing headings."""
+
+    section: regex.Pattern[str]
+    subsection: regex.Pattern[str]
+    item: tuple[regex.Pattern[str], ...]  # 1. before (1) before 1) before ①: the order is the nesting depth
+    bullet: regex.Pattern[str]
+    stop_headings: tuple[str, ...]  # a heading titled so ends the task list
+    notice_words: tuple[str, ...]  # words by which a notice calls itself a breakdown (分解, 分工 …)
+
+
+def build_outline(path: str, d: Mapping[str, Any]) -> OutlineRules:
+    for key in ("section", "subsection", "bullet"):
+        _needs_groups(path, key, d[key])
+    for i, p in enumerate(d["item"]):
+        _needs_groups(path, f"item[{i}]", p)
+    return OutlineRules(d["section"], d["subsection"], d["item"], d["bullet"], d["stop_headings"],
+                        d["notice_words"])
+
+
+def _needs_groups(path: str, key: str, p: regex.Pattern[str], groups: tuple[str, ...] = ("label", "body")) -> None:
+    missing = [g for g in groups if g not in p.groupindex]
+    if missing:
+        raise RulesError(path, key, f"the pattern needs the named group(s) {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class MetadataRules:
+    """rules/metadata.toml: 文号, date, title, issuer and addressee shapes; chrome lines of captures."""
+
+    doc_number: regex.Pattern[str]
+    date: regex.Pattern[str]
+    title: regex.Pattern[str]
+    issuer: regex.Pattern[str]
+    addressee_line: regex.Pattern[str]
+    chrome_lines: tuple[regex.Pattern[str], ...]
+
+
+def build_metadata(path: str, d: Mapping[str, Any]) -> MetadataRules:
+    _needs_groups(path, "doc_number", d["doc_number"], ("prefix", "year", "num"))
+    _needs_groups(path, "date", d["date"], ("year", "month", "day"))
+    return MetadataRules(d["doc_number"], d["date"], d["title"], d["issuer"], d["addressee_line"], d["chrome_lines"])
+
+
+@dataclass(frozen=True)
+class RepairRules:
+    """rules/repairs.toml: garbled shapes that can be repaired, and shapes only reported."""
+
+    garbled_doc_number: regex.Pattern[str]
+    doc_number_without_hao: regex.Pattern[str]
+    garbled_date: regex.Pattern[str]
+    missing_ordinal: regex.Pattern[str]
+    quote_pairs: FrozenMap[str, str]  # opening -> closing
+
+
+def build_repairs(path: str, d: Mapping[str, Any]) -> RepairRules:
+    return RepairRules(d["garbled_doc_number"], d["doc_number_without_hao"], d["garbled_date"],
+                       d["missing_ordinal"], FrozenMap(d["quote_pairs"]))
+
+
+@dataclass(frozen=True)
+class UnitRules:
+    """rules/units.toml: the generic shape of a unit name."""
+
+    suffixes: tuple[str, ...]  # longest first
+    strong_suffixes: tuple[str, ...]  # end a name strongly enough to split a glued list after them
+    department_suffixes: tuple[str, ...]  # a government's own departments (they share its scope prefix)
+    prefixes: tuple[str, ...]  # scope prefixes (省/市/区/县 …)
+    collective: tuple[regex.Pattern[str], ...]  # 各街办, 区直各部门 …
+    bare_prefix: str  # the scope most names of a district notice carry
+    list_tail: regex.Pattern[str]  # 等 / 等部门 / 等相关单位 closing a list
+
+
+def build_units(path: str, d: Mapping[str, Any]) -> UnitRules:
+    return UnitRules(longest_first(d["suffixes"]), longest_first(d["strong_suffixes"]),
+                     longest_first(d["department_suffixes"]), tuple(d["prefixes"]),
+                     d["collective"], d["bare_prefix"], d["list_tail"])
+
+
+@dataclass(frozen=True)
+class DeadlineRules:
+    """rules/deadlines.toml: deadline labels, date phrases, ongoing work."""
+
+    labels: tuple[str, ...]
+    patterns: tuple[regex.Pattern[str], ...]
+    ongoing: tuple[regex.Pattern[str], ...]
+    month_parts: FrozenMap[str, int]  # 上旬 -> 10: the day a part of a month ends on
+    halves: FrozenMap[str, str]  # 上半年 -> "06-30": the month-day a half year ends on
+
+
+def build_deadlines(path: str, d: Mapping[str, Any]) -> DeadlineRules:
+    for word, day in d["month_parts"].items():
+        if not 1 <= day <= 31:
+            raise RulesError(path, f"month_parts.{word}", "expected a day of the month (1-31)")
+    for word, md in d["halves"].items():
+        if not regex.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", md):
+            raise RulesError(path, f"halves.{word}", "expected MM-DD")
+    return DeadlineRules(d["labels"], d["patterns"], d["ongoing"], FrozenMap(d["month_parts"]),
+                         FrozenMap(d["halves"]))
+
+
+#: Which way a metric is better (rules/indicators.toml [polarity] and [polarity_words] keys).
+POLARITIES = ("higher", "lower", "neutral")
+
+
+@dataclass(frozen=True)
+class IndicatorRules:
+    """rules/indicators.toml: canonical indicators, the wordings that name them, and which way is better."""
+
+    indicators: FrozenMap[str, tuple[str, ...]]
+    polarity: FrozenMap[str, str]  # canonical indicator -> higher | lower | neutral
+    polarity_words: tuple[tuple[str, str], ...]  # (word, polarity) longest first, for other metrics
+
+
+def _polarities(path: str, table: str, d: Mapping[str, Any], known: Mapping[str, Any] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pol, names in d.items():
+        if pol not in POLARITIES:
+            raise RulesError(path, f"{table}.{pol}", f"unknown polarity (allowed: {', '.join(POLARITIES)})")
+        for i, name in enumerate(names):
+            if known is not None and name not in known:
+                raise RulesError(path, f"{table}.{pol}[{i}]", f"{name!r} is not a canonical indicator")
+            if name in out:
+                raise RulesError(path, f"{table}.{pol}[{i}]", f"{name!r} is also under {table}.{out[name]}")
+            out[name] = pol
+    return out
+
+
+def build_indicators(path: str, d: Mapping[str, Any]) -> IndicatorRules:
+    polarity = _polarities(path, "polarity", d["polarity"], d["indicators"])
+    words = _polarities(path, "polarity_words", d["polarity_words"], None)
+    return IndicatorRules(FrozenMap(d["indicators"]), FrozenMap(polarity),
+                          tuple(sorted(words.items(), key=lambda p: (-len(p[0]), p[0]))))
+
+
+@dataclass(frozen=True)
+class RenameRules:
+    """rules/unit_renames.toml: unit names renamed between years (old -> new), catch-all names grouped."""
+
+    renames: FrozenMap[str, str]
+    catch_alls: FrozenMap[str, str]  # catch-all name (without scope prefix) -> group label
+
+
+def build_unit_renames(path: str, d: Mapping[str, Any]) -> RenameRules:
+    catch: dict[str, str] = {}
+    for label, names in d["catch_alls"].items():
+        for i, name in enumerate(names):
+            if name in catch:
+                raise RulesError(path, f"catch_alls.{label}[{i}]", f"{name!r} is also in group {catch[name]!r}")
+            if name in d["renames"]:
+                raise RulesError(path, f"catch_alls.{label}[{i}]", f"{name!r} is also a rename key")
+            catch[name] = label
+    return RenameRules(FrozenMap(d["renames"]), FrozenMap(catch))
+
+
+@dataclass(frozen=True)
+class CompareWordRules:
+    """rules/compare.toml: words the comparison's text similarity ignores."""
+
+    stop_tokens: frozenset[str]
+
+
+def build_compare(path: str, d: Mapping[str, Any]) -> CompareWordRules:
+    return CompareWordRules(frozenset(d["stop_tokens"]))
+
+
+@dataclass(frozen=True)
+class TableHeaderRules:
+    """rules/tables.toml: header words of task tables (non-role columns)."""
+
+    headers: FrozenMap[str, tuple[str, ...]]  # column kind -> header words
+
+
+def build_tables(path: str, d: Mapping[str, Any]) -> TableHeaderRules:
+    for kind in d["headers"]:
+        if kind not in COLUMN_KINDS:
+            raise RulesError(path, f"headers.{kind}",
+                             f"unknown column kind (allowed: {', '.join(COLUMN_KINDS)}; roles come from roles.toml)")
+    return TableHeaderRules(FrozenMap(d["headers"]))
+
+
+@dataclass(frozen=True)
+class TextTableRules:
+    """rules/texttables.toml: what closes a cell of a flattened table, page furniture of PDF text."""
+
+    unit_suffixes: tuple[str, ...]  # longest first
+    cell_unit_endings: tuple[str, ...]  # more endings of a name in a column known to hold units, longest first
+    page_numbers: tuple[regex.Pattern[str], ...]
+    clause_ends: str
+    closing_brackets: str
+    surnames: frozenset[str]  # one-character surnames (a person glued before a unit name)
+    compound_surnames: frozenset[str]  # 欧阳, 司马 …
+
+
+def build_texttables(path: str, d: Mapping[str, Any]) -> TextTableRules:
+    names = "".join(d["surnames"].split())
+    if len(set(names)) != len(names):
+        raise RulesError(path, "surnames", "a surname is listed twice")
+    for word in d["compound_surnames"]:
+        if len(word) != 2:
+            raise RulesError(path, f"compound_surnames.{word}", "expected two characters")
+    return TextTableRules(longest_first(d["unit_suffixes"]), longest_first(d["cell_unit_endings"]),
+                          d["page_numbers"], d["clause_ends"], d["closing_brackets"], frozenset(names),
+                          frozenset(d["compound_surnames"]))
+
+
+@dataclass(frozen=True)
+class HtmlRules:
+    """rules/html.toml: CMS article containers, page chrome, headline classes, info-table labels."""
+
+    body_containers: tuple[tuple[tuple[str, str], ...], ...]  # levels of (attribute, token), best first
+    chrome_tags: frozenset[str]
+    chrome_names: regex.Pattern[str]  # class or id of page chrome
+    title_classes: frozenset[str]
+    info_labels: tuple[str, ...]  # longest first
+    meta_fields: FrozenMap[str, str]  # <meta name> (lower case) -> PageMeta field
+    info_label: regex.Pattern[str]  # an info label at the start of a text, with its colon
+    container_level: FrozenMap[tuple[str, str], int]  # (attribute, token) -> level in body_containers
+
+    def is_chrome_name(self, names: str) -> bool:
+        """True when a class/id string names page chrome."""
+        return bool(self.chrome_names.search(names))
+
+
+def build_html(path: str, d: Mapping[str, Any]) -> HtmlRules:
+    levels = []
+    for i, line in enumerate(d["body_containers"]):
+        level = []
+        for token in line.split():
+            how, sep, name = token.partition(":")
+            if not sep or how not in ("tag", "id", "class") or not name:
+                raise RulesError(path, f"body_containers[{i}]", f"{token!r} is not tag:NAME, id:NAME or class:NAME")
+            level.append((how, name.lower()))
+        levels.append(tuple(level))
+    fields = ("title", "published", "source", "site")
+    for name, field in d["meta_fields"].items():
+        if field not in fields:
+            raise RulesError(path, f"meta_fields.{name}", f"unknown field {field!r} (allowed: {', '.join(fields)})")
+    labels = longest_first(d["info_labels"])
+    alt = "|".join(r"\s*".join(regex.escape(ch) for ch in label) for label in labels)
+    return HtmlRules(tuple(levels), frozenset(t.lower() for t in d["chrome_tags"]), d["chrome_names"],
+                     frozenset(d["title_classes"]), labels,
+                     FrozenMap({k.lower(): v for k, v in d["meta_fields"].items()}),
+                     regex.compile(rf"(?P<label>{alt})\s*[:：]\s*"),
+                     FrozenMap({key: i for i, level in enumerate(levels) for key in level}))
+
+
+@dataclass(frozen=True)
+class IssuerUnits:
+    """rules/units/<name>.toml: one issuer's units, canonical names and printed aliases."""
+
+    name: str  # the file's stem, e.g. "huangshigang"
+    path: str  # the file, for evidence strings
+    issuers: tuple[str, ...]  # issuer names that select this dictionary
+    doc_number_prefixes: tuple[str, ...]  # …or 文号 prefixes (港政)
+    units: FrozenMap[str, tuple[str, ...]]  # canonical -> aliases
+
+    def aliases(self) -> dict[str, str]:
+        """Printed form -> canonical name (a canonical name maps to itself)."""
+        out: dict[str, str] = {}
+        for canon, aliases in self.units.items():
+            out[canon] = canon
+            for a in aliases:
+                out[a] = canon
+        return out
+
+
+def build_issuer(name: str, path: str, d: Mapping[str, Any]) -> IssuerUnits:
+    return IssuerUnits(name, path, d["issuers"], d.get("doc_number_prefixes", ()), FrozenMap(d["units"]))
+
+
+# --------------------------------------------------------------------------
+# Rule sets compiled from several files
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClauseRules:
+    """Where assignment clauses stand and what their words mean (roles.toml + deadlines.toml labels)."""
+
+    labels: FrozenMap[str, str]  # label (spaces removed) -> role, or "deadline"
+    label_words: tuple[tuple[str, tuple[str, ...]], ...]  # (role, words) in the order they are tried
+    leader_words: tuple[str, ...]  # a label ending in a leader noun names people when it holds one of these
+    unit_nouns: tuple[str, ...]
+    leader_nouns: tuple[str, ...]
+    verbs: FrozenMap[str, str]
+    separators: str
+    label_re: regex.Pattern[str]  # a label and its colon, or a label in 【】
+    line_re: regex.Pattern[str]  # a block opening with a label (a role line)
+    trigger: regex.Pattern[str]  # where a clause may start
+    verb_re: regex.Pattern[str]  # a role verb at the end of a unit list
+    marked_role: regex.Pattern[str]  # a role marked on one unit: 区发改局(牵头)
+    posts: regex.Pattern[str]  # a post named as a leader (分管副省长)
+    rule_notes: regex.Pattern[str]  # a bracketed rule after a list, not a unit
+    deadlines: tuple[regex.Pattern[str], ...]  # deadlines.toml patterns and ongoing phrases
+    unit_endings: tuple[str, ...]  # endings that make a list member a unit whatever it starts with
+    collective: tuple[regex.Pattern[str], ...]  # collective names (各街道, 区直各部门)
+
+    def role_of(self, label: str) -> str | None:
+        """The role a printed label names: a listed label, else read from its words (None: not a label).
+
+        >>> from pipeline.rules import load_rules
+        >>> c = load_rules().clauses
+        >>> [c.role_of(x) for x in ("牵头单位", "主要责任单位", "牵头市领导", "市政府分管领导", "分管副市长", "配合部门",
+        ...                         "各部门", "组织领导")]
+        ['lead', 'responsible', 'leader', 'leader', 'leader', 'cooperating', None, None]
+        """
+        word = compact(label)
+        if word in self.labels:
+            return self.labels[word]
+        if self.posts.fullmatch(word):  # 分管副市长: 李明
+            return "leader"
+        if word.endswith(self.leader_nouns):
+            return "leader" if any(w in word for w in self.leader_words) else None
+        if word.endswith(self.unit_nouns):
+            for role, words in self.label_words:
+                if any(w in word for w in words):
+                    return role
+        return None
+
+
+#: An inline label (主办单位:…) stands at the start of a block or after one of these.
+BEFORE_INLINE = "。；;.!！ \t\u3000"
+_OPENERS = "([（【［〔"
+
+
+def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) -> ClauseRules:
+    labels = dict(roles.labels)
+    for lab in deadlines.labels:
+        labels.setdefault(lab, "deadline")
+    words = roles.label_words
+    role_words = alternation(w for r in ("lead", "cooperating", "responsible") for w in words[r])
+    unit_nouns, leader_nouns = alternation(words["unit_nouns"]), alternation(words["leader_nouns"])
+    leader_words = alternation(words["leader"])
+    # a leader noun that holds a leader word (责任人, 负责人) is a label by itself
+    whole = alternation(n for n in words["leader_nouns"] if any(w in n for w in words["leader"])) or "(?!)"
+    grammar = (rf"\p{{Han}}{{0,6}}?(?:{leader_words})\p{{Han}}{{0,3}}?(?:{leader_nouns})|\p{{Han}}{{0,4}}?(?:{whole})"
+               rf"|\p{{Han}}{{0,4}}?(?:{role_words})\p{{Han}}{{0,4}}?(?:{unit_nouns})"
+               rf"|(?x:{roles.posts.pattern})")
+    label = "|".join(spaced(w) for w in longest_first(labels)) + "|" + grammar
+    label_re = regex.compile(
+        rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|[【\[［](?P<label>{label})[】\]］][ \t\u3000]*[:：]?)")
+    line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{label_re.pattern}")
+    trigger = regex.compile(
+        rf"[{regex.escape(_OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
+    verbs = alternation(roles.verbs)
+    marked = regex.compile(rf"[(（]\s*(?P<verb>{verbs})\s*(?:单位)?\s*[)）]$")
+    return ClauseRules(FrozenMap(labels),
+                       tuple((r, words[r]) for r in ("lead", "cooperating", "responsible")),
+                       words["leader"], words["unit_nouns"], words["leader_nouns"], roles.verbs, roles.separators, label_re, line_re,
+                       trigger, regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes,
+                       deadlines.patterns + deadlines.ongoing,
+                       longest_first(units.strong_suffixes + units.department_suffixes), units.collective)
+
+
+@dataclass(frozen=True)
+class HeaderVocabulary:
+    """Header words of task tables (tables.toml) and role labels (roles.toml) -> column kind."""
+
+    words: tuple[tuple[str, str], ...]  # (word without spaces, kind), longest word first
+    by_word: FrozenMap[str, str]
+
+    def kind_of(self, header: str) -> str:
+        """The kind of a column from its header text: the longest known word it contains, else "other"."""
+        text = compact(header)
+        for word, kind in self.words:
+            if word in text:
+                return kind
+        return "other"
+
+
+def build_headers(tables: TableHeaderRules, roles: RoleRules) -> HeaderVocabulary:
+    words: dict[str, str] = {}
+    for kind, entries in tables.headers.items():
+        for word in entries:
+            words[compact(word)] = kind
+    for label, role in roles.labels.items():
+        words.setdefault(compact(label), role)
+    ordered = tuple(sorted(words.items(), key=lambda wk: (-len(wk[0]), wk[0])))
+    return HeaderVocabulary(ordered, FrozenMap(words))
+
+
+#: Header texts whose kind is remembered (short lines repeat: 序号, 责任单位 …).
+KIND_MEMO_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class FlatTableVocabulary:
+    """What the text-table detectors need (texttables.toml + tables.toml + roles + units + deadlines + outline)."""
+
+    headers: FrozenMap[str, str]  # header word without spaces -> column kind
+    header_words: tuple[str, ...]  # longest first
+    header_initials: frozenset[str]
+    unit_suffixes: tuple[str, ...]  # longest first
+    collective: tuple[regex.Pattern[str], ...]  # collective unit names (各街办, 市直各单位)
+    deadlines: tuple[regex.Pattern[str], ...]  # deadline patterns and ongoing phrases
+    headings: tuple[regex.Pattern[str], ...]  # section and subsection numbering
+    unit_endings: tuple[str, ...] = ()  # every ending of a unit name (units.toml + texttables.toml), longest first
+    surnames: frozenset[str] = frozenset()  # one-character surnames (texttables.toml)
+    compound_surnames: frozenset[str] = frozenset()
+    _kinds: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)  # kind_of memo
+
+    def kind_of(self, header: str) -> str:
+        """The kind of a header cell: the longest known header word it contains, else "other".
+
+        >>> from pipeline.rules import load_rules
+        >>> tr = load_rules().flat_tables
+        >>> tr.kind_of("主要责任单位"), tr.kind_of("内容与要求"), tr.kind_of("市政府分管领导"), tr.kind_of("名称")
+        ('responsible', 'task', 'leader', 'other')
+        """
+        text = compact(header)
+        if (kind := self._kinds.get(text)) is None:
+            kind = next((self.headers[w] for w in self.header_words if w in text), "other")
+            if len(self._kinds) < KIND_MEMO_SIZE:
+                self._kinds[text] = kind
+        return kind
+
+
+def build_flat_tables(headers: HeaderVocabulary, texttables: TextTableRules, units: UnitRules,
+                      deadlines: DeadlineRules, outline: OutlineRules) -> FlatTableVocabulary:
+    words = tuple(w for w, _ in headers.words)
+    return FlatTableVocabulary(headers.by_word, words, frozenset(w[0] for w in words if w),
+                               texttables.unit_suffixes, units.collective, deadlines.patterns + deadlines.ongoing,
+                               (outline.section, outline.subsection),
+                               longest_first(units.suffixes + texttables.unit_suffixes + texttables.cell_unit_endings),
+                               texttables.surnames, texttables.compound_surnames)
+
+
+@dataclass(frozen=True)
+class UnwrapVocabulary:
+    """What joining PDF-wrapped lines needs (texttables.toml + outline + role labels)."""
+
+    page_numbers: tuple[regex.Pattern[str], ...]  # a whole line that is a page number
+    line_ends: str  # a line ending in one of these is never joined to the next
+    starts: tuple[regex.Pattern[str], ...]  # a line matching one of these starts a new element
+    role_label: regex.Pattern[str]  # 牵头单位: / 责 任 单 位： at the start of a line
+
+
+def build_unwrap(texttables: TextTableRules, outline: OutlineRules, roles: RoleRules) -> UnwrapVocabulary:
+    spaced_labels = "|".join(r"\s*".join(regex.escape(ch) for ch in label) for label in longest_first(roles.labels))
+    return UnwrapVocabulary(texttables.page_numbers, texttables.clause_ends + texttables.closing_brackets,
+                            (outline.section, outline.subsection, *outline.item, outline.bullet),
+                            regex.compile(rf"(?:{spaced_labels})\s*[:：]"))

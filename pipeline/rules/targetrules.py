@@ -1,0 +1,142 @@
+"""rules/targets.toml compiled: the unit table (with magnitudes) and the number + unit pattern."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable, Mapping
+
+import regex
+
+from ..errors import RulesError
+from .sets import FrozenMap, alternation
+
+#: A number as printed: Arabic (with optional thousands commas and decimals, half- or full-width),
+#: or Chinese numerals. Chinese numerals start with a digit or 十 (not 万/千/百, which start words:
+#: 万达, 千家万户) and are lazy, so that a magnitude belongs to the unit (三千万元 = 三千 + 万元).
+#: Arabic runs are capped (a 400-digit "number" is noise, never a target).
+NUMBER = r"""
+    (?:
+        (?<! [0-9０-９.．] )                       # not inside a longer number
+        (?: [0-9０-９]{1,3} (?: ,[0-9０-９]{3} ){1,4} (?! [0-9０-９] )   # 15,000
+          | [0-9０-９]{1,15} (?! [0-9０-９] ) )
+        (?: [.．] [0-9０-９]{1,6} )?                # decimals: 152.08
+      |
+        (?<! [零〇一二两三四五六七八九十百千万亿] )
+        [一二两三四五六七八九十] [零〇一二两三四五六七八九十百千万亿]{0,12}?
+    )
+"""
+
+#: Separators of a range: 5-8%, 5%—8%, 5至8个.
+RANGE_SEP = r"[-—–~～－至到]"
+
+#: Kinds whose units may carry a magnitude prefix (万人, 亿元, 万吨; never 万%).
+MAGNITUDE_KINDS = ("count", "amount", "quantity")
+#: Qualifier categories a qualifier word may name.
+QUALIFIERS = ("around", "at_least", "at_most", "over")
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """What a unit as printed means."""
+
+    kind: str  # "percent" (growth or rate, by context) | growth | count | amount | quantity
+    std: str  # standard unit (元, 人, %, 公里 …)
+    factor: Decimal  # value * factor = value in the standard unit
+
+
+@dataclass(frozen=True)
+class TargetRules:
+    """rules/targets.toml in the shape the targets stage uses."""
+
+    kinds: FrozenMap[str, str]  # the Target.kind vocabulary -> what it means
+    units: FrozenMap[str, UnitSpec]  # unit as printed (with magnitude) -> meaning
+    quantity: regex.Pattern[str]  # number (range) + unit
+    qualifiers_before: tuple[tuple[str, str], ...]  # longest first
+    qualifiers_after: tuple[tuple[str, str], ...]  # longest first
+    tail_words: tuple[tuple[str, str], ...]  # (word, role) longest first; role link|qualifier|growth|decline
+    leading: frozenset[str]  # words dropped from the start of a metric
+    aspirational: tuple[str, ...]
+    firm: tuple[str, ...]
+    not_aspirational: tuple[regex.Pattern[str], ...]
+    not_targets: tuple[regex.Pattern[str], ...]
+    articles: frozenset[str]  # a bare numeral that is an article before a count unit (一批, 一栋)
+
+
+def unit_table(path: str, units: Mapping[str, Any], magnitudes: Mapping[str, float],
+               kinds: Iterable[str]) -> dict[str, UnitSpec]:
+    """Every unit as printed -> its meaning: base units, and base units with a magnitude prefix.
+
+    Only units of :data:`MAGNITUDE_KINDS` take a magnitude (no 万%).
+
+    >>> t = unit_table("t", {"元": {"kind": "amount", "std": "元"}, "%": {"kind": "percent", "std": "%"}},
+    ...                {"亿": 1e8}, ["amount"])
+    >>> sorted(t), t["亿元"].std, t["亿元"].factor
+    (['%', '亿元', '元'], '元', Decimal('100000000'))
+    """
+    known = set(kinds) | {"percent"}
+    mags: dict[str, Decimal] = {}
+    for m, f in magnitudes.items():
+        if f <= 0:
+            raise RulesError(path, f"magnitudes.{m}", "expected a positive number")
+        mags[m] = Decimal(int(f)) if float(f).is_integer() else Decimal(repr(float(f)))
+    out: dict[str, UnitSpec] = {}
+    for u, spec in units.items():
+        extra = set(spec) - {"kind", "std"}
+        if extra:
+            raise RulesError(path, f"units.{u}", f"unknown keys {sorted(extra)} (a unit is {{kind, std}})")
+        if not isinstance(spec.get("std"), str):
+            raise RulesError(path, f"units.{u}.std", "expected a string")
+        if spec.get("kind") not in known:
+            raise RulesError(path, f"units.{u}.kind",
+                             f"unknown kind {spec.get('kind')!r} (known: {', '.join(sorted(known))})")
+        out[u] = UnitSpec(spec["kind"], spec["std"], Decimal(1))
+        if spec["kind"] in MAGNITUDE_KINDS:
+            for m, f in mags.items():
+                out.setdefault(m + u, UnitSpec(spec["kind"], spec["std"], f))
+    return out
+
+
+def quantity_pattern(units: Iterable[str]) -> regex.Pattern[str]:
+    """The compiled number (range) + unit regex for a set of units.
+
+    >>> p = quantity_pattern(["%", "个", "万元", "元"])
+    >>> [m.group(0) for m in p.finditer("增长7%、5至8个、三千万元、2025年")]
+    ['7%', '5至8个', '三千万元']
+    """
+    unit = alternation(units)
+    return regex.compile(
+        rf"""
+        (?P<num> {NUMBER} )
+        (?:                                   # a range: 5-8%, 5%—8%, 5至8个
+            (?P<unit1> {unit} )? \s{{0,3}} {RANGE_SEP} \s{{0,3}}
+            (?P<num2> {NUMBER} )
+        )?
+        (?P<unit> {unit} )
+        """,
+        regex.VERBOSE,
+    )
+
+
+def build_targets(path: str, d: Mapping[str, Any]) -> TargetRules:
+    units = unit_table(path, d["units"], d["magnitudes"], d["kinds"])
+    for key in ("qualifiers_before", "qualifiers_after"):
+        for w, cat in d[key].items():
+            if cat not in QUALIFIERS:
+                raise RulesError(path, f"{key}.{w}", f"unknown qualifier {cat!r} (allowed: {', '.join(QUALIFIERS)})")
+    tail: dict[str, str] = {}
+    for role, words in (("decline", d["decline_words"]), ("growth", d["growth_words"]),
+                        ("qualifier", d["qualifiers_before"]), ("link", d["links"])):
+        for w in words:
+            tail.setdefault(w, role)
+
+    def by_len(m: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(m.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+
+    return TargetRules(
+        kinds=FrozenMap(d["kinds"]), units=FrozenMap(units), quantity=quantity_pattern(units),
+        qualifiers_before=by_len(d["qualifiers_before"]), qualifiers_after=by_len(d["qualifiers_after"]),
+        tail_words=by_len(tail), leading=frozenset(d["leading"]), aspirational=tuple(d["aspirational"]),
+        firm=tuple(d["firm"]), not_aspirational=tuple(d["not_aspirational"]), not_targets=tuple(d["not_targets"]),
+        articles=frozenset(d["articles"]),
+    )

@@ -1,0 +1,110 @@
+"""Reading one rule file: TOML, the ``[about]`` table, declared keys and their shapes.
+
+Shapes a key may declare:
+
+``str`` / ``int`` / ``float`` / ``bool``
+    a scalar.
+``list[str]``
+    a list of strings (returned as a tuple).
+``regex`` / ``list[regex]``
+    string(s) compiled with :mod:`regex` in VERBOSE mode (so write patterns
+    with comments, and escape spaces as ``\\ ``).
+``map[str]`` / ``map[list[str]]`` / ``map[regex]`` / ``map[float]``
+    a table of string -> that shape.
+``map[table]``
+    a table of string -> table; the rule set that reads it checks its keys.
+
+A key ending in ``?`` is optional. Every error is a :class:`~pipeline.errors.RulesError`
+naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+import regex
+
+from ..errors import RulesError
+
+ABOUT = ("description", "source")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A rule file's parsed content (a TOML error names the file)."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(str(path), "<file>", f"not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise RulesError(str(path), "<file>", f"cannot read: {exc.strerror or exc}") from None
+
+
+def compile_regex(pattern: Any, path: str, key: str) -> regex.Pattern[str]:
+    """A rule regex, compiled VERBOSE; a bad pattern names the file and key."""
+    if not isinstance(pattern, str):
+        raise RulesError(path, key, f"expected a regex string, got {type(pattern).__name__}")
+    try:
+        return regex.compile(pattern, regex.VERBOSE)
+    except regex.error as exc:
+        raise RulesError(path, key, f"bad regex: {exc}") from None
+
+
+_SCALARS: dict[str, Any] = {"str": str, "int": int, "float": (int, float), "bool": bool}
+
+
+def check(path: str, key: str, shape: str, value: Any) -> Any:
+    """``value`` checked against ``shape`` (regexes compiled, lists as tuples)."""
+    if shape in _SCALARS:
+        if not isinstance(value, _SCALARS[shape]) or (shape != "bool" and isinstance(value, bool)):
+            raise RulesError(path, key, f"expected {shape}, got {type(value).__name__}")
+        return value
+    if shape == "regex":
+        return compile_regex(value, path, key)
+    if shape in ("list[str]", "list[regex]"):
+        if not isinstance(value, list):
+            raise RulesError(path, key, f"expected a list, got {type(value).__name__}")
+        inner = shape[5:-1]
+        return tuple(check(path, f"{key}[{i}]", inner, v) for i, v in enumerate(value))
+    if shape.startswith("map["):
+        if not isinstance(value, dict):
+            raise RulesError(path, key, f"expected a table, got {type(value).__name__}")
+        inner = shape[4:-1]
+        if inner == "table":
+            for k, v in value.items():
+                if not isinstance(v, dict):
+                    raise RulesError(path, f"{key}.{k}", f"expected a table, got {type(v).__name__}")
+            return value
+        return {k: check(path, f"{key}.{k}", inner, v) for k, v in value.items()}
+    raise RulesError(path, key, f"unknown shape {shape!r}")  # pragma: no cover - a programming error
+
+
+def validate(path: str, data: Mapping[str, Any], spec: Mapping[str, str]) -> dict[str, Any]:
+    """One parsed rule file checked against its spec: ``about`` present, no unknown or missing key.
+
+    The result holds every declared key (shapes checked, regexes compiled) and ``about``.
+    """
+    about = data.get("about")
+    if not isinstance(about, dict):
+        raise RulesError(path, "about", "every rule file opens with an [about] table (description, source)")
+    for key in ABOUT:
+        if not isinstance(about.get(key), str) or not about[key].strip():
+            raise RulesError(path, f"about.{key}", "missing or empty")
+    wanted = {k.rstrip("?"): (shape, not k.endswith("?")) for k, shape in spec.items()}
+    for key in data:
+        if key != "about" and key not in wanted:
+            raise RulesError(path, key, f"unknown key (allowed: {', '.join(sorted(wanted))})")
+    out: dict[str, Any] = {"about": about}
+    for key, (shape, required) in wanted.items():
+        if key in data:
+            out[key] = check(path, key, shape, data[key])
+        elif required:
+            raise RulesError(path, key, "missing")
+    return out
+
+
+def load_file(path: Path, spec: Mapping[str, str]) -> dict[str, Any]:
+    """Read and validate one rule file."""
+    return validate(str(path), read_toml(path), spec)

@@ -1,0 +1,267 @@
+"""Small text helpers shared by the stages: brackets, numerals, years, titles, display width.
+
+Nothing here knows a rule file; every function is pure and linear in its input.
+Stages import these instead of each other's internals.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections import Counter
+from importlib import resources
+from typing import Iterable
+
+import regex
+
+#: Opening and closing brackets of every kind (they nest with each other).
+OPEN = "([（【［〔"
+CLOSE = ")]）】］〕"
+PAIR = {"(": ")", "（": "）", "[": "]", "【": "】", "［": "］", "〔": "〕"}
+
+#: Box drawing: vertical rules of a text line (│), horizontal strokes, corners/junctions (┌ ┬ ┼ +).
+VERTICAL = "│┃║|╎┆┊"
+HORIZONTAL = "─━═-╌┄┈"
+JUNCTIONS = "┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬╒╕╘╛╞╡╤╧╪╓╖╙╜╟╢╥╨╫┏┓┗┛┣┫┳┻╋┍┑┕┙┝┥┯┷┿┎┒┖┚┠┨┰┸╂+"
+
+#: A four-digit year of the notices' era.
+YEAR = r"(?:19|20)\d\d"
+#: A year printed with 年 (2025年), its digits in group 1.
+YEAR_WITH_NIAN = regex.compile(rf"({YEAR})\s*年")
+
+#: Pinyin a mirror site prints after a character (會(hui)議): a ruby, never text of its own.
+_PINYIN_LETTERS = "a-zA-Zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü"
+PINYIN = regex.compile(rf"[{_PINYIN_LETTERS}\s]+")
+PINYIN_RUBY = regex.compile(rf"[(（][{_PINYIN_LETTERS}]{{1,8}}[)）]")
+
+#: Metadata is looked for in this many blocks from the start (covering letters are short).
+HEADER_BLOCKS = 80
+#: How a complete title ends (GB/T 9704 文种).
+TITLE_END = regex.compile(r"(?:通知|意见|方案|决定|函|批复|通报|报告|办法|规定|纲要|计划|安排|分解表|清单)\s*$")
+_SPACE_IN_CJK = regex.compile(r"(?<=[\p{Han}《》“”（）()、])\s+(?=[\p{Han}《》“”（）()、])")
+_SPACES = regex.compile(r"\s+")
+
+CHINESE_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+                  "六": 6, "七": 7, "八": 8, "九": 9}
+_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_BIG_UNITS = {"万": 10**4, "亿": 10**8}
+
+
+# --------------------------------------------------------------------------
+# Brackets
+# --------------------------------------------------------------------------
+
+
+def bracket_pairs(text: str) -> dict[int, int]:
+    """Offset of every opening bracket -> offset of the bracket that closes it, in one pass.
+
+    Any bracket kind closes any other (captures mix half- and full-width); an opening
+    bracket never closed is absent.
+
+    >>> bracket_pairs("甲(乙[丙]丁)戊(")
+    {3: 5, 1: 7}
+    """
+    out: dict[int, int] = {}
+    stack: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in OPEN:
+            stack.append(i)
+        elif ch in CLOSE and stack:
+            out[stack.pop()] = i
+    return out
+
+
+def split_top(text: str, seps: str, base: int = 0) -> list[tuple[str, int, int]]:
+    """Split on separators outside brackets, keeping offsets (``base`` added).
+
+    >>> split_top("各县(市、区)政府、县发改局(粮食局)", "、")
+    [('各县(市、区)政府', 0, 9), ('县发改局(粮食局)', 10, 19)]
+    """
+    out: list[tuple[str, int, int]] = []
+    depth, last = 0, 0
+    for i, ch in enumerate(text):
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in seps and depth == 0:
+            out.append((text[last:i], base + last, base + i))
+            last = i + 1
+    out.append((text[last:], base + last, base + len(text)))
+    return out
+
+
+# --------------------------------------------------------------------------
+# Numerals
+# --------------------------------------------------------------------------
+
+
+def chinese_numeral(s: str) -> int:
+    """The value of a number written in Chinese (or Arabic digits).
+
+    Digit by digit when no 十/百/千/万/亿 appears (二〇二五 = 2025).
+
+    >>> [chinese_numeral(s) for s in ["两", "十", "十二", "二十三", "一百零五", "三千万", "一万二千", "一亿二千万"]]
+    [2, 10, 12, 23, 105, 30000000, 12000, 120000000]
+    >>> chinese_numeral("二〇一二"), chinese_numeral("13")
+    (2012, 13)
+    """
+    if s.isdigit() and s.isascii():
+        return int(s)
+    if len(s) > 1 and all(ch in CHINESE_DIGITS for ch in s):
+        return int("".join(str(CHINESE_DIGITS[ch]) for ch in s))
+    total = section = number = 0
+    for ch in s:
+        if ch in CHINESE_DIGITS:
+            number = CHINESE_DIGITS[ch]
+        elif ch in _SMALL_UNITS:
+            section += (number or 1) * _SMALL_UNITS[ch]
+            number = 0
+        elif ch == "万":
+            total += (section + number) * _BIG_UNITS[ch]
+            section = number = 0
+        elif ch == "亿":
+            total = (total + section + number) * _BIG_UNITS[ch]
+            section = number = 0
+        else:
+            raise ValueError(f"not a Chinese numeral: {s!r}")
+    return total + section + number
+
+
+# --------------------------------------------------------------------------
+# Titles and spaces
+# --------------------------------------------------------------------------
+
+
+def clean_title(s: str) -> str:
+    """Drop line-wrap spaces between CJK characters of a title.
+
+    >>> clean_title("关于印发 《立山区政府2023年重点工作任务分解 和责任分工方案》的通知")
+    '关于印发《立山区政府2023年重点工作任务分解和责任分工方案》的通知'
+    """
+    return _SPACE_IN_CJK.sub("", s.strip())
+
+
+def compact(text: str) -> str:
+    """Text without any whitespace (header words are printed spaced out: 目   标   任   务).
+
+    >>> compact("责  任\\u3000单 位")
+    '责任单位'
+    """
+    return _SPACES.sub("", text)
+
+
+def spaced(word: str) -> str:
+    """A regex for ``word`` that allows spaces between its characters (责  任  单  位).
+
+    >>> bool(regex.fullmatch(spaced("责任"), "责 \\u3000任"))
+    True
+    """
+    return r"[ \t\u3000]*".join(regex.escape(c) for c in word)
+
+
+# --------------------------------------------------------------------------
+# Display width (text tables, PDF line wrapping)
+# --------------------------------------------------------------------------
+
+
+def char_width(ch: str, ambiguous: int = 2) -> int:
+    """Display columns of one character: CJK (and full-width forms) take two.
+
+    ``ambiguous`` is the width of East Asian "ambiguous" characters (box
+    drawing, △, “”), which a CJK font draws two columns wide.
+
+    >>> char_width("中"), char_width("a"), char_width("─"), char_width("─", ambiguous=1)
+    (2, 1, 2, 1)
+    """
+    eaw = unicodedata.east_asian_width(ch)
+    if eaw in ("W", "F"):
+        return 2
+    if eaw == "A":
+        return ambiguous
+    return 0 if unicodedata.combining(ch) else 1
+
+
+def display_width(text: str, ambiguous: int = 2) -> int:
+    """Display columns of a string.
+
+    >>> display_width("市政"), display_width("GDP增长7%")
+    (4, 9)
+    """
+    return sum(char_width(c, ambiguous) for c in text)
+
+
+def join_lines(pieces: Iterable[str]) -> str:
+    """Wrapped lines of one cell as one text: nothing between CJK, a space between ASCII words.
+
+    >>> join_lines(["市政", "府办", "公厅"])
+    '市政府办公厅'
+    >>> join_lines(["推进5G", "base station建设"]), join_lines(["增长7", "%左右"])
+    ('推进5G base station建设', '增长7%左右')
+    """
+    out = ""
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        if out and _ascii_word(out[-1]) and _ascii_word(piece[0]):
+            out += " "
+        out += piece
+    return out
+
+
+def _ascii_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+# --------------------------------------------------------------------------
+# Script: traditional -> simplified, character for character
+# --------------------------------------------------------------------------
+
+#: A page is read as traditional when at least this share of its Han characters convert.
+TRADITIONAL_SHARE = 0.03
+#: …and at least this many characters do (a simplified page with a stray 於 stays as it is).
+TRADITIONAL_MIN_CHARS = 8
+
+_LOCK = threading.Lock()
+_TABLE: dict[int, str] | None = None
+
+
+def _table() -> dict[int, str]:
+    """ord(traditional) -> simplified, one character to one character (loaded once)."""
+    global _TABLE
+    with _LOCK:
+        if _TABLE is None:
+            text = resources.files("opencc").joinpath("dictionary/TSCharacters.txt").read_text("utf-8")
+            table: dict[int, str] = {}
+            for line in text.splitlines():
+                trad, _, simp = line.partition("\t")
+                first = simp.split(" ")[0] if simp else ""
+                if len(trad) == 1 and len(first) == 1 and first != trad:
+                    table[ord(trad)] = first
+            _TABLE = table
+        return _TABLE
+
+
+def to_simplified(text: str) -> str:
+    """Character-for-character simplified copy (same length).
+
+    >>> to_simplified("市政府辦公室關於印發《工作報告》")
+    '市政府办公室关于印发《工作报告》'
+    """
+    return text.translate(_table())
+
+
+def is_traditional(text: str) -> bool:
+    """True when enough of the page's Han characters are traditional forms.
+
+    >>> is_traditional("市政府辦公室關於印發重點工作責任分解方案的通知，請認真貫徹執行"), is_traditional("市政府办公室关于印发的通知")
+    (True, False)
+    """
+    table = _table()
+    counts = Counter(text)  # one pass in C; the loops below run over distinct characters only
+    changed = sum(n for ch, n in counts.items() if ord(ch) in table)
+    if changed < TRADITIONAL_MIN_CHARS:
+        return False
+    han = sum(n for ch, n in counts.items() if "\u4e00" <= ch <= "\u9fff")
+    return han > 0 and changed / han >= TRADITIONAL_SHARE
