@@ -384,3 +384,14 @@ def test_cut_capture_end_to_end_through_the_extraction(tmp_path):
     assert [first[o] for o in (16, 17, 18, 19, 20)] == ["unknown"] * 5 and first[11] == "dropped"
     assert [second[n] for n in (16, 17, 18, 19, 20, 21)] == ["unknown"] * 6
     assert "自第 16 项起截断" in (d / "report.md").read_text("utf-8")
+
+
+@pytest.mark.xfail(strict=True, reason="the extraction's self-check reads each notice's closing imprint line "
+                   "(禾湾区人民政府办公室 / 2023年2月10日印发) as a task cut mid-sentence (pipeline/selfcheck.py), so the "
+                   "README example reports three complete captures as cut")
+def test_example_notices_are_complete_captures():
+    from pipeline.extract import extract_file
+
+    for f in series_fixture()[1]["files"]:
+        ex = extract_file(ROOT / f, RULES)
+        assert not ex.document.truncated and not [x for x in ex.findings if x.code == "truncated"], f
