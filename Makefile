@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 RAW    ?= raw
 OUT    ?= out
+NOTICES ?= $(sort $(wildcard $(RAW)/examples/hewan-*.txt))
 
 .DEFAULT_GOAL := help
 
@@ -34,8 +35,8 @@ eval: $(STAMP) ## score extraction on the real notices in ../shared/corpus/real 
 	$(BIN)/fenjie eval $(REAL)
 	$(BIN)/fenjie eval tests/fixtures/formats
 
-compare: $(STAMP) ## compare two breakdowns: make compare OLD=<doc_id|file> NEW=<doc_id|file>
-	$(BIN)/fenjie compare $(OLD) $(NEW) --out $(OUT)/compare --data $(OUT)
+compare: $(STAMP) ## compare notices year over year: make compare NOTICES="<doc_id|file> ..." (default: raw/examples)
+	$(BIN)/fenjie compare $(NOTICES) --out $(OUT)/compare --data $(OUT)
 
 bench: $(STAMP) ## benchmarks (not tests): speed and text fidelity against trafilatura
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r benchmarks/requirements.lock

@@ -109,32 +109,36 @@ def schema(table: str) -> None:
 
 
 @cli.command()
-@click.argument("old")
-@click.argument("new")
+@click.argument("notices", nargs=-1)
+@click.option("--issuer", default=None, help="Also compare every notice of this issuer in --data (by plan year).")
 @click.option("--out", "out_dir", default="out/compare", show_default=True, type=click.Path(file_okay=False),
-              help="Where <old>__<new>/ with the tables and the report is written.")
+              help="Where <first>__<last>/ (two notices) or <first>__<last>__<N>/ (a series) is written.")
 @click.option("--data", "data_dir", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Extracted dataset whose json/<doc_id>.json the doc_ids refer to.")
 @click.option("--rules", "rules_dir", default=None, type=click.Path(exists=True, file_okay=False),
               help="Rules directory (default: the project's rules/).")
-def compare(old: str, new: str, out_dir: str, data_dir: str, rules_dir: str | None) -> None:
-    """Compare two breakdowns: which tasks continued, changed, appeared or were dropped.
+def compare(notices: tuple[str, ...], issuer: str | None, out_dir: str, data_dir: str, rules_dir: str | None) -> None:
+    """Compare breakdowns year over year: tasks continued, changed, new or dropped.
 
-    Also how each target moved and which units carry more or less.
+    Also how each target moved and whether that is better or worse, and which units carry more or less.
 
-    OLD and NEW are doc_ids in the extracted dataset (a unique prefix will do), document JSON files, or
-    notice files (extracted on the fly). Writes alignment/indicators/unit_load.parquet, report.md and
-    report.html to OUT/<old doc_id>__<new doc_id>/.
+    NOTICES (two or more, oldest first) are doc_ids in the extracted dataset (a unique prefix will do),
+    document JSON files, or notice files (extracted on the fly); or give --issuer to take every notice of
+    one issuer in --data. Writes the tables (alignment, indicators, unit_load, unit_renames, target_series,
+    task_chains, unit_series .parquet) and report.md and report.html.
 
     Example:
 
     \b
-        fenjie compare huangshigang-2024-1a2b3c4d huangshigang-2025-5e6f7a8b --out out/compare/
+        fenjie compare raw/examples/hewan-2023.txt raw/examples/hewan-2024.txt raw/examples/hewan-2025.txt
+        fenjie compare --issuer 禾湾区人民政府 --data out --out out/compare/
     """
     from .compare import run_compare
 
+    if len(notices) < 2 and not issuer:
+        raise click.UsageError("give two or more NOTICES (oldest first), or --issuer")
     with pipeline_errors():
-        paths = run_compare(old, new, Path(out_dir), data_dir=Path(data_dir), rules_dir=rules_dir)
+        paths = run_compare(list(notices), Path(out_dir), data_dir=Path(data_dir), rules_dir=rules_dir, issuer=issuer)
     for path in paths:
         click.echo(str(path))
     sys.exit(0)

@@ -8,12 +8,14 @@ not extracting.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from pipeline.records import Assignment, Document, Extraction, Item, Target
+from pipeline.records import Assignment, Document, Extraction, Finding, Item, Target
 
 FIXTURES = Path(__file__).parent / "fixtures" / "compare"
 
@@ -101,3 +103,42 @@ def fixture_pair(name: str = "qingwan") -> tuple[Extraction, Extraction, dict[st
 
 def gold_links(exp: dict[str, Any]) -> set[tuple[int, int]]:
     return {(o, n) for olds, news, _ in exp["rows"] for o in olds for n in news}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def series_fixture(name: str = "hewan") -> tuple[list[Extraction], dict[str, Any]]:
+    """(extractions, expected) of a series fixture: the notices read with the simple reader, the targets
+    from the hand-written list."""
+    exp = load_expected(name)
+    exs = []
+    for path, year, targets in zip(exp["files"], exp["years"], exp["targets"]):
+        p = ROOT / path
+        exs.append(extraction_from_text(p.read_text(encoding="utf-8"), p.stem, targets, year=year, source=str(p)))
+    return exs, exp
+
+
+def cut_capture(ex: Extraction, label: str, keep: int, partial_item: bool = False,
+                at_end: bool = False) -> Extraction:
+    """``ex`` as if its capture ended ``keep`` characters into the task labelled ``label``: the text cut
+    there, the tasks from there on gone, a finding ``truncated`` at the start of the cut task (or, with
+    ``at_end``, at the end of the text) and ``documents.truncated``. With ``partial_item`` the cut task is
+    still an item (its partial text, no units), as an extraction may read it; else it is none (a bare
+    label)."""
+    start = ex.text.index("\n" + label) + 1
+    text = ex.text[:start + len(label) + keep]
+    items = [i for i in ex.items if i.span_end <= start]
+    seqs = {i.item_seq for i in items}
+    if partial_item:
+        body = text[start + len(label):]
+        items.append(dataclasses.replace(ex.items[len(items)], text=body, span_start=start + len(label),
+                                         span_end=len(text)))
+    offset = len(text) if at_end else start
+    finding = Finding(doc_id=ex.document.doc_id, severity="warning", code="truncated",
+                      message="the capture ends inside a task", span_start=offset, span_end=len(text))
+    doc = dataclasses.replace(ex.document, truncated=True, n_items=len(items))
+    return Extraction(document=doc, text=text, items=tuple(items),
+                      assignments=tuple(a for a in ex.assignments if a.item_seq in seqs),
+                      targets=tuple(t for t in ex.targets if t.item_seq in seqs and t.span_end <= len(text)),
+                      findings=(finding,))

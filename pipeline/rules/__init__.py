@@ -27,6 +27,7 @@ from .sets import (
     ISSUER_SPEC,
     SPECS,
     ClauseRules,
+    CompareWordRules,
     DeadlineRules,
     FlatTableVocabulary,
     FrozenMap,
@@ -44,6 +45,7 @@ from .sets import (
     UnitRules,
     UnwrapVocabulary,
     build_clauses,
+    build_compare,
     build_deadlines,
     build_flat_tables,
     build_headers,
@@ -84,6 +86,7 @@ BUILDERS: dict[str, Callable[[str, dict], object]] = {
     "roles": build_roles, "outline": build_outline, "metadata": build_metadata, "repairs": build_repairs,
     "units": build_units, "targets": build_targets, "deadlines": build_deadlines, "indicators": build_indicators,
     "unit_renames": build_unit_renames, "tables": build_tables, "texttables": build_texttables, "html": build_html,
+    "compare": build_compare,
 }
 
 
@@ -106,6 +109,7 @@ class Rules:
     tables: TableHeaderRules
     texttables: TextTableRules
     html: HtmlRules
+    compare: CompareWordRules
     issuers: FrozenMap[str, IssuerUnits]  # rules/units/<name>.toml by name, sorted
     clauses: ClauseRules  # roles + deadline labels
     headers: HeaderVocabulary  # tables + role labels

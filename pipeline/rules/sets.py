@@ -95,8 +95,9 @@ SPECS: dict[str, dict[str, str]] = {
     },
     "deadlines": {"labels": "list[str]", "patterns": "list[regex]", "ongoing": "list[regex]",
                   "month_parts": "map[int]", "halves": "map[str]"},
-    "indicators": {"indicators": "map[list[str]]"},
-    "unit_renames": {"renames": "map[str]"},
+    "indicators": {"indicators": "map[list[str]]", "polarity": "map[list[str]]", "polarity_words": "map[list[str]]"},
+    "unit_renames": {"renames": "map[str]", "catch_alls": "map[list[str]]"},
+    "compare": {"stop_tokens": "list[str]"},
     "tables": {"headers": "map[list[str]]"},
     "texttables": {"unit_suffixes": "list[str]", "cell_unit_endings": "list[str]", "page_numbers": "list[regex]",
                    "clause_ends": "str", "closing_brackets": "str", "surnames": "str", "compound_surnames": "list[str]"},
@@ -261,26 +262,69 @@ def build_deadlines(path: str, d: Mapping[str, Any]) -> DeadlineRules:
                          FrozenMap(d["halves"]))
 
 
+#: Which way a metric is better (rules/indicators.toml [polarity] and [polarity_words] keys).
+POLARITIES = ("higher", "lower", "neutral")
+
+
 @dataclass(frozen=True)
 class IndicatorRules:
-    """rules/indicators.toml: canonical indicators and the wordings that name them."""
+    """rules/indicators.toml: canonical indicators, the wordings that name them, and which way is better."""
 
     indicators: FrozenMap[str, tuple[str, ...]]
+    polarity: FrozenMap[str, str]  # canonical indicator -> higher | lower | neutral
+    polarity_words: tuple[tuple[str, str], ...]  # (word, polarity) longest first, for other metrics
+
+
+def _polarities(path: str, table: str, d: Mapping[str, Any], known: Mapping[str, Any] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pol, names in d.items():
+        if pol not in POLARITIES:
+            raise RulesError(path, f"{table}.{pol}", f"unknown polarity (allowed: {', '.join(POLARITIES)})")
+        for i, name in enumerate(names):
+            if known is not None and name not in known:
+                raise RulesError(path, f"{table}.{pol}[{i}]", f"{name!r} is not a canonical indicator")
+            if name in out:
+                raise RulesError(path, f"{table}.{pol}[{i}]", f"{name!r} is also under {table}.{out[name]}")
+            out[name] = pol
+    return out
 
 
 def build_indicators(path: str, d: Mapping[str, Any]) -> IndicatorRules:
-    return IndicatorRules(FrozenMap(d["indicators"]))
+    polarity = _polarities(path, "polarity", d["polarity"], d["indicators"])
+    words = _polarities(path, "polarity_words", d["polarity_words"], None)
+    return IndicatorRules(FrozenMap(d["indicators"]), FrozenMap(polarity),
+                          tuple(sorted(words.items(), key=lambda p: (-len(p[0]), p[0]))))
 
 
 @dataclass(frozen=True)
 class RenameRules:
-    """rules/unit_renames.toml: unit names renamed between years (old -> new)."""
+    """rules/unit_renames.toml: unit names renamed between years (old -> new), catch-all names grouped."""
 
     renames: FrozenMap[str, str]
+    catch_alls: FrozenMap[str, str]  # catch-all name (without scope prefix) -> group label
 
 
 def build_unit_renames(path: str, d: Mapping[str, Any]) -> RenameRules:
-    return RenameRules(FrozenMap(d["renames"]))
+    catch: dict[str, str] = {}
+    for label, names in d["catch_alls"].items():
+        for i, name in enumerate(names):
+            if name in catch:
+                raise RulesError(path, f"catch_alls.{label}[{i}]", f"{name!r} is also in group {catch[name]!r}")
+            if name in d["renames"]:
+                raise RulesError(path, f"catch_alls.{label}[{i}]", f"{name!r} is also a rename key")
+            catch[name] = label
+    return RenameRules(FrozenMap(d["renames"]), FrozenMap(catch))
+
+
+@dataclass(frozen=True)
+class CompareWordRules:
+    """rules/compare.toml: words the comparison's text similarity ignores."""
+
+    stop_tokens: frozenset[str]
+
+
+def build_compare(path: str, d: Mapping[str, Any]) -> CompareWordRules:
+    return CompareWordRules(frozenset(d["stop_tokens"]))
 
 
 @dataclass(frozen=True)
