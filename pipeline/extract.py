@@ -79,7 +79,7 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
     segments = [read_segments(page, d, reader) for d in found.items]
     rows = _rows(page, segments, rules, reader, doc_id, meta)              # 8, 9
     findings.extend(rows.findings)
-    if (cut := truncation(page, segments, rules.outline, doc_id)) is not None:
+    if (cut := truncation(page, segments, rules.outline, doc_id, rules.metadata)) is not None:
         findings.append(cut)
     findings.extend(unit_findings(segments, {a.item_seq for a in rows.assignments}, doc_id))
     if page.printed is not None:  # matched through a simplified copy: values back in the printed script

@@ -19,7 +19,7 @@ from typing import Sequence
 
 from .outline import numbered
 from .records import Finding, ItemDraft, ItemSegments, Page
-from .rules.sets import OutlineRules
+from .rules.sets import MetadataRules, OutlineRules
 from .text import CLOSE, bracket_pairs
 
 #: Characters a complete block may end with (a sentence, a clause bracket, a quote).
@@ -30,11 +30,18 @@ HEADING_MAX_CHARS = 40
 WITH_CLAUSE_SHARE = 0.5
 
 
-def truncation(page: Page, items: Sequence[ItemSegments], rules: OutlineRules, doc_id: str) -> Finding | None:
-    """A finding ``truncated`` when the capture ends inside a task, else None."""
+def truncation(page: Page, items: Sequence[ItemSegments], rules: OutlineRules, doc_id: str,
+               closing: MetadataRules) -> Finding | None:
+    """A finding ``truncated`` when the capture ends inside a task, else None.
+
+    A capture that ends on a line that closes a notice (a signature, a date, an imprint:
+    ``closing`` says which) is complete.
+    """
     if not page.blocks:
         return None
     last = page.blocks[-1]
+    if closing.closes_a_notice(last.text) and not _unclosed(last.text):
+        return None
     last_i = len(page.blocks) - 1
     cut = next((it.draft for it in reversed(items) if last_i in it.draft.blocks), None)
     why = _why(page, last, items, cut, rules)
@@ -52,8 +59,7 @@ def truncation(page: Page, items: Sequence[ItemSegments], rules: OutlineRules, d
 
 def _why(page: Page, last, items: Sequence[ItemSegments], cut: ItemDraft | None, rules: OutlineRules) -> str | None:
     text = last.text.rstrip()
-    opened = [i for i, ch in enumerate(text) if ch in "([（【［〔"]
-    if opened and len(bracket_pairs(text)) < len(opened):
+    if _unclosed(text):
         return "a bracket is never closed"
     num = numbered(text, rules)
     if num is not None and len(text) - num.body_start <= 1:
@@ -74,6 +80,11 @@ def _why(page: Page, last, items: Sequence[ItemSegments], cut: ItemDraft | None,
     if text and text[-1] not in FINAL:
         return f"the text stops mid-sentence ({text[-8:]!r})"
     return None
+
+
+def _unclosed(text: str) -> bool:
+    opened = sum(ch in "([（【［〔" for ch in text)
+    return opened > 0 and len(bracket_pairs(text)) < opened
 
 
 def _has_clause(item: ItemSegments) -> bool:

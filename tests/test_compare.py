@@ -439,9 +439,6 @@ def test_end_to_end_from_notice_files(name, tmp_path, capsys):
                 u["cooperating_new"]) == (lo, ro, co, ln, rn, cn), unit
 
 
-@pytest.mark.xfail(strict=True, reason="the extraction's self-check flags both qingwan captures as cut: the page "
-                   "footer '主办:青湾区人民政府办公室' after the last task reads as a task that stops mid-sentence "
-                   "(pipeline/selfcheck.py), so old 35's dropped target becomes 'unknown' (compare trusts the finding)")
 def test_end_to_end_indicators_from_notice_files(tmp_path):
     """Targets read by the targets stage line up as with the hand-listed ones (qingwan)."""
     from tests.compare_helpers import FIXTURES, load_expected

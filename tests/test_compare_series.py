@@ -386,9 +386,6 @@ def test_cut_capture_end_to_end_through_the_extraction(tmp_path):
     assert "自第 16 项起截断" in (d / "report.md").read_text("utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason="the extraction's self-check reads each notice's closing imprint line "
-                   "(禾湾区人民政府办公室 / 2023年2月10日印发) as a task cut mid-sentence (pipeline/selfcheck.py), so the "
-                   "README example reports three complete captures as cut")
 def test_example_notices_are_complete_captures():
     from pipeline.extract import extract_file
 

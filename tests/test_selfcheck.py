@@ -94,3 +94,15 @@ def test_a_task_that_mentions_a_chrome_word_is_not_chrome_and_chrome_left_out_is
 def test_a_one_line_capture_is_read():
     ex = extract_text("2025年重点工作任务分解 版权所有")
     assert ex.text == "2025年重点工作任务分解 版权所有" and {f.code for f in ex.findings} >= {"no_items"}
+
+
+@pytest.mark.parametrize("closing", ["某区人民政府办公室\n2024年2月10日印发", "主办:某区人民政府办公室", "(此件公开发布)",
+                                     "某区人民政府\n2024年2月10日"])
+def test_a_notice_that_ends_on_its_closing_lines_is_complete(closing):
+    ex = extract_text(HEAD + DONE + closing)
+    assert ex.document.truncated is False
+
+
+def test_a_closing_line_with_an_open_bracket_is_still_a_cut():
+    ex = extract_text(HEAD + DONE + "3.推进工作(主办:区发改局")
+    assert ex.document.truncated is True

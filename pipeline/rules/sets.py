@@ -81,7 +81,7 @@ SPECS: dict[str, dict[str, str]] = {
     "outline": {"section": "regex", "subsection": "regex", "item": "list[regex]", "bullet": "regex",
                 "stop_headings": "list[str]", "notice_words": "list[str]"},
     "metadata": {"doc_number": "regex", "date": "regex", "title": "regex", "issuer": "regex",
-                 "addressee_line": "regex", "chrome_lines": "list[regex]"},
+                 "addressee_line": "regex", "chrome_lines": "list[regex]", "closing_lines": "list[regex]"},
     "repairs": {"garbled_doc_number": "regex", "doc_number_without_hao": "regex", "garbled_date": "regex",
                 "missing_ordinal": "regex", "quote_pairs": "map[str]"},
     "units": {"suffixes": "list[str]", "strong_suffixes": "list[str]", "department_suffixes": "list[str]",
@@ -197,12 +197,20 @@ class MetadataRules:
     issuer: regex.Pattern[str]
     addressee_line: regex.Pattern[str]
     chrome_lines: tuple[regex.Pattern[str], ...]
+    closing_lines: tuple[regex.Pattern[str], ...]  # an imprint or signature line after the last task
+
+    def closes_a_notice(self, line: str) -> bool:
+        """A signature, a date line or an imprint: the end of a notice, not a cut task."""
+        s = line.strip()
+        return (len(s) <= 40 and (bool(self.date.search(s)) or bool(self.issuer.fullmatch(s)))
+                or any(p.match(s) for p in self.closing_lines))
 
 
 def build_metadata(path: str, d: Mapping[str, Any]) -> MetadataRules:
     _needs_groups(path, "doc_number", d["doc_number"], ("prefix", "year", "num"))
     _needs_groups(path, "date", d["date"], ("year", "month", "day"))
-    return MetadataRules(d["doc_number"], d["date"], d["title"], d["issuer"], d["addressee_line"], d["chrome_lines"])
+    return MetadataRules(d["doc_number"], d["date"], d["title"], d["issuer"], d["addressee_line"], d["chrome_lines"],
+                         d["closing_lines"])
 
 
 @dataclass(frozen=True)
