@@ -28,8 +28,8 @@ the work is linear in the length of the capture.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import regex
 

@@ -10,13 +10,13 @@ responsible units act as lead when an item has none.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 import regex
 
 from .clauses import ClauseReader
-from .records import Assignment, Finding, ItemDraft, ItemSegments, Page, Repair, Segment
+from .records import Assignment, ClauseLoc, Finding, ItemDraft, ItemSegments, Page, Repair, Segment
 from .rules.sets import ClauseRules, RoleRules
 from .units import Name, UnitBook
 

@@ -15,8 +15,7 @@ splits a clause into role segments of raw unit names with their offsets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import regex
 
@@ -262,7 +261,7 @@ class ClauseReader:
         when both end like a unit (市财政局及市税务局), not inside one (人力资源和社会保障局).
         """
         out = []
-        for t, s, e in split_top(self._without_notes(text), self.separators, base):
+        for t, s, _ in split_top(self._without_notes(text), self.separators, base):
             lead = len(t) - len(t.lstrip(_NAME_EDGE))
             name = t.strip(_NAME_EDGE)
             if name:

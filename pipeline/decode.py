@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import codecs
 import functools
-from typing import Iterator
+from collections.abc import Iterator
 
 import regex
 
@@ -249,7 +249,7 @@ def _candidates(data: bytes, content_type: str | None) -> Iterator[tuple[str, st
         yield codec, "default", 0
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def is_single_byte(codec: str) -> bool:
     """True for a codec mapping each byte to one character (Latin, Cyrillic …): it decodes any bytes.
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .records import BOOL_LABELS, COLUMN_LABELS, TABLE_LABELS, TABLES, VALUE_LABELS
 

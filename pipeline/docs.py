@@ -44,7 +44,6 @@ EXAMPLES = {
 
 def _example(table: str) -> str:
     import json
-
     from dataclasses import replace
 
     from .extract import extract_raw

@@ -28,9 +28,10 @@ import datetime as dt
 import json
 import tomllib
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import regex
 
@@ -108,7 +109,7 @@ class Score:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
-    def __add__(self, other: "Score") -> "Score":
+    def __add__(self, other: Score) -> Score:
         return Score(self.tp + other.tp, self.expected + other.expected, self.found + other.found)
 
 
@@ -128,7 +129,7 @@ class Ratio:
         """
         return self.correct / self.total if self.total else 1.0
 
-    def __add__(self, other: "Ratio") -> "Ratio":
+    def __add__(self, other: Ratio) -> Ratio:
         return Ratio(self.correct + other.correct, self.total + other.total)
 
 

@@ -35,9 +35,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import regex
 
@@ -237,7 +238,7 @@ def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:  # "-0000": UTC by RFC 5322
-        when = when.replace(tzinfo=dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
     return float(min(max(0, math.ceil((when - now).total_seconds())), _MAX_RETRY_AFTER))
 
 
@@ -413,12 +414,12 @@ def _get(url: str, source: str, *, deadline: _Deadline, max_bytes: int, max_redi
                 current = _redirect_target(current, location, source)
                 if current in seen:
                     raise FetchError(f"redirect loop: back to {current} after {len(seen)} redirect"
-                                     f"{'s' if len(seen) > 1 else ''}", source=source)
+                                     f"{'s' if len(seen) > 1 else ''}", source=source) from None
                 seen.add(current)
                 continue
             reason = f"HTTP {exc.code} {exc.reason}".rstrip()
             if exc.code in _RETRY_AFTER_CODES:
-                asked = retry_after_seconds(exc.headers.get("Retry-After"), dt.datetime.now(dt.timezone.utc))
+                asked = retry_after_seconds(exc.headers.get("Retry-After"), dt.datetime.now(dt.UTC))
                 raise _Retryable(reason, retry_after=asked) from None
             if exc.code >= 500:
                 raise _Retryable(reason) from None
@@ -652,4 +653,4 @@ def _same_meta(meta_path: Path, meta: dict[str, Any]) -> bool:
 
 
 def _utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -25,14 +25,13 @@ Every scan is bounded by :data:`MAX_ROW_CHARS` and :data:`MAX_UNIT_CHARS`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import regex
 
 from .anchored import ROLE_KINDS, CellTuple
 from .rules.sets import FlatTableVocabulary as TableRules
-from .text import compact
 
 #: A row's glued text is at most this long (else the table is not read further).
 MAX_ROW_CHARS = 3000

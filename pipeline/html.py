@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import html as _html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from lxml import etree
 

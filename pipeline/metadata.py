@@ -8,6 +8,7 @@ as a second source. Nothing is guessed: a field that is not printed stays None.
 from __future__ import annotations
 
 import datetime as dt
+
 import regex
 
 from .records import Block, Metadata, Page
@@ -141,7 +142,7 @@ def read_metadata(page: Page, rules: MetadataRules) -> Metadata:
     issuer = find_issuer(blocks, rules, title_prefix) or _info(page, "发文机关", "发布机构")
 
     issued = None
-    for i, b in enumerate(blocks[:HEADER_BLOCKS]):
+    for b in blocks[:HEADER_BLOCKS]:
         if len(b.text) <= 20 and (m := rules.date.fullmatch(b.text.strip())):
             issued = parse_date(m)
             if issued:

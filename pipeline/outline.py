@@ -10,8 +10,8 @@ unnumbered short line between tasks is a theme group (打造临空经济桥头�
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 import regex
 

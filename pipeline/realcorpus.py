@@ -25,9 +25,10 @@ from __future__ import annotations
 import json
 import tomllib
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import regex
 

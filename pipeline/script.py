@@ -23,6 +23,7 @@ from dataclasses import replace
 from .records import Block, Page
 from .text import is_traditional, to_simplified
 
+
 def simplified(page: Page) -> Page:
     """The stage: a traditional-script page as its simplified copy (``printed`` keeps the original).
 

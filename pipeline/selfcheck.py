@@ -15,7 +15,7 @@ another year never reads the rest as dropped. The signs, in order:
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .outline import numbered
 from .records import Finding, ItemDraft, ItemSegments, Page

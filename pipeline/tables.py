@@ -21,9 +21,9 @@ is no data row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from .records import Block, Page
 from .rules.sets import HeaderVocabulary

@@ -32,10 +32,10 @@ delimited is still emitted, with an empty metric.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 import regex
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from importlib import resources
-from typing import Iterable
 
 import regex
 

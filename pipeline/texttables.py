@@ -29,10 +29,8 @@ uncertain is left as it was.
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
-from typing import Callable, Iterable, Mapping, Sequence
 
 import regex
 

@@ -16,8 +16,8 @@ Normalization is certain or it does not happen:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import regex
 

@@ -19,8 +19,8 @@ Only ``"p"`` blocks are touched; table cells stay as they are.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
-from typing import Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 
 import regex
 

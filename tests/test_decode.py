@@ -127,7 +127,7 @@ def test_decode_inline(data, content_type, text, encoding, evidence):
 
 
 def test_literal_fffd_plus_one_bad_byte_counts_one():
-    d = decode(raw("<p>\ufffd 已有</p><p>".encode("utf-8") + b"\xff" + "缺</p>".encode("utf-8")))
+    d = decode(raw("<p>\ufffd 已有</p><p>".encode("utf-8") + b"\xff" + "缺</p>".encode()))
     assert (d.encoding, d.n_replaced, d.text) == ("utf-8", 1, "<p>\ufffd 已有</p><p>\ufffd缺</p>")
 
 

@@ -8,13 +8,21 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES
 
 from pipeline.cli import cli
-from pipeline.evaluate import (EvalReport, FixtureError, Ratio, Score, align, differences, find_fixtures,
-                               load_floors, parse_unit, score)
+from pipeline.evaluate import (
+    EvalReport,
+    FixtureError,
+    Ratio,
+    Score,
+    align,
+    find_fixtures,
+    load_floors,
+    parse_unit,
+    score,
+)
 from pipeline.records import Assignment, Document, Extraction, Finding, Item
-
-from conftest import FIXTURES
 
 
 def doc(**kw) -> Document:

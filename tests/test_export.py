@@ -19,6 +19,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES, RAW, ROOT
+from helpers import extract_text
 
 import pipeline.dictionary
 import pipeline.export.dataset
@@ -33,9 +35,6 @@ from pipeline.export.views import display_width, tracker_rows
 from pipeline.export.workbook import SHEETS, STATUSES
 from pipeline.records import COLUMN_LABELS, TABLES, VALUE_LABELS
 from pipeline.write import write_outputs
-
-from conftest import FIXTURES, RAW, ROOT
-from helpers import extract_text
 
 HEADER_ROW, FIRST_DATA_ROW = 3, 4  # 1-based, as openpyxl counts
 BREAKDOWN_HEADERS = ["序号", "章节", "分组", "工作任务", "牵头单位", "责任单位", "配合单位", "责任领导", "完成时限",

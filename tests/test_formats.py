@@ -8,12 +8,11 @@ fail, so the entry is then removed (never delete a case to make the suite green)
 from __future__ import annotations
 
 import pytest
+from conftest import FIXTURES
 
 from pipeline.errors import PipelineError
 from pipeline.evaluate import differences, find_fixtures
 from pipeline.extract import extract_file
-
-from conftest import FIXTURES
 
 FORMATS = FIXTURES / "formats"
 CASES = find_fixtures(FORMATS)

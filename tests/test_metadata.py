@@ -9,7 +9,7 @@ from pipeline.records import Page, PageMeta, join_blocks
 
 
 def meta_of(rules, lines, **page_meta):
-    text, blocks = join_blocks([(l, "p", None) for l in lines])
+    text, blocks = join_blocks([(line, "p", None) for line in lines])
     return read_metadata(Page("t", text, blocks, PageMeta(**page_meta)), rules.metadata)
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import extract_text, units_of
+
 from pipeline.rules import load_rules
 
 RULES = load_rules()
@@ -140,6 +140,7 @@ def test_traditional_script_is_matched_simplified_and_kept_as_printed():
 
 def test_html_task_table_one_item_per_row_with_spans_and_headings():
     from conftest import FIXTURES
+
     from pipeline.extract import extract_file
 
     ex = extract_file(FIXTURES / "html" / "task_table.html", RULES)
@@ -265,7 +266,7 @@ def test_an_unnumbered_task_after_a_heading_line_stays_its_own_item():
 
 
 @pytest.mark.parametrize("label", ["⑴", "1.1", "(1)", "1)", "①", "1、"])
-def test_item_numbering_styles(label):
+def test_more_item_numbering_styles(label):
     from helpers import extract_text
 
     second = {"⑴": "⑵", "1.1": "1.2", "(1)": "(2)", "1)": "2)", "①": "②", "1、": "2、"}[label]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES, RAW, shared
+
 from pipeline.extract import extract_file
 from pipeline.records import Extraction
 from pipeline.rules import load_rules

@@ -9,10 +9,17 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import shared
-from pipeline.realcorpus import (REAL_FLOORS, evaluate_real, load_floors, match_items, score_document,
-                                 split_units, unit_matches)
+
+from pipeline.realcorpus import (
+    REAL_FLOORS,
+    evaluate_real,
+    load_floors,
+    match_items,
+    score_document,
+    split_units,
+    unit_matches,
+)
 from pipeline.rules import load_rules
 
 

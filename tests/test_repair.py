@@ -7,7 +7,7 @@ from pipeline.repair import repair
 
 
 def page_of(lines, title=None):
-    text, blocks = join_blocks([(l, "p", None) for l in lines])
+    text, blocks = join_blocks([(line, "p", None) for line in lines])
     return Page("t.txt", text, blocks, PageMeta(title=title))
 
 

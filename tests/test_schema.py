@@ -8,12 +8,12 @@ import json
 import jsonschema
 import pytest
 
-from pipeline.docs import ROOT, _BLOCK, generated
+from pipeline.docs import _BLOCK, ROOT, generated
 from pipeline.extract import extract_file
 from pipeline.records import TABLES
+from pipeline.rules import load_rules
 from pipeline.schema import arrow_schema, json_schema, schema_json_text
 from pipeline.write import document_json, table
-from pipeline.rules import load_rules
 
 RULES = load_rules()
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from conftest import RAW
 from opencc import OpenCC
 
 from pipeline.extract import extract_raw
 from pipeline.records import Page, RawInput
 from pipeline.rules import load_rules
 from pipeline.script import printed_edit, printed_value, simplified, to_simplified
-
-from conftest import RAW
 
 
 def _extract(text: str, name: str):

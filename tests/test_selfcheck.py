@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import extract_text
 
 HEAD = "某区人民政府关于印发2024年区政府重点工作分解意见的通知\n一、经济发展\n"

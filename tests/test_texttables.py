@@ -15,8 +15,7 @@ import pytest
 
 from pipeline import blocks as blocks_module
 from pipeline.records import Cell, Decoded, Page, join_blocks
-from pipeline.texttables import (cells_of, display_width, find_text_tables, flat_cells, join_lines,
-                                 unit_list, _split_row)
+from pipeline.texttables import _split_row, cells_of, display_width, find_text_tables, flat_cells, join_lines, unit_list
 from pipeline.unwrap import full_width, typeset_width, unwrap
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,7 +269,8 @@ def test_doctests(module):
 
 # --------------------------------------------------------------------------- one cell per line, anchored rows
 
-from pipeline.anchored import Slot, base_gap, fit_row, person_line, read_header, unit_line as cell_unit_line
+from pipeline.anchored import Slot, base_gap, fit_row, person_line, read_header
+from pipeline.anchored import unit_line as cell_unit_line
 from pipeline.blocks import blank_gaps
 
 

@@ -36,8 +36,17 @@ left-over items between two paired neighbours pair at >= 0.2; then splits and me
 from typing import Any
 
 from .pair import compare
-from .records import (Comparison, IndicatorChange, ItemPair, Series, TargetPoint, TaskStep, UnitLoad, UnitRename,
-                      UnitYear)
+from .records import (
+    Comparison,
+    IndicatorChange,
+    ItemPair,
+    Series,
+    TargetPoint,
+    TaskStep,
+    UnitLoad,
+    UnitRename,
+    UnitYear,
+)
 from .series import compare_series
 
 __all__ = ["Comparison", "IndicatorChange", "ItemPair", "Series", "TargetPoint", "TaskStep", "UnitLoad", "UnitRename",

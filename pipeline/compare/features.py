@@ -22,11 +22,11 @@ pair that could reach a threshold is missed: the alignment is the same as scorin
 from __future__ import annotations
 
 import math
-from math import fsum
-from sys import intern
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from math import fsum
+from sys import intern
 from typing import Any
 
 from rapidfuzz.distance import Indel

@@ -15,9 +15,9 @@ A full export (no doc_ids given) also removes workbooks and lists of notices no 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 from ..errors import WriteError
 from ..files import atomic_write_bytes

@@ -11,9 +11,10 @@ import csv
 import dataclasses
 import io
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from ..errors import ExportError
 from ..records import TABLES, Assignment, Document, Finding, Item, Repair, Target

@@ -8,8 +8,8 @@ no script, and starts every unit on a new printed page.
 from __future__ import annotations
 
 import html as _html
+from collections.abc import Sequence
 from itertools import groupby
-from typing import Sequence
 
 from ..records import column_label
 from .dataset import Notice

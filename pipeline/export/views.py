@@ -19,10 +19,11 @@ disagree. Decisions an office would ask about are made here, once:
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from ..records import Assignment, Item, Target, VALUE_LABELS
+from ..records import VALUE_LABELS, Assignment, Item, Target
 from .dataset import LIST_SEPARATOR, Notice
 
 ROLE_LABELS = VALUE_LABELS["assignments"]["role"]

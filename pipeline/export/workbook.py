@@ -11,13 +11,27 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from ..records import VALUE_LABELS, column_label, value_label
 from .dataset import LIST_SEPARATOR, Notice
-from .views import (ACTING_NOTE, NO_UNIT, ROLE_LABELS, Heading, TaskRow, breakdown_rows, display_width, joined,
-                    lead_names, target_rows, tracker_months, tracker_rows, unit_tasks)
+from .views import (
+    ACTING_NOTE,
+    NO_UNIT,
+    ROLE_LABELS,
+    Heading,
+    TaskRow,
+    breakdown_rows,
+    display_width,
+    joined,
+    lead_names,
+    target_rows,
+    tracker_months,
+    tracker_rows,
+    unit_tasks,
+)
 
 #: Sheet names, in workbook order (all well under Excel's 31 characters).
 SHEETS = ("任务分解表", "指标", "单位任务清单", "调度台账", "说明")
@@ -404,7 +418,7 @@ def workbook_bytes(notice: Notice, *, from_month: int | None = None) -> bytes:
     date = d.issued_date or d.published_date or dt.date(1980, 1, 1)
     wb.set_properties({"title": d.title or d.doc_id, "subject": d.doc_number or "", "author": d.issuer or "",
                        "comments": f"fenjie {d.parser_version}: {d.doc_id}",
-                       "created": dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)})
+                       "created": dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)})
     fmt = _Formats(wb)
     _breakdown(wb, fmt, notice)
     _targets(wb, fmt, notice)

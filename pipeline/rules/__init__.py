@@ -17,10 +17,10 @@ wheel as ``pipeline/default_rules`` (see pyproject.toml).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 from ..errors import RulesError
 from .sets import (

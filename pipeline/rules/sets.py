@@ -8,8 +8,9 @@ when the rules load; a stage receives the rule set it needs and never reads a fi
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import regex
 
@@ -404,9 +405,9 @@ def build_html(path: str, d: Mapping[str, Any]) -> HtmlRules:
             level.append((how, name.lower()))
         levels.append(tuple(level))
     fields = ("title", "published", "source", "site")
-    for name, field in d["meta_fields"].items():
-        if field not in fields:
-            raise RulesError(path, f"meta_fields.{name}", f"unknown field {field!r} (allowed: {', '.join(fields)})")
+    for name, target in d["meta_fields"].items():
+        if target not in fields:
+            raise RulesError(path, f"meta_fields.{name}", f"unknown field {target!r} (allowed: {', '.join(fields)})")
     labels = longest_first(d["info_labels"])
     alt = "|".join(r"\s*".join(regex.escape(ch) for ch in label) for label in labels)
     return HtmlRules(tuple(levels), frozenset(t.lower() for t in d["chrome_tags"]), d["chrome_names"],
