@@ -434,10 +434,10 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
                 ends.append((cur[0], cur[1], i, (i, n, phase), ()))
             else:
                 rest = slots[i:]
-                heads = _headings(rest, tr)
-                if heads:
-                    extra = HEADING_COST * len(heads)
-                    ends.append((cur[0] + extra, cur[1], m, (i, n, phase), tuple(tuple(i + k for k in h) for h in heads)))
+                found = _headings(rest, tr)
+                if found:
+                    extra = HEADING_COST * len(found)
+                    ends.append((cur[0] + extra, cur[1], m, (i, n, phase), tuple(tuple(i + k for k in h) for h in found)))
                 elif all(s.line < 0 for s in rest):
                     ends.append((cur[0] + STRAY_EMPTY_COST * len(rest), cur[1], m, (i, n, phase), ()))
     if not ends:
@@ -634,8 +634,8 @@ class AnchoredReader:
                     r0, c0, rs, cs, h, t = cells[at]
                     cells[at] = (r0, c0, rs + 1, cs, h, t)
             row += 1
-        for h in fit.headings:
-            cells.append((row, 0, 1, len(kinds), False, join_lines(slots[k].text for k in h)))
+        for heading in fit.headings:
+            cells.append((row, 0, 1, len(kinds), False, join_lines(slots[k].text for k in heading)))
             row += 1
         return row, ({} if fit.headings else open_cells)
 

@@ -93,9 +93,9 @@ def with_printed(page: Page, simple: str, printed: str) -> Page:
     character pairs. Offsets are those of ``page``: the two texts have the same length.
     """
     pairs: dict[str, set[str]] = {}
-    for a, b in set(zip(simple, printed)):
-        if a != b:
-            pairs.setdefault(a, set()).add(b)
+    for s_ch, p_ch in set(zip(simple, printed)):
+        if s_ch != p_ch:
+            pairs.setdefault(s_ch, set()).add(p_ch)
     unique = {a: next(iter(bs)) for a, bs in pairs.items() if len(bs) == 1}
     out, pos = [], 0
     for b in page.blocks:

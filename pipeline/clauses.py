@@ -224,10 +224,10 @@ class ClauseReader:
             if role == "deadline":
                 segs.append(Segment(role, label, (), stripped, s0))
                 continue
-            names = self.names(stripped, s0)
+            listed = self.names(stripped, s0)
             # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit
-            dates = [n for n in names if self._is_deadline(n[0])]
-            segs.append(Segment(role, label, tuple(n for n in names if n not in dates), stripped, s0))
+            dates = [n for n in listed if self._is_deadline(n[0])]
+            segs.append(Segment(role, label, tuple(n for n in listed if n not in dates), stripped, s0))
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
 

@@ -38,8 +38,8 @@ def parse_deadline(text: str | None, year: int | None, rules: DeadlineRules) -> 
             if g.get("half"):
                 if g["half"] not in rules.halves:
                     return None
-                month, day = rules.halves[g["half"]].split("-")
-                return dt.date(y, int(month), int(day))
+                mm, dd = rules.halves[g["half"]].split("-")
+                return dt.date(y, int(mm), int(dd))
             if g.get("quarter"):
                 return dt.date(y, *_QUARTER_END[chinese_numeral(g["quarter"])])
             if g.get("month"):

@@ -119,7 +119,11 @@ def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: Clause
     book = UnitBook(rules.units, rules.issuer_dictionary(meta.issuer, meta.doc_number),
                     raw_names(segments, rules.clauses))
     acting = acting_rule(page.text, rules.roles)
-    items, assignments, targets, repairs, findings = [], [], [], [], []
+    items: list[Item] = []
+    assignments: list[Assignment] = []
+    targets: list[Target] = []
+    repairs: list[Repair] = []
+    findings: list[Finding] = []
     for segs in segments:
         d = segs.draft
         clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role,

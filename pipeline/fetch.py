@@ -132,7 +132,7 @@ class _Retryable(Exception):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Redirects come back as HTTPError so that :func:`_get` counts and checks them itself."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
         return None
 
 
@@ -596,19 +596,21 @@ def _resolve(host: str, port: int, deadline: _Deadline) -> list[tuple[Any, ...]]
 class _DeadlineMixin:
     """An http.client connection whose socket is opened and used within the deadline."""
 
+    sock: Any  # the connection's socket (http.client sets it in connect)
+
     def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self._deadline = deadline
         self._create_connection = functools.partial(_open_socket, deadline)
 
     def connect(self) -> None:
         super().connect()  # type: ignore[misc]  # HTTPSConnection wraps TLS here, under the time left
-        self.sock = _DeadlineSocket(self.sock, self._deadline)  # type: ignore[has-type]
+        self.sock = _DeadlineSocket(self.sock, self._deadline)
 
     def _tunnel(self) -> None:
         """Through a proxy, the CONNECT exchange comes between connecting and the TLS handshake."""
         super()._tunnel()  # type: ignore[misc]
-        self.sock.settimeout(self._deadline.left())  # type: ignore[has-type]
+        self.sock.settimeout(self._deadline.left())
 
 
 class _DeadlineHTTPConnection(_DeadlineMixin, http.client.HTTPConnection):
@@ -635,7 +637,7 @@ class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(functools.partial(_DeadlineHTTPSConnection, deadline=self._deadline), req,
-                            context=self._context)
+                            context=getattr(self, "_context", None))
 
 
 def _sha256_file(path: Path) -> str:

@@ -113,8 +113,8 @@ class _Walker:
         return i + 1 < len(self.blocks) and self.role_line[i + 1]
 
     def is_heading(self, i: int) -> bool:
-        b = self.blocks[i]
-        body = b.text[self.nums[i].body_start:] if self.nums[i] else b.text
+        b, num = self.blocks[i], self.nums[i]
+        body = b.text[num.body_start:] if num else b.text
         return len(b.text) <= HEADING_MAX_CHARS and "。" not in body.rstrip("。") and not self.has_clause(i)
 
     def is_task(self, i: int) -> bool:
@@ -129,9 +129,10 @@ class _Walker:
         if num.level == "item":
             # 1、 over (1)(2)… that carry the units: 1、 heads a group, the (n) are the tasks
             nxt = self._next_structural(i)
+            below = self.nums[nxt] if nxt is not None else None
             deeper = nxt is not None and self.has_clause(nxt) and (
-                self.nums[nxt] is not None and self.nums[nxt].level == "item" and self.nums[nxt].depth > num.depth
-                or self.nums[nxt] is None and self.is_heading(i) and len(self.blocks[i].text) <= GROUP_MAX_CHARS
+                below is not None and below.level == "item" and below.depth > num.depth
+                or below is None and self.is_heading(i) and len(self.blocks[i].text) <= GROUP_MAX_CHARS
                 and not self.blocks[i].text.rstrip().endswith(("。", "；", ";")))
             return not deeper
         if num.level == "bullet":
@@ -139,7 +140,8 @@ class _Walker:
         if num.level == "subsection":
             # a leaf (nothing deeper follows before the next heading) is a task: 目标 (一)(二)…
             nxt = self._next_structural(i)
-            deeper = nxt is not None and (self.nums[nxt] is None or self.nums[nxt].level in ("item", "bullet"))
+            below = self.nums[nxt] if nxt is not None else None
+            deeper = nxt is not None and (below is None or below.level in ("item", "bullet"))
             return not deeper
         return False
 
@@ -159,8 +161,8 @@ class _Walker:
         """
         anchor = next((i for i in range(len(self.blocks)) if self.has_clause(i) and not self.role_line[i]), None)
         if anchor is None and fallback_from is not None:
-            anchor = next((i for i in range(fallback_from, len(self.blocks)) if self.nums[i] is not None
-                           and self.nums[i].level in ("item", "bullet", "subsection") and self.is_task(i)
+            anchor = next((i for i in range(fallback_from, len(self.blocks))
+                           if self._level(i) in ("item", "bullet", "subsection") and self.is_task(i)
                            and not self.stop[i]), None)
         if anchor is None:
             return None
@@ -184,6 +186,10 @@ class _Walker:
             else:
                 break
         return i
+
+    def _level(self, i: int) -> str | None:
+        num = self.nums[i]
+        return num.level if num is not None else None
 
     def _is_group_text(self, j: int) -> bool:
         t = self.blocks[j].text
@@ -234,7 +240,7 @@ class _Walker:
                         cur.wrapped.append(i)
                 i += 1
                 continue
-            if self._continues(cur, i):
+            if cur is not None and self._continues(cur, i):
                 # the task's text goes on in this paragraph, and its clause comes at the end of it or a later one
                 cur.blocks.append(i)
                 cur.cont.append(i)

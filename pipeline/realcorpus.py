@@ -66,7 +66,8 @@ def split_units(names: Sequence[str]) -> list[str]:
     """
     out: list[str] = []
     for name in names:
-        depth, part = 0, []
+        depth = 0
+        part: list[str] = []
         pieces: list[str] = []
         for ch in name:
             if ch in "(（[【":

@@ -440,7 +440,8 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
                 moves.append((p + 1, 0, cols, True))
             else:
                 for m in range(1, min(MAX_CELL_LINES, n - p) + 1):
-                    if m >= 2 and cols[c].wrap is not None and abs(widths[p + m - 2] - cols[c].wrap) > WRAP_TOLERANCE:
+                    wrap = cols[c].wrap
+                    if m >= 2 and wrap is not None and abs(widths[p + m - 2] - wrap) > WRAP_TOLERANCE:
                         break
                     col = _wrap_state(cols[c], widths[p:p + m])
                     if col is None or not _cell_ok(kinds[c], text(p, p + m), tr):

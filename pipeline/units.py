@@ -178,14 +178,17 @@ class UnitBook:
         back: list[int] = [-1] * (n + 1)
         for i in range(1, n + 1):
             for j in range(max(0, i - 20), i):
-                if best[j] is None or name[j:i] not in toks:
+                prev = best[j]
+                if prev is None or name[j:i] not in toks:
                     continue
-                cand = (best[j][0] + 1, best[j][1])
-                if best[i] is None or cand[0] < best[i][0]:
+                cand = (prev[0] + 1, prev[1])
+                here = best[i]
+                if here is None or cand[0] < here[0]:
                     best[i], back[i] = cand, j
-                elif cand[0] == best[i][0]:
-                    best[i] = (best[i][0], best[i][1] + cand[1])
-        if best[n] and best[n][0] >= 2 and best[n][1] == 1:
+                elif cand[0] == here[0]:
+                    best[i] = (here[0], here[1] + cand[1])
+        whole = best[n]
+        if whole is not None and whole[0] >= 2 and whole[1] == 1:
             cuts, i = [], n
             while i > 0:
                 cuts.append((back[i], i))

@@ -72,7 +72,7 @@ class Score:
 
 
 def item_features(text: str, wordings: Sequence[tuple[str, str]] = (), stop: frozenset[str] = frozenset(),
-                  any_wording=None) -> Features:  # type: ignore[no-untyped-def]
+                  any_wording: Any = None) -> Features:
     """Features of one task text. ``any_wording`` (a compiled pattern) skips the wording search on texts
     that name no indicator.
 
@@ -271,7 +271,7 @@ class Scorer:
         """The score of old item ``o`` and new item ``n``; None when either does not exist."""
         if o not in self.old or n not in self.new:
             return None
-        return _fast_similarity(self.old[o], self.new[n], self.w)  # type: ignore[return-value]
+        return _fast_similarity(self.old[o], self.new[n], self.w)
 
     def _ranker(self, floor: float) -> Callable[[_Prepared], _Indexed]:
         """A function giving an item its prefix and what it leaves out, under one global order (rarest

@@ -93,8 +93,8 @@ def unit_table(path: str, units: Mapping[str, Any], magnitudes: Mapping[str, flo
                              f"unknown kind {spec.get('kind')!r} (known: {', '.join(sorted(known))})")
         out[u] = UnitSpec(spec["kind"], spec["std"], Decimal(1))
         if spec["kind"] in MAGNITUDE_KINDS:
-            for m, f in mags.items():
-                out.setdefault(m + u, UnitSpec(spec["kind"], spec["std"], f))
+            for m, factor in mags.items():
+                out.setdefault(m + u, UnitSpec(spec["kind"], spec["std"], factor))
     return out
 
 
