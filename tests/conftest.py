@@ -9,6 +9,9 @@ from pipeline.rules import load_rules
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 RAW = ROOT / "raw"
+#: The sample notice rendered as a CMS page (generated from the capture in raw/ by
+#: tests/fixtures/html/make_sample_html.py): a fixture, so raw/ holds only the real capture.
+SAMPLE_HTML = FIXTURES / "sample" / "huangshigang-2025-notice.html"
 
 
 @pytest.fixture(scope="session")

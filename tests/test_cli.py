@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 
-from conftest import RAW
+from conftest import RAW, SAMPLE_HTML
 
 TABLES = ["documents", "items", "assignments", "targets", "repairs", "findings"]
 NOT_A_NOTICE = """<html><head><title>2022年统计公报</title></head><body><div class="TRS_Editor">
@@ -98,7 +98,7 @@ def test_extract_url_fetches_into_raw_then_extracts(tmp_path, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     site = tmp_path / "site"
     site.mkdir()
-    shutil.copy(RAW / "huangshigang-2025-notice.html", site / "t20250812_1249579.html")
+    shutil.copy(SAMPLE_HTML, site / "t20250812_1249579.html")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     handler.log_message = lambda *a: None
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -112,7 +112,7 @@ def test_extract_url_fetches_into_raw_then_extracts(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output + r.stderr
     assert "76 items, 247 assignments" in r.output
     (saved,) = raw.glob("*.html")
-    assert saved.read_bytes() == (RAW / "huangshigang-2025-notice.html").read_bytes()
+    assert saved.read_bytes() == SAMPLE_HTML.read_bytes()
     assert (raw / (saved.stem + ".meta.json")).is_file()
     assert pq.read_table(out / "items.parquet").num_rows == 76
 

@@ -16,7 +16,7 @@ from pipeline.records import Decoded, Page
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "html"
-SAMPLE_HTML = ROOT / "raw" / "huangshigang-2025-notice.html"
+SAMPLE_HTML = ROOT / "tests" / "fixtures" / "sample" / "huangshigang-2025-notice.html"
 SAMPLE_CAPTURE = Path("/work/shared/sample/huangshigang-2025-notice.txt")
 CORPUS = Path("/work/shared/corpus/html")
 
@@ -188,7 +188,7 @@ def test_page_without_text_is_a_content_error() -> None:
 
 
 # --------------------------------------------------------------------------
-# The sample notice as published (raw/)
+# The sample notice as published (its HTML rendering, tests/fixtures/sample/)
 # --------------------------------------------------------------------------
 
 TITLE = "港政发〔2025〕1号 黄石港区人民政府 关于印发2025年区政府重点工作分解意见的通知"

@@ -9,26 +9,28 @@ import pytest
 
 from pipeline.extract import extract_file
 
-from conftest import FIXTURES, RAW
+from conftest import FIXTURES, RAW, SAMPLE_HTML
 
 EXPECTED = json.loads((FIXTURES / "sample" / "huangshigang-2025.expected.json").read_text("utf-8"))
-INPUTS = sorted(p.name for p in RAW.glob("huangshigang-2025-notice.*"))
+#: The capture as shipped in raw/, and its rendering as a CMS page (a fixture).
+INPUTS = {"html": SAMPLE_HTML, "txt": RAW / "huangshigang-2025-notice.txt"}
 
 
-@pytest.fixture(scope="module", params=INPUTS)
+@pytest.fixture(scope="module", params=sorted(INPUTS))
 def ex(request):
-    return extract_file(RAW / request.param)
+    return extract_file(INPUTS[request.param])
 
 
-def test_both_inputs_are_shipped():
-    assert INPUTS == ["huangshigang-2025-notice.html", "huangshigang-2025-notice.txt"]
+def test_raw_holds_only_the_real_capture_and_the_rendering_is_a_fixture():
+    assert sorted(p.name for p in RAW.iterdir()) == ["huangshigang-2025-notice.txt"]
+    assert all(p.is_file() for p in INPUTS.values())
 
 
 def test_html_page_and_text_capture_give_the_same_rows():
     from pipeline.records import TABLES
     from pipeline.write import row_dict
 
-    html, txt = (extract_file(RAW / name) for name in INPUTS)
+    html, txt = extract_file(INPUTS["html"]), extract_file(INPUTS["txt"])
     assert html.text == txt.text
     for table in TABLES:
         strip = lambda rows: [{k: v for k, v in row_dict(r).items() if k not in ("doc_id", "source", "source_sha256")}
