@@ -3,6 +3,10 @@
 jieba builds a prefix dictionary on first use and caches it; the cache goes to
 a writable project-local directory (``$FENJIE_CACHE`` or ``.cache/`` beside
 the package), never to a shared temp directory, and nothing happens at import.
+jieba writes its cache with mode 0600 (``mkstemp``); fenjie gives the file the
+user's umask (0644 typically), so the other users of a shared checkout read it.
+A user who can neither read that cache nor write beside it gets their own
+(``$XDG_CACHE_HOME/fenjie``) instead of a traceback.
 """
 
 from __future__ import annotations
@@ -23,6 +27,31 @@ def cache_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parent.parent / ".cache"
 
 
+def usable_cache_dir() -> Path:
+    """:func:`cache_dir` when this user can read its cache or write there, else a per-user directory."""
+    d = cache_dir()
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
+    if os.access(d / "jieba.cache", os.R_OK) or os.access(d, os.W_OK | os.X_OK):
+        return d
+    own = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fenjie"
+    own.mkdir(parents=True, exist_ok=True)
+    return own
+
+
+def share_with_umask(path: Path) -> None:
+    """Give a file this process created the mode 0666 less the umask (as ``open`` would have)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    try:
+        if path.stat().st_uid == os.geteuid():
+            path.chmod(0o666 & ~mask)
+    except OSError:
+        pass
+
+
 def tokenizer(extra_words: Iterable[str] = ()):
     """The shared jieba tokenizer (created and initialised on first call)."""
     global _TOKENIZER
@@ -32,10 +61,13 @@ def tokenizer(extra_words: Iterable[str] = ()):
 
             jieba.setLogLevel(logging.WARNING)
             tk = jieba.Tokenizer()
-            d = cache_dir()
-            d.mkdir(parents=True, exist_ok=True)
+            d = usable_cache_dir()
+            cache = d / "jieba.cache"
+            readable = os.access(cache, os.R_OK)
             tk.tmp_dir = str(d)
             tk.initialize()
+            if not readable:
+                share_with_umask(cache)
             _TOKENIZER = tk
         for w in extra_words:
             _TOKENIZER.add_word(w, freq=None)
