@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 RAW    ?= raw
 OUT    ?= out
+JOBS   ?=
 
 .DEFAULT_GOAL := help
 
@@ -19,11 +20,14 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) ## create .venv (if missing) and install fenjie with pinned dependencies
 
-extract: $(STAMP) ## extract every notice in raw/ into out/ (Parquet + JSON)
-	$(BIN)/fenjie extract $(RAW) --out $(OUT)
+extract: $(STAMP) ## extract every notice in raw/ into out/ (Parquet + JSON); only changed inputs are re-extracted; JOBS=n
+	$(BIN)/fenjie extract $(RAW) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
 
-test: $(STAMP) ## run the test suite
-	$(BIN)/python -m pytest
+test: $(STAMP) ## run the test suite (without the slow checks)
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(STAMP) ## the slow checks only (streaming memory at 1,000 notices, --jobs speed-up)
+	$(BIN)/python -m pytest -m slow
 
 eval: $(STAMP) ## score extraction against the expected fixtures (floors must hold)
 	$(BIN)/fenjie eval tests/fixtures/formats
@@ -38,7 +42,7 @@ bench: $(STAMP) ## benchmarks (not tests): speed and text fidelity against trafi
 clean: ## remove generated output (keeps .venv)
 	rm -rf $(OUT) .pytest_cache
 
-.PHONY: help install extract test eval compare bench clean docs
+.PHONY: help install extract test test-slow eval compare bench clean docs
 
 docs: $(STAMP) ## regenerate the README's generated sections and schema/document.schema.json
 	$(BIN)/python -m pipeline.docs

@@ -16,7 +16,6 @@ Each document is processed in isolation; the batch (many inputs, one dataset) is
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from .clauses import clause_reader
 from .deadlines import parse_deadline
 from .decode import decode
 from .errors import NoTasksError
+from .ids import doc_id_for
 from .metadata import read_metadata
 from .outline import Heading, ItemDraft, outline
 from .read import read
@@ -49,17 +49,6 @@ def is_breakdown_notice(page: Page, title: str | None) -> bool:
     """The document calls itself a breakdown notice (title, heading lines) or prints role labels."""
     heads = [title or "", page.meta.title or ""] + [b.text for b in page.blocks[:40] if len(b.text) <= 60]
     return any(_NOTICE_TITLE.search(h) for h in heads) or bool(_ROLE_LABEL.search(page.text))
-
-
-def doc_id_for(source: str, sha256: str) -> str:
-    """Stable, file-name-safe id: slug of the file name + 8 hex digits of its digest.
-
-    >>> doc_id_for("raw/huangshigang-2025-notice.txt", "3fa2b1c9" + "0" * 56)
-    'huangshigang-2025-notice-3fa2b1c9'
-    """
-    stem = Path(source.split("?")[0].rstrip("/")).stem
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.").lower() or "doc"
-    return f"{slug[:60]}-{sha256[:8]}"
 
 
 def extract_raw(raw: RawInput, rules: Rules) -> Extraction:

@@ -17,3 +17,15 @@ SAMPLE_HTML = FIXTURES / "sample" / "huangshigang-2025-notice.html"
 @pytest.fixture(scope="session")
 def rules():
     return load_rules()
+
+
+@pytest.fixture(scope="session")
+def warm_workers():
+    """Load what extraction loads lazily (jieba's dictionary) once in the test process.
+
+    The batch forks its workers from the process that runs it; without this, every batch run by a
+    test would load the dictionary again in a fresh worker (about a second each).
+    """
+    from pipeline.segment import tokenizer
+
+    tokenizer()

@@ -13,6 +13,8 @@ from pipeline.cli import cli
 
 from conftest import RAW, SAMPLE_HTML
 
+pytestmark = pytest.mark.usefixtures("warm_workers")
+
 TABLES = ["documents", "items", "assignments", "targets", "repairs", "findings"]
 NOT_A_NOTICE = """<html><head><title>2022年统计公报</title></head><body><div class="TRS_Editor">
 <p>全年地区生产总值1000亿元,比上年增长5%。</p><p>年末常住人口50万人。</p></div></body></html>"""
@@ -120,15 +122,15 @@ def test_extract_url_fetches_into_raw_then_extracts(tmp_path, monkeypatch):
 def test_a_bug_in_one_document_does_not_stop_the_batch(sample_dir, tmp_path, monkeypatch):
     import pipeline.batch as ex_mod
 
-    real = ex_mod.extract_file
+    real = ex_mod.extract_raw
     (sample_dir / "boom.txt").write_text("x", "utf-8")
 
-    def flaky(path, rules=None):
-        if str(path).endswith("boom.txt"):
+    def flaky(raw, rules):
+        if raw.source.endswith("boom.txt"):
             raise ZeroDivisionError("division by zero")
-        return real(path, rules)
+        return real(raw, rules)
 
-    monkeypatch.setattr(ex_mod, "extract_file", flaky)
+    monkeypatch.setattr(ex_mod, "extract_raw", flaky)  # the workers are forked: they see the patch
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, ["extract", str(sample_dir), "--out", str(out)])
     assert r.exit_code == 1
