@@ -330,35 +330,56 @@ def run_extract(inputs: list[str], out_dir: Path, *, rules_dir: str | None = Non
 def _run_locked(docs: list[Input], report: BatchReport, dataset, *, rules_dir: str | None, rules_root: Path,
                 jobs: int | None, doc_timeout: float | None, use_cache: bool, echo: Callable[[str], None],
                 warn: Callable[[str], None], progress: Callable[[int, int, float], None] | None) -> BatchReport:
-    """Steps 1-4, holding the dataset's lock."""
+    """Steps 1-4, holding the dataset's lock.
+
+    While the workers extract, the parent already writes the documents that are done, in doc_id order,
+    into a new generation (the write costs no wall time). If step 2 then merges documents (rare), that
+    generation is dropped and written again from the cache.
+    """
     out_dir = dataset.out
     with dataset.locked(warn) as lock_fd:
         cache = Cache(out_dir / CACHE_DIRNAME)
         digests = {"rules": rules_digest(rules_root), "code": code_digest()}
         docs = [replace(d, key=entry_key(sha256=d.sha256, source=d.source, doc_id=d.doc_id,
                                          content_type=d.content_type, **digests)) for d in docs]
-        summaries = _extract_all(docs, cache, report, rules_dir=rules_dir, jobs=jobs, doc_timeout=doc_timeout,
-                                 use_cache=use_cache, lock_fd=lock_fd, progress=progress)
+        by_id = {d.doc_id: d for d in docs}
+        early = _Generation(dataset, cache, by_id) if not any(d.same_bytes for d in docs) else None
+        stream = _InOrder([d.doc_id for d in docs], early.add) if early else None
+        try:
+            summaries = _extract_all(docs, cache, report, rules_dir=rules_dir, jobs=jobs, doc_timeout=doc_timeout,
+                                     use_cache=use_cache, lock_fd=lock_fd, progress=progress,
+                                     on_done=stream.done if stream else None)
+        except BaseException:
+            if early:
+                early.discard()
+            raise
         for line in sorted(report.failures):
             warn(f"error: {line}")
-        by_id = {d.doc_id: d for d in docs}
         kept, merged = same_notices(summaries)
         extra = merge_findings(kept, merged, by_id, report)
         report.documents = kept
-        if not kept:
-            warn(f"fenjie: nothing written: no input could be extracted; {out_dir} is unchanged")
-            return report
         manifest = json.dumps({"documents": [[s.doc_id, by_id[s.doc_id].key, extra.get(s.doc_id, [])] for s in kept]},
                               ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
         current = dataset.current()
-        if current is not None and use_cache and _read_or_none(current / MANIFEST) == manifest:
+        if early and (extra or not kept or not early.started or not report.extracted):
+            early.discard()  # merged documents (or nothing new): the generation is written again below
+            early = None
+        if not kept:
+            warn(f"fenjie: nothing written: no input could be extracted; {out_dir} is unchanged")
+            return report
+        if early:
+            report.generation = early.commit(manifest, warn)
+        elif current is not None and use_cache and _read_or_none(current / MANIFEST) == manifest:
             report.unchanged, report.generation = True, current
             dataset.repair_links()
             dataset.clean(warn)  # what a run killed after its switch left
-            for s in kept:
-                echo(s.line(len(extra.get(s.doc_id, ()))))
         else:
-            report.generation = _write_generation(dataset, kept, extra, by_id, cache, manifest, echo, warn)
+            gen = _Generation(dataset, cache, by_id)
+            for s in kept:
+                gen.add(s, extra.get(s.doc_id))
+            report.generation = gen.commit(manifest, warn)
+        for s in kept:
+            echo(s.line(len(extra.get(s.doc_id, ()))))
         for line in report.merged:
             echo(line)
         cache.prune(d.key for d in docs)
@@ -369,6 +390,85 @@ def _run_locked(docs: list[Input], report: BatchReport, dataset, *, rules_dir: s
     else:
         echo(f"wrote {len(kept)} document(s): {tables} ({counts})")
     return report
+
+
+class _InOrder:
+    """Calls ``sink(summary)`` for each successful document in doc_id order, as soon as all before it are done."""
+
+    def __init__(self, doc_ids: list[str], sink: Callable[[Summary], None]) -> None:
+        self.order, self.sink = doc_ids, sink
+        self.next = 0
+        self.waiting: dict[str, Summary | None] = {}
+
+    def done(self, doc_id: str, summary: Summary | None) -> None:
+        self.waiting[doc_id] = summary
+        while self.next < len(self.order) and self.order[self.next] in self.waiting:
+            ready = self.waiting.pop(self.order[self.next])
+            self.next += 1
+            if ready is not None:
+                self.sink(ready)
+
+
+class _Generation:
+    """Steps 3 and 4: a generation written document by document (doc_id order), then committed or discarded.
+
+    The directory and the table writers are created with the first document.
+    """
+
+    def __init__(self, dataset, cache: Cache, by_id: dict[str, Input]) -> None:
+        self.dataset, self.cache, self.by_id = dataset, cache, by_id
+        self.gen: Path | None = None
+        self.writer = None
+
+    @property
+    def started(self) -> bool:
+        return self.gen is not None
+
+    def add(self, s: Summary, extra: list[dict] | None = None) -> None:
+        from .write import DatasetWriter
+
+        try:
+            if self.gen is None:
+                self.gen = self.dataset.new_generation()
+                self.writer = DatasetWriter(self.gen)
+            path = self.cache.document_path(self.by_id[s.doc_id].key)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise WriteError(f"cached document unreadable: {exc.strerror or exc}", source=str(path)) from None
+            if extra:
+                self.writer.add(s.doc_id, _with_findings(data, extra))
+            else:
+                self.writer.add(s.doc_id, data, link_from=path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def commit(self, manifest: bytes, warn: Callable[[str], None]) -> Path:
+        from .cache import write_new
+
+        assert self.gen is not None and self.writer is not None
+        try:
+            self.writer.close()
+            try:
+                write_new(self.gen / MANIFEST, manifest)
+            except OSError as exc:
+                raise WriteError(exc.strerror or str(exc), source=str(self.gen / MANIFEST)) from None
+            self.dataset.commit(self.gen, warn)
+        except BaseException:
+            self.discard()
+            raise
+        return self.gen
+
+    def discard(self) -> None:
+        """Drop the generation unless it is already the dataset (a failure after the switch)."""
+        if self.writer is not None:
+            self.writer.abort()
+        if self.gen is not None:
+            current = self.dataset.current()
+            if current is None or current.name != self.gen.name:
+                self.dataset.discard(self.gen)
+        self.gen = self.writer = None
 
 
 def _read_or_none(path: Path) -> bytes | None:
@@ -387,27 +487,43 @@ def _prepare_writer() -> None:
 
 def _extract_all(docs: list[Input], cache: Cache, report: BatchReport, *, rules_dir: str | None, jobs: int | None,
                  doc_timeout: float | None, use_cache: bool, lock_fd: int,
-                 progress: Callable[[int, int, float], None] | None) -> list[Summary]:
-    """Step 1: a summary per document extracted or found in the cache; failures into ``report``."""
+                 progress: Callable[[int, int, float], None] | None,
+                 on_done: Callable[[str, Summary | None], None] | None = None) -> list[Summary]:
+    """Step 1: a summary per document extracted or found in the cache; failures into ``report``.
+
+    ``on_done(doc_id, summary or None)`` is called for every document as it is done (cached ones once the
+    workers are started), when there is anything to extract.
+    """
     summaries: list[Summary] = []
     todo: list[Input] = []
+    hits: list[tuple[str, Summary | None]] = []
     for d in docs:
         hit = cache.lookup(d.key) if use_cache else None
         if isinstance(hit, Summary):
             summaries.append(hit)
+            hits.append((d.doc_id, hit))
             report.reused += 1
         elif isinstance(hit, str):
             report.failures.append(hit)
+            hits.append((d.doc_id, None))
             report.reused += 1
         else:
             todo.append(d)
+    done_ = on_done or (lambda doc_id, summary: None)
+
+    def meanwhile() -> None:
+        _prepare_writer()
+        for doc_id, summary in hits:
+            done_(doc_id, summary)
+
     start = time.monotonic()
     results = run_tasks(todo, extract_one, jobs=jobs or default_jobs(), budget=doc_timeout or None,
                         init=_init_worker, init_args=(rules_dir, str(cache.root)), close_fds=(lock_fd,),
-                        meanwhile=_prepare_writer)
+                        meanwhile=meanwhile)
     try:
         for done, (index, result) in enumerate(results, 1):
             task = todo[index]
+            done_(task.doc_id, result if isinstance(result, Summary) else None)
             if isinstance(result, Summary):
                 summaries.append(result)
             elif isinstance(result, Failed):
@@ -425,41 +541,3 @@ def _extract_all(docs: list[Input], cache: Cache, report: BatchReport, *, rules_
     finally:
         results.close()  # stops the workers, also when the run is interrupted
     return sorted(summaries, key=lambda s: s.doc_id)
-
-
-def _write_generation(dataset, kept: list[Summary], extra: dict[str, list[dict]], by_id: dict[str, Input],
-                      cache: Cache, manifest: bytes, echo: Callable[[str], None],
-                      warn: Callable[[str], None]) -> Path:
-    """Steps 3 and 4: write a generation in doc_id order and commit it; on any failure discard it."""
-    from .cache import write_new
-    from .write import DatasetWriter
-
-    gen = dataset.new_generation()
-    writer = None
-    try:
-        writer = DatasetWriter(gen)
-        for s in kept:
-            path = cache.document_path(by_id[s.doc_id].key)
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise WriteError(f"cached document unreadable: {exc.strerror or exc}", source=str(path)) from None
-            if s.doc_id in extra:
-                writer.add(s.doc_id, _with_findings(data, extra[s.doc_id]))
-            else:
-                writer.add(s.doc_id, data, link_from=path)
-            echo(s.line(len(extra.get(s.doc_id, ()))))
-        writer.close()
-        try:
-            write_new(gen / MANIFEST, manifest)
-        except OSError as exc:
-            raise WriteError(exc.strerror or str(exc), source=str(gen / MANIFEST)) from None
-        dataset.commit(gen, warn)
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        current = dataset.current()
-        if current is None or current.name != gen.name:
-            dataset.discard(gen)
-        raise
-    return gen

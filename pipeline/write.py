@@ -2,9 +2,9 @@
 
 A document's JSON is compact (one line, UTF-8, strict: a NaN or an infinity is a write error naming
 the document, never ``NaN`` in the file). The tables are built from those same JSON lines by
-Arrow's JSON reader (no Python object per row, no second ``as_dict``) and appended to one
-``pq.ParquetWriter`` per table, a chunk of documents at a time, so memory does not grow with the
-number of documents. Documents are added in ``doc_id`` order; the same documents give byte-identical
+Arrow's JSON reader (no Python object per row, no second ``as_dict``; the full text is skipped) a
+few documents at a time, and appended to one ``pq.ParquetWriter`` per table, a row group per 128
+documents, so memory does not grow with the number of documents. Documents are added in ``doc_id`` order; the same documents give byte-identical
 files. The directory written is a generation that :mod:`pipeline.store` commits as a whole.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 import json
 import math
 import os
@@ -29,9 +28,10 @@ if TYPE_CHECKING:  # pyarrow is imported by the functions that build tables: a w
 
 #: Parquet settings of every published table.
 PARQUET_OPTIONS = {"compression": "zstd", "use_dictionary": True, "write_statistics": True}
-#: A chunk (one row group per table) closes at this many documents or this many bytes of JSON.
-CHUNK_DOCS = 256
-CHUNK_BYTES = 16 * 1024 * 1024
+#: Documents per row group of every table (the last row group holds the rest).
+ROW_GROUP_DOCS = 128
+#: JSON lines are parsed into Arrow this many bytes at a time (memory, not layout: row groups are by documents).
+PARSE_BYTES = 2 * 1024 * 1024
 #: The tables nested in a document's JSON (all but ``documents``, whose columns are its top level).
 NESTED = tuple(t for t in TABLES if t != "documents")
 
@@ -121,14 +121,14 @@ def reader_schema() -> pa.Schema:
     return pa.schema(fields("documents") + [pa.field(t, pa.list_(pa.struct(fields(t)))) for t in NESTED])
 
 
-def tables_of(lines: bytes, max_line: int) -> dict[str, pa.Table]:
+def tables_of(lines: bytes | bytearray, max_line: int) -> dict[str, pa.Table]:
     """The six tables, with their declared schemas, of documents given as JSON lines."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.json as pj
 
     parsed = pj.read_json(
-        io.BytesIO(lines),
+        pa.BufferReader(pa.py_buffer(lines)),
         read_options=pj.ReadOptions(use_threads=False, block_size=max(1 << 20, max_line + 1)),
         parse_options=pj.ParseOptions(explicit_schema=reader_schema(), unexpected_field_behavior="ignore"))
     out = {"documents": parsed.select([f.name for f in arrow_schema("documents")]).cast(arrow_schema("documents"))}
@@ -151,9 +151,10 @@ class DatasetWriter:
         self.directory = Path(directory)
         self.json_dir = self.directory / "json"
         self._writers: dict[str, Any] = {}
-        self._lines: list[bytes] = []
-        self._bytes = 0
+        self._buffer = bytearray()  # JSON lines not parsed yet
         self._max_line = 0
+        self._parsed: dict[str, list[Any]] = {name: [] for name in TABLES}  # Arrow tables of the row group
+        self._group_docs = 0
         self.n_documents = 0
         with self._writing(self.json_dir):
             self.json_dir.mkdir(parents=True, exist_ok=True)
@@ -180,32 +181,44 @@ class DatasetWriter:
                 fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(document)
-        self._lines.append(document)
-        self._bytes += len(document)
+        self._buffer += document
         self._max_line = max(self._max_line, len(document))
         self.n_documents += 1
-        if len(self._lines) >= CHUNK_DOCS or self._bytes >= CHUNK_BYTES:
-            self._flush()
+        self._group_docs += 1
+        if len(self._buffer) >= PARSE_BYTES or self._group_docs >= ROW_GROUP_DOCS:
+            self._parse()
+        if self._group_docs >= ROW_GROUP_DOCS:
+            self._write_row_group()
 
-    def _flush(self) -> None:
-        if not self._lines:
-            return
+    def _parse(self) -> None:
         import pyarrow as pa
 
-        lines, self._lines, self._bytes = b"".join(self._lines), [], 0
+        if not self._buffer:
+            return
         try:
-            tables = tables_of(lines, self._max_line)
+            tables = tables_of(self._buffer, self._max_line)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise WriteError(f"cannot convert documents to Parquet: {exc}".replace("\n", " "),
                              source=str(self.directory)) from None
+        self._buffer = bytearray()
         for name, tbl in tables.items():
-            if tbl.num_rows:
+            self._parsed[name].append(tbl)
+
+    def _write_row_group(self) -> None:
+        import pyarrow as pa
+
+        self._parse()
+        for name, parts in self._parsed.items():
+            tbl = pa.concat_tables(parts) if parts else None
+            if tbl is not None and tbl.num_rows:
                 with self._writing(self.path(name)):
                     self._writers[name].write_table(tbl)
+            parts.clear()
+        self._group_docs = 0
 
     def close(self) -> list[Path]:
-        """Write the last chunk and close every table; return the table paths."""
-        self._flush()
+        """Write the last row group and close every table; return the table paths."""
+        self._write_row_group()
         for name in TABLES:
             with self._writing(self.path(name)):
                 self._writers.pop(name).close()

@@ -204,6 +204,7 @@ def test_a_page_and_its_text_capture_are_one_notice_the_page_kept(tmp_path, orde
     data = json.loads((out / "json" / f"{doc_id}.json").read_bytes())
     assert data["n_findings"] == len(data["findings"]) == doc["n_findings"] == 5
     assert f"{SAMPLE}: the same notice as {SAMPLE_HTML} (the same text) -> {doc_id}" in r.output
+    assert generations(out) == [".gen-1"]  # the generation written while extracting was dropped, not left
 
 
 def test_same_number_title_and_issuer_is_the_same_notice():
