@@ -24,7 +24,7 @@ extract: $(STAMP) ## extract every notice in raw/ into out/ (Parquet + JSON); on
 	$(BIN)/fenjie extract $(RAW) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
 
 test: $(STAMP) ## run the test suite (without the slow checks)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest
 
 test-slow: $(STAMP) ## the slow checks only (streaming memory at 1,000 notices, --jobs speed-up)
 	$(BIN)/python -m pytest -m slow

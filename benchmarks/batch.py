@@ -1,7 +1,8 @@
 """Benchmark (not a test): `fenjie extract` on N distinct notices, as a whole process.
 
 Makes N copies of the sample capture that are distinct documents (each copy prints another 文号,
-港政发〔2025〕<i>号, so neither its bytes nor its notice match another copy), then runs
+港政发〔2025〕<i>号, in full and in its garbled form, so neither its bytes nor its notice match another
+copy), then runs
 ``python -m pipeline extract <dir> --out <out> --jobs J`` as a separate process and reports wall
 time, documents per second and the peak resident memory of the largest process of the run (the
 parent or a worker: ``ru_maxrss`` of the waited-for children), then the same command again with
@@ -27,15 +28,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "raw" / "huangshigang-2025-notice.txt"
-NUMBER = "港政发〔2025〕1号"
+NUMBER, GARBLED = "港政发〔2025〕1号", "港政发〔20251\n"
 
 
 def make_corpus(directory: Path, n: int) -> None:
     text = SAMPLE.read_text("utf-8")
-    assert NUMBER in text
+    assert NUMBER in text and GARBLED in text
     directory.mkdir(parents=True, exist_ok=True)
     for i in range(1, n + 1):
-        (directory / f"notice-{i:05d}.txt").write_text(text.replace(NUMBER, f"港政发〔2025〕{i}号"), "utf-8")
+        copy = text.replace(NUMBER, f"港政发〔2025〕{i}号").replace(GARBLED, f"港政发〔2025{i}\n")
+        (directory / f"notice-{i:05d}.txt").write_text(copy, "utf-8")
 
 
 def run(corpus: Path, out: Path, jobs: int) -> tuple[float, float]:

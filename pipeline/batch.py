@@ -63,7 +63,7 @@ def expand_inputs(inputs: Iterable[str]) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Input:
     """One distinct document to extract: where it is, what it is, what it will be called."""
 

@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -72,9 +72,10 @@ def entry_key(*, sha256: str, source: str, doc_id: str, content_type: str | None
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Summary:
-    """What the batch keeps of one extracted document (the document itself stays on disk)."""
+    """What the batch keeps of one extracted document (the document itself stays on disk; slots: a batch
+    holds one per document)."""
 
     doc_id: str
     source: str
@@ -145,7 +146,7 @@ class Cache:
         directory = self.root / key[:2]
         directory.mkdir(parents=True, exist_ok=True)
         write_new(self.document_path(key), document)
-        write_new(self._meta_path(key), _meta_bytes({"ok": summary.__dict__}))
+        write_new(self._meta_path(key), _meta_bytes({"ok": asdict(summary)}))
 
     def store_error(self, key: str, line: str) -> None:
         """Keep the one-line error of an input that failed in the pipeline (it fails the same way next run)."""

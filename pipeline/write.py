@@ -124,18 +124,65 @@ def reader_schema() -> pa.Schema:
 def tables_of(lines: bytes | bytearray, max_line: int) -> dict[str, pa.Table]:
     """The six tables, with their declared schemas, of documents given as JSON lines."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.json as pj
 
     parsed = pj.read_json(
         pa.BufferReader(pa.py_buffer(lines)),
         read_options=pj.ReadOptions(use_threads=False, block_size=max(1 << 20, max_line + 1)),
         parse_options=pj.ParseOptions(explicit_schema=reader_schema(), unexpected_field_behavior="ignore"))
-    out = {"documents": parsed.select([f.name for f in arrow_schema("documents")]).cast(arrow_schema("documents"))}
+    out = {"documents": _conform(parsed, arrow_schema("documents"))}
     for name in NESTED:
-        rows = pa.Table.from_struct_array(pc.list_flatten(parsed.column(name)))
-        out[name] = rows.cast(arrow_schema(name))
+        lists = parsed.column(name)  # never null: every document has a (maybe empty) list per table
+        rows = pa.chunked_array([_values(c) for c in lists.chunks], type=lists.type.value_type)
+        out[name] = _conform(pa.Table.from_struct_array(rows), arrow_schema(name))
     return out
+
+
+def _values(lists: pa.ListArray) -> pa.Array:
+    """The items of every list, in order (``ListArray.flatten`` without loading ``pyarrow.compute``)."""
+    if not len(lists):
+        return lists.values.slice(0, 0)
+    start, end = lists.offsets[0].as_py(), lists.offsets[-1].as_py()
+    return lists.values.slice(start, end - start)
+
+
+#: date32 counts days from 1970-01-01.
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table``'s columns under ``schema`` (its nullability, descriptions and pandas metadata), ISO date
+    strings turned into date32. Done by hand: ``Table.cast`` would load ``pyarrow.compute`` (9 MB)."""
+    import pyarrow as pa
+
+    columns = []
+    for f in schema:
+        col = table.column(f.name)
+        columns.append(_iso_dates(col) if f.type == pa.date32() else col)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _iso_dates(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``YYYY-MM-DD`` strings (or nulls) as a date32 column."""
+    import array
+
+    import pyarrow as pa
+
+    chunks = []
+    for chunk in col.chunks:
+        values = chunk.to_pylist()
+        days = array.array("i", (dt.date.fromisoformat(v).toordinal() - _EPOCH if v is not None else 0 for v in values))
+        assert days.itemsize == 4
+        nulls = values.count(None)
+        valid = None
+        if nulls:
+            bits = bytearray((len(values) + 7) // 8)
+            for i, v in enumerate(values):
+                if v is not None:
+                    bits[i >> 3] |= 1 << (i & 7)
+            valid = pa.py_buffer(bits)
+        chunks.append(pa.Array.from_buffers(pa.date32(), len(values), [valid, pa.py_buffer(days)], null_count=nulls))
+    return pa.chunked_array(chunks, type=pa.date32())
 
 
 class DatasetWriter:

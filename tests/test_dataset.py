@@ -584,3 +584,17 @@ def test_progress_is_one_line_rewritten_with_docs_per_second():
 def test_no_progress_when_stderr_is_not_a_terminal(tmp_path):
     r = extract(tmp_path / "out", SAMPLE, *SMALL)
     assert "docs/s" not in r.stderr and "docs/s" not in r.output
+
+
+def test_writing_loads_neither_pandas_nor_pyarrow_compute(tmp_path):
+    out = tmp_path / "out"
+    assert extract(out, SAMPLE, SMALL[0]).exit_code == 0
+    (Path(os.path.realpath(out / "current")) / ".manifest.json").unlink()  # so the next run writes, from the cache
+    code = ("import sys; from pathlib import Path; from pipeline.batch import run_extract; "
+            f"r = run_extract([{str(SAMPLE)!r}, {str(SMALL[0])!r}], Path({str(out)!r}), echo=lambda l: None); "
+            "assert not r.unchanged and r.reused == 2; "
+            "print(sorted(m for m in ('pandas', 'pyarrow.compute', 'jieba') if m in sys.modules))")
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]"
+    assert state(out) == ["deadlines-in-paren-1307fe63", "huangshigang-2025-notice-c75c5f44"]
