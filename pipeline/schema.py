@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import types
 import typing
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
@@ -37,6 +38,7 @@ def _unwrap(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+@lru_cache(maxsize=None)
 def _fields(cls: type) -> list[tuple[str, Any, bool, str]]:
     hints = typing.get_type_hints(cls)
     out = []
@@ -54,6 +56,7 @@ def _arrow_type(tp: Any) -> pa.DataType:
     return getattr(pa, _ARROW[tp])()
 
 
+@lru_cache(maxsize=None)
 def arrow_schema(table: str | type) -> pa.Schema:
     """The Parquet schema of a published table (by name in TABLES, or a row dataclass).
 
