@@ -161,9 +161,9 @@ def run_tasks(tasks: Sequence[Any], run: Callable[[Any, Any], Any], *, jobs: int
                 if outcome is None:
                     continue
                 w.task = None
+                if todo and w in workers:  # the next task first: the worker must not wait while the caller
+                    w.give(todo[-1], tasks[todo.pop()], budget)  # handles this result (e.g. writes it)
                 yield outcome
-                if todo and w in workers:
-                    w.give(todo[-1], tasks[todo.pop()], budget)
     finally:
         for w in workers:
             if w.task is None:
