@@ -42,7 +42,7 @@ def usable_cache_dir() -> Path:
 
 
 def share_with_umask(path: Path) -> None:
-    """Give a file this process created the mode 0666 less the umask (as ``open`` would have)."""
+    """Give a file this user owns the mode 0666 less the umask (as ``open`` would have)."""
     mask = os.umask(0)
     os.umask(mask)
     try:
@@ -62,12 +62,9 @@ def tokenizer(extra_words: Iterable[str] = ()):
             jieba.setLogLevel(logging.WARNING)
             tk = jieba.Tokenizer()
             d = usable_cache_dir()
-            cache = d / "jieba.cache"
-            readable = os.access(cache, os.R_OK)
             tk.tmp_dir = str(d)
             tk.initialize()
-            if not readable:
-                share_with_umask(cache)
+            share_with_umask(d / "jieba.cache")  # also mends a 0600 cache written by an earlier fenjie
             _TOKENIZER = tk
         for w in extra_words:
             _TOKENIZER.add_word(w, freq=None)

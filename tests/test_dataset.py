@@ -598,3 +598,15 @@ def test_writing_loads_neither_pandas_nor_pyarrow_compute(tmp_path):
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "[]"
     assert state(out) == ["deadlines-in-paren-1307fe63", "huangshigang-2025-notice-c75c5f44"]
+
+
+def test_a_private_jieba_cache_of_an_earlier_fenjie_is_shared(tmp_path):
+    d = tmp_path / "c"
+    d.mkdir()
+    code = ("import os; os.umask(0o022); from pipeline.segment import tokens; tokens('新增城镇就业'); "
+            "p = os.path.join(os.environ['FENJIE_CACHE'], 'jieba.cache'); os.chmod(p, 0o600); "
+            "import pipeline.segment as s; s._TOKENIZER = None; tokens('新增城镇就业')")
+    env = dict(os.environ, FENJIE_CACHE=str(d))
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert stat.S_IMODE((d / "jieba.cache").stat().st_mode) == 0o644
