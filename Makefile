@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 RAW    ?= raw
 OUT    ?= out
-NOTICES ?= $(sort $(wildcard $(RAW)/examples/hewan-*.txt))
+NOTICES ?= $(sort $(wildcard examples/hewan-*.txt))
+JOBS   ?=
 
 .DEFAULT_GOAL := help
 
@@ -20,14 +21,17 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) ## create .venv (if missing) and install fenjie with pinned dependencies
 
-extract: $(STAMP) ## extract every notice in raw/ into out/ (Parquet + JSON)
-	$(BIN)/fenjie extract $(RAW) --out $(OUT)
+extract: $(STAMP) ## extract every notice in raw/ into out/ (Parquet + JSON); only changed inputs are re-extracted; JOBS=n
+	$(BIN)/fenjie extract $(RAW) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
 
 export: $(STAMP) ## workbooks, per-unit lists, CSV and data dictionary from out/ into out/export/
 	$(BIN)/fenjie export --data $(OUT) --out $(OUT)/export
 
-test: $(STAMP) ## run the test suite
+test: $(STAMP) ## run the test suite (without the slow checks)
 	$(BIN)/python -m pytest
+
+test-slow: $(STAMP) ## the slow checks only (streaming memory at 1,000 notices, --jobs speed-up)
+	$(BIN)/python -m pytest -m slow
 
 REAL ?= ../shared/corpus/real
 
@@ -35,7 +39,7 @@ eval: $(STAMP) ## score extraction on the real notices in ../shared/corpus/real 
 	$(BIN)/fenjie eval $(REAL)
 	$(BIN)/fenjie eval tests/fixtures/formats
 
-compare: $(STAMP) ## compare notices year over year: make compare NOTICES="<doc_id|file> ..." (default: raw/examples)
+compare: $(STAMP) ## compare notices year over year: make compare NOTICES="<doc_id|file> ..." (default: examples/)
 	$(BIN)/fenjie compare $(NOTICES) --out $(OUT)/compare --data $(OUT)
 
 bench: $(STAMP) ## benchmarks (not tests): speed and text fidelity against trafilatura
@@ -45,7 +49,7 @@ bench: $(STAMP) ## benchmarks (not tests): speed and text fidelity against trafi
 clean: ## remove generated output (keeps .venv)
 	rm -rf $(OUT) .pytest_cache
 
-.PHONY: help install extract export test eval compare bench clean docs
+.PHONY: help install extract export test test-slow eval compare bench clean docs
 
 docs: $(STAMP) ## regenerate the README's generated sections, schema/document.schema.json, docs/data-dictionary.md
 	$(BIN)/python -m pipeline.docs

@@ -1,7 +1,7 @@
 """Benchmark (not a test): fenjie's html_page against trafilatura.extract.
 
 For every page — the real CMS pages of shared/corpus/html (when present), the
-HTML fixtures, and the sample notice in raw/ — it measures
+HTML fixtures, and the sample notice's HTML rendering — it measures
 
 * speed: median wall time of N calls of each extractor on the decoded page
   (parsing included, the same str given to both);
@@ -41,7 +41,7 @@ from pipeline.read import read  # noqa: E402
 CORPUS = Path("/work/shared/corpus/html")
 SAMPLE_CAPTURE = Path("/work/shared/sample/huangshigang-2025-notice.txt")
 FIXTURES = ROOT / "tests" / "fixtures" / "html"
-SAMPLE = ROOT / "raw" / "huangshigang-2025-notice.html"
+SAMPLE = ROOT / "tests" / "fixtures" / "sample" / "huangshigang-2025-notice.html"
 
 #: CJK ideographs (basic block, extension A, compatibility, extension B+).
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")

@@ -46,18 +46,28 @@ def cli() -> None:
               help="Rules directory (default: the project's rules/).")
 @click.option("--to", "raw_dir", default="raw", show_default=True, type=click.Path(file_okay=False),
               help="Where fetched URLs are saved before extraction.")
-def extract(inputs: tuple[str, ...], out_dir: str, rules_dir: str | None, raw_dir: str) -> None:
+@click.option("--jobs", "-j", default=None, type=click.IntRange(min=1),
+              help="Worker processes (default: the number of cores).")
+@click.option("--doc-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds one document may take; past it, it fails and the batch goes on (0: no limit).")
+@click.option("--no-cache", is_flag=True, help="Extract every input again, even when unchanged since the last run.")
+def extract(inputs: tuple[str, ...], out_dir: str, rules_dir: str | None, raw_dir: str, jobs: int | None,
+            doc_timeout: float, no_cache: bool) -> None:
     """Extract notices (files, folders or URLs) into Parquet tables and JSON.
 
-    Example:
+    OUT then holds exactly the documents of this run, committed together. An input unchanged since the
+    last run (same bytes, rules and code) is not extracted again. Example:
 
         fenjie extract raw/ --out out/
     """
-    from .batch import run_extract
+    from .batch import ProgressLine, run_extract
 
+    progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     with pipeline_errors():
-        report = run_extract(list(inputs), Path(out_dir), rules_dir=rules_dir, raw_dir=Path(raw_dir),
-                             echo=lambda line: click.echo(line), warn=lambda line: click.echo(line, err=True))
+        report = run_extract(list(inputs), Path(out_dir), rules_dir=rules_dir, raw_dir=Path(raw_dir), jobs=jobs,
+                             doc_timeout=doc_timeout or None, use_cache=not no_cache,
+                             echo=lambda line: click.echo(line), warn=lambda line: click.echo(line, err=True),
+                             progress=progress)
     sys.exit(0 if report.ok else 1)
 
 
@@ -130,7 +140,7 @@ def compare(notices: tuple[str, ...], issuer: str | None, out_dir: str, data_dir
     Example:
 
     \b
-        fenjie compare raw/examples/hewan-2023.txt raw/examples/hewan-2024.txt raw/examples/hewan-2025.txt
+        fenjie compare examples/hewan-2023.txt examples/hewan-2024.txt examples/hewan-2025.txt
         fenjie compare --issuer 禾湾区人民政府 --data out --out out/compare/
     """
     from .compare import run_compare

@@ -52,6 +52,12 @@ class WriteError(PipelineError):
     stage = "write"
 
 
+class TimeBudgetError(PipelineError):
+    """A document was not done within the batch's per-document time budget (``--doc-timeout``)."""
+
+    stage = "time budget"
+
+
 class CompareError(PipelineError):
     stage = "compare"
 

@@ -16,8 +16,6 @@ Each document is processed in isolation; the batch (many inputs, one dataset) is
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,27 +26,31 @@ from .clauses import ClauseReader
 from .deadlines import parse_deadline
 from .decode import decode
 from .errors import NoTasksError
+from .ids import doc_id_for
 from .metadata import read_metadata
 from .outline import calls_itself_a_breakdown, outline
 from .read import read
-from .records import (Assignment, Document, Extraction, Finding, Heading, Item, ItemDraft, ItemSegments, Metadata, Page,
-                      RawInput, Repair, Target)
+from .records import (
+    Assignment,
+    Document,
+    Extraction,
+    Finding,
+    Heading,
+    Item,
+    ItemDraft,
+    ItemSegments,
+    Metadata,
+    Page,
+    RawInput,
+    Repair,
+    Target,
+)
 from .repair import repair
 from .rules import Rules
 from .script import printed_pairs, printed_value, simplified
 from .selfcheck import truncation, unit_findings
 from .targets import extract_targets
 from .units import UnitBook
-
-def doc_id_for(source: str, sha256: str) -> str:
-    """Stable, file-name-safe id: slug of the file name + 8 hex digits of its digest.
-
-    >>> doc_id_for("raw/huangshigang-2025-notice.txt", "3fa2b1c9" + "0" * 56)
-    'huangshigang-2025-notice-3fa2b1c9'
-    """
-    stem = Path(source.split("?")[0].rstrip("/")).stem
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.").lower() or "doc"
-    return f"{slug[:60]}-{sha256[:8]}"
 
 
 def extract_raw(raw: RawInput, rules: Rules) -> Extraction:

@@ -223,7 +223,7 @@ class ItemSegments:
 
 @dataclass(frozen=True)
 class Document:
-    doc_id: str = col("Stable id of the document: slug of the file name + first 8 hex of its sha256; safe as a file name.")
+    doc_id: str = col("Stable id of the document: slug of the file name + first 8 hex of its sha256 (16 when two inputs would collide); safe as a file name.")
     source: str = col("The input path or URL as given on the command line.")
     source_sha256: str = col("SHA-256 of the input bytes.")
     encoding: str = col("Character encoding used to decode the input (e.g. utf-8, gb18030).")

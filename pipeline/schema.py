@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import types
 import typing
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
+from . import __version__
 from .records import TABLES
 
 SCHEMA_VERSION = "2"
 
-_ARROW = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_(), dt.date: pa.date32()}
+if TYPE_CHECKING:  # pyarrow is imported where a schema is built, not with this module (a worker never needs it)
+    import pyarrow as pa
+
+#: Arrow type of each Python type of a record field.
+_ARROW = {str: "string", int: "int64", float: "float64", bool: "bool_", dt.date: "date32"}
 _JSON = {str: {"type": "string"}, int: {"type": "integer"}, float: {"type": "number"},
          bool: {"type": "boolean"}, dt.date: {"type": "string", "format": "date"}}
 
@@ -33,6 +38,7 @@ def _unwrap(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+@cache
 def _fields(cls: type) -> list[tuple[str, Any, bool, str]]:
     hints = typing.get_type_hints(cls)
     out = []
@@ -43,13 +49,23 @@ def _fields(cls: type) -> list[tuple[str, Any, bool, str]]:
 
 
 def _arrow_type(tp: Any) -> pa.DataType:
+    import pyarrow as pa
+
     if typing.get_origin(tp) is tuple:
         return pa.list_(_arrow_type(typing.get_args(tp)[0]))
-    return _ARROW[tp]
+    return getattr(pa, _ARROW[tp])()
 
 
+@cache
 def arrow_schema(table: str | type) -> pa.Schema:
-    """The Parquet schema of a published table (by name in TABLES, or a row dataclass)."""
+    """The Parquet schema of a published table (by name in TABLES, or a row dataclass).
+
+    Besides the column descriptions it carries the ``pandas`` metadata pandas reads back, so a plain
+    ``pd.read_parquet`` gives nullable integer columns as ``Int64`` and dates as dates (see
+    :func:`pandas_metadata`); DuckDB and polars read the Arrow types themselves.
+    """
+    import pyarrow as pa
+
     cls = TABLES[table] if isinstance(table, str) else table
     if not isinstance(table, str):
         table = next((k for k, v in TABLES.items() if v is cls), cls.__name__.lower())
@@ -58,7 +74,40 @@ def arrow_schema(table: str | type) -> pa.Schema:
         for name, tp, nullable, doc in _fields(cls)
     ]
     return pa.schema(fields, metadata={"table": table, "schema_version": SCHEMA_VERSION,
-                                       "description": (cls.__doc__ or "").strip()})
+                                       "description": (cls.__doc__ or "").strip(),
+                                       "pandas": json.dumps(pandas_metadata(cls), separators=(",", ":"))})
+
+
+#: (pandas_type, numpy_type) pandas is told for each Python type: (not null, nullable).
+#: pyarrow rebuilds a column with the numpy_type when it names a pandas extension dtype:
+#: ``Int64``/``boolean`` keep nulls without turning integers into floats; ``date32[day][pyarrow]``
+#: keeps a date a date (with the ``.dt`` accessor), where plain numpy would give Python objects.
+_PANDAS = {
+    int: (("int64", "int64"), ("int64", "Int64")),
+    float: (("float64", "float64"), ("float64", "float64")),
+    bool: (("bool", "bool"), ("bool", "boolean")),
+    str: (("unicode", "object"), ("unicode", "object")),
+    dt.date: (("date", "date32[day][pyarrow]"), ("date", "date32[day][pyarrow]")),
+}
+
+
+def pandas_metadata(cls: type) -> dict[str, Any]:
+    """The ``pandas`` schema metadata of a table, written without importing pandas.
+
+    >>> from pipeline.records import Finding
+    >>> [(c["name"], c["numpy_type"]) for c in pandas_metadata(Finding)["columns"]][-2:]
+    [('span_start', 'Int64'), ('span_end', 'Int64')]
+    """
+    columns = []
+    for name, tp, nullable, _ in _fields(cls):
+        if typing.get_origin(tp) is tuple:
+            pandas_type, numpy_type = "list[unicode]", "object"
+        else:
+            pandas_type, numpy_type = _PANDAS[tp][nullable]
+        columns.append({"name": name, "field_name": name, "pandas_type": pandas_type, "numpy_type": numpy_type,
+                        "metadata": None})
+    return {"index_columns": [], "column_indexes": [], "columns": columns, "attributes": {},
+            "creator": {"library": "fenjie", "version": __version__}}
 
 
 def _json_type(tp: Any, nullable: bool, doc: str) -> dict[str, Any]:
@@ -99,8 +148,6 @@ def json_schema() -> dict[str, Any]:
 
 def schema_json_text() -> str:
     """The JSON Schema as committed in ``schema/document.schema.json`` (checked for drift by the tests)."""
-    import json
-
     return json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
 
 

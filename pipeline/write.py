@@ -1,9 +1,11 @@
-"""Stage 9 — write: Parquet tables and one JSON file per document, atomically.
+"""Stage 9 — write: one JSON file per document and six Parquet tables, streamed into a generation.
 
-Every file is written to a temporary name in its target directory, flushed,
-then renamed over the target, so an interrupted run leaves either the old
-file or the new one, never half of one. Output is deterministic: the same
-extractions give byte-identical files.
+A document's JSON is compact (one line, UTF-8, strict: a NaN or an infinity is a write error naming
+the document, never ``NaN`` in the file). The tables are built from those same JSON lines by
+Arrow's JSON reader (no Python object per row, no second ``as_dict``; the full text is skipped) a
+few documents at a time, and appended to one ``pq.ParquetWriter`` per table, a row group per 128
+documents, so memory does not grow with the number of documents. Documents are added in ``doc_id`` order; the same documents give byte-identical
+files. The directory written is a generation that :mod:`pipeline.store` commits as a whole.
 """
 
 from __future__ import annotations
@@ -11,16 +13,29 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
+import operator
+import os
+from collections.abc import Iterable, Sequence
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from .errors import WriteError
-from .files import atomic_write_bytes
 from .records import TABLES, Extraction, as_dict
 from .schema import SCHEMA_VERSION, arrow_schema
+
+if TYPE_CHECKING:  # pyarrow is imported by the functions that build tables: a worker only writes JSON
+    import pyarrow as pa
+
+#: Parquet settings of every published table.
+PARQUET_OPTIONS = {"compression": "zstd", "use_dictionary": True, "write_statistics": True}
+#: Documents per row group of every table (the last row group holds the rest).
+ROW_GROUP_DOCS = 128
+#: JSON lines are parsed into Arrow this many bytes at a time (memory, not layout: row groups are by documents).
+PARSE_BYTES = 2 * 1024 * 1024
+#: The tables nested in a document's JSON (all but ``documents``, whose columns are its top level).
+NESTED = tuple(t for t in TABLES if t != "documents")
 
 
 def _jsonable(value: Any) -> Any:
@@ -31,9 +46,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@cache
+def _fields_of(cls: Any) -> tuple[tuple[str, ...], Any]:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    return names, operator.attrgetter(*names)
+
+
 def row_dict(record: Any) -> dict[str, Any]:
-    """A record as a JSON-ready dict, in field order."""
-    return {k: _jsonable(v) for k, v in as_dict(record).items()}
+    """A record as a JSON-ready dict, in field order (dates as ISO strings, tuples as lists)."""
+    names, get = _fields_of(type(record))  # type: ignore[arg-type]  # dataclass types are hashable
+    return {k: _jsonable(v) if isinstance(v, (dt.date, tuple)) else v for k, v in zip(names, get(record))}
 
 
 def document_json(ex: Extraction) -> dict[str, Any]:
@@ -41,13 +63,282 @@ def document_json(ex: Extraction) -> dict[str, Any]:
     out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     out.update(row_dict(ex.document))
     out["text"] = ex.text
-    for table in ("items", "assignments", "targets", "repairs", "findings"):
+    for table in NESTED:
         out[table] = [row_dict(r) for r in ex.rows(table)]
     return out
 
 
 def dumps(obj: Any) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """Compact, strict JSON on one line (``ValueError`` on NaN/Infinity), UTF-8, newline-terminated."""
+    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+
+
+def non_finite(obj: Any, path: str = "") -> str | None:
+    """Where the first NaN or infinity in a JSON-ready value is, as a path.
+
+    >>> non_finite({"targets": [{"value": 1.0}, {"value": float("inf")}]})
+    'targets[1].value'
+    """
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return path or "."
+    if isinstance(obj, dict):
+        items = ((f"{path}.{k}" if path else str(k), v) for k, v in obj.items())
+    elif isinstance(obj, list):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(obj))
+    else:
+        return None
+    for sub, value in items:
+        found = non_finite(value, sub)
+        if found:
+            return found
+    return None
+
+
+def document_bytes(ex: Extraction) -> bytes:
+    """The published JSON of one document; a value JSON cannot hold is a :class:`WriteError` naming it."""
+    doc = document_json(ex)
+    try:
+        return dumps(doc)
+    except ValueError:
+        where = non_finite(doc) or "a value"
+        raise WriteError(f"{where} is not a finite number, which JSON cannot hold", source=ex.document.source) from None
+    except UnicodeEncodeError as exc:
+        raise WriteError(f"the JSON would hold an unpaired surrogate ({exc.object[exc.start:exc.end]!r}), "
+                         "which is not UTF-8", source=ex.document.source) from None
+
+
+# --------------------------------------------------------------------------
+# Tables from documents (streaming)
+# --------------------------------------------------------------------------
+
+
+def _as_read(t: pa.DataType) -> pa.DataType:
+    """The type Arrow's JSON reader is asked for: dates arrive as ISO strings (cast afterwards)."""
+    import pyarrow as pa
+
+    return pa.string() if t == pa.date32() else t
+
+
+@lru_cache(maxsize=1)
+def reader_schema() -> pa.Schema:
+    """One document JSON as one row: the documents columns, and a list of structs per nested table."""
+    import pyarrow as pa
+
+    def fields(name: str) -> list[pa.Field]:
+        return [pa.field(f.name, _as_read(f.type)) for f in arrow_schema(name)]
+
+    return pa.schema(fields("documents") + [pa.field(t, pa.list_(pa.struct(fields(t)))) for t in NESTED])
+
+
+def tables_of(lines: bytes | bytearray, max_line: int) -> dict[str, pa.Table]:
+    """The six tables, with their declared schemas, of documents given as JSON lines."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    parsed = pj.read_json(
+        pa.BufferReader(pa.py_buffer(lines)),
+        read_options=pj.ReadOptions(use_threads=False, block_size=max(1 << 20, max_line + 1)),
+        parse_options=pj.ParseOptions(explicit_schema=reader_schema(), unexpected_field_behavior="ignore"))
+    out = {"documents": _conform(parsed, arrow_schema("documents"))}
+    for name in NESTED:
+        lists = parsed.column(name)  # never null: every document has a (maybe empty) list per table
+        rows = pa.chunked_array([_values(c) for c in lists.chunks], type=lists.type.value_type)
+        out[name] = _conform(pa.Table.from_struct_array(rows), arrow_schema(name))
+    return out
+
+
+def _without_text(document: bytes) -> bytes:
+    r"""A document's JSON line without its ``text`` (the tables do not hold it; parsing it is 40% of the work).
+
+    Inside a JSON string every quote is escaped, so the first unescaped ``","items":[`` after the text's
+    key can only be the end of the text value.
+
+    >>> _without_text(b'{"doc_id":"a","text":"x\\",\\"items\\":[","items":[]}\n')
+    b'{"doc_id":"a","items":[]}\n'
+    """
+    start = document.find(b',"text":"')
+    end = document.find(b'","items":[', start)
+    if start < 0 or end < 0:
+        return document
+    return document[:start] + document[end + 1:]
+
+
+def _values(lists: pa.ListArray) -> pa.Array:
+    """The items of every list, in order (``ListArray.flatten`` without loading ``pyarrow.compute``)."""
+    if not len(lists):
+        return lists.values.slice(0, 0)
+    start, end = lists.offsets[0].as_py(), lists.offsets[-1].as_py()
+    return lists.values.slice(start, end - start)
+
+
+#: date32 counts days from 1970-01-01.
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table``'s columns under ``schema`` (its nullability, descriptions and pandas metadata), ISO date
+    strings turned into date32. Done by hand: ``Table.cast`` would load ``pyarrow.compute`` (9 MB)."""
+    import pyarrow as pa
+
+    columns = []
+    for f in schema:
+        col = table.column(f.name)
+        columns.append(_iso_dates(col) if f.type == pa.date32() else col)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _iso_dates(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``YYYY-MM-DD`` strings (or nulls) as a date32 column."""
+    import array
+
+    import pyarrow as pa
+
+    chunks = []
+    for chunk in col.chunks:
+        values = chunk.to_pylist()
+        days = array.array("i", (dt.date.fromisoformat(v).toordinal() - _EPOCH if v is not None else 0 for v in values))
+        assert days.itemsize == 4
+        nulls = values.count(None)
+        valid = None
+        if nulls:
+            bits = bytearray((len(values) + 7) // 8)
+            for i, v in enumerate(values):
+                if v is not None:
+                    bits[i >> 3] |= 1 << (i & 7)
+            valid = pa.py_buffer(bits)
+        chunks.append(pa.Array.from_buffers(pa.date32(), len(values), [valid, pa.py_buffer(days)], null_count=nulls))
+    return pa.chunked_array(chunks, type=pa.date32())
+
+
+class DatasetWriter:
+    """Writes one dataset directory: ``json/<doc_id>.json`` per document and ``<table>.parquet`` per table.
+
+    ``add`` documents in ``doc_id`` order, then ``close``. An ``OSError`` (a full disk, a permission)
+    becomes a :class:`WriteError` naming the file being written.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        import pyarrow.parquet as pq
+
+        self.directory = Path(directory)
+        self.json_dir = self.directory / "json"
+        self._writers: dict[str, Any] = {}
+        self._buffer = bytearray()  # JSON lines not parsed yet
+        self._max_line = 0
+        self._parsed: dict[str, list[Any]] = {name: [] for name in TABLES}  # Arrow tables of the row group
+        self._group_docs = 0
+        self.n_documents = 0
+        with self._writing(self.json_dir):
+            self.json_dir.mkdir(parents=True, exist_ok=True)
+        for name in TABLES:
+            path = self.path(name)
+            with self._writing(path):
+                self._writers[name] = pq.ParquetWriter(str(path), arrow_schema(name), **PARQUET_OPTIONS)
+
+    def path(self, table: str) -> Path:
+        return self.directory / f"{table}.parquet"
+
+    def add(self, doc_id: str, document: bytes, *, link_from: Path | None = None) -> None:
+        """Add one document's JSON line: hard-linked from ``link_from`` (same bytes) when given, else written."""
+        target = self.json_dir / f"{doc_id}.json"
+        with self._writing(target):
+            linked = False
+            if link_from is not None:
+                try:
+                    os.link(link_from, target)
+                    linked = True
+                except OSError:  # another file system, no hard links: write a copy
+                    pass
+            if not linked:
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(document)
+        self._buffer += _without_text(document)
+        self._max_line = max(self._max_line, len(document))
+        self.n_documents += 1
+        self._group_docs += 1
+        if len(self._buffer) >= PARSE_BYTES or self._group_docs >= ROW_GROUP_DOCS:
+            self._parse()
+        if self._group_docs >= ROW_GROUP_DOCS:
+            self._write_row_group()
+
+    def _parse(self) -> None:
+        import pyarrow as pa
+
+        if not self._buffer:
+            return
+        try:
+            tables = tables_of(self._buffer, self._max_line)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise WriteError(f"cannot convert documents to Parquet: {exc}".replace("\n", " "),
+                             source=str(self.directory)) from None
+        self._buffer = bytearray()
+        for name, tbl in tables.items():
+            self._parsed[name].append(tbl)
+
+    def _write_row_group(self) -> None:
+        import pyarrow as pa
+
+        self._parse()
+        for name, parts in self._parsed.items():
+            tbl = pa.concat_tables(parts) if parts else None
+            if tbl is not None and tbl.num_rows:
+                with self._writing(self.path(name)):
+                    self._writers[name].write_table(tbl)
+            parts.clear()
+        self._group_docs = 0
+
+    def close(self) -> list[Path]:
+        """Write the last row group and close every table; return the table paths."""
+        self._write_row_group()
+        for name in TABLES:
+            with self._writing(self.path(name)):
+                self._writers.pop(name).close()
+        return [self.path(name) for name in TABLES]
+
+    def abort(self) -> None:
+        """Close what is open, quietly (the directory is about to be discarded)."""
+        for w in self._writers.values():
+            try:
+                w.close()
+            except Exception:
+                pass
+        self._writers.clear()
+
+    class _writing:
+        """Turn an OSError while writing ``path`` into a WriteError that names it."""
+
+        def __init__(self, path: Path) -> None:
+            self.path = path
+
+        def __enter__(self) -> None:
+            return None
+
+        def __exit__(self, typ: Any, exc: Any, tb: Any) -> None:
+            if exc is not None and isinstance(exc, OSError) and not isinstance(exc, WriteError):
+                reason = exc.strerror or str(exc)
+                raise WriteError(reason.replace("\n", " "), source=str(self.path)) from None
+
+
+def write_outputs(extractions: Iterable[Extraction], directory: Path | str) -> list[Path]:
+    """Write extractions held in memory as one plain dataset directory (library use and tests).
+
+    Documents go in ``doc_id`` order, whatever order they come in. A batch run writes through
+    :mod:`pipeline.batch` instead (generations, a lock, the cache).
+    """
+    writer = DatasetWriter(Path(directory))
+    try:
+        for ex in sorted(extractions, key=lambda e: (e.document.doc_id, e.document.source)):
+            writer.add(ex.document.doc_id, document_bytes(ex))
+        return writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+# --------------------------------------------------------------------------
+# Whole tables in memory (compare's tables, tests)
+# --------------------------------------------------------------------------
 
 
 def table(name: str, extractions: Sequence[Extraction]) -> pa.Table:
@@ -57,34 +348,17 @@ def table(name: str, extractions: Sequence[Extraction]) -> pa.Table:
 
 def rows_table(cls: type, records: Sequence[Any]) -> pa.Table:
     """Rows of one dataclass type as an Arrow table with its declared schema."""
+    import pyarrow as pa
+
     rows = [as_dict(r) for r in records]
     cols = {f.name: [row[f.name] for row in rows] for f in dataclasses.fields(cls)}
     return pa.Table.from_pydict(cols, schema=arrow_schema(cls))
 
 
 def parquet_bytes(tbl: pa.Table) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     sink = pa.BufferOutputStream()
-    pq.write_table(tbl, sink, compression="zstd", use_dictionary=True, write_statistics=True)
+    pq.write_table(tbl, sink, **PARQUET_OPTIONS)
     return sink.getvalue().to_pybytes()
-
-
-def write_outputs(extractions: Iterable[Extraction], out_dir: Path | str) -> list[Path]:
-    """Write ``out/<table>.parquet`` for every table and ``out/json/<doc_id>.json`` per document.
-
-    Extractions are written in ``doc_id`` order, whatever order they came in.
-    """
-    out = Path(out_dir)
-    exs = sorted(extractions, key=lambda e: (e.document.doc_id, e.document.source))
-    written: list[Path] = []
-    try:
-        for ex in exs:
-            path = out / "json" / f"{ex.document.doc_id}.json"
-            atomic_write_bytes(path, dumps(document_json(ex)))
-            written.append(path)
-        for name in TABLES:
-            path = out / f"{name}.parquet"
-            atomic_write_bytes(path, parquet_bytes(table(name, exs)))
-            written.append(path)
-    except OSError as exc:
-        raise WriteError(exc.strerror or str(exc), source=str(getattr(exc, "filename", out))) from None
-    return written

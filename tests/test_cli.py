@@ -8,10 +8,11 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from conftest import RAW, SAMPLE_HTML
 
 from pipeline.cli import cli
 
-from conftest import RAW
+pytestmark = pytest.mark.usefixtures("warm_workers")
 
 TABLES = ["documents", "items", "assignments", "targets", "repairs", "findings"]
 NOT_A_NOTICE = """<html><head><title>2022年统计公报</title></head><body><div class="TRS_Editor">
@@ -66,7 +67,7 @@ def test_bad_input_fails_with_one_line_and_others_still_written(sample_dir, tmp_
     r = CliRunner().invoke(cli, ["extract", str(sample_dir), "--out", str(out)])
     assert r.exit_code == 1
     err = r.stderr
-    lines = [l for l in err.splitlines() if l.strip()]
+    lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and name in lines[0] and reason in lines[0], err
     assert "Traceback" not in err
     assert pq.read_table(out / "documents.parquet").num_rows == 1  # the good one was written
@@ -98,7 +99,7 @@ def test_extract_url_fetches_into_raw_then_extracts(tmp_path, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     site = tmp_path / "site"
     site.mkdir()
-    shutil.copy(RAW / "huangshigang-2025-notice.html", site / "t20250812_1249579.html")
+    shutil.copy(SAMPLE_HTML, site / "t20250812_1249579.html")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     handler.log_message = lambda *a: None
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -112,7 +113,7 @@ def test_extract_url_fetches_into_raw_then_extracts(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output + r.stderr
     assert "76 items, 247 assignments" in r.output
     (saved,) = raw.glob("*.html")
-    assert saved.read_bytes() == (RAW / "huangshigang-2025-notice.html").read_bytes()
+    assert saved.read_bytes() == SAMPLE_HTML.read_bytes()
     assert (raw / (saved.stem + ".meta.json")).is_file()
     assert pq.read_table(out / "items.parquet").num_rows == 76
 
@@ -120,15 +121,15 @@ def test_extract_url_fetches_into_raw_then_extracts(tmp_path, monkeypatch):
 def test_a_bug_in_one_document_does_not_stop_the_batch(sample_dir, tmp_path, monkeypatch):
     import pipeline.batch as ex_mod
 
-    real = ex_mod.extract_file
+    real = ex_mod.extract_raw
     (sample_dir / "boom.txt").write_text("x", "utf-8")
 
-    def flaky(path, rules=None):
-        if str(path).endswith("boom.txt"):
+    def flaky(raw, rules):
+        if raw.source.endswith("boom.txt"):
             raise ZeroDivisionError("division by zero")
-        return real(path, rules)
+        return real(raw, rules)
 
-    monkeypatch.setattr(ex_mod, "extract_file", flaky)
+    monkeypatch.setattr(ex_mod, "extract_raw", flaky)  # the workers are forked: they see the patch
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, ["extract", str(sample_dir), "--out", str(out)])
     assert r.exit_code == 1

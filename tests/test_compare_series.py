@@ -1,4 +1,4 @@
-"""Compare as a series (issue 11): three years of one district (raw/examples/hewan-*, hand-checked values in
+"""Compare as a series (issue 11): three years of one district (examples/hewan-*, hand-checked values in
 tests/fixtures/compare/hewan.expected.toml), a truncated capture, polarity, renames and catch-alls, the
 package's import graph, and the README example on a fresh clone."""
 
@@ -317,7 +317,7 @@ def test_no_import_circle_and_pure_modules():
 
 
 # --------------------------------------------------------------------------
-# The README example, as a new user would run it (fresh clone: the notices ship in raw/examples/)
+# The README example, as a new user would run it (fresh clone: the notices ship in examples/)
 # --------------------------------------------------------------------------
 
 

@@ -12,12 +12,12 @@ from pipeline.decode import decode
 from pipeline.errors import ContentError
 from pipeline.html import html_page, info_pairs, normalize_space, unwrap_word_fallbacks
 from pipeline.read import read
-from pipeline.rules import load_rules
 from pipeline.records import Decoded, Page
+from pipeline.rules import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "html"
-SAMPLE_HTML = ROOT / "raw" / "huangshigang-2025-notice.html"
+SAMPLE_HTML = ROOT / "tests" / "fixtures" / "sample" / "huangshigang-2025-notice.html"
 SAMPLE_CAPTURE = Path("/work/shared/sample/huangshigang-2025-notice.txt")
 CORPUS = Path("/work/shared/corpus/html")
 
@@ -209,7 +209,7 @@ def test_page_without_text_is_a_content_error() -> None:
 
 
 # --------------------------------------------------------------------------
-# The sample notice as published (raw/)
+# The sample notice as published (its HTML rendering, tests/fixtures/sample/)
 # --------------------------------------------------------------------------
 
 TITLE = "港政发〔2025〕1号 黄石港区人民政府 关于印发2025年区政府重点工作分解意见的通知"

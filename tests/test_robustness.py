@@ -6,15 +6,14 @@ import hashlib
 import random
 
 import pytest
+from conftest import RAW, SAMPLE_HTML
 
 from pipeline.errors import PipelineError
 from pipeline.extract import extract_raw
 from pipeline.records import RawInput
 
-from conftest import RAW
-
 SAMPLE = (RAW / "huangshigang-2025-notice.txt").read_text("utf-8")
-HTML = (RAW / "huangshigang-2025-notice.html").read_text("utf-8")
+HTML = SAMPLE_HTML.read_text("utf-8")
 
 
 def damaged(text: str, rng: random.Random) -> str:

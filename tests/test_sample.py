@@ -6,32 +6,33 @@ import json
 from collections import Counter
 
 import pytest
+from conftest import FIXTURES, RAW, SAMPLE_HTML
 
 from pipeline.extract import extract_file
-
-from conftest import FIXTURES, RAW
 from pipeline.rules import load_rules
 
 RULES = load_rules()
 
 EXPECTED = json.loads((FIXTURES / "sample" / "huangshigang-2025.expected.json").read_text("utf-8"))
-INPUTS = sorted(p.name for p in RAW.glob("huangshigang-2025-notice.*"))
+#: The capture as shipped in raw/, and its rendering as a CMS page (a fixture).
+INPUTS = {"html": SAMPLE_HTML, "txt": RAW / "huangshigang-2025-notice.txt"}
 
 
-@pytest.fixture(scope="module", params=INPUTS)
+@pytest.fixture(scope="module", params=sorted(INPUTS))
 def ex(request):
-    return extract_file(RAW / request.param, RULES)
+    return extract_file(INPUTS[request.param], RULES)
 
 
-def test_both_inputs_are_shipped():
-    assert INPUTS == ["huangshigang-2025-notice.html", "huangshigang-2025-notice.txt"]
+def test_raw_holds_only_the_real_capture_and_the_rendering_is_a_fixture():
+    assert sorted(p.name for p in RAW.iterdir()) == ["huangshigang-2025-notice.txt"]
+    assert all(p.is_file() for p in INPUTS.values())
 
 
 def test_html_page_and_text_capture_give_the_same_rows():
     from pipeline.records import TABLES
     from pipeline.write import row_dict
 
-    html, txt = (extract_file(RAW / name, RULES) for name in INPUTS)
+    html, txt = extract_file(INPUTS["html"], RULES), extract_file(INPUTS["txt"], RULES)
     assert html.text == txt.text
     # the capture's page chrome is left out by a rule, each line reported; the page's lies outside its article
     chrome = [f for f in txt.findings if f.code == "chrome_dropped"]

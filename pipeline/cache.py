@@ -1,0 +1,183 @@
+"""Per-document results kept between runs: an unchanged input is not extracted again.
+
+An entry is keyed by everything its result depends on: the input's SHA-256, its path as given (the
+``source`` column), its ``doc_id``, the HTTP content type of a fetched page, a digest of every rule
+file, and a digest of the code (every module of the package and the versions of the libraries the
+stages use). Change any of them and the key changes, so exactly the affected documents are
+extracted again; nothing is ever invalidated by a clock.
+
+An entry is two files in ``<out>/.cache/<key[:2]>/``: ``<key>.json``, the document's published JSON
+(hard-linked into the dataset when unchanged), and ``<key>.meta``, a small JSON written after it with
+what the batch needs without parsing the document (its summary line, 文号/title/issuer and a digest
+of its text for finding duplicate notices) — or the one-line error of an input that failed
+(errors of the pipeline only: a time-out or a crash is tried again next run). After a successful
+commit, entries that the new dataset does not use are removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+#: Bump when the layout of an entry changes.
+CACHE_FORMAT = "1"
+#: Libraries whose behaviour shapes an extraction (a different version may give a different result).
+LIBRARIES = ("lxml", "regex", "jieba", "charset-normalizer", "opencc-python-reimplemented")
+#: Name of the cache directory inside the output directory.
+CACHE_DIRNAME = ".cache"
+
+
+def rules_digest(rules_dir: Path) -> str:
+    """SHA-256 over every rule file (relative path and bytes) under ``rules_dir``."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in Path(rules_dir).rglob("*.toml") if p.is_file()):
+        rel = path.relative_to(rules_dir).as_posix().encode()
+        data = path.read_bytes()
+        h.update(b"%d:%s%d:" % (len(rel), rel, len(data)))
+        h.update(data)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 over the package's modules, its version, Python's and the stage libraries' versions."""
+    h = hashlib.sha256()
+    h.update(f"fenjie {__version__}; python {sys.version_info[:3]}\n".encode())
+    for lib in LIBRARIES:
+        try:
+            version = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        h.update(f"{lib} {version}\n".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        data = path.read_bytes()
+        h.update(b"%s %d\n" % (path.name.encode(), len(data)))
+        h.update(data)
+    return h.hexdigest()
+
+
+def entry_key(*, sha256: str, source: str, doc_id: str, content_type: str | None, rules: str, code: str) -> str:
+    """The cache key of one input's result (hex SHA-256 of everything the result depends on)."""
+    parts = [CACHE_FORMAT, sha256, source, doc_id, content_type or "", rules, code]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What the batch keeps of one extracted document (the document itself stays on disk; slots: a batch
+    holds one per document)."""
+
+    doc_id: str
+    source: str
+    doc_number: str | None
+    title: str | None
+    issuer: str | None
+    text_sha256: str  # SHA-256 of the repaired full text: the same text is the same notice
+    n_items: int
+    n_assignments: int
+    n_targets: int
+    n_repairs: int
+    n_findings: int
+
+    def line(self, more_findings: int = 0) -> str:
+        """The line printed for the document (``more_findings``: findings the batch adds)."""
+        return (f"{self.doc_id}: {self.n_items} items, {self.n_assignments} assignments, {self.n_targets} targets, "
+                f"{self.n_repairs} repairs, {self.n_findings + more_findings} findings  "
+                f"[{self.doc_number or '-'} {self.title or ''}]")
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Write a file under a temporary name, then rename it: readers see all of it or nothing.
+
+    Created with mode 0666 less the umask (``mkstemp`` would make it 0600), not fsynced: the commit
+    of a generation syncs the file system once (see :mod:`pipeline.store`).
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class Cache:
+    """The entries under ``root`` (``<out>/.cache``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def document_path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def _meta_path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.meta"
+
+    def lookup(self, key: str) -> Summary | str | None:
+        """The cached outcome: a :class:`Summary`, the error line of a failed input, or None (not cached)."""
+        try:
+            meta = json.loads(self._meta_path(key).read_bytes())
+            if "error" in meta:
+                return str(meta["error"])
+            summary = Summary(**meta["ok"])
+            if not self.document_path(key).is_file():
+                return None
+            return summary
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def store(self, key: str, document: bytes, summary: Summary) -> None:
+        """Keep a document's JSON and its summary (the summary last: it marks the entry complete)."""
+        directory = self.root / key[:2]
+        directory.mkdir(parents=True, exist_ok=True)
+        write_new(self.document_path(key), document)
+        write_new(self._meta_path(key), _meta_bytes({"ok": asdict(summary)}))
+
+    def store_error(self, key: str, line: str) -> None:
+        """Keep the one-line error of an input that failed in the pipeline (it fails the same way next run)."""
+        directory = self.root / key[:2]
+        directory.mkdir(parents=True, exist_ok=True)
+        write_new(self._meta_path(key), _meta_bytes({"error": line}))
+
+    def prune(self, keep: Iterable[str]) -> int:
+        """Remove every entry (and leftover temporary file) whose key is not in ``keep``; return how many files."""
+        keep = set(keep)
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        for directory in self.root.iterdir():
+            if not directory.is_dir():
+                continue
+            for path in directory.iterdir():
+                if path.name.split(".")[0] in keep and not path.name.startswith("."):
+                    continue
+                try:
+                    path.unlink()
+                    removed += 1
+                except OSError:
+                    pass
+            try:
+                directory.rmdir()
+            except OSError:
+                pass
+        return removed
+
+
+def _meta_bytes(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

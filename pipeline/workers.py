@@ -1,0 +1,175 @@
+"""Worker processes with a time budget per task: a task that overruns is killed, the others go on.
+
+A thread cannot stop a runaway regex or a quadratic loop; killing the process that runs it can. So
+every task of a batch runs in a worker process (``--jobs 1`` too): the parent hands one task at a
+time to each worker, waits on all of them, and SIGKILLs a worker whose task is past its deadline,
+then starts a fresh one for the remaining tasks. Workers are forked where the platform can (they
+share the parent's loaded rules and imported modules at no cost), else spawned.
+
+The worker's function must catch its own errors and return a picklable result; an exception that
+escapes it, or a worker that dies (a crash, the OOM killer), becomes a :class:`Lost` result.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import time
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Lost:
+    """A task without a result: it ran out of time, or its worker died."""
+
+    reason: str  # one line, e.g. "took longer than 60 s" or "the worker process died (signal 11)"
+    timed_out: bool = False
+
+
+def default_jobs() -> int:
+    """Worker processes by default: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def no_state() -> None:
+    """The default worker initializer: no per-worker state."""
+    return None
+
+
+def _context() -> mp.context.BaseContext:
+    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+
+
+def _worker_main(conn: Connection, init: Callable[..., Any], init_args: tuple, run: Callable[[Any, Any], Any],
+                 close_fds: tuple[int, ...]) -> None:
+    """Loop of one worker: receive a task, send its result, until told to stop (None) or orphaned."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for fd in close_fds:  # e.g. the dataset lock: it must die with the parent, not linger in a worker
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    state = init(*init_args)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        index, task = msg
+        try:
+            result: Any = run(state, task)
+        except BaseException as exc:  # the run function should not raise; never let a worker die silently
+            result = Lost(f"internal error: {type(exc).__name__}: {exc}".replace("\n", " "))
+        try:
+            conn.send((index, result))
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Worker:
+    def __init__(self, ctx: Any, init: Callable[..., Any], init_args: tuple,
+                 run: Callable[[Any, Any], Any], close_fds: tuple[int, ...]) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, init, init_args, run, close_fds), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: int | None = None
+        self.deadline = 0.0
+
+    def give(self, index: int, task: Any, budget: float | None) -> None:
+        self.task = index
+        self.deadline = time.monotonic() + budget if budget else float("inf")
+        self.conn.send((index, task))
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def run_tasks(tasks: Sequence[Any], run: Callable[[Any, Any], Any], *, jobs: int, budget: float | None,
+              init: Callable[..., Any] = no_state, init_args: tuple = (), close_fds: tuple[int, ...] = (),
+              meanwhile: Callable[[], Any] | None = None) -> Generator[tuple[int, Any], None, None]:
+    """Run ``run(state, task)`` for every task in ``jobs`` worker processes; yield ``(index, result)``.
+
+    Results come in completion order. ``state`` is ``init(*init_args)``, built once per worker. A task
+    still running ``budget`` seconds after it was handed out yields :class:`Lost` (``timed_out``) and its
+    worker is killed and replaced; ``budget=None`` means no limit. ``meanwhile`` is called once the
+    workers have their first tasks (the parent's own preparation, done while they work).
+    """
+    if not tasks:
+        return
+    ctx = _context()
+    todo = list(range(len(tasks)))[::-1]  # a stack: pop() hands out tasks in order
+    workers: list[_Worker] = []
+
+    def start() -> _Worker:
+        w = _Worker(ctx, init, init_args, run, close_fds)
+        workers.append(w)
+        return w
+
+    try:
+        for _ in range(min(max(1, jobs), len(tasks))):
+            w = start()
+            w.give(todo[-1], tasks[todo.pop()], budget)
+        if meanwhile is not None:
+            meanwhile()
+        while any(w.task is not None for w in workers):
+            busy = [w for w in workers if w.task is not None]
+            timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = wait([w.conn for w in busy], timeout=None if timeout == float("inf") else timeout)
+            for w in busy:
+                outcome: tuple[int | None, Any] | None = None
+                if w.conn in ready:
+                    try:
+                        outcome = w.conn.recv()
+                    except (EOFError, OSError):
+                        w.process.join()
+                        code = w.process.exitcode
+                        why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+                        outcome = (w.task, Lost(f"internal error: the worker process died ({why})"))
+                        w.task = None
+                        workers.remove(w)
+                        w.conn.close()
+                        w = start() if todo else w
+                elif time.monotonic() >= w.deadline:
+                    outcome = (w.task, Lost(f"took longer than {budget:g} s", timed_out=True))
+                    w.kill()
+                    w.task = None
+                    workers.remove(w)
+                    w = start() if todo else w
+                if outcome is None:
+                    continue
+                w.task = None
+                if todo and w in workers:  # the next task first: the worker must not wait while the caller
+                    w.give(todo[-1], tasks[todo.pop()], budget)  # handles this result (e.g. writes it)
+                index, value = outcome
+                assert index is not None  # a worker only reports on a task it was given
+                yield index, value
+    finally:
+        for w in workers:
+            if w.task is None:
+                w.stop()
+            else:
+                w.kill()

@@ -1,0 +1,611 @@
+"""The dataset a batch writes: one run, one dataset; identity; duplicates; commits; locks; budgets; cache."""
+
+from __future__ import annotations
+
+import doctest
+import errno
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES, RAW, ROOT, SAMPLE_HTML
+
+import pipeline.batch as batch
+import pipeline.cache
+import pipeline.ids
+import pipeline.schema
+import pipeline.store
+import pipeline.write
+from pipeline.cli import cli
+from pipeline.ids import assign_doc_ids, doc_id_for
+
+pytestmark = pytest.mark.usefixtures("warm_workers")
+
+TABLES = ["documents", "items", "assignments", "targets", "repairs", "findings"]
+SAMPLE = RAW / "huangshigang-2025-notice.txt"
+#: Small notices of distinct shapes (fast to extract).
+SMALL = [FIXTURES / "formats" / f"{n}.txt" for n in ("deadlines-in-paren", "inline-fullwidth", "numbering-dunhao")]
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def extract(out: Path, *inputs, jobs: int = 1, extra=()):
+    r = run("extract", *inputs, "--out", out, "--jobs", str(jobs), *extra)
+    return r
+
+
+def state(out: Path) -> list[str]:
+    """The doc_ids of the dataset in ``out``, after checking every table and json/ agree on them."""
+    docs = pq.read_table(out / "documents.parquet").column("doc_id").to_pylist()
+    assert docs == sorted(docs) and len(set(docs)) == len(docs)
+    for t in TABLES[1:]:
+        tbl = pq.read_table(out / f"{t}.parquet")
+        assert set(tbl.column("doc_id").to_pylist()) <= set(docs), t
+    assert sorted(p.stem for p in (out / "json").glob("*.json")) == docs
+    for doc_id in docs:
+        data = json.loads((out / "json" / f"{doc_id}.json").read_bytes())
+        n = pq.read_table(out / "items.parquet", filters=[("doc_id", "=", doc_id)]).num_rows
+        assert len(data["items"]) == n
+    return docs
+
+
+def generations(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.name.startswith(".gen-"))
+
+
+def files_of(out: Path) -> dict[str, bytes]:
+    """Every published file through the documented paths."""
+    got = {f"{t}.parquet": (out / f"{t}.parquet").read_bytes() for t in TABLES}
+    got.update({f"json/{p.name}": p.read_bytes() for p in sorted((out / "json").glob("*.json"))})
+    return got
+
+
+@pytest.mark.parametrize("module", [pipeline.ids, pipeline.write, pipeline.schema], ids=lambda m: m.__name__)
+def test_doctests(module):
+    assert doctest.testmod(module).failed == 0
+
+
+# --------------------------------------------------------------------------
+# One run, one dataset
+# --------------------------------------------------------------------------
+
+
+def test_layout_is_links_through_one_current_generation(tmp_path):
+    out = tmp_path / "out"
+    assert extract(out, SAMPLE).exit_code == 0
+    assert os.readlink(out / "current") == ".gen-1"
+    for t in TABLES:
+        assert os.readlink(out / f"{t}.parquet") == f"current/{t}.parquet"
+    assert os.readlink(out / "json") == "current/json"
+    assert state(out) == ["huangshigang-2025-notice-c75c5f44"]
+
+
+def test_stale_json_of_an_earlier_run_is_gone(tmp_path):
+    out = tmp_path / "out"
+    assert extract(out, SAMPLE, *SMALL).exit_code == 0
+    assert len(state(out)) == 4
+    r = extract(out, SMALL[0])
+    assert r.exit_code == 0, r.output
+    assert state(out) == ["deadlines-in-paren-1307fe63"]
+    assert generations(out) == [".gen-2"]  # the old generation is removed after the switch
+
+
+def test_an_edited_notice_replaces_its_old_version(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    shutil.copy(SAMPLE, raw / "n.txt")
+    extract(out, raw)
+    (old,) = state(out)
+    (raw / "n.txt").write_bytes(SAMPLE.read_bytes() + "\n(此件公开发布)\n".encode())
+    assert extract(out, raw).exit_code == 0
+    (new,) = state(out)
+    assert new != old and not (out / "json" / f"{old}.json").exists()
+
+
+def test_other_files_in_out_are_left_alone(tmp_path):
+    out = tmp_path / "out"
+    (out / "compare" / "a__b").mkdir(parents=True)
+    (out / "compare" / "a__b" / "report.md").write_text("x")
+    (out / "notes.txt").write_text("mine")
+    extract(out, SAMPLE)
+    extract(out, SMALL[0])
+    assert (out / "compare" / "a__b" / "report.md").read_text() == "x" and (out / "notes.txt").read_text() == "mine"
+
+
+def test_an_out_dir_of_an_earlier_fenjie_is_taken_over(tmp_path):
+    out = tmp_path / "out"
+    (out / "json").mkdir(parents=True)
+    (out / "json" / "stale-00000000.json").write_text("{}")
+    for t in TABLES:
+        (out / f"{t}.parquet").write_bytes(b"old")
+    r = extract(out, SAMPLE)
+    assert r.exit_code == 0, r.output + r.stderr
+    assert state(out) == ["huangshigang-2025-notice-c75c5f44"]
+    assert generations(out) == [".gen-1"]
+    assert not any(p.name.startswith((".legacy", ".current.")) for p in out.iterdir())
+
+
+def test_nothing_extracted_leaves_the_dataset_as_it_was(tmp_path):
+    out = tmp_path / "out"
+    extract(out, SAMPLE)
+    before = files_of(out)
+    bad = tmp_path / "bad.txt"
+    bad.write_text("全年地区生产总值1000亿元。", "utf-8")
+    r = extract(out, bad)
+    assert r.exit_code == 1 and "nothing written" in r.stderr
+    assert files_of(out) == before
+
+
+# --------------------------------------------------------------------------
+# Identity and duplicates
+# --------------------------------------------------------------------------
+
+
+def test_the_same_file_given_twice_is_read_once(tmp_path):
+    out = tmp_path / "out"
+    r = extract(out, RAW, SAMPLE, RAW / "." / SAMPLE.name)
+    assert r.exit_code == 0, r.output
+    assert state(out) == ["huangshigang-2025-notice-c75c5f44"]
+    items = pq.read_table(out / "items.parquet").to_pylist()
+    keys = [(i["doc_id"], i["item_seq"]) for i in items]
+    assert len(keys) == len(set(keys)) == 76
+
+
+def test_identical_bytes_under_chinese_names_are_one_document_with_a_finding(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    shutil.copy(SAMPLE, raw / "通知.txt")
+    shutil.copy(SAMPLE, raw / "公告.txt")
+    r = extract(out, raw)
+    assert r.exit_code == 0
+    (doc_id,) = state(out)
+    assert doc_id == "doc-c75c5f44"
+    doc = pq.read_table(out / "documents.parquet").to_pylist()[0]
+    assert doc["source"] == str(raw / "公告.txt")  # the first by sorted path
+    f = [x for x in pq.read_table(out / "findings.parquet").to_pylist() if x["code"] == "duplicate_input"]
+    assert [x["message"] for x in f] == [f"{raw / '通知.txt'} has the same bytes as {raw / '公告.txt'}: read once, one document"]
+    assert doc["n_findings"] == 11  # the sample's 10 (4 doubts, 6 chrome lines left out) and this one
+    assert f"{raw / '通知.txt'}: the same bytes as {raw / '公告.txt'}" in r.output
+
+
+def test_distinct_inputs_whose_ids_would_collide_get_longer_ids():
+    a = "ab" * 4 + "0" * 56
+    b = "ab" * 4 + "1" * 56
+    c = "cd" * 32
+    ids = assign_doc_ids([("x/通知.txt", a), ("y/公告.txt", b), ("z/通知.txt", c)])
+    assert ids == {a: "doc-abababab00000000", b: "doc-abababab11111111", c: "doc-cdcdcdcd"}
+    assert len(set(ids.values())) == 3
+    assert doc_id_for("raw/huangshigang-2025-notice.txt", a) == "huangshigang-2025-notice-abababab"
+
+
+@pytest.mark.parametrize("order", ["txt-first", "html-first"])
+def test_a_page_and_its_text_capture_are_one_notice_the_page_kept(tmp_path, order):
+    out = tmp_path / "out"
+    inputs = [SAMPLE, SAMPLE_HTML] if order == "txt-first" else [SAMPLE_HTML, SAMPLE]
+    r = extract(out, *inputs)
+    assert r.exit_code == 0, r.output
+    (doc_id,) = state(out)
+    doc = pq.read_table(out / "documents.parquet").to_pylist()[0]
+    assert doc["source"] == str(SAMPLE_HTML)
+    (f,) = [x for x in pq.read_table(out / "findings.parquet").to_pylist() if x["code"] == "duplicate_notice"]
+    assert str(SAMPLE) in f["message"] and str(SAMPLE_HTML) in f["message"] and f["doc_id"] == doc_id
+    assert f["severity"] == "info" and f["span_start"] is None
+    data = json.loads((out / "json" / f"{doc_id}.json").read_bytes())
+    assert data["n_findings"] == len(data["findings"]) == doc["n_findings"] == 5
+    assert f"{SAMPLE}: the same notice as {SAMPLE_HTML} (the same text) -> {doc_id}" in r.output
+    assert generations(out) == [".gen-1"]  # the generation written while extracting was dropped, not left
+
+
+def test_same_number_title_and_issuer_is_the_same_notice():
+    from pipeline.cache import Summary
+
+    def s(doc_id, source, number, text):
+        return Summary(doc_id, source, number, "关于印发2025年重点工作分解的通知", "某区人民政府", text, 1, 1, 0, 0, 0)
+
+    kept, merged = batch.same_notices([
+        s("a-1", "raw/a.txt", "某政发〔2025〕1号", "t1"), s("b-2", "raw/b.txt", "某政发〔2025〕1号", "t2"),
+        s("c-3", "raw/c.html", "某政发〔2025〕2号", "t3"), s("d-4", "raw/d.txt", None, "t4"),
+        s("e-5", "raw/e.txt", None, "t4")])
+    assert [k.doc_id for k in kept] == ["a-1", "c-3", "d-4"]
+    assert {k: [(o.doc_id, why) for o, why in v] for k, v in merged.items()} == {
+        "a-1": [("b-2", "文号, title and issuer agree")], "d-4": [("e-5", "the same text")]}
+
+
+# --------------------------------------------------------------------------
+# Determinism, jobs, incremental runs
+# --------------------------------------------------------------------------
+
+
+def test_jobs_1_and_2_write_byte_identical_datasets(tmp_path):
+    inputs = [SAMPLE, *SMALL]
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert extract(a, *inputs, jobs=1).exit_code == 0
+    assert extract(b, *inputs, jobs=2).exit_code == 0
+    assert files_of(a) == files_of(b)
+    assert len(state(a)) == 4
+
+
+def test_a_second_run_with_nothing_changed_extracts_nothing(tmp_path):
+    out = tmp_path / "out"
+    extract(out, SAMPLE, *SMALL)
+    before = files_of(out)
+    r = extract(out, SAMPLE, *SMALL)
+    assert r.exit_code == 0
+    assert "nothing changed (0 extracted, 4 from the cache)" in r.output
+    assert generations(out) == [".gen-1"] and files_of(out) == before
+
+
+def _fresh(tmp_path: Path, *inputs, extra=()) -> dict[str, bytes]:
+    fresh = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
+    assert extract(fresh, *inputs, extra=("--no-cache", *extra)).exit_code == 0
+    return files_of(fresh)
+
+
+def test_a_changed_input_is_the_only_one_extracted_again(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for p in [SAMPLE, *SMALL]:
+        shutil.copy(p, raw)
+    extract(out, raw)
+    with (raw / SMALL[1].name).open("ab") as fh:
+        fh.write("\n附件:无\n".encode())
+    r = extract(out, raw)
+    assert r.exit_code == 0
+    assert "(1 extracted, 3 from the cache)" in r.output
+    assert files_of(out) == _fresh(tmp_path, raw)
+
+
+def test_a_rules_change_extracts_everything_again(tmp_path):
+    rules, out = tmp_path / "rules", tmp_path / "out"
+    shutil.copytree(ROOT / "rules", rules)
+    extract(out, SAMPLE, *SMALL, extra=("--rules", rules))
+    with (rules / "units.toml").open("a", encoding="utf-8") as fh:
+        fh.write("\n# a comment is a change too\n")
+    r = extract(out, SAMPLE, *SMALL, extra=("--rules", rules))
+    assert "(4 extracted, 0 from the cache)" in r.output
+    assert files_of(out) == _fresh(tmp_path, SAMPLE, *SMALL, extra=("--rules", rules))
+
+
+def test_a_code_change_extracts_everything_again(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    extract(out, SAMPLE, *SMALL)
+    monkeypatch.setattr(batch, "code_digest", lambda: "another version of the code")
+    r = extract(out, SAMPLE, *SMALL)
+    assert "(4 extracted, 0 from the cache)" in r.output
+    r = extract(out, SAMPLE, *SMALL)
+    assert "nothing changed (0 extracted, 4 from the cache)" in r.output
+
+
+def test_the_cache_keeps_only_what_the_dataset_uses(tmp_path):
+    out = tmp_path / "out"
+    extract(out, SAMPLE, *SMALL)
+    extract(out, SMALL[0])
+    entries = [p for p in (out / ".cache").rglob("*") if p.is_file()]
+    assert sorted(p.suffix for p in entries) == [".json", ".meta"]
+
+
+def test_a_failure_is_cached_and_reported_again(tmp_path):
+    out = tmp_path / "out"
+    bad = tmp_path / "bulletin.txt"
+    bad.write_text("全年地区生产总值1000亿元,比上年增长5%。\n年末常住人口50万人。\n", "utf-8")
+    first = extract(out, SAMPLE, bad)
+    second = extract(out, SAMPLE, bad)
+    assert first.exit_code == second.exit_code == 1
+    assert first.stderr == second.stderr and "no tasks found" in second.stderr
+    assert "(0 extracted, 2 from the cache)" in second.output
+
+
+# --------------------------------------------------------------------------
+# Strict JSON, time budget, crashes of a worker
+# --------------------------------------------------------------------------
+
+
+def test_a_value_json_cannot_hold_fails_its_document_only(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    real = batch.extract_raw
+
+    def infinite(raw, rules):
+        ex = real(raw, rules)
+        if raw.source.endswith("inline-fullwidth.txt"):
+            ex = replace(ex, targets=(replace(ex.targets[0], value=float("inf")),) + ex.targets[1:])
+        return ex
+
+    monkeypatch.setattr(batch, "extract_raw", infinite)
+    out = tmp_path / "out"
+    r = extract(out, SAMPLE, SMALL[1])
+    assert r.exit_code == 1
+    assert r.stderr.strip() == f"error: {SMALL[1]}: write: targets[0].value is not a finite number, which JSON cannot hold"
+    assert state(out) == ["huangshigang-2025-notice-c75c5f44"]
+    for p in (out / "json").iterdir():
+        assert b"Infinity" not in p.read_bytes() and b"NaN" not in p.read_bytes()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_document_past_its_time_budget_fails_and_the_batch_goes_on(tmp_path, monkeypatch, jobs):
+    real = batch.extract_raw
+
+    def slow(raw, rules):
+        if raw.source.endswith("inline-fullwidth.txt"):
+            time.sleep(60)
+        return real(raw, rules)
+
+    monkeypatch.setattr(batch, "extract_raw", slow)
+    out = tmp_path / "out"
+    t = time.monotonic()
+    r = extract(out, SAMPLE, *SMALL, jobs=jobs, extra=("--doc-timeout", "0.5"))
+    assert time.monotonic() - t < 10
+    assert r.exit_code == 1
+    assert r.stderr.strip() == f"error: {SMALL[1]}: time budget: not done within 0.5 s (--doc-timeout); skipped"
+    assert len(state(out)) == 3
+    # a time-out is not cached: the next run tries again (and, the cause gone, succeeds)
+    monkeypatch.setattr(batch, "extract_raw", real)
+    r = extract(out, SAMPLE, *SMALL, jobs=jobs)
+    assert r.exit_code == 0 and "(1 extracted, 3 from the cache)" in r.output
+
+
+def test_a_worker_that_dies_is_one_failure(tmp_path, monkeypatch):
+    real = batch.extract_raw
+
+    def dies(raw, rules):
+        if raw.source.endswith("inline-fullwidth.txt"):
+            os._exit(3)
+        return real(raw, rules)
+
+    monkeypatch.setattr(batch, "extract_raw", dies)
+    out = tmp_path / "out"
+    r = extract(out, SAMPLE, *SMALL, jobs=2)
+    assert r.exit_code == 1
+    assert r.stderr.strip() == f"error: {SMALL[1]}: internal error: the worker process died (exit code 3)"
+    assert len(state(out)) == 3
+
+
+# --------------------------------------------------------------------------
+# Permissions
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("umask,file_mode,dir_mode", [(0o022, 0o644, 0o755), (0o027, 0o640, 0o750)])
+def test_files_and_directories_follow_the_umask(tmp_path, umask, file_mode, dir_mode):
+    out = tmp_path / "out"
+    old = os.umask(umask)
+    try:
+        assert extract(out, SAMPLE).exit_code == 0
+    finally:
+        os.umask(old)
+    seen = 0
+    for p in [out, *out.rglob("*")]:
+        if p.is_symlink():
+            continue
+        mode = stat.S_IMODE(p.stat().st_mode)
+        assert mode == (dir_mode if p.is_dir() else file_mode), (p, oct(mode))
+        seen += 1
+    assert seen >= 12
+
+
+def test_the_jieba_cache_is_readable_by_other_users(tmp_path):
+    code = "import os; os.umask(0o022); from pipeline.segment import tokens; print(tokens('新增城镇就业'))"
+    env = dict(os.environ, FENJIE_CACHE=str(tmp_path / "c"))
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert stat.S_IMODE((tmp_path / "c" / "jieba.cache").stat().st_mode) == 0o644
+
+
+def test_a_user_who_cannot_read_the_cache_gets_their_own(tmp_path, monkeypatch):
+    from pipeline import segment
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "jieba.cache").write_bytes(b"")
+    monkeypatch.setenv("FENJIE_CACHE", str(shared))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    monkeypatch.setattr(segment.os, "access", lambda path, mode: False)  # as another user would find it
+    assert segment.usable_cache_dir() == tmp_path / "home-cache" / "fenjie"
+
+
+# --------------------------------------------------------------------------
+# Commits: kills, concurrent runs, full disks
+# --------------------------------------------------------------------------
+
+#: Runs ``fenjie extract`` and SIGKILLs itself at a chosen commit point (or after writing N documents).
+KILLER = """
+import os, signal, sys
+import pipeline.store as store
+import pipeline.write as write
+point, args = sys.argv[1], sys.argv[2:]
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+store.checkpoint = lambda p: die() if p == point else None
+if point.startswith("document-"):
+    n, add = int(point.split("-")[1]), write.DatasetWriter.add
+    def counting(self, *a, **k):
+        add(self, *a, **k)
+        if self.n_documents == n:
+            die()
+    write.DatasetWriter.add = counting
+from pipeline.cli import main
+sys.argv = ["fenjie", "extract", *args]
+main()
+"""
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """A dataset of 4 documents whose cache also holds everything a run of 3 of them needs."""
+    base = tmp_path_factory.mktemp("two-runs")
+    out = base / "out"
+    assert extract(out, SAMPLE, *SMALL).exit_code == 0
+    return out, state(out)
+
+
+@pytest.mark.parametrize("point", ["document-2", "written", "synced", "switched", "cleaned"])
+def test_a_run_killed_at_any_commit_point_leaves_one_whole_dataset(tmp_path, two_runs, point):
+    template, before = two_runs
+    out = tmp_path / "out"
+    shutil.copytree(template, out, symlinks=True)
+    args = [*map(str, SMALL), "--out", str(out), "--jobs", "1"]
+    p = subprocess.run([sys.executable, "-c", KILLER, point, *args], cwd=ROOT, capture_output=True, timeout=120)
+    assert p.returncode == -9, p.stderr
+    after = [d for d in before if not d.startswith("huangshigang")]
+    got = state(out)
+    assert got == (before if point in ("document-2", "written", "synced") else after)
+    r = extract(out, *SMALL)  # the next run finishes the job and cleans up what the killed one left
+    assert r.exit_code == 0 and state(out) == after
+    assert generations(out) == [os.readlink(out / "current")]
+    assert not any(p.name.startswith(".current.") for p in out.iterdir())
+
+
+def _wait_for(path: Path, text: str, timeout: float = 30) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if path.exists() and text in path.read_text("utf-8", "replace"):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} never appeared in {path}: {path.read_text() if path.exists() else ''}")
+
+
+def test_a_second_run_waits_for_the_first(tmp_path, two_runs):
+    import fcntl
+
+    template, before = two_runs
+    out = tmp_path / "out"
+    shutil.copytree(template, out, symlinks=True)
+    runs = []
+    fd = os.open(out / ".lock", os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the test plays the first run
+    try:
+        for i, inputs in enumerate([[SAMPLE], SMALL]):
+            err = tmp_path / f"err{i}"
+            with err.open("w") as e:
+                runs.append((subprocess.Popen([sys.executable, "-m", "pipeline", "extract", *map(str, inputs),
+                                               "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=e),
+                             err))
+        for _, err in runs:
+            _wait_for(err, "is writing this dataset; waiting until it is done")
+        assert state(out) == before  # nothing moved while the lock was held
+    finally:
+        os.close(fd)
+    for proc, err in runs:
+        assert proc.wait(timeout=60) == 0, err.read_text()
+    assert state(out) in (["huangshigang-2025-notice-c75c5f44"], [d for d in before if not d.startswith("huang")])
+    assert generations(out) == [os.readlink(out / "current")]
+
+
+def test_a_full_disk_leaves_the_previous_dataset_whole(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    extract(out, SAMPLE)
+    before = files_of(out)
+
+    def full(self, table, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
+    r = extract(out, *SMALL)
+    assert r.exit_code == 1
+    gen = out / ".gen-2"
+    assert r.stderr.strip() == (f"fenjie: {gen}/documents.parquet: write: No space left on device; "
+                                f"{out} still holds the previous dataset")
+    assert files_of(out) == before and generations(out) == [".gen-1"]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 3 MiB tmpfs (root only; skipped where it cannot be mounted)."""
+    mnt = tmp_path / "tmpfs"
+    mnt.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True)
+    if p.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {p.stderr.decode().strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _fill(disk: Path, leave: int) -> None:
+    st = os.statvfs(disk)
+    free = st.f_bavail * st.f_frsize
+    with (disk / "filler").open("wb") as fh:
+        fh.write(b"\0" * max(0, free - leave))
+
+
+@pytest.mark.parametrize("where", ["tables", "cache"])
+def test_a_really_full_disk_leaves_the_previous_dataset_whole(tmp_path, tiny_disk, where):
+    out = tiny_disk / "out"
+    assert extract(out, SAMPLE, *SMALL[:2]).exit_code == 0
+    before = files_of(out)
+    # tables: the next run needs no extraction (all cached) but a generation; cache: it extracts
+    inputs = SMALL[:2] if where == "tables" else [SMALL[2]]
+    _fill(tiny_disk, 4096)
+    r = extract(out, *inputs)
+    assert r.exit_code == 1
+    line = r.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"fenjie: {out}/") and "No space left on device" in line, r.stderr
+    assert line.endswith(f"{out} still holds the previous dataset")
+    assert files_of(out) == before and generations(out) == [".gen-1"]
+    (tiny_disk / "filler").unlink()
+    assert extract(out, *inputs).exit_code == 0
+
+
+# --------------------------------------------------------------------------
+# Progress
+# --------------------------------------------------------------------------
+
+
+def test_progress_is_one_line_rewritten_with_docs_per_second():
+    import io
+
+    s = io.StringIO()
+    line = batch.ProgressLine(s, every=0, after=1.0)
+    line(1, 4, 0.5)  # too early: nothing
+    line(3, 4, 1.5)
+    line(4, 4, 2.0)
+    assert s.getvalue() == ("\rextracting 3/4 documents, 2.0 docs/s\x1b[K"
+                            "\rextracting 4/4 documents, 2.0 docs/s\x1b[K\r\x1b[K")
+    quiet = io.StringIO()
+    short = batch.ProgressLine(quiet, every=0, after=1.0)
+    short(1, 1, 0.1)  # a short batch prints nothing at all
+    assert quiet.getvalue() == ""
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(tmp_path):
+    r = extract(tmp_path / "out", SAMPLE, *SMALL)
+    assert "docs/s" not in r.stderr and "docs/s" not in r.output
+
+
+def test_writing_loads_neither_pandas_nor_pyarrow_compute(tmp_path):
+    out = tmp_path / "out"
+    assert extract(out, SAMPLE, SMALL[0]).exit_code == 0
+    (Path(os.path.realpath(out / "current")) / ".manifest.json").unlink()  # so the next run writes, from the cache
+    code = ("import sys; from pathlib import Path; from pipeline.batch import run_extract; "
+            f"r = run_extract([{str(SAMPLE)!r}, {str(SMALL[0])!r}], Path({str(out)!r}), echo=lambda l: None); "
+            "assert not r.unchanged and r.reused == 2; "
+            "print(sorted(m for m in ('pandas', 'pyarrow.compute', 'jieba') if m in sys.modules))")
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]"
+    assert state(out) == ["deadlines-in-paren-1307fe63", "huangshigang-2025-notice-c75c5f44"]
+
+
+def test_a_private_jieba_cache_of_an_earlier_fenjie_is_shared(tmp_path):
+    d = tmp_path / "c"
+    d.mkdir()
+    code = ("import os; os.umask(0o022); from pipeline.segment import tokens; tokens('新增城镇就业'); "
+            "p = os.path.join(os.environ['FENJIE_CACHE'], 'jieba.cache'); os.chmod(p, 0o600); "
+            "import pipeline.segment as s; s._TOKENIZER = None; tokens('新增城镇就业')")
+    env = dict(os.environ, FENJIE_CACHE=str(d))
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert stat.S_IMODE((d / "jieba.cache").stat().st_mode) == 0o644
