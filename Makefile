@@ -27,7 +27,9 @@ extract: $(STAMP) ## extract every notice in raw/ into out/ (Parquet + JSON); on
 export: $(STAMP) ## workbooks, per-unit lists, CSV and data dictionary from out/ into out/export/
 	$(BIN)/fenjie export --data $(OUT) --out $(OUT)/export
 
-test: $(STAMP) ## run the test suite (without the slow checks)
+test: $(STAMP) ## lint (ruff), type-check (mypy), then the test suite with every doctest (not the slow checks)
+	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 test-slow: $(STAMP) ## the slow checks only (streaming memory at 1,000 notices, --jobs speed-up)
