@@ -65,6 +65,9 @@ MIN_BOX_ALIGNMENT = 0.9
 HEADER_MAX_CHARS = 10
 #: A short line naming no header word may still be half of one (完成 / 时限).
 HEADER_FRAGMENT_MAX_CHARS = 3
+#: A header printed one cell per line is at most this many lines (a dozen columns, each on one or two lines);
+#: the bound keeps a page of thousands of short lines linear.
+HEADER_MAX_LINES = 24
 
 # ---------------------------------------------------------------- characters
 
@@ -480,7 +483,7 @@ def _header_run(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list
     if not _header_line(lines[i], tr):
         return None
     j = i
-    while j < len(lines) and _header_line(lines[j], tr):
+    while j < len(lines) and j - i < HEADER_MAX_LINES and _header_line(lines[j], tr):
         j += 1
     kinds: list[str] = []
     texts: list[str] = []

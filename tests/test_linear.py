@@ -31,6 +31,9 @@ CRAFTED = {
     "closed-brackets": (lambda n: HEAD + "1.推进工作" + "()" * n, 50_000),
     "nested-brackets": (lambda n: HEAD + "1.推进工作" + "(" * n + ")" * n, 20_000),
     "one-long-clause": (lambda n: HEAD + "1.推进" + "工作" * n + "增长7%", 50_000),
+    # found by the soak: a line of at most 3 characters may be half a table header (完成 / 时限), and every
+    # line of a run of them began a header scan to the run's end (27 KB of such lines: 55 s)
+    "short-lines": (lambda n: HEAD + "推进\n" * n, 8_000),
 }
 
 RULES = load_rules()
