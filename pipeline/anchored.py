@@ -43,6 +43,9 @@ from .text import compact, join_lines
 HEADER_MAX_CHARS = 10
 #: A row holds at most this many lines and visible empty cells; a longer run is not a row.
 MAX_ROW_SLOTS = 60
+#: A header printed one cell per line is at most this many lines (a dozen columns, each on one or two lines);
+#: the bound keeps a page of thousands of header-like lines (序号 / 工作任务 / 责任 over and over) linear.
+HEADER_MAX_LINES = 24
 #: Lines the first row number may stand below the header (heading rows come between).
 MAX_LINES_BEFORE_FIRST_ROW = 12
 #: A task cell has at least this many characters.
@@ -294,7 +297,7 @@ def read_header(lines: Sequence[str], i: int, tr: TableRules) -> Header | None:
         return None
     cols: list[tuple[str, list[int]]] = []
     j = i
-    while j < len(lines):
+    while j < len(lines) and j - i < HEADER_MAX_LINES:
         t = compact(lines[j])
         if not t or len(t) > HEADER_MAX_CHARS or _BARE_NUMBER.fullmatch(t) or _heading(lines[j], tr):
             break

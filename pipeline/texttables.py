@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import regex
 
@@ -53,7 +54,8 @@ SHORT_CELL_MAX_CHARS = 30
 WRAP_TOLERANCE = 2
 #: A flattened cell spans at most this many lines.
 MAX_CELL_LINES = 40
-#: The segmentation search of a flattened table gives up (table left as lines) after this many states.
+#: The segmentation search of a flattened table gives up (table left as lines) after this many states or
+#: cells tried (the tables of the fixtures and the real corpus need fewer than 100 cells).
 SEARCH_LIMIT = 50_000
 #: A one-row-per-line table without a header line needs this many consecutive numbered rows.
 MIN_BARE_ROWS = 3
@@ -425,6 +427,13 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
             texts[(a, b)] = join_lines(lines[a:b])
         return texts[(a, b)]
 
+    fits: dict[tuple[str, int, int], bool] = {}  # many states try the same cell: decide it once
+
+    def cell_ok(kind: str, a: int, b: int) -> bool:
+        if (kind, a, b) not in fits:
+            fits[(kind, a, b)] = _cell_ok(kind, text(a, b), tr)
+        return fits[(kind, a, b)]
+
     State = tuple[int, int, tuple[_Column, ...]]
     Path = tuple[tuple[int, int, bool], ...]
     frontier: dict[State, list[Path]] = {(0, 0, tuple(_Column() for _ in kinds)): [()]}
@@ -443,11 +452,19 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
                 moves.append((p + 1, 0, cols, True))
             else:
                 for m in range(1, min(MAX_CELL_LINES, n - p) + 1):
-                    wrap = cols[c].wrap
-                    if m >= 2 and wrap is not None and abs(widths[p + m - 2] - wrap) > WRAP_TOLERANCE:
+                    visited += 1  # a state tries up to MAX_CELL_LINES cells: count them, not only states
+                    if visited > SEARCH_LIMIT:
+                        return None
+                    # a line before the cell's last must be as wide as the column wraps (or, before the
+                    # column has wrapped, as the cell's first line): a longer cell holds that line too
+                    wrap = cols[c].wrap if cols[c].wrap is not None else widths[p]
+                    if m >= 2 and abs(widths[p + m - 2] - wrap) > WRAP_TOLERANCE:
                         break
-                    col = _wrap_state(cols[c], widths[p:p + m])
-                    if col is None or not _cell_ok(kinds[c], text(p, p + m), tr):
+                    # the lines between were checked by the break above: the first, the second last and
+                    # the last line decide (the whole slice made this loop quadratic in MAX_CELL_LINES)
+                    col = _wrap_state(cols[c], (widths[p], widths[p + m - 2], widths[p + m - 1]) if m > 2
+                                      else widths[p:p + m])
+                    if col is None or not cell_ok(kinds[c], p, p + m):
                         continue
                     moves.append((p + m, (c + 1) % k, cols[:c] + (col,) + cols[c + 1:], False))
             for q, c2, cols2, heading in moves:
@@ -465,6 +482,7 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
     return best, list(path)
 
 
+@lru_cache(maxsize=4096)  # every line is asked once per header scan that reaches it (up to HEADER_MAX_LINES)
 def _header_line(line: str, tr: TableRules) -> bool:
     """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限."""
     t = compact(line)

@@ -29,6 +29,10 @@ _TRAILING_PAREN = regex.compile(r"[(（][^()（）]*[)）]$")
 #: A name printed without a scope takes the list's scope only up to this length (统计局, 发改委, 国土房管局 is
 #: left as printed): a longer name is more often another body (无锡国税局, 苏州海关).
 SHARED_SCOPE_MAX_CHARS = 4
+#: A glued list (区财政局区税务局) longer than this is not split: the longest name of the fixtures and the
+#: real corpus is 26 characters, and splitting cuts one piece per level (a 16,000-character run recursed
+#: past Python's limit).
+GLUED_MAX_CHARS = 120
 #: Characters that name a place level: a name holding one is a place or a body of its own (南沙区政府).
 _PLACE = regex.compile(r"[省市区县镇乡州旗村]")
 #: Sentence marks or long numbers never stand in a unit name.
@@ -164,6 +168,8 @@ class UnitBook:
 
     def split_glued(self, name: str) -> list[tuple[int, int]] | None:
         """Boundaries ``[(start, end), …]`` of a glued list, or None when it is one name."""
+        if len(name) > GLUED_MAX_CHARS:
+            return None
         if name not in self._splits:
             self._splits[name] = self._split_glued(name)
         return self._splits[name]
@@ -198,9 +204,11 @@ class UnitBook:
         # is one collective (the district government's departments), not two units.
         scopes = tuple(p for p in self.prefixes if p != "各")
         for i in range(2, n - 1):
+            # tested in place before slicing: two slices at every cut made a long name quadratic
+            if not (name.endswith(self.rules.strong_suffixes, 0, i) and name.startswith(scopes, i)):
+                continue
             left, right = name[:i], name[i:]
-            if left.endswith(self.rules.strong_suffixes) and right.startswith(scopes) \
-                    and self.shaped(left) and self.shaped(right) and len(right) >= 3:
+            if self.shaped(left) and self.shaped(right) and len(right) >= 3:
                 rest = self.split_glued(right) or [(0, len(right))]
                 return [(0, i)] + [(i + a, i + b) for a, b in rest]
         return None

@@ -107,15 +107,21 @@ def _boxed(line: str) -> bool:
     return line[0] in VERTICAL or line[0] in JUNCTIONS
 
 
-def _unclosed(text: str) -> bool:
-    """The paragraph so far has an opening bracket that is not closed: (牵头单位:区发改局;责任单位:…"""
-    depth = 0
+def _depth(text: str, depth: int = 0) -> int:
+    """Brackets left open after ``text``, from ``depth`` open before it: (牵头单位:区发改局;责任单位:…
+
+    Counted line by line as a paragraph is joined (counting the whole paragraph again at every line
+    made a paragraph that never closes its bracket quadratic).
+
+    >>> _depth("(牵头单位:区发改局;责任单位:"), _depth("区财政局)", 1), _depth(")(", 0)
+    (1, 0, 1)
+    """
     for ch in text:
         if ch in "([（【［〔":
             depth += 1
         elif ch in ")]）】］〕" and depth:
             depth -= 1
-    return depth > 0
+    return depth
 
 
 def _starts_element(line: str, ur: UnwrapRules) -> bool:
@@ -148,6 +154,7 @@ def unwrap(page: Page, ur: UnwrapRules) -> Page:
     out: list[tuple[str, str, Cell | None]] = []
     last = ""  # the last physical line of the paragraph being joined ("" after a cell or a boxed line)
     first = True  # last is the first line of its paragraph (printed indented)
+    depth = 0  # brackets left open by the paragraph being joined
     for b in page.blocks:
         if b.kind != "p":
             out.append((b.text, b.kind, b.cell))
@@ -157,15 +164,17 @@ def unwrap(page: Page, ur: UnwrapRules) -> Page:
             continue
         indent = FIRST_LINE_INDENT if first else 0
         # inside an open bracket a line break never ends anything but a numbered element can start
-        in_bracket = bool(last) and _unclosed(out[-1][0]) and not _boxed(b.text) \
+        in_bracket = bool(last) and depth > 0 and not _boxed(b.text) \
             and not any(p.match(b.text) for p in ur.starts)
         if in_bracket or (last and _is_full(typeset_width(last), width, indent) and _open(last, ur)
                           and not _starts_element(b.text, ur) and not _indented_start(b.text, width, ur)):
             out[-1] = (join_lines([out[-1][0], b.text]), "p", None)
             first = False
+            depth = _depth(b.text, depth)
         else:
             out.append((b.text, "p", None))
             first = True
+            depth = _depth(b.text)
         last = "" if _boxed(b.text) else b.text
     text, blocks = join_blocks(out)
     return replace(page, text=text, blocks=blocks)

@@ -34,6 +34,16 @@ CRAFTED = {
     # found by the soak: a line of at most 3 characters may be half a table header (完成 / 时限), and every
     # line of a run of them began a header scan to the run's end (27 KB of such lines: 55 s)
     "short-lines": (lambda n: HEAD + "推进\n" * n, 8_000),
+    # found by the soak: a header read from every 序号 line ran to the end of a page of header-like lines
+    "header-blocks": (lambda n: HEAD + "序号\n工作任务\n责任单位\n" * n, 8_000),
+    # found by the soak: lines of one width under a flat header tried 40 cells in each of 50,000 states (12 s
+    # for 2.7 KB); the search now counts cells
+    "flat-table-one-width": (lambda n: HEAD + "牵头单位\n目标任务\n责任单位\n" + "区发改局\n" * n, 2_000),
+    # found by the soak: a PDF-like paragraph whose bracket never closes was counted again at every line
+    "unclosed-pdf-paragraph": (lambda n: HEAD + "1.推进工作(加快\n" + "推进工作建设推进工作建设推进工作建设推进工作建设推进\n" * n,
+                               16_000),
+    # found by the soak: a glued list of 16,000 characters was split one unit per recursion level
+    "glued-units": (lambda n: HEAD + "1.推进工作(牵头单位:" + "区发改局区财政局" * n + ")", 2_000),
 }
 
 RULES = load_rules()
@@ -74,7 +84,7 @@ def test_crafted_input_is_read_in_linear_time(name):
 
 
 @pytest.mark.parametrize("name", ["unclosed-brackets", "percent-list", "count-list", "digits-before-yuan",
-                                  "closed-brackets"])
+                                  "closed-brackets", "glued-units"])
 def test_crafted_input_at_the_size_that_stalled_runs_in_under_a_second(name):
     shape, reported = CRAFTED[name]
     assert _seconds(shape(reported), runs=2) < 1.0
