@@ -261,11 +261,14 @@ class ClauseReader:
         when both end like a unit (市财政局及市税务局), not inside one (人力资源和社会保障局).
         """
         out = []
-        for t, s, _ in split_top(self._without_notes(text), self.separators, base):
-            lead = len(t) - len(t.lstrip(_NAME_EDGE))
-            name = t.strip(_NAME_EDGE)
-            if name:
-                out.extend(self._conjoined(name, s + lead))
+        blanked = self._without_notes(text)
+        notes = [m.span() for m in self.rules.rule_notes.finditer(text)] if blanked is not text else []
+        for t, s, _ in split_top(blanked, self.separators, base):
+            for piece, at in _outside(t, s, [(a + base, b + base) for a, b in notes]):
+                lead = len(piece) - len(piece.lstrip(_NAME_EDGE))
+                name = piece.strip(_NAME_EDGE)
+                if name:
+                    out.extend(self._conjoined(name, at + lead))
         return out
 
     def _conjoined(self, name: str, start: int) -> list[tuple[str, int, int]]:
@@ -275,6 +278,24 @@ class ClauseReader:
                     and (right.endswith(self.rules.unit_endings) or right.startswith("各")):
                 return [(left, start, start + len(left))] + self._conjoined(right, start + m.end())
         return [(name, start, start + len(name))]
+
+
+def _outside(t: str, at: int, notes: list[tuple[int, int]]) -> list[tuple[str, int]]:
+    """The pieces of ``t`` (at offset ``at``) outside every note span: a name never spans a blanked note.
+
+    >>> _outside("区发改局      区财政局", 10, [(14, 20)])
+    [('区发改局', 10), ('区财政局', 20)]
+    """
+    pieces, pos, end = [], at, at + len(t)
+    for a, b in notes:
+        if b <= pos or a >= end:
+            continue
+        if a > pos:
+            pieces.append((t[pos - at:a - at], pos))
+        pos = max(pos, b)
+    if pos < end:
+        pieces.append((t[pos - at:], pos))
+    return pieces
 
 
 def _top_level(text: str) -> list[bool]:
