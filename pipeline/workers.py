@@ -47,11 +47,28 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
 
+def _die_with_parent(parent: int) -> None:
+    """Linux: have the kernel SIGKILL this worker when the parent dies (a killed batch leaves no worker
+    finishing a long document for nobody). Elsewhere the closed pipe ends the worker after its task."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
 def _worker_main(conn: Connection, init: Callable[..., Any], init_args: tuple, run: Callable[[Any, Any], Any],
-                 close_fds: tuple[int, ...]) -> None:
+                 close_fds: tuple[int, ...], parent: int = 0) -> None:
     """Loop of one worker: receive a task, send its result, until told to stop (None) or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    for fd in close_fds:  # e.g. the dataset lock: it must die with the parent, not linger in a worker
+    if parent:
+        _die_with_parent(parent)
+    # close_fds: the dataset lock (it must die with the parent, not linger in a worker) and, forked, the
+    # parent's ends of the workers' pipes: a worker holding its own pipe's other end never sees the parent go
+    for fd in close_fds:
         try:
             os.close(fd)
         except OSError:
@@ -79,7 +96,11 @@ class _Worker:
     def __init__(self, ctx: Any, init: Callable[..., Any], init_args: tuple,
                  run: Callable[[Any, Any], Any], close_fds: tuple[int, ...]) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, init, init_args, run, close_fds), daemon=True)
+        forked = ctx.get_start_method() == "fork"
+        if forked:  # the child's copies of the parent's pipe ends (fd numbers are the same in a fork)
+            close_fds = (*close_fds, self.conn.fileno())
+        self.process = ctx.Process(target=_worker_main, args=(child, init, init_args, run, close_fds,
+                                                              os.getpid() if forked else 0), daemon=True)
         self.process.start()
         child.close()
         self.task: int | None = None
@@ -125,7 +146,8 @@ def run_tasks(tasks: Sequence[Any], run: Callable[[Any, Any], Any], *, jobs: int
     workers: list[_Worker] = []
 
     def start() -> _Worker:
-        w = _Worker(ctx, init, init_args, run, close_fds)
+        others = tuple(w.conn.fileno() for w in workers) if ctx.get_start_method() == "fork" else ()
+        w = _Worker(ctx, init, init_args, run, (*close_fds, *others))
         workers.append(w)
         return w
 

@@ -465,6 +465,33 @@ def test_a_run_killed_at_any_commit_point_leaves_one_whole_dataset(tmp_path, two
     assert not any(p.name.startswith(".current.") for p in out.iterdir())
 
 
+def _live_in_group(pgid: int) -> list[int]:
+    """Processes of group ``pgid`` still running (zombies are not)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_killed_run_leaves_no_worker_behind(tmp_path):
+    # found by the soak: a forked worker kept its own pipe's other end, so it never saw the parent die and
+    # waited forever (holding the run's stdout: `subprocess.run(capture_output=True)` never returned)
+    args = [str(SAMPLE), *map(str, SMALL), "--out", str(tmp_path / "out"), "--jobs", "2", "--no-cache"]
+    p = subprocess.Popen([sys.executable, "-c", KILLER, "document-1", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    assert p.wait(timeout=120) == -9
+    end = time.monotonic() + 10
+    while _live_in_group(p.pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert _live_in_group(p.pid) == []
+
+
 def _wait_for(path: Path, text: str, timeout: float = 30) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
