@@ -61,6 +61,9 @@ SEARCH_LIMIT = 50_000
 MIN_BARE_ROWS = 3
 #: A row of a one-row-per-line table may wrap onto at most this many more lines (its task was too long).
 MAX_ROW_CONTINUATIONS = 2
+#: A run of box-drawing lines that gives no table is tried from each of its first this many lines, not from
+#: every rule line of it (each try reads the run to its end: a long run of +----- lines was quadratic).
+BOX_RETRIES = 8
 #: Share of the `│` of a box table's text lines that must fall on a column rule.
 MIN_BOX_ALIGNMENT = 0.9
 #: A header cell is at most this long (characters, spaces removed).
@@ -356,6 +359,8 @@ def box_table(lines: Sequence[str], _realigned: bool = False) -> list[CellText] 
 def _find_box(lines: Sequence[str], i: int) -> tuple[int, list[CellText]] | None:
     if not _is_rule_line(lines[i]):
         return None
+    if i >= BOX_RETRIES and all(_is_box_line(line) for line in lines[i - BOX_RETRIES:i]):
+        return None  # deep in a run of box lines that gave no table from any of its first tops
     j = i + 1
     while j < len(lines) and _is_box_line(lines[j]):
         j += 1

@@ -42,6 +42,8 @@ CRAFTED = {
     # found by the soak: a PDF-like paragraph whose bracket never closes was counted again at every line
     "unclosed-pdf-paragraph": (lambda n: HEAD + "1.推进工作(加快\n" + "推进工作建设推进工作建设推进工作建设推进工作建设推进\n" * n,
                                16_000),
+    # found by the soak: a run of box-drawing lines that is no table was read to its end from every rule line
+    "box-rule-lines": (lambda n: HEAD + "+------+------+\n" * n, 4_000),
     # found by the soak: a glued list of 16,000 characters was split one unit per recursion level
     "glued-units": (lambda n: HEAD + "1.推进工作(牵头单位:" + "区发改局区财政局" * n + ")", 2_000),
 }
