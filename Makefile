@@ -28,7 +28,7 @@ export: $(STAMP) ## workbooks, per-unit lists, CSV and data dictionary from out/
 	$(BIN)/fenjie export --data $(OUT) --out $(OUT)/export
 
 test: $(STAMP) ## lint (ruff), type-check (mypy), then the test suite with every doctest (not the slow checks)
-	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff check pipeline tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
@@ -48,10 +48,16 @@ bench: $(STAMP) ## benchmarks (not tests): speed and text fidelity against trafi
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r benchmarks/requirements.lock
 	$(BIN)/python benchmarks/run.py
 
+MINUTES ?= 10
+
+soak: $(STAMP) ## try fenjie for MINUTES minutes (not in CI): fuzzing, crafted inputs, kills, concurrent runs, a full disk
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r tools/requirements.lock
+	$(BIN)/python -m tools.soak --minutes $(MINUTES) --report $(OUT)/soak
+
 clean: ## remove generated output (keeps .venv)
 	rm -rf $(OUT) .pytest_cache
 
-.PHONY: help install extract export test test-slow eval compare bench clean docs
+.PHONY: help install extract export test test-slow eval compare bench soak clean docs
 
 docs: $(STAMP) ## regenerate the README's generated sections, schema/document.schema.json, docs/data-dictionary.md
 	$(BIN)/python -m pipeline.docs

@@ -468,13 +468,13 @@ def test_a_run_killed_at_any_commit_point_leaves_one_whole_dataset(tmp_path, two
 def _live_in_group(pgid: int) -> list[int]:
     """Processes of group ``pgid`` still running (zombies are not)."""
     pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for path in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = path.read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
         if fields[0] != "Z" and int(fields[2]) == pgid:
-            pids.append(int(stat.parent.name))
+            pids.append(int(path.parent.name))
     return pids
 
 
