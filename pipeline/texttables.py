@@ -462,7 +462,8 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
                         return None
                     # a line before the cell's last must be as wide as the column wraps (or, before the
                     # column has wrapped, as the cell's first line): a longer cell holds that line too
-                    wrap = cols[c].wrap if cols[c].wrap is not None else widths[p]
+                    wraps_at = cols[c].wrap
+                    wrap = wraps_at if wraps_at is not None else widths[p]
                     if m >= 2 and abs(widths[p + m - 2] - wrap) > WRAP_TOLERANCE:
                         break
                     # the lines between were checked by the break above: the first, the second last and
