@@ -28,7 +28,8 @@ import pipeline.export.lists
 import pipeline.export.views
 import pipeline.export.workbook
 from pipeline.cli import cli
-from pipeline.dictionary import MARKDOWN_PATH, dictionary_markdown, sample_tables
+from pipeline.dictionary import MARKDOWN_PATH, dictionary_markdown
+from pipeline.docs import sample_tables
 from pipeline.export import run_export
 from pipeline.export.dataset import load_tables, notices
 from pipeline.export.views import display_width, tracker_rows
