@@ -13,7 +13,7 @@ FOUNDATION = {"pipeline.records", "pipeline.errors", "pipeline.text", "pipeline.
               "pipeline.rules.sets", "pipeline.rules.validate", "pipeline.rules.targetrules"}
 #: The orchestration on top: no extraction stage imports these.
 ON_TOP = {"pipeline.__main__", "pipeline.extract", "pipeline.batch", "pipeline.cli", "pipeline.compare", "pipeline.export",
-          "pipeline.docs", "pipeline.dictionary", "pipeline.evaluate", "pipeline.realcorpus", "pipeline.workers",
+          "pipeline.docs", "pipeline.evaluate", "pipeline.realcorpus", "pipeline.workers",
           "pipeline.store", "pipeline.cache"}
 
 
