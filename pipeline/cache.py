@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .files import atomic_write_bytes
 
 #: Bump when the layout of an entry changes.
 CACHE_FORMAT = "1"
@@ -100,21 +100,9 @@ class Summary:
 def write_new(path: Path, data: bytes) -> None:
     """Write a file under a temporary name, then rename it: readers see all of it or nothing.
 
-    Created with mode 0666 less the umask (``mkstemp`` would make it 0600), not fsynced: the commit
-    of a generation syncs the file system once (see :mod:`pipeline.store`).
+    Not fsynced: the commit of a generation syncs the file system once (see :mod:`pipeline.store`).
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write_bytes(path, data, sync=False)
 
 
 class Cache:

@@ -9,7 +9,6 @@ dataset it exports.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
@@ -148,15 +147,3 @@ def dictionary_markdown(tables: Mapping[str, Sequence[Any]]) -> str:
         out.append(f"| `{e.column}` | {e.label} | {typ} | {_md(e.meaning)} | {_values_md(e.values)} | "
                    f"{_example_md(e.example)} |")
     return "\n".join(out) + "\n"
-
-
-def sample_tables() -> dict[str, list[Any]]:
-    """The tables of the sample notice (``raw/huangshigang-2025-notice.txt``): the examples of the Markdown."""
-    from .docs import ROOT
-    from .extract import extract_raw
-    from .read import read
-    from .rules import load_rules
-
-    raw = read(ROOT / "raw" / "huangshigang-2025-notice.txt")
-    ex = extract_raw(dataclasses.replace(raw, source="raw/huangshigang-2025-notice.txt"), load_rules())
-    return {name: list(ex.rows(name)) for name in TABLES}

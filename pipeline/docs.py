@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from .records import TABLES
 from .schema import markdown_columns, schema_json_text
@@ -42,18 +43,25 @@ EXAMPLES = {
 }
 
 
-def _example(table: str) -> str:
-    import json
+def sample_tables() -> dict[str, list[Any]]:
+    """The tables of the sample notice (``raw/huangshigang-2025-notice.txt``): the examples of the docs."""
     from dataclasses import replace
 
     from .extract import extract_raw
     from .read import read
     from .rules import load_rules
-    from .write import row_dict
 
     raw = read(ROOT / "raw" / "huangshigang-2025-notice.txt")
     ex = extract_raw(replace(raw, source="raw/huangshigang-2025-notice.txt"), load_rules())
-    row = next(r for r in ex.rows(table) if EXAMPLES[table](r))
+    return {name: list(ex.rows(name)) for name in TABLES}
+
+
+def _example(table: str) -> str:
+    import json
+
+    from .write import row_dict
+
+    row = next(r for r in sample_tables()[table] if EXAMPLES[table](r))
     return "```json\n" + json.dumps(row_dict(row), ensure_ascii=False) + "\n```"
 
 
@@ -65,7 +73,7 @@ def main() -> None:
     readme = ROOT / "README.md"
     readme.write_text(render_readme(readme.read_text("utf-8")), "utf-8")
     (ROOT / "schema" / "document.schema.json").write_text(schema_json_text(), "utf-8")
-    from .dictionary import MARKDOWN_PATH, dictionary_markdown, sample_tables
+    from .dictionary import MARKDOWN_PATH, dictionary_markdown
 
     (ROOT / MARKDOWN_PATH).parent.mkdir(exist_ok=True)
     (ROOT / MARKDOWN_PATH).write_text(dictionary_markdown(sample_tables()), "utf-8")

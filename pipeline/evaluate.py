@@ -253,8 +253,9 @@ def _load_expected(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_floors(path: Path | str) -> dict[str, float]:
-    """Floors from a TOML file (missing file: no floors). Unknown keys are an error."""
+def load_floors(path: Path | str, keys: Sequence[str] = FLOOR_KEYS, top: float | None = 1.0) -> dict[str, float]:
+    """Floors from a TOML file (missing file: no floors). A key not in ``keys``, or a value that is not a
+    number in [0, ``top``] (``top`` None: any number >= 0), is an error."""
     p = Path(path)
     if not p.is_file():
         return {}
@@ -264,9 +265,10 @@ def load_floors(path: Path | str) -> dict[str, float]:
         raise FixtureError(f"cannot read floors: {exc}", source=str(p)) from None
     floors = {}
     for k, v in data.items():
-        if k not in FLOOR_KEYS or not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 1:
-            raise FixtureError(f"floor {k!r} must be one of {', '.join(FLOOR_KEYS)} with a value in [0, 1]",
-                               source=str(p))
+        if k not in keys or not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 \
+                or (top is not None and v > top):
+            bound = f"[0, {top:g}]" if top is not None else ">= 0"
+            raise FixtureError(f"floor {k!r} must be one of {', '.join(keys)} with a value {bound}", source=str(p))
         floors[k] = float(v)
     return floors
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from pathlib import Path
 
 from .errors import ReadError
@@ -18,14 +19,19 @@ def read(path: Path | str) -> RawInput:
     p = Path(path)
     source = str(path)
     try:
-        if not p.is_file():
-            raise ReadError("no such file" if not p.exists() else "not a regular file", source=source)
-        size = p.stat().st_size
+        st = p.stat()  # follows links: a link loop or a dangling link says so (ELOOP, ENOENT)
+        if not stat.S_ISREG(st.st_mode):
+            raise ReadError("a directory, not a file" if stat.S_ISDIR(st.st_mode) else "not a regular file",
+                            source=source)
+        size = st.st_size
         if size > MAX_INPUT_BYTES:
             raise ReadError(f"file too large ({size} bytes > {MAX_INPUT_BYTES})", source=source)
         data = p.read_bytes()
+    except FileNotFoundError:
+        raise ReadError("no such file" + (" (a link to a missing file)" if p.is_symlink() else ""),
+                        source=source) from None
     except OSError as exc:
-        raise ReadError(exc.strerror or str(exc), source=source) from None
+        raise ReadError((exc.strerror or str(exc)).lower(), source=source) from None
     if not data.strip():
         raise ReadError("empty file", source=source)
     content_type = None

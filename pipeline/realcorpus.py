@@ -23,7 +23,6 @@ only ever raised.
 from __future__ import annotations
 
 import json
-import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ import regex
 
 from .errors import PipelineError
 from .evaluate import FixtureError, Score
+from .evaluate import load_floors as load_fixture_floors
 from .records import Extraction
 
 GOLD_SUFFIX = ".gold.json"
@@ -240,18 +240,11 @@ def find_gold(corpus_dir: Path | str) -> list[tuple[str, Path, dict[str, Any]]]:
 
 
 def load_floors(path: Path | str) -> dict[str, float]:
-    p = Path(path)
-    if not p.is_file():
-        return {}
-    try:
-        data = tomllib.loads(p.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise FixtureError(f"cannot read floors: {exc}", source=str(p)) from None
-    floors = {}
-    for k, v in data.items():
-        if k not in FLOOR_KEYS or not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
-            raise FixtureError(f"floor {k!r} must be one of {', '.join(FLOOR_KEYS)} with a number", source=str(p))
-        floors[k] = float(v)
+    """The real corpus's floors (``documents_without_items`` is a count, the others are in [0, 1])."""
+    floors = load_fixture_floors(path, FLOOR_KEYS, top=None)
+    for k, v in floors.items():
+        if k != "documents_without_items" and v > 1:
+            raise FixtureError(f"floor {k!r} must be in [0, 1]", source=str(path))
     return floors
 
 

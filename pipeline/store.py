@@ -7,6 +7,7 @@ Layout of ``out/``::
     out/.gen-7/json/<doc_id>.json
     out/documents.parquet -> current/documents.parquet   (fixed links, one per table)
     out/json -> current/json
+    out/dictionary.json -> current/dictionary.json   (the data dictionary of these tables)
     out/.lock                             held by the run writing the dataset
     out/.cache/                           per-document results (pipeline.cache)
 
@@ -38,7 +39,7 @@ CURRENT = "current"
 LOCK = ".lock"
 GEN_PREFIX = ".gen-"
 #: The fixed links readers use: ``<table>.parquet`` and ``json``, each through ``current``.
-LINKED = tuple(f"{t}.parquet" for t in TABLES) + ("json",)
+LINKED = tuple(f"{t}.parquet" for t in TABLES) + ("json", "dictionary.json")
 _GEN = re.compile(r"\.gen-(\d+)$")
 
 

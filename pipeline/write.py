@@ -210,6 +210,10 @@ def _iso_dates(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, type=pa.date32())
 
 
+#: Rows of each table kept for the data dictionary's examples.
+EXAMPLE_ROWS = 20
+
+
 class DatasetWriter:
     """Writes one dataset directory: ``json/<doc_id>.json`` per document and ``<table>.parquet`` per table.
 
@@ -228,6 +232,7 @@ class DatasetWriter:
         self._parsed: dict[str, list[Any]] = {name: [] for name in TABLES}  # Arrow tables of the row group
         self._group_docs = 0
         self.n_documents = 0
+        self._examples: dict[str, list[Any]] = {name: [] for name in TABLES}  # a few rows per table
         with self._writing(self.json_dir):
             self.json_dir.mkdir(parents=True, exist_ok=True)
         for name in TABLES:
@@ -275,6 +280,8 @@ class DatasetWriter:
         self._buffer = bytearray()
         for name, tbl in tables.items():
             self._parsed[name].append(tbl)
+            if len(self._examples[name]) < EXAMPLE_ROWS and tbl.num_rows:
+                self._examples[name].extend(tbl.slice(0, EXAMPLE_ROWS).to_pylist())
 
     def _write_row_group(self) -> None:
         import pyarrow as pa
@@ -289,11 +296,19 @@ class DatasetWriter:
         self._group_docs = 0
 
     def close(self) -> list[Path]:
-        """Write the last row group and close every table; return the table paths."""
+        """Write the last row group, close every table, write the data dictionary; return the table paths."""
+        from types import SimpleNamespace
+
+        from .dictionary import dictionary_json
+
         self._write_row_group()
         for name in TABLES:
             with self._writing(self.path(name)):
                 self._writers.pop(name).close()
+        examples = {name: [SimpleNamespace(**row) for row in rows] for name, rows in self._examples.items()}
+        path = self.directory / "dictionary.json"
+        with self._writing(path):
+            path.write_bytes(dictionary_json(examples))
         return [self.path(name) for name in TABLES]
 
     def abort(self) -> None:

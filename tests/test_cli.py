@@ -135,3 +135,15 @@ def test_a_bug_in_one_document_does_not_stop_the_batch(sample_dir, tmp_path, mon
     assert r.exit_code == 1
     assert r.stderr.strip().endswith("boom.txt: internal error: ZeroDivisionError: division by zero")
     assert pq.read_table(out / "documents.parquet").num_rows == 1
+
+
+def test_links_that_lead_nowhere_say_so(tmp_path):
+    (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
+    (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    r = CliRunner().invoke(cli, ["extract", str(tmp_path / "a.txt"), str(tmp_path / "gone.txt"),
+                                 "--out", str(tmp_path / "out")])
+    assert r.exit_code == 1
+    lines = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert lines == [f"error: {tmp_path / 'a.txt'}: read: too many levels of symbolic links",
+                     f"error: {tmp_path / 'gone.txt'}: read: no such file (a link to a missing file)"]

@@ -28,7 +28,8 @@ import pipeline.export.lists
 import pipeline.export.views
 import pipeline.export.workbook
 from pipeline.cli import cli
-from pipeline.dictionary import MARKDOWN_PATH, dictionary_markdown, sample_tables
+from pipeline.dictionary import MARKDOWN_PATH, dictionary_markdown
+from pipeline.docs import sample_tables
 from pipeline.export import run_export
 from pipeline.export.dataset import load_tables, notices
 from pipeline.export.views import display_width, tracker_rows
@@ -421,3 +422,24 @@ def test_dictionary_json_next_to_the_csv_tables(exported):
                                     pipeline.export.lists, pipeline.dictionary, pipeline.records])
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0
+
+
+def test_the_data_dictionary_is_written_next_to_the_tables(tmp_path):
+    """`fenjie extract` writes dictionary.json beside the Parquet tables, committed with them."""
+    import json
+
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["extract", str(RAW / "huangshigang-2025-notice.txt"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    d = json.loads((out / "dictionary.json").read_text("utf-8"))
+    assert set(d["tables"]) == set(TABLES)
+    for name, t in d["tables"].items():
+        assert [c["column"] for c in t["columns"]] == pq.read_schema(out / f"{name}.parquet").names
+        assert all(c["label"] for c in t["columns"])
+    roles = next(c for c in d["tables"]["assignments"]["columns"] if c["column"] == "role")
+    assert {"value": "lead", "label": "牵头单位"} in roles["values"] and roles["example"] == "responsible"

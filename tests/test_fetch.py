@@ -600,7 +600,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)],
                          ids=["022", "077", "002"])
 def test_fetched_files_get_the_umask_mode(base, tmp_path, umask, mode):
-    # a process of its own: the umask is read once per process
+    # a process of its own, its umask set before anything is written
     code = ("import os, sys; os.umask(int(sys.argv[1], 8)); sys.argv[1:2] = []; "
             "from pipeline.cli import main; main()")
     out = tmp_path / "raw"
@@ -611,19 +611,6 @@ def test_fetched_files_get_the_umask_mode(base, tmp_path, umask, mode):
     modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}
     name = name_for_url(f"{base}/page.html")
     assert modes == {f"{name}.html": mode, f"{name}.meta.json": mode}
-
-
-def test_umask_probe_agrees_with_proc(monkeypatch):
-    from pipeline import files
-
-    from_proc = files._read_umask()
-    assert from_proc == files.process_umask()
-
-    def no_proc(path, *args, **kwargs):
-        raise OSError("no /proc here")
-
-    monkeypatch.setattr(files, "open", no_proc, raising=False)
-    assert files._read_umask() == from_proc & 0o666
 
 
 def test_doctests():

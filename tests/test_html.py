@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import shared
 
 from pipeline.blocks import to_page
 from pipeline.decode import decode
@@ -18,11 +19,10 @@ from pipeline.rules import load_rules
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "html"
 SAMPLE_HTML = ROOT / "tests" / "fixtures" / "sample" / "huangshigang-2025-notice.html"
-SAMPLE_CAPTURE = Path("/work/shared/sample/huangshigang-2025-notice.txt")
-CORPUS = Path("/work/shared/corpus/html")
 
 
 HTML_RULES = load_rules().html
+SAMPLE_NAME = "huangshigang-2025-notice.txt"
 
 
 def page_of(path: Path) -> Page:
@@ -233,16 +233,14 @@ def test_sample_page_meta_and_title_block() -> None:
     assert_offsets(page)
 
 
-@pytest.mark.skipif(not SAMPLE_CAPTURE.is_file(), reason="shared sample capture not available")
 def test_sample_page_text_is_the_capture_without_chrome() -> None:
-    lines = [line.strip() for line in SAMPLE_CAPTURE.read_text("utf-8").splitlines() if line.strip()]
+    lines = [line.strip() for line in shared("sample", SAMPLE_NAME).read_text("utf-8").splitlines() if line.strip()]
     crumb, title, published, interpretation = lines[:4]
     assert crumb.startswith("当前位置") and published.startswith("发布时间") and interpretation.startswith("相关解读")
     expected = "\n".join([title] + lines[4:-3])
     assert page_of(SAMPLE_HTML).text == expected
 
 
-@pytest.mark.skipif(not SAMPLE_CAPTURE.is_file(), reason="shared sample capture not available")
 def test_sample_page_is_rebuilt_identically(tmp_path: Path) -> None:
     import importlib.util
 
@@ -251,7 +249,7 @@ def test_sample_page_is_rebuilt_identically(tmp_path: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     out = tmp_path / "notice.html"
-    module.main(["make_sample_html.py", str(SAMPLE_CAPTURE), str(out)])
+    module.main(["make_sample_html.py", str(shared("sample", SAMPLE_NAME)), str(out)])
     assert out.read_bytes() == SAMPLE_HTML.read_bytes()
 
 
@@ -282,9 +280,7 @@ REAL = [
 @pytest.mark.parametrize("name, title, published, source, site, pair, first, last", REAL,
                          ids=[r[0].removesuffix(".html") for r in REAL])
 def test_real_cms_page(name, title, published, source, site, pair, first, last) -> None:
-    path = CORPUS / name
-    if not path.is_file():
-        pytest.skip("shared corpus not available")
+    path = shared("corpus", "html", name)
     page = page_of(path)
     assert (page.meta.title, page.meta.published, page.meta.source, page.meta.site) == (title, published, source, site)
     assert pair in page.meta.info
@@ -297,9 +293,7 @@ def test_real_cms_page(name, title, published, source, site, pair, first, last) 
 
 
 def test_real_page_table_cells() -> None:
-    path = CORPUS / "wanzai-2015-tjgb.html"
-    if not path.is_file():
-        pytest.skip("shared corpus not available")
+    path = shared("corpus", "html", "wanzai-2015-tjgb.html")
     cells = [b for b in page_of(path).blocks if b.kind == "cell"]
     assert [b.text for b in cells[:4]] == ["产品名称", "计量单位", "产量", "较上年±%"]
     assert len(cells) == 32 and {b.cell.table for b in cells if b.cell} == {0}
@@ -337,9 +331,7 @@ def test_layout_table_cells_are_paragraphs_and_nested_data_table_is_a_table() ->
 def test_density_fallback_finds_the_same_body(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import pipeline.html as html_module
 
-    path = SAMPLE_HTML if name == "<sample>" else CORPUS / name
-    if not path.is_file():
-        pytest.skip("shared corpus not available")
+    path = SAMPLE_HTML if name == "<sample>" else shared("corpus", "html", name)
     with_containers = page_of(path).text
     monkeypatch.setattr(html_module, "_container_level", lambda el, rules: None)
     assert page_of(path).text == with_containers

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import shared
 
 from pipeline import blocks as blocks_module
 from pipeline.records import Cell, Decoded, Page, join_blocks
@@ -20,7 +21,6 @@ from pipeline.unwrap import full_width, typeset_width, unwrap
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "texttables"
-CORPUS = Path("/work/shared/corpus/text")
 SAMPLE = ROOT / "raw" / "huangshigang-2025-notice.txt"
 
 CASES = sorted(FIXTURES.glob("*.txt"))
@@ -113,9 +113,7 @@ def test_sample_capture_unchanged(rules, plain_page):
                                   "xianning-2024", "changsha-2012-table"])
 def test_corpus_capture(rules, plain_page, name):
     """Corpus captures print one paragraph per line: unwrap leaves them; only the flattened table becomes cells."""
-    path = CORPUS / f"{name}.txt"
-    if not path.exists():
-        pytest.skip(f"{path} missing")
+    path = shared("corpus", "text", f"{name}.txt")
     plain = plain_page(path)
     assert unwrap(plain, rules.unwrap) is plain
     tabled = find_text_tables(plain, rules.flat_tables)
