@@ -31,7 +31,8 @@ LABELED_DATE = regex.compile(
 ANNEX_TITLE = regex.compile(
     r"^(?!附件)(?!\d{1,2}\s*[.．、]).{2,60}(?:分解|分工|任务|清单|责任|重点工作|进展)\p{Han}{0,12}(?:方案|意见|表|清单|分解)$")
 #: What a page title or a saved file's name adds to a title: a site's name, a file extension.
-TITLE_DECORATION = regex.compile(r"(?:\s*[-—_|｜]\s*[^-—_|｜]{2,30}(?:网站|门户网|政府网|网|政府)|\.(?:docx?|pdf|wps|html?))\s*$")
+#: (Not from inside a run of spaces: from each of its positions the run was read to its end, quadratic.)
+TITLE_DECORATION = regex.compile(r"(?:(?<!\s)\s*[-—_|｜]\s*[^-—_|｜]{2,30}(?:网站|门户网|政府网|网|政府)|\.(?:docx?|pdf|wps|html?))\s*$")
 #: The text before 关于 in a title line: at most an issuer's name (no sentence, no punctuation).
 _BEFORE_GUANYU = regex.compile(r"^[\p{Han}\s]{0,30}$")
 _ISO_DATE = regex.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")

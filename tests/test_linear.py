@@ -44,6 +44,9 @@ CRAFTED = {
                                16_000),
     # found by the soak: a run of box-drawing lines that is no table was read to its end from every rule line
     "box-rule-lines": (lambda n: HEAD + "+------+------+\n" * n, 4_000),
+    # found by the soak: the title's site-name pattern read a run of spaces to its end from each of its positions
+    "spaces-in-a-header-line": (lambda n: "某县人民政府文件\n港政发\ufffd" + "\u3000" * n + "[2024]12号\n" + HEAD
+                                + "1.推进工作(牵头单位:区发改局)", 32_000),
     # found by the soak: a glued list of 16,000 characters was split one unit per recursion level
     "glued-units": (lambda n: HEAD + "1.推进工作(牵头单位:" + "区发改局区财政局" * n + ")", 2_000),
 }
