@@ -551,6 +551,9 @@ def summary(tally: Tally, minutes: float, failures: Path, seed: int) -> str:
                          ("problems", tally.problems)):
         if items:
             lines += [f"  {title}:"] + [f"    {x}" for x in items[:20]]
+    slow = sorted((failures / "slow").glob("*.why")) if (failures / "slow").is_dir() else []
+    if slow:
+        lines.append(f"  {len(slow)} slow inputs (over half their budget, not failures) kept in {failures}/slow/")
     saved = sorted(failures.glob("*.why")) if failures.is_dir() else []
     if saved:
         lines.append(f"  {len(saved)} failing inputs saved in {failures}/ (replay: python -m tools.soak --replay FILE)")

@@ -36,7 +36,9 @@ def check_dataset(out: Path, *, spans: bool = True) -> list[str]:
     gen = os.readlink(current)
     if "/" in gen or not gen.startswith(".gen-") or not (out / gen).is_dir():
         return [f"{current} points at {gen!r}, not a generation directory"]
-    for name in [f"{t}.parquet" for t in TABLES] + ["json"]:
+    from pipeline.store import LINKED
+
+    for name in LINKED:
         link = out / name
         if not link.is_symlink() or os.readlink(link) != f"current/{name}":
             problems.append(f"{link} is not the link current/{name}")
@@ -61,6 +63,11 @@ def check_dataset(out: Path, *, spans: bool = True) -> list[str]:
         for d, n in zip(docs, declared):
             if counts[t].get(d, 0) != n:
                 problems.append(f"{gen}: {d}: {t}.parquet has {counts[t].get(d, 0)} rows, n_{t} is {n}")
+    if (base / "dictionary.json").exists():
+        try:
+            strict_json((base / "dictionary.json").read_bytes())
+        except ValueError as exc:
+            problems.append(f"{gen}: dictionary.json: not strict JSON: {exc}")
     json_dir = base / "json"
     names = sorted(p.name for p in json_dir.iterdir()) if json_dir.is_dir() else []
     if names != sorted(f"{d}.json" for d in docs):
@@ -93,10 +100,13 @@ def fingerprint(out: Path) -> str | None:
     if not current.is_symlink():
         return None
     base = out / os.readlink(current)
+    from pipeline.store import LINKED
+
     h = hashlib.sha256()
     try:
-        for t in TABLES:
-            h.update((base / f"{t}.parquet").read_bytes())
+        for name in LINKED:  # the tables, then whatever else the generation publishes beside them
+            if name != "json":
+                h.update(name.encode() + b"\0" + (base / name).read_bytes())
         for p in sorted((base / "json").iterdir()):
             h.update(p.name.encode() + b"\0" + p.read_bytes())
     except OSError as exc:

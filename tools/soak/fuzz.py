@@ -241,10 +241,12 @@ def worker(plan: WorkerPlan) -> None:
                     break
                 n += 1
                 current.write_bytes(json.dumps({"name": name, "source": source}).encode() + b"\n" + data)
-                outcome = classify(name, data, rules, budget_for(plan.budget, data),
-                                   twice=n % plan.twice_every == 0, source=source)
+                budget = budget_for(plan.budget, data)
+                outcome = classify(name, data, rules, budget, twice=n % plan.twice_every == 0, source=source)
                 if outcome.kind in (CRASHED, HUNG):
                     save_failure(Path(plan.failures), name, data, outcome)
+                elif outcome.seconds > budget / 2:  # not a failure, but worth a look: kept apart
+                    save_failure(Path(plan.failures) / "slow", name, data, outcome)
                 if n % plan.cli_every == 0:
                     suffix = Path(name).suffix or ".txt"
                     (cli / f"w{plan.index}-{n:06d}{suffix}").write_bytes(data)
