@@ -128,7 +128,13 @@ class ClauseReader:
         end = len(text.rstrip(_TRAILING))
         if end == 0:
             return None
-        m = _TAIL_CUT.search(text, 0, end)
+        # a cut is followed by no sentence mark: search from the last one (from every earlier position the
+        # lookahead read to the end of the line and failed, quadratic on a long line); a run of spaces
+        # holding that mark (a tab) may begin before it
+        since = max(text.rfind(ch, 0, end) for ch in "。；;—\t") - 1
+        while since > 0 and text[since - 1] in " \t\u3000":
+            since -= 1
+        m = _TAIL_CUT.search(text, max(0, since), end)
         if m is None:
             return None
         start = m.end()

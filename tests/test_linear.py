@@ -47,6 +47,9 @@ CRAFTED = {
     # found by the soak: the title's site-name pattern read a run of spaces to its end from each of its positions
     "spaces-in-a-header-line": (lambda n: "某县人民政府文件\n港政发\ufffd" + "\u3000" * n + "[2024]12号\n" + HEAD
                                 + "1.推进工作(牵头单位:区发改局)", 32_000),
+    # found by the soak: a units-at-the-end-of-the-line cut was tried from every space of a long run, each time
+    # reading to the sentence mark after it (2,000 spaces: 24 s)
+    "spaces-before-a-sentence-mark": (lambda n: HEAD + "1.推进工作" + "\u3000" * n + "建设；完成", 2_000),
     # found by the soak: a glued list of 16,000 characters was split one unit per recursion level
     "glued-units": (lambda n: HEAD + "1.推进工作(牵头单位:" + "区发改局区财政局" * n + ")", 2_000),
 }
