@@ -77,7 +77,7 @@ def full_width(widths: Sequence[int]) -> int | None:
     counts = Counter(wide)
 
     def near(w: int) -> int:
-        return sum(n for v, n in counts.items() if w - WIDTH_TOLERANCE <= v <= w)
+        return sum(counts.get(v, 0) for v in range(w - WIDTH_TOLERANCE, w + 1))
 
     width = max(counts, key=lambda w: (near(w), counts[w], w))
     if near(width) < MIN_FULL_LINES or near(width) < MIN_FULL_SHARE * len(wide):
