@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import regex
 
 from .clauses import ClauseReader
-from .records import Assignment, ClauseLoc, Finding, ItemDraft, ItemSegments, Page, Repair, Segment
+from .records import Assignment, ClauseLoc, Finding, Heading, ItemDraft, ItemSegments, Page, Repair, Segment
 from .rules.sets import ClauseRules, RoleRules
 from .units import Name, UnitBook
 
@@ -71,15 +71,27 @@ def acting_rule(text: str, roles: RoleRules) -> str | None:
     return None
 
 
-def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules) -> list[tuple[str, str, int, int]]:
+def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules,
+                    seen: dict[Heading, tuple[str, str, int, int] | None] | None = None,
+                    ) -> list[tuple[str, str, int, int]]:
     """Leaders a heading above the item names (一、王纲市长主抓重点工作).
 
-    (person, verb as printed, start, end of the person in the full text).
+    (person, verb as printed, start, end of the person in the full text). ``seen`` keeps what each
+    heading was found to name (the items under one heading share it: each heading is read once).
     """
     out = []
     for head in (draft.section, draft.subsection, draft.group):
-        if head is not None and (m := rules.leader_heading.search(page.text, head.start, head.end)):
-            out.append((m["person"], page.text[m.end("post"):m.end()], m.start("person"), m.end("person")))
+        if head is None:
+            continue
+        if seen is not None and head in seen:
+            found = seen[head]
+        else:
+            m = rules.leader_heading.search(page.text, head.start, head.end)
+            found = (m["person"], page.text[m.end("post"):m.end()], m.start("person"), m.end("person")) if m else None
+            if seen is not None:
+                seen[head] = found
+        if found is not None:
+            out.append(found)
     return out
 
 
@@ -95,8 +107,7 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
     draft = item.draft
     out = _Rows(doc_id, draft.seq)
     for person, verb, start, end in leaders:
-        out.add(Assignment(doc_id, draft.seq, "leader", verb, 0, _PERSON_SPACE.sub("", person), person, False, True,
-                           start, end))
+        out.add("leader", verb, _PERSON_SPACE.sub("", person), person, True, start, end)
     deadline: str | None = None
     for bi, loc in item.unclosed:
         b = page.blocks[bi]
@@ -119,8 +130,7 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
                 raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
                 role, role_label = reader.verbs.get(mark["verb"], role), mark["verb"]
             if role == "leader" or reader.posts.fullmatch(raw.strip()):  # a person, or a post (分管副省长)
-                out.add(Assignment(doc_id, draft.seq, "leader", role_label, 0, _PERSON_SPACE.sub("", raw), raw,
-                                   False, True, base + s, base + e))
+                out.add("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e)
                 continue
             names = out.units(book, raw, base + s, role, role_label, scope)
             if k == 0 and names:
@@ -142,8 +152,10 @@ class _Rows:
         self.repairs: list[Repair] = []
         self.findings: list[Finding] = []
 
-    def add(self, row: Assignment) -> None:
-        self.rows.append(replace(row, position=len(self.rows) + 1))
+    def add(self, role: str, role_label: str, name: str, raw: str, known: bool, start: int, end: int) -> None:
+        """A row, numbered after the rows before it."""
+        self.rows.append(Assignment(self.doc_id, self.seq, role, role_label, len(self.rows) + 1, name, raw, False,
+                                    known, start, end))
 
     def units(self, book: UnitBook, raw: str, start: int, role: str, role_label: str,
               scope: str | None) -> list[Name]:
@@ -156,8 +168,7 @@ class _Rows:
             if scope and n.rule is None and (scoped := book.with_shared_scope(n.name, scope)) is not None:
                 n = replace(n, name=scoped, known=True, rule="unit_shared_prefix",
                             evidence=f"the list's first name prints the scope {scope}; {n.raw} prints none")
-            self.add(Assignment(self.doc_id, self.seq, role, role_label, 0, n.name, n.raw, False, n.known,
-                                n.start, n.end))
+            self.add(role, role_label, n.name, n.raw, n.known, n.start, n.end)
             if n.rule:
                 self.repairs.append(Repair(self.doc_id, n.rule, n.raw, n.name, n.start, n.end, n.evidence, "unit"))
             if not n.known:

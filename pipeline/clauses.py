@@ -60,6 +60,7 @@ class ClauseReader:
         self.trigger = rules.trigger
         self.verb_re = rules.verb_re
         self.posts = rules.posts
+        self._deadline: dict[str, bool] = {}  # name -> _is_deadline(name): a notice repeats its unit names
 
     # ---------------------------------------------------------------- locate
 
@@ -207,7 +208,7 @@ class ClauseReader:
             return [Segment("responsible", "", tuple(self.names(body, base)), body, base)]
         segs: list[Segment] = []
         top = _top_level(content)
-        marks = [m for m in self.label_re.finditer(content) if top[m.start()]]
+        marks = [m for m in self.label_re.finditer(content, 0, label_limit(content)) if top[m.start()]]
         for k, m in enumerate(marks):
             label = _LABEL_SPACE.sub("", m["label"])
             role = self.rules.role_of(label)
@@ -233,7 +234,11 @@ class ClauseReader:
 
     def _is_deadline(self, name: str) -> bool:
         """A list member that names a time, not a unit (2024年底前完成, 6月底前, 长期坚持)."""
-        return any(p.match(name) for p in self.rules.deadlines) and not name.endswith(self.rules.unit_endings)
+        hit = self._deadline.get(name)
+        if hit is None:
+            hit = self._deadline[name] = (any(p.match(name) for p in self.rules.deadlines)
+                                          and not name.endswith(self.rules.unit_endings))
+        return hit
 
     def _parse_verbs(self, content: str, base: int) -> list[Segment]:
         segs: list[Segment] = []
@@ -275,6 +280,27 @@ class ClauseReader:
                     and (right.endswith(self.rules.unit_endings) or right.startswith("各")):
                 return [(left, start, start + len(left))] + self._conjoined(right, start + m.end())
         return [(name, start, start + len(name))]
+
+
+#: Every label match ends with one of these (its colon, or the bracket around it), then maybe blanks.
+_LABEL_ENDS = ":：】]］"
+
+
+def label_limit(text: str) -> int:
+    """Where the last label of ``text`` can end at the latest: after its last colon or closing 】 and the
+    blanks that follow it (0 when it has neither). Matching up to there finds the same labels, without
+    trying every later character as the start of one (the label grammar starts with any Han character).
+
+    >>> label_limit("牵头单位:区发改局"), label_limit("【责任单位】 区财政局"), label_limit("区发改局")
+    (5, 7, 0)
+    """
+    last = max(text.rfind(ch) for ch in _LABEL_ENDS)
+    if last < 0:
+        return 0
+    end = last + 1
+    while end < len(text) and text[end] in " \t\u3000":
+        end += 1
+    return end
 
 
 def _top_level(text: str) -> list[bool]:

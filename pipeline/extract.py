@@ -126,10 +126,11 @@ def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: Clause
     targets: list[Target] = []
     repairs: list[Repair] = []
     findings: list[Finding] = []
+    leaders: dict = {}
     for segs in segments:
         d = segs.draft
         clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role,
-                                   heading_leaders(page, d, rules.roles))
+                                   heading_leaders(page, d, rules.roles, leaders))
         assignments.extend(clauses.assignments)
         repairs.extend(clauses.repairs)
         findings.extend(clauses.findings)

@@ -32,6 +32,7 @@ delimited is still emitted, with an empty metric.
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -230,15 +231,21 @@ def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> i
             continue
         if text[start] not in _initials(leading):
             break  # no filler word starts here: no need to segment
-        toks = tokens(text[start:min(end, start + LEADING_WINDOW)])  # the first word is all that is read
-        if not toks:
+        first = _first_word(text[start:min(end, start + LEADING_WINDOW)])  # the first word is all that is read
+        if first is None:
             break
-        first = toks[0]
         droppable = first in JOINERS or (_made_of(first, leading) and end - start - len(first) >= 2)
         if not droppable:
             break
         start = text.index(first, start) + len(first)
     return start
+
+
+@lru_cache(maxsize=4096)
+def _first_word(text: str) -> str | None:
+    """The first word of ``text`` (None when it has none); notices repeat their openings (力争全年, 新增)."""
+    toks = tokens(text)
+    return toks[0] if toks else None
 
 
 @lru_cache(maxsize=16)
@@ -337,11 +344,13 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
 
 def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
-    blocked = _merged(m.span() for p in r.not_targets for m in p.finditer(text))  # quotes pair left to right
+    blocked: list[tuple[int, int]] = []
     k = 0
     starts: frozenset[int] | None = None
     out: list[Quantity] = []
-    for m in r.quantity.finditer(text):
+    for i, m in enumerate(r.quantity.finditer(text)):
+        if i == 0:  # a text without a number is not scanned for the patterns that block one
+            blocked = _merged(b.span() for p in r.not_targets for b in p.finditer(text))  # quotes pair left to right
         while k < len(blocked) and blocked[k][1] <= m.start():
             k += 1  # matches come in order: spans that end before this one never block a later one
         if k < len(blocked) and blocked[k][0] < m.end("unit"):
@@ -465,50 +474,50 @@ def _chain(text: str, qs: Sequence[Quantity], i: int, after: int,
     return out
 
 
-def _sentence_starts(text: str) -> list[int]:
-    """For each offset, where its sentence starts (one pass)."""
-    out, s = [], 0
-    for i, ch in enumerate(text):
-        out.append(s)
-        if ch in SENTENCE_END:
-            s = i + 1
-    out.append(s)
-    return out
+#: Any character of CLAUSE_END / SENTENCE_END (found by the regex engine, not a Python loop per character).
+_CLAUSE_MARK = regex.compile("[" + regex.escape(CLAUSE_END) + "]")
+_SENTENCE_MARK = regex.compile("[" + regex.escape(SENTENCE_END) + "]")
 
 
 class _Bounds:
-    """Clause and sentence boundaries of one text, found in one pass (each lookup is O(1))."""
+    """Clause and sentence boundaries of one text: the offsets of its marks, found once (lookups by bisection).
+
+    >>> b = _Bounds("增长7%，完成15,000人。新增")
+    >>> b.clause_start(6), b.clause_start(12), b.clause_end(6), b.sentence_start(16), b.sentence_start(14)
+    (5, 5, 9, 15, 0)
+    """
 
     def __init__(self, text: str) -> None:
         n = len(text)
-        self.clause_starts = [0] * (n + 1)  # offset after the last clause end before each position
-        c = 0
-        for i, ch in enumerate(text):
-            self.clause_starts[i] = c
-            if ch in CLAUSE_END and not (ch == "," and 0 < i < n - 1 and text[i - 1].isdigit()
-                                         and text[i + 1].isdigit()):
-                c = i + 1
-        self.clause_starts[n] = c
-        self.clause_ends = [n] * (n + 1)  # offset of the next clause end at or after each position
-        e = n
-        for i in range(n - 1, -1, -1):
-            if text[i] in CLAUSE_END:
-                e = i
-            self.clause_ends[i] = e
+        self.n = n
+        # every clause end (clause_end stops at each), and those a clause starts after: not a comma
+        # between digits (15,000)
+        self.ends = [m.start() for m in _CLAUSE_MARK.finditer(text)]
+        self.starts = [i + 1 for i in self.ends if not (text[i] == "," and 0 < i < n - 1 and text[i - 1].isdigit()
+                                                        and text[i + 1].isdigit())]
+        self.sentences = [m.end() for m in _SENTENCE_MARK.finditer(text)]
 
     def clause_start(self, pos: int) -> int:
-        return self.clause_starts[pos]
+        """Offset after the last clause end before ``pos`` (0 when none)."""
+        k = bisect_right(self.starts, pos) - 1
+        return self.starts[k] if k >= 0 else 0
 
     def clause_end(self, pos: int) -> int:
-        return self.clause_ends[pos]
+        """Offset of the first clause end at or after ``pos`` (the text's length when none)."""
+        k = bisect_left(self.ends, pos)
+        return self.ends[k] if k < len(self.ends) else self.n
+
+    def sentence_start(self, pos: int) -> int:
+        """Offset after the last sentence end before ``pos`` (0 when none)."""
+        k = bisect_right(self.sentences, pos) - 1
+        return self.sentences[k] if k >= 0 else 0
 
 
-def _find(text: str, r: TargetRules) -> list[_Found]:
+def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
     """Every target in ``text`` (local offsets), in order."""
     qs = scan_quantities(text, r)
     if not qs:
         return []
-    ends = _Bounds(text)
     found: list[_Found] = []
     boundary = 0  # nothing before this offset belongs to the next metric
     i = 0
@@ -574,8 +583,8 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
     out: list[Target] = []
     # read on the simplified copy, mirror-site pinyin (會(hui)) masked so it does not end a clause
     shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), simplified_shadow(text))
-    starts = _sentence_starts(shadow)
-    for f in _find(shadow, r):
+    bounds = _Bounds(shadow)
+    for f in _find(shadow, r, bounds):
         q = f.q
         a, b = f.span
         out.append(Target(
@@ -589,7 +598,7 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
             value_std=float(q.value * q.spec.factor),
             unit_std=q.spec.std,
             qualifier=f.qualifier,
-            aspirational=hedged(shadow, q.start, r, starts[q.start]),
+            aspirational=hedged(shadow, q.start, r, bounds.sentence_start(q.start)),
             span_text=text[a:b],
             span_start=start + a,
             span_end=start + b,

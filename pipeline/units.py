@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
@@ -48,6 +49,7 @@ class Name:
     evidence: str = ""  # why the normalization is certain
 
 
+@lru_cache(maxsize=8192)
 def clean(raw: str, tail: regex.Pattern[str]) -> str:
     """A printed name without spaces, pinyin and the list tail (``tail``: units.toml ``list_tail``).
 
