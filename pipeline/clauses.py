@@ -20,7 +20,7 @@ from collections.abc import Callable
 import regex
 
 from .records import ClauseLoc, Segment
-from .rules.sets import BEFORE_INLINE, ClauseRules
+from .rules.sets import BEFORE_INLINE, OPENERS, ClauseRules
 from .text import CLOSE, OPEN, PAIR, PINYIN, bracket_pairs, split_top
 
 #: The open end of a unit list: A、B等部门 -> A, B.
@@ -35,6 +35,9 @@ _NOT_UNIT_START = regex.compile(r"含|包括|不含|即|如|其中|以下|暂定
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
 _MAY_HOLD_CLAUSE = regex.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
+#: An opening bracket (a clause may start there); one of BEFORE_INLINE (an inline label may start after it).
+_OPENER = regex.compile("[" + regex.escape(OPENERS) + "]")
+_INLINE_BEFORE = regex.compile("[" + regex.escape(BEFORE_INLINE) + "]")
 #: Where a bare unit list may start at the end of a task line: after a dash, a wide gap or the last sentence.
 _TAIL_CUT = regex.compile(r"(?:——|—|--|[ \t\u3000]{2,}|\t|[。；;])[ \t\u3000]*(?=[^。；;—\t]*$)")
 #: A sentence mark, a digit or a quote never stands in a unit name.
@@ -89,8 +92,8 @@ class ClauseReader:
         pairs = bracket_pairs(text)
         content_end = len(text.rstrip(_TRAILING))  # nothing but punctuation after this
         i = 0
-        while (t := self.trigger.search(text, i)) is not None:
-            i = t.start()
+        while (t := self.next_trigger(text, i)) is not None:
+            i = t
             ch = text[i]
             inline = i == 0 or text[i - 1] in BEFORE_INLINE
             if ch not in PAIR or (ch in "【[［" and inline and self.label_re.match(text, i)):
@@ -118,6 +121,22 @@ class ClauseReader:
         if not out and (tail := self._verb_tail(text, unit_like) or self._units_tail(text)) is not None:
             out.append(tail)
         return out
+
+    def next_trigger(self, text: str, pos: int) -> int | None:
+        """Where ``trigger`` (``rules.clauses.trigger``) next matches at or after ``pos``, or None.
+
+        The same answer as ``trigger.search(text, pos).start()``, found faster: the next opening bracket
+        by a plain search, and before it only the few places a label may start (the text's start, or
+        right after one of BEFORE_INLINE) tried with the label pattern.
+        """
+        o = _OPENER.search(text, pos)
+        stop = o.start() if o is not None else len(text)
+        if pos == 0 and stop > 0 and self.label_re.match(text, 0):
+            return 0
+        for m in _INLINE_BEFORE.finditer(text, max(0, pos - 1), max(0, stop - 1)):
+            if self.label_re.match(text, m.end()):
+                return m.end()
+        return stop if o is not None else None
 
     def _units_tail(self, text: str) -> ClauseLoc | None:
         """Unit names closing a task line after a dash, a wide gap or its last sentence, no label, no

@@ -477,4 +477,4 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
         n_candidates += len(rows)
     drafts.sort(key=lambda d: page.blocks[d.block].start)
     drafts = [d for d in drafts if d.text_end > d.text_start or d.clauses]  # a bare number (13.) is no task
-    return Outline(tuple(replace(d, seq=i) for i, d in enumerate(drafts, 1)), n_candidates)
+    return Outline(tuple(d if d.seq == i else replace(d, seq=i) for i, d in enumerate(drafts, 1)), n_candidates)

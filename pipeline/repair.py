@@ -63,6 +63,13 @@ def _plan_year(page: Page) -> tuple[int, str] | None:
     return None
 
 
+#: A bracket, then the year of a 文号 (〔2025). Both 文号 repair patterns (repairs.toml ``garbled_doc_number``,
+#: ``doc_number_without_hao``) match only across such a place, so a block without one is not scanned with
+#: them (they open with a run of Han characters, which the regex engine tries at every character).
+#: tests/test_repair.py checks that the patterns still require it.
+DOC_NUMBER_YEAR = regex.compile(r"[〔\[［(（【]\s*(?:19|20)\d\d")
+
+
 def doc_number_edits(page: Page, rules: RepairRules, meta_rules: MetadataRules) -> tuple[list[Edit], list[Finding]]:
     """``港政发〔20251`` -> ``港政发〔2025〕1号`` when the year is known from the document."""
     edits: list[Edit] = []
@@ -70,6 +77,8 @@ def doc_number_edits(page: Page, rules: RepairRules, meta_rules: MetadataRules) 
     known = _known_doc_numbers(page, meta_rules.doc_number)
     year = _plan_year(page)
     for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
+        if DOC_NUMBER_YEAR.search(b.text) is None:
+            continue
         for m in rules.garbled_doc_number.finditer(b.text):
             prefix, digits = m["prefix"], m["digits"]
             printed = [k for k in known if prefix.endswith(k[0]) and k[1] + k[2] == digits]

@@ -10,6 +10,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib import resources
 
 import regex
@@ -63,10 +64,11 @@ def bracket_pairs(text: str) -> dict[int, int]:
     """
     out: dict[int, int] = {}
     stack: list[int] = []
-    for i, ch in enumerate(text):
-        if ch in OPEN:
+    for m in _BRACKET.finditer(text):  # only the brackets are visited
+        i = m.start()
+        if text[i] in OPEN:
             stack.append(i)
-        elif ch in CLOSE and stack:
+        elif stack:
             out[stack.pop()] = i
     return out
 
@@ -79,16 +81,27 @@ def split_top(text: str, seps: str, base: int = 0) -> list[tuple[str, int, int]]
     """
     out: list[tuple[str, int, int]] = []
     depth, last = 0, 0
-    for i, ch in enumerate(text):
+    for m in _marks(seps).finditer(text):  # only brackets and separators are visited
+        i = m.start()
+        ch = text[i]
         if ch in OPEN:
             depth += 1
         elif ch in CLOSE:
             depth = max(0, depth - 1)
-        elif ch in seps and depth == 0:
+        elif depth == 0:
             out.append((text[last:i], base + last, base + i))
             last = i + 1
     out.append((text[last:], base + last, base + len(text)))
     return out
+
+
+_BRACKET = regex.compile("[" + regex.escape(OPEN + CLOSE) + "]")
+
+
+@lru_cache(maxsize=64)
+def _marks(seps: str) -> regex.Pattern[str]:
+    """A bracket or one of ``seps``."""
+    return regex.compile("[" + regex.escape(OPEN + CLOSE + seps) + "]") if seps else _BRACKET
 
 
 # --------------------------------------------------------------------------

@@ -493,7 +493,7 @@ class ClauseRules:
 
 #: An inline label (主办单位:…) stands at the start of a block or after one of these.
 BEFORE_INLINE = "。；;.!！ \t\u3000"
-_OPENERS = "([（【［〔"
+OPENERS = "([（【［〔"
 
 
 def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) -> ClauseRules:
@@ -514,7 +514,7 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
         rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|[【\[［](?P<label>{label})[】\]］][ \t\u3000]*[:：]?)")
     line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{label_re.pattern}")
     trigger = regex.compile(
-        rf"[{regex.escape(_OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
+        rf"[{regex.escape(OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
     verbs = alternation(roles.verbs)
     marked = regex.compile(rf"[(（]\s*(?P<verb>{verbs})\s*(?:单位)?\s*[)）]$")
     return ClauseRules(FrozenMap(labels),
