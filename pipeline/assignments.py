@@ -135,12 +135,7 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
             names = out.units(book, raw, base + s, role, role_label, scope)
             if k == 0 and names:
                 scope = book.scope_of(names[0].raw)
-    rows = out.rows
-    if acting and rows and not any(r.role == "lead" for r in rows):
-        first = next((k for k, r in enumerate(rows) if r.role == "responsible"), None)
-        rows = [replace(r, acting_lead=r.role == "responsible" and (acting == RESPONSIBLE_ACT_AS_LEAD or k == first))
-                for k, r in enumerate(rows)]
-    return ItemClauses(tuple(rows), tuple(out.repairs), tuple(out.findings), deadline)
+    return ItemClauses(out.build(acting), tuple(out.repairs), tuple(out.findings), deadline)
 
 
 class _Rows:
@@ -148,14 +143,24 @@ class _Rows:
 
     def __init__(self, doc_id: str, seq: int) -> None:
         self.doc_id, self.seq = doc_id, seq
-        self.rows: list[Assignment] = []
+        self.rows: list[tuple[str, str, str, str, bool, int, int]] = []  # what add() was given, in order
         self.repairs: list[Repair] = []
         self.findings: list[Finding] = []
 
     def add(self, role: str, role_label: str, name: str, raw: str, known: bool, start: int, end: int) -> None:
-        """A row, numbered after the rows before it."""
-        self.rows.append(Assignment(self.doc_id, self.seq, role, role_label, len(self.rows) + 1, name, raw, False,
-                                    known, start, end))
+        """A row (numbered after the rows before it when built)."""
+        self.rows.append((role, role_label, name, raw, known, start, end))
+
+    def build(self, acting: str | None) -> tuple[Assignment, ...]:
+        """The rows, numbered; ``acting_lead`` set by the notice's acting-lead rule when no row is a lead."""
+        rows = self.rows
+        acts = [False] * len(rows)
+        if acting and rows and not any(r[0] == "lead" for r in rows):
+            first = next((k for k, r in enumerate(rows) if r[0] == "responsible"), None)
+            acts = [r[0] == "responsible" and (acting == RESPONSIBLE_ACT_AS_LEAD or k == first)
+                    for k, r in enumerate(rows)]
+        return tuple(Assignment(self.doc_id, self.seq, role, label, k, name, raw, act, known, start, end)
+                     for k, ((role, label, name, raw, known, start, end), act) in enumerate(zip(rows, acts), 1))
 
     def units(self, book: UnitBook, raw: str, start: int, role: str, role_label: str,
               scope: str | None) -> list[Name]:

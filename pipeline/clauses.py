@@ -46,6 +46,10 @@ _NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
 _NAME_EDGE = " \t\u3000\n。."
 #: Words that join two unit names in a list (市财政局及市税务局).
 _CONJUNCTION = regex.compile(r"以及|及|和|与")
+#: A character every match of _CONJUNCTION holds (a name without one is not looked at).
+_CONJUNCTION_CHARS = frozenset("及和与")
+#: Any bracket (a clause without one has every label at its top level).
+_BRACKET = regex.compile("[" + regex.escape(OPEN + CLOSE) + "]")
 
 UnitLike = Callable[[str], bool]
 
@@ -64,6 +68,7 @@ class ClauseReader:
         self.verb_re = rules.verb_re
         self.posts = rules.posts
         self._deadline: dict[str, bool] = {}  # name -> _is_deadline(name): a notice repeats its unit names
+        self._roles: dict[str, str | None] = {}  # label -> role
 
     # ---------------------------------------------------------------- locate
 
@@ -226,11 +231,13 @@ class ClauseReader:
             body = _ETC_TAIL.sub("", content.rstrip())
             return [Segment("responsible", "", tuple(self.names(body, base)), body, base)]
         segs: list[Segment] = []
-        top = _top_level(content)
-        marks = [m for m in self.label_re.finditer(content, 0, label_limit(content)) if top[m.start()]]
+        marks = list(self.label_re.finditer(content, 0, label_limit(content)))
+        if marks and _BRACKET.search(content):  # labels inside a nested bracket are not this clause's
+            top = _top_level(content)
+            marks = [m for m in marks if top[m.start()]]
         for k, m in enumerate(marks):
             label = _LABEL_SPACE.sub("", m["label"])
-            role = self.rules.role_of(label)
+            role = self._role_of(label)
             if role is None:  # pragma: no cover - the label pattern only matches role labels
                 continue
             body_start = m.end()
@@ -247,9 +254,17 @@ class ClauseReader:
             listed = self.names(stripped, s0)
             # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit
             dates = [n for n in listed if self._is_deadline(n[0])]
-            segs.append(Segment(role, label, tuple(n for n in listed if n not in dates), stripped, s0))
+            kept = tuple(n for n in listed if n not in dates) if dates else tuple(listed)
+            segs.append(Segment(role, label, kept, stripped, s0))
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
+
+    def _role_of(self, label: str) -> str | None:
+        """``rules.role_of(label)``, read once per label."""
+        if label in self._roles:
+            return self._roles[label]
+        role = self._roles[label] = self.rules.role_of(label)
+        return role
 
     def _is_deadline(self, name: str) -> bool:
         """A list member that names a time, not a unit (2024年底前完成, 6月底前, 长期坚持)."""
@@ -293,6 +308,8 @@ class ClauseReader:
         return out
 
     def _conjoined(self, name: str, start: int) -> list[tuple[str, int, int]]:
+        if _CONJUNCTION_CHARS.isdisjoint(name):
+            return [(name, start, start + len(name))]
         for m in _CONJUNCTION.finditer(name):
             left, right = name[:m.start()], name[m.end():]
             if len(left) >= 2 and len(right) >= 2 and left.endswith(self.rules.unit_endings) \

@@ -48,6 +48,10 @@ class Name:
     rule: str | None = None  # repair rule id when name != raw (unit_alias, unit_vocabulary, unit_glue_split)
     evidence: str = ""  # why the normalization is certain
 
+    def shifted(self, by: int) -> Name:
+        """The same name printed ``by`` characters further on."""
+        return Name(self.name, self.raw, self.start + by, self.end + by, self.known, self.rule, self.evidence)
+
 
 @lru_cache(maxsize=8192)
 def clean(raw: str, tail: regex.Pattern[str]) -> str:
@@ -75,6 +79,7 @@ class UnitBook:
         self._shaped: dict[str, bool] = {}
         self._completed: dict[str, tuple[str, str] | None] = {}
         self._splits: dict[str, list[tuple[int, int]] | None] = {}
+        self._normalized: dict[str, tuple[list[Name], str | None]] = {}  # raw -> normalize(raw, 0)
         names = [clean(p, rules.list_tail) for p in printed]
         self.vocab = Counter(n for n in names if self.shaped(n))
         self._tokens = self._glue_tokens()
@@ -214,7 +219,15 @@ class UnitBook:
 
         ``Name.raw`` and its span are the printed characters (a list's 等部门 tail left out); the
         second value is the evidence when the printed name was a glued list split in pieces.
+        A name is read once per document (a notice prints its units many times): later copies are
+        the first one moved to their own place.
         """
+        if (hit := self._normalized.get(raw)) is None:
+            hit = self._normalized[raw] = self._normalize(raw)
+        names, why = hit
+        return [n.shifted(start) for n in names], why
+
+    def _normalize(self, raw: str, start: int = 0) -> tuple[list[Name], str | None]:
         name = clean(raw, self.rules.list_tail)
         core = raw.strip(" \t\u3000\n。.;；,，:：")
         core = self.rules.list_tail.sub("", core).rstrip(" \t\u3000") or core
