@@ -28,6 +28,8 @@ GROUP_MAX_CHARS = 40
 #: When at least this share of the items carry assignments, a closing section whose items carry none
 #: is the notice's requirements (工作要求 under another name), not tasks.
 CLOSING_SECTION_SHARE = 0.6
+#: A line that prints a year and month (2025年1月) is no theme heading.
+_DATED = regex.compile(r"\d{4}\s*年\s*\d{1,2}\s*月")
 #: A numbered heading is at most this long (a longer numbered paragraph is prose: a covering letter's 一、…).
 HEADING_MAX_CHARS = 60
 
@@ -101,9 +103,9 @@ class _Walker:
 
     def _is_stop(self, i: int, stops: set[str]) -> bool:
         b, num = self.blocks[i], self.nums[i]
-        title = _title(b.text[num.body_start:] if num else b.text)
         if len(b.text) > HEADING_MAX_CHARS:
             return False
+        title = _title(b.text[num.body_start:] if num else b.text)
         return title in stops or any(title.startswith(s) and len(title) <= len(s) + 8 for s in stops)
 
     def has_clause(self, i: int) -> bool:
@@ -193,7 +195,7 @@ class _Walker:
 
     def _is_group_text(self, j: int) -> bool:
         t = self.blocks[j].text
-        return not t.endswith((":", "：")) and not regex.search(r"\d{4}\s*年\s*\d{1,2}\s*月", t)
+        return not t.endswith((":", "：")) and not _DATED.search(t)
 
     def candidates(self, first: int) -> int:
         """Task candidates from ``first`` on: numbered or bulleted paragraphs below section level, and

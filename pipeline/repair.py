@@ -45,6 +45,10 @@ class Repaired:
 
 
 
+#: A date line that lost both 年 and 月 (2025113).
+_DATE_DIGITS = regex.compile(r"(?:19|20)\d{4,6}日?")
+
+
 def _known_doc_numbers(page: Page, doc_re: regex.Pattern[str]) -> list[tuple[str, str, str]]:
     """(prefix, year, number) of every 文号 printed in full in the header or page title."""
     texts = [b.text for b in page.blocks[:HEADER_BLOCKS]]
@@ -114,7 +118,7 @@ def date_edits(page: Page, rules: RepairRules) -> tuple[list[Edit], list[Finding
             after = f"{m['year']}年{int(m['month'])}月{int(m['day'])}日"
             edits.append(Edit(i, 0, len(b.text), after, "garbled_date",
                               "a date line: four-digit year, month marked by 月, then the day; 年 and 日 restored"))
-        elif regex.fullmatch(r"(?:19|20)\d{4,6}日?", t):
+        elif _DATE_DIGITS.fullmatch(t):
             findings.append(Finding("", "warning", "ambiguous_date",
                                     f"date line {t!r} has lost 年/月: the month/day split is not certain",
                                     b.start, b.end))

@@ -133,6 +133,13 @@ class TextTable:
 # ---------------------------------------------------------------- small helpers
 
 
+_TRAILING_NOTE = regex.compile(r"[(（][^()（）]*[)）]$")
+_ROW_NUMBER = regex.compile(r"[1-9]\d{0,2}")
+_TOKEN = regex.compile(r"[^\ \t\u3000\xa0]+")
+_TASK_END = regex.compile(r"[\p{Han}\d%％)）]")
+_HAN_CHAR = regex.compile(r"\p{Han}")
+
+
 def unit_list(text: str, tr: TableRules) -> bool:
     """True when ``text`` is one unit name or a list of them (each ending like a unit).
 
@@ -151,7 +158,7 @@ def unit_list(text: str, tr: TableRules) -> bool:
         return False
     for part in parts:
         part = _ETC.sub("", part) or part
-        part = regex.sub(r"[(（][^()（）]*[)）]$", "", part)  # 县发改局(粮食局)
+        part = _TRAILING_NOTE.sub("", part)  # 县发改局(粮食局)
         if len(part) < 2 or len(part) > UNIT_MAX_CHARS:
             return False
         if not (part.endswith(tr.unit_suffixes) or any(p.fullmatch(part) for p in tr.collective)):
@@ -372,7 +379,7 @@ class _Column:
 def _cell_ok(kind: str, text: str, tr: TableRules) -> bool:
     """Does ``text`` fit a cell of this column kind?"""
     if kind == "seq":
-        return regex.fullmatch(r"[1-9]\d{0,2}", text) is not None
+        return _ROW_NUMBER.fullmatch(text) is not None
     if kind == "task":
         return len(compact(text)) >= TASK_MIN_CHARS and not unit_list(text, tr) and compact(text) not in tr.headers
     if kind in ("lead", "responsible", "cooperating"):
@@ -548,7 +555,7 @@ def _split_row(rest: str, n_units: int, tail: Sequence[str], tr: TableRules) -> 
     >>> _split_row("推进老旧小区改造住建局", 1, [], tr) is None
     True
     """
-    tokens = [(m.start(), m.end()) for m in regex.finditer(r"[^\ \t\u3000\xa0]+", rest)]
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(rest)]
     end = len(tokens)
     trailing: list[tuple[int, str]] = []
     for c in range(len(tail) - 1, -1, -1):
@@ -571,8 +578,8 @@ def _split_row(rest: str, n_units: int, tail: Sequence[str], tr: TableRules) -> 
     if len(gap) < 2 and "\t" not in gap and "\u3000" not in gap:
         before, after = rest[a - 1], rest[b]
         # one space ends the task after a CJK character, a clause mark, or a number with its unit (增长6.5% 发改局)
-        if not ((regex.match(r"[\p{Han}\d%％)）]", before) or before in _SENTENCE_END)
-                and regex.match(r"\p{Han}", after)):
+        if not ((_TASK_END.match(before) or before in _SENTENCE_END)
+                and _HAN_CHAR.match(after)):
             return None
     task = rest[:tokens[end - 1][1]].strip()
     if not _cell_ok("task", task, tr):
