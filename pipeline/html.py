@@ -139,6 +139,8 @@ def normalize_space(text: str) -> str:
     '万载县统计局 国家统计局'
     """
     text = INVISIBLE.sub("", text)
+    if not SPACE_RUN.search(text):
+        return text  # nothing to collapse, nothing to strip
 
     def one(m: re.Match[str]) -> str:
         s, e = m.start(), m.end()
@@ -485,7 +487,10 @@ def _container_level(el: etree._Element, rules: HtmlRules) -> int | None:
 def _find_body(root: etree._Element, rules: HtmlRules) -> etree._Element:
     """The article container: a known CMS container, else the densest element."""
     levels: list[list[etree._Element]] = [[] for _ in rules.body_containers]
+    tags = {name for kind, name in rules.container_level if kind == "tag"}
     for el in root.iter(tag=etree.Element):
+        if not el.attrib and el.tag.lower() not in tags:
+            continue  # no id, no class, and a tag that names no container
         level = _container_level(el, rules)
         if level is not None:
             levels[level].append(el)
@@ -601,10 +606,15 @@ def parse(markup: str, source: str | None = None) -> etree._Element:
         raise ContentError(f"not parseable as HTML ({exc})", source=source) from None
     if root is None:
         raise ContentError("no HTML element in the document", source=source)
-    if (depth := _depth(root)) >= MAX_DEPTH:
+    if _TOO_DEEP(root) and (depth := _depth(root)) >= MAX_DEPTH:
         raise ContentError(f"elements nested {depth} levels deep: the HTML parser stops reading at {MAX_DEPTH}, "
                            "so the page cannot be read whole", source=source)
     return root
+
+
+#: The elements MAX_DEPTH levels down (the root is level 1), found level by level in C: the page is
+#: measured (:func:`_depth`, a walk in Python) only when there is any.
+_TOO_DEEP = etree.XPath("/".join(["*"] * (MAX_DEPTH - 1)))
 
 
 def _depth(root: etree._Element) -> int:

@@ -34,6 +34,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterator
+from functools import lru_cache
 from math import log
 from pathlib import Path
 
@@ -272,6 +273,34 @@ def cut(text: str) -> list[str]:
     ['新增', ' ', '城镇', '就业', '5000', '人']
     """
     return list(dictionary().cut(text))
+
+
+def starts_word(text: str, pos: int) -> bool:
+    """True when a word of :func:`tokens` (``text``) starts at ``pos``.
+
+    jieba cuts each run of Han characters, letters and digits on its own, so only the run holding
+    ``pos`` is segmented (a clause, not the whole text); outside a run every character but a blank
+    is a word of its own.
+
+    >>> starts_word("统一个人信息", 2), starts_word("统一个人信息", 1), starts_word("甲， 乙", 1), starts_word("甲， 乙", 2)
+    (True, False, True, False)
+    """
+    for m in _HAN.finditer(text):
+        if m.start() > pos:
+            break
+        if pos < m.end():
+            return pos - m.start() in _block_starts(m[0])
+    return not text[pos].isspace()
+
+
+@lru_cache(maxsize=4096)
+def _block_starts(block: str) -> frozenset[int]:
+    """Offsets where the words of one run (:data:`_HAN`) start."""
+    out, at = set(), 0
+    for word in dictionary().cut_block(block):
+        out.add(at)
+        at += len(word)
+    return frozenset(out)
 
 
 def tokens(text: str) -> list[str]:

@@ -42,7 +42,7 @@ import regex
 
 from .records import Target
 from .rules.targetrules import TargetRules, UnitSpec
-from .segment import tokens
+from .segment import starts_word, tokens
 from .text import PINYIN_RUBY, chinese_numeral, to_simplified
 
 #: Longest metric kept, in characters; longer phrases are cut at a jieba word boundary,
@@ -324,6 +324,8 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
     s = clause_start(text, pos, SENTENCE_END, HEDGE_REACH) if sentence_start is None \
         else max(sentence_start, pos - HEDGE_REACH)
     sentence = text[s:pos]
+    if not any(word in sentence for word in r.aspirational):
+        return False  # no hedge word: nothing to block
     blocked = [m.span() for p in r.not_aspirational for m in p.finditer(sentence)]
     last = -1
     for word in r.aspirational:
@@ -346,7 +348,6 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
     blocked: list[tuple[int, int]] = []
     k = 0
-    starts: frozenset[int] | None = None
     out: list[Quantity] = []
     for i, m in enumerate(r.quantity.finditer(text)):
         if i == 0:  # a text without a number is not scanned for the patterns that block one
@@ -359,11 +360,8 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
         spec = r.units[m.group("unit")]
         if number in r.articles and spec.kind == "count" and not m.group("num2"):
             continue  # 一批项目, 建好一栋: an article, not a count
-        if number[0] not in "0123456789０１２３４５６７８９":
-            if starts is None:
-                starts = token_starts(text)
-            if m.start() not in starts:  # a numeral inside a word: 统一个人
-                continue
+        if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, m.start()):
+            continue  # a numeral inside a word: 统一个人
         high = m.group("num2")
         out.append(Quantity(
             start=m.start(), end=m.end(), number=number, value=parse_number(number),
@@ -488,29 +486,40 @@ class _Bounds:
     """
 
     def __init__(self, text: str) -> None:
-        n = len(text)
-        self.n = n
-        # every clause end (clause_end stops at each), and those a clause starts after: not a comma
-        # between digits (15,000)
-        self.ends = [m.start() for m in _CLAUSE_MARK.finditer(text)]
-        self.starts = [i + 1 for i in self.ends if not (text[i] == "," and 0 < i < n - 1 and text[i - 1].isdigit()
-                                                        and text[i + 1].isdigit())]
-        self.sentences = [m.end() for m in _SENTENCE_MARK.finditer(text)]
+        self.text = text
+        self.n = len(text)
+        self._ends: list[int] | None = None
+        self._starts: list[int] | None = None
+        self._sentences: list[int] | None = None
+
+    def _clauses(self) -> tuple[list[int], list[int]]:
+        """Every clause end (clause_end stops at each), and the offsets after those a clause starts after
+        (not a comma between digits: 15,000); found on first use (most texts hold no target)."""
+        if self._ends is None or self._starts is None:
+            text, n = self.text, self.n
+            self._ends = [m.start() for m in _CLAUSE_MARK.finditer(text)]
+            self._starts = [i + 1 for i in self._ends if not (text[i] == "," and 0 < i < n - 1
+                                                              and text[i - 1].isdigit() and text[i + 1].isdigit())]
+        return self._ends, self._starts
 
     def clause_start(self, pos: int) -> int:
         """Offset after the last clause end before ``pos`` (0 when none)."""
-        k = bisect_right(self.starts, pos) - 1
-        return self.starts[k] if k >= 0 else 0
+        starts = self._clauses()[1]
+        k = bisect_right(starts, pos) - 1
+        return starts[k] if k >= 0 else 0
 
     def clause_end(self, pos: int) -> int:
         """Offset of the first clause end at or after ``pos`` (the text's length when none)."""
-        k = bisect_left(self.ends, pos)
-        return self.ends[k] if k < len(self.ends) else self.n
+        ends = self._clauses()[0]
+        k = bisect_left(ends, pos)
+        return ends[k] if k < len(ends) else self.n
 
     def sentence_start(self, pos: int) -> int:
         """Offset after the last sentence end before ``pos`` (0 when none)."""
-        k = bisect_right(self.sentences, pos) - 1
-        return self.sentences[k] if k >= 0 else 0
+        if self._sentences is None:
+            self._sentences = [m.end() for m in _SENTENCE_MARK.finditer(self.text)]
+        k = bisect_right(self._sentences, pos) - 1
+        return self._sentences[k] if k >= 0 else 0
 
 
 def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
@@ -582,7 +591,9 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
     """
     out: list[Target] = []
     # read on the simplified copy, mirror-site pinyin (會(hui)) masked so it does not end a clause
-    shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), simplified_shadow(text))
+    shadow = simplified_shadow(text)
+    if "(" in shadow or "（" in shadow:  # every ruby is bracketed
+        shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)
     bounds = _Bounds(shadow)
     for f in _find(shadow, r, bounds):
         q = f.q

@@ -37,6 +37,13 @@ class FrozenMap(Mapping[K, V]):
     def __getitem__(self, key: K) -> V:
         return self._d[key]
 
+    def get(self, key: K, default: Any = None) -> Any:
+        """``self[key]``, else ``default`` (one dictionary lookup: rule tables are read in the hot loops)."""
+        return self._d.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._d
+
     def __iter__(self) -> Iterator[K]:
         return iter(self._d)
 
