@@ -159,7 +159,7 @@ class ClauseReader:
         start = m.end()
         names = [t.strip() for t, _, _ in split_top(text[start:end], self.separators)]
         if not names or not all(n and (n.endswith(self.rules.unit_endings)
-                                       or any(p.fullmatch(n) for p in self.rules.collective))
+                                       or self.rules.any_collective.fullmatch(n))
                                 and len(n) <= 20 and not _NOT_A_NAME.search(n) for n in names):
             return None
         return ClauseLoc(start, end, start, end, "units")
@@ -270,7 +270,7 @@ class ClauseReader:
         """A list member that names a time, not a unit (2024年底前完成, 6月底前, 长期坚持)."""
         hit = self._deadline.get(name)
         if hit is None:
-            hit = self._deadline[name] = (any(p.match(name) for p in self.rules.deadlines)
+            hit = self._deadline[name] = (self.rules.any_deadline.match(name)
                                           and not name.endswith(self.rules.unit_endings))
         return hit
 

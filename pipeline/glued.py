@@ -141,7 +141,7 @@ def unit_token(text: str, k: int, tr: TableRules) -> int | None:
             break
         piece = text[k:e]
         ending = next((x for x in tr.unit_endings if piece.endswith(x)), None)
-        collective = any(p.fullmatch(piece) for p in tr.collective) and piece.endswith(("街道", "街办", "部门", "单位",
+        collective = tr.any_collective.fullmatch(piece) and piece.endswith(("街道", "街办", "部门", "单位",
                                                                                         "乡镇", "政府"))
         if ending is None and not collective:
             continue

@@ -49,12 +49,12 @@ def numbered(text: str, rules: OutlineRules) -> Numbered | None:
 
     Deeper levels are tried first, so ``1.`` is an item and ``一、`` a section.
     """
-    for level, pats in (("subsection", (rules.subsection,)), ("item", rules.item),
-                        ("bullet", (rules.bullet,)), ("section", (rules.section,))):
-        for depth, p in enumerate(pats):
-            if m := p.match(text):
-                return Numbered(level, m["label"].strip(), m.start("body"), depth)
-    return None
+    patterns, levels = rules.numbering
+    if (hit := patterns.first(text)) is None:
+        return None
+    k, m = hit
+    level, depth = levels[k]
+    return Numbered(level, m["label"].strip(), m.start("body"), depth)
 
 
 def _title(text: str) -> str:

@@ -351,7 +351,8 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     out: list[Quantity] = []
     for i, m in enumerate(r.quantity.finditer(text)):
         if i == 0:  # a text without a number is not scanned for the patterns that block one
-            blocked = _merged(b.span() for p in r.not_targets for b in p.finditer(text))  # quotes pair left to right
+            if r.any_not_target.search(text):  # one scan tells whether any of them matches at all
+                blocked = _merged(b.span() for p in r.not_targets for b in p.finditer(text))  # quotes pair left to right
         while k < len(blocked) and blocked[k][1] <= m.start():
             k += 1  # matches come in order: spans that end before this one never block a later one
         if k < len(blocked) and blocked[k][0] < m.end("unit"):

@@ -100,7 +100,7 @@ class UnitBook:
         core = _TRAILING_PAREN.sub("", name)
         if len(core) < 2 or _NOT_A_NAME.search(core):
             return False
-        if any(p.fullmatch(core) for p in self.collective):
+        if self.rules.any_collective.fullmatch(core):
             return True
         return core.endswith(self.suffixes) and len(core) > 1
 

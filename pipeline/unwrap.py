@@ -119,7 +119,7 @@ def _unclosed(text: str) -> bool:
 
 
 def _starts_element(line: str, ur: UnwrapRules) -> bool:
-    return _boxed(line) or any(p.match(line) for p in ur.starts) or ur.role_label.match(line) is not None
+    return _boxed(line) or ur.any_start.match(line) or ur.role_label.match(line) is not None
 
 
 def looks_pdf(lines: Sequence[str], ur: UnwrapRules) -> int | None:
@@ -141,7 +141,7 @@ def unwrap(page: Page, ur: UnwrapRules) -> Page:
     Any other page is returned as it is (the same object).
     """
     lines = [b.text for b in page.blocks if b.kind == "p"]
-    kept = [line for line in lines if not any(p.fullmatch(line) for p in ur.page_numbers)]
+    kept = [line for line in lines if not ur.any_page_number.fullmatch(line)]
     width = looks_pdf(kept, ur)
     if width is None:
         return page
@@ -153,12 +153,12 @@ def unwrap(page: Page, ur: UnwrapRules) -> Page:
             out.append((b.text, b.kind, b.cell))
             last = ""
             continue
-        if any(p.fullmatch(b.text) for p in ur.page_numbers):
+        if ur.any_page_number.fullmatch(b.text):
             continue
         indent = FIRST_LINE_INDENT if first else 0
         # inside an open bracket a line break never ends anything but a numbered element can start
         in_bracket = bool(last) and _unclosed(out[-1][0]) and not _boxed(b.text) \
-            and not any(p.match(b.text) for p in ur.starts)
+            and not ur.any_start.match(b.text)
         if in_bracket or (last and _is_full(typeset_width(last), width, indent) and _open(last, ur)
                           and not _starts_element(b.text, ur) and not _indented_start(b.text, width, ur)):
             out[-1] = (join_lines([out[-1][0], b.text]), "p", None)

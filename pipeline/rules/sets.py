@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 import regex
 
 from ..errors import RulesError
 from ..text import compact, spaced
+from .validate import AnyOf
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -179,6 +181,14 @@ class OutlineRules:
     stop_headings: tuple[str, ...]  # a heading titled so ends the task list
     notice_words: tuple[str, ...]  # words by which a notice calls itself a breakdown (分解, 分工 …)
 
+    @cached_property
+    def numbering(self) -> tuple[AnyOf, tuple[tuple[str, int], ...]]:
+        """Every numbering pattern in the order they are tried (deeper levels first: 1. is an item, 一、 a
+        section), asked together, with the level and item depth each stands for."""
+        tried = [("subsection", 0, self.subsection), *(("item", k, p) for k, p in enumerate(self.item)),
+                 ("bullet", 0, self.bullet), ("section", 0, self.section)]
+        return AnyOf([p for _, _, p in tried]), tuple((level, depth) for level, depth, _ in tried)
+
 
 def build_outline(path: str, d: Mapping[str, Any]) -> OutlineRules:
     for key in ("section", "subsection", "bullet"):
@@ -248,6 +258,11 @@ class UnitRules:
     collective: tuple[regex.Pattern[str], ...]  # 各街办, 区直各部门 …
     bare_prefix: str  # the scope most names of a district notice carry
     list_tail: regex.Pattern[str]  # 等 / 等部门 / 等相关单位 closing a list
+
+    @cached_property
+    def any_collective(self) -> AnyOf:
+        """The collective patterns asked together."""
+        return AnyOf(self.collective)
 
 
 def build_units(path: str, d: Mapping[str, Any]) -> UnitRules:
@@ -475,6 +490,16 @@ class ClauseRules:
     unit_endings: tuple[str, ...]  # endings that make a list member a unit whatever it starts with
     collective: tuple[regex.Pattern[str], ...]  # collective names (各街道, 区直各部门)
 
+    @cached_property
+    def any_deadline(self) -> AnyOf:
+        """The deadline patterns asked together."""
+        return AnyOf(self.deadlines)
+
+    @cached_property
+    def any_collective(self) -> AnyOf:
+        """The collective patterns asked together."""
+        return AnyOf(self.collective)
+
     def role_of(self, label: str) -> str | None:
         """The role a printed label names: a listed label, else read from its words (None: not a label).
 
@@ -579,6 +604,21 @@ class FlatTableVocabulary:
     compound_surnames: frozenset[str] = frozenset()
     _kinds: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)  # kind_of memo
 
+    @cached_property
+    def any_deadline(self) -> AnyOf:
+        """The deadline patterns asked together."""
+        return AnyOf(self.deadlines)
+
+    @cached_property
+    def any_collective(self) -> AnyOf:
+        """The collective patterns asked together."""
+        return AnyOf(self.collective)
+
+    @cached_property
+    def any_heading(self) -> AnyOf:
+        """The section and subsection numberings asked together."""
+        return AnyOf(self.headings)
+
     def kind_of(self, header: str) -> str:
         """The kind of a header cell: the longest known header word it contains, else "other".
 
@@ -613,6 +653,16 @@ class UnwrapVocabulary:
     line_ends: str  # a line ending in one of these is never joined to the next
     starts: tuple[regex.Pattern[str], ...]  # a line matching one of these starts a new element
     role_label: regex.Pattern[str]  # 牵头单位: / 责 任 单 位： at the start of a line
+
+    @cached_property
+    def any_page_number(self) -> AnyOf:
+        """The page-number patterns asked together."""
+        return AnyOf(self.page_numbers)
+
+    @cached_property
+    def any_start(self) -> AnyOf:
+        """The element starts asked together."""
+        return AnyOf(self.starts)
 
 
 def build_unwrap(texttables: TextTableRules, outline: OutlineRules, roles: RoleRules) -> UnwrapVocabulary:
