@@ -10,17 +10,18 @@ responsible units act as lead when an item has none.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import regex
 
 from .clauses import ClauseReader
-from .records import Assignment, ClauseLoc, Finding, Heading, ItemDraft, ItemSegments, Page, Repair, Segment
+from .records import Assignment, ClauseLoc, Finding, ItemDraft, ItemSegments, Page, Repair, Segment
 from .rules.sets import ClauseRules, RoleRules
 from .units import Name, UnitBook
 
-_PERSON_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
+_PERSON_SPACE = re.compile(r"[ \t\u3000\xa0]+")
 
 
 @dataclass(frozen=True)
@@ -72,24 +73,25 @@ def acting_rule(text: str, roles: RoleRules) -> str | None:
 
 
 def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules,
-                    seen: dict[Heading, tuple[str, str, int, int] | None] | None = None,
+                    seen: dict[tuple[int, int], tuple[str, str, int, int] | None] | None = None,
                     ) -> list[tuple[str, str, int, int]]:
     """Leaders a heading above the item names (一、王纲市长主抓重点工作).
 
-    (person, verb as printed, start, end of the person in the full text). ``seen`` keeps what each
-    heading was found to name (the items under one heading share it: each heading is read once).
+    (person, verb as printed, start, end of the person in the full text). ``seen`` keeps what the
+    heading at each span was found to name (the items under one heading share it: each is read once).
     """
     out = []
     for head in (draft.section, draft.subsection, draft.group):
         if head is None:
             continue
-        if seen is not None and head in seen:
-            found = seen[head]
+        span = (head.start, head.end)
+        if seen is not None and span in seen:
+            found = seen[span]
         else:
             m = rules.leader_heading.search(page.text, head.start, head.end)
             found = (m["person"], page.text[m.end("post"):m.end()], m.start("person"), m.end("person")) if m else None
             if seen is not None:
-                seen[head] = found
+                seen[span] = found
         if found is not None:
             out.append(found)
     return out

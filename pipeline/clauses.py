@@ -15,6 +15,7 @@ splits a clause into role segments of raw unit names with their offsets.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import regex
@@ -24,20 +25,20 @@ from .rules.sets import BEFORE_INLINE, OPENERS, ClauseRules
 from .text import CLOSE, OPEN, PAIR, PINYIN, bracket_pairs, split_top
 
 #: The open end of a unit list: A、B等部门 -> A, B.
-_ETC_TAIL = regex.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
+_ETC_TAIL = re.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
 #: 由 before the units of a verb clause: (由区发改局牵头).
 _BY = regex.compile(r"由\s*")
-_LABEL_SPACE = regex.compile(r"[ \t\u3000]")
+_LABEL_SPACE = re.compile(r"[ \t\u3000]")
 #: What may follow a clause at the end of a task.
 _TRAILING = " \t\u3000。.;；,，"
 #: A bracket opening with these qualifies the text (含高新区), it does not name units.
-_NOT_UNIT_START = regex.compile(r"含|包括|不含|即|如|其中|以下|暂定|试行")
+_NOT_UNIT_START = re.compile(r"含|包括|不含|即|如|其中|以下|暂定|试行")
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
-_MAY_HOLD_CLAUSE = regex.compile(r"[(\[（【［〔:：]")
+_MAY_HOLD_CLAUSE = re.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
 #: An opening bracket (a clause may start there); one of BEFORE_INLINE (an inline label may start after it).
-_OPENER = regex.compile("[" + regex.escape(OPENERS) + "]")
-_INLINE_BEFORE = regex.compile("[" + regex.escape(BEFORE_INLINE) + "]")
+_OPENER = re.compile("[" + re.escape(OPENERS) + "]")
+_INLINE_BEFORE = re.compile("[" + re.escape(BEFORE_INLINE) + "]")
 #: Where a bare unit list may start at the end of a task line: after a dash, a wide gap or the last sentence.
 _TAIL_CUT = regex.compile(r"(?:——|—|--|[ \t\u3000]{2,}|\t|[。；;])[ \t\u3000]*(?=[^。；;—\t]*$)")
 #: A sentence mark, a digit or a quote never stands in a unit name.
@@ -45,11 +46,11 @@ _NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
 #: What a name in a list never starts or ends with (spaces, a stray sentence mark).
 _NAME_EDGE = " \t\u3000\n。."
 #: Words that join two unit names in a list (市财政局及市税务局).
-_CONJUNCTION = regex.compile(r"以及|及|和|与")
+_CONJUNCTION = re.compile(r"以及|及|和|与")
 #: A character every match of _CONJUNCTION holds (a name without one is not looked at).
 _CONJUNCTION_CHARS = frozenset("及和与")
 #: Any bracket (a clause without one has every label at its top level).
-_BRACKET = regex.compile("[" + regex.escape(OPEN + CLOSE) + "]")
+_BRACKET = re.compile("[" + re.escape(OPEN + CLOSE) + "]")
 
 UnitLike = Callable[[str], bool]
 

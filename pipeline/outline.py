@@ -10,6 +10,7 @@ unnumbered short line between tasks is a theme group (打造临空经济桥头�
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -386,7 +387,7 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, read
     return out
 
 
-_LIST_SEPARATORS = regex.compile(r"[、,，;；]")
+_LIST_SEPARATORS = re.compile(r"[、,，;；]")
 
 
 def _cell_lists(text: str, role: str, unit_like: Callable[[str], bool]) -> list[tuple[int, int]]:

@@ -31,6 +31,7 @@ delimited is still emitted, with an empty metric.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
@@ -324,7 +325,7 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
     s = clause_start(text, pos, SENTENCE_END, HEDGE_REACH) if sentence_start is None \
         else max(sentence_start, pos - HEDGE_REACH)
     sentence = text[s:pos]
-    if not any(word in sentence for word in r.aspirational):
+    if not r.any_aspirational.search(sentence):
         return False  # no hedge word: nothing to block
     blocked = [m.span() for p in r.not_aspirational for m in p.finditer(sentence)]
     last = -1
@@ -474,8 +475,8 @@ def _chain(text: str, qs: Sequence[Quantity], i: int, after: int,
 
 
 #: Any character of CLAUSE_END / SENTENCE_END (found by the regex engine, not a Python loop per character).
-_CLAUSE_MARK = regex.compile("[" + regex.escape(CLAUSE_END) + "]")
-_SENTENCE_MARK = regex.compile("[" + regex.escape(SENTENCE_END) + "]")
+_CLAUSE_MARK = re.compile("[" + re.escape(CLAUSE_END) + "]")
+_SENTENCE_MARK = re.compile("[" + re.escape(SENTENCE_END) + "]")
 
 
 class _Bounds:
@@ -584,15 +585,17 @@ def simplified_shadow(text: str) -> str:
     return to_simplified(text)
 
 
-def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: TargetRules) -> tuple[Target, ...]:
+def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: TargetRules,
+                    simplified: str | None = None) -> tuple[Target, ...]:
     """Targets in one item's printed ``text``, which stands at offset ``start`` of the full text.
 
     Offsets in the result are absolute (``start`` + index in ``text``); metric, unit and
-    ``Target.span_text`` are as printed.
+    ``Target.span_text`` are as printed. ``simplified`` is :func:`simplified_shadow` of ``text`` when
+    the caller has it (the shadow of the whole text, sliced: the copy is character for character).
     """
     out: list[Target] = []
     # read on the simplified copy, mirror-site pinyin (會(hui)) masked so it does not end a clause
-    shadow = simplified_shadow(text)
+    shadow = simplified_shadow(text) if simplified is None else simplified
     if "(" in shadow or "（" in shadow:  # every ruby is bracketed
         shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)
     bounds = _Bounds(shadow)

@@ -6,6 +6,7 @@ Stages import these instead of each other's internals.
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections import Counter
@@ -95,13 +96,13 @@ def split_top(text: str, seps: str, base: int = 0) -> list[tuple[str, int, int]]
     return out
 
 
-_BRACKET = regex.compile("[" + regex.escape(OPEN + CLOSE) + "]")
+_BRACKET = re.compile("[" + re.escape(OPEN + CLOSE) + "]")
 
 
 @lru_cache(maxsize=64)
-def _marks(seps: str) -> regex.Pattern[str]:
+def _marks(seps: str) -> re.Pattern[str]:
     """A bracket or one of ``seps``."""
-    return regex.compile("[" + regex.escape(OPEN + CLOSE + seps) + "]") if seps else _BRACKET
+    return re.compile("[" + re.escape(OPEN + CLOSE + seps) + "]") if seps else _BRACKET
 
 
 # --------------------------------------------------------------------------

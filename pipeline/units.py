@@ -15,6 +15,7 @@ Normalization is certain or it does not happen:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,13 +26,13 @@ import regex
 from .rules.sets import IssuerUnits, UnitRules
 from .text import PINYIN_RUBY
 
-_INNER_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
-_TRAILING_PAREN = regex.compile(r"[(（][^()（）]*[)）]$")
+_INNER_SPACE = re.compile(r"[ \t\u3000\xa0]+")
+_TRAILING_PAREN = re.compile(r"[(（][^()（）]*[)）]$")
 #: A name printed without a scope takes the list's scope only up to this length (统计局, 发改委, 国土房管局 is
 #: left as printed): a longer name is more often another body (无锡国税局, 苏州海关).
 SHARED_SCOPE_MAX_CHARS = 4
 #: Characters that name a place level: a name holding one is a place or a body of its own (南沙区政府).
-_PLACE = regex.compile(r"[省市区县镇乡州旗村]")
+_PLACE = re.compile(r"[省市区县镇乡州旗村]")
 #: Sentence marks or long numbers never stand in a unit name.
 _NOT_A_NAME = regex.compile(r"[。!?！？]|\d{3,}")
 

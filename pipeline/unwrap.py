@@ -18,11 +18,10 @@ Only ``"p"`` blocks are touched; table cells stay as they are.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-
-import regex
 
 from .records import Cell, Page, join_blocks
 from .rules.sets import UnwrapVocabulary as UnwrapRules
@@ -47,7 +46,7 @@ MIN_OPEN_SHARE = 0.5
 
 
 #: Punctuation a capture prints half-width where the PDF printed it full-width (，→ ,).
-_NARROWED = regex.compile(r"[,;:!?()]")
+_NARROWED = re.compile(r"[,;:!?()]")
 
 
 def typeset_width(line: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -64,6 +65,11 @@ class TargetRules:
     not_aspirational: tuple[regex.Pattern[str], ...]
     not_targets: tuple[regex.Pattern[str], ...]
     articles: frozenset[str]  # a bare numeral that is an article before a count unit (一批, 一栋)
+
+    @cached_property
+    def any_aspirational(self) -> re.Pattern[str]:
+        """Any hedge word (one scan tells whether a sentence holds one)."""
+        return re.compile("|".join(re.escape(w) for w in self.aspirational) or "(?!)")
 
     @cached_property
     def any_not_target(self) -> AnyOf:
