@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import regex
 
@@ -128,10 +128,10 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
         scope: str | None = None  # the scope prefix the first name of the list prints (市发改委、统计局)
         for k, (raw, s, e) in enumerate(seg.names):
             role, role_label = seg.role, seg.role_label
-            if (mark := marked_role.search(raw)) and role != "leader":
+            if (mark := reader.marked_role(raw, marked_role)) and role != "leader":
                 raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
                 role, role_label = reader.verbs.get(mark["verb"], role), mark["verb"]
-            if role == "leader" or reader.posts.fullmatch(raw.strip()):  # a person, or a post (分管副省长)
+            if role == "leader" or reader.is_post(raw.strip()):  # a person, or a post (分管副省长)
                 out.add("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e)
                 continue
             names = out.units(book, raw, base + s, role, role_label, scope)
@@ -166,20 +166,26 @@ class _Rows:
 
     def units(self, book: UnitBook, raw: str, start: int, role: str, role_label: str,
               scope: str | None) -> list[Name]:
-        """Rows for one printed name (a glued list gives several), normalized, repairs logged."""
-        names, glued = book.normalize(raw, start)
+        """Rows for one printed name (a glued list gives several), normalized, repairs logged.
+
+        Returns the names with offsets from ``start`` (only their printed text is read after).
+        """
+        names, glued = book.normalized(raw)  # offsets from the start of raw
         if glued:
             self.repairs.append(Repair(self.doc_id, "unit_glue_split", "".join(n.raw for n in names),
-                                       "、".join(n.raw for n in names), names[0].start, names[-1].end, glued, "unit"))
+                                       "、".join(n.raw for n in names), start + names[0].start, start + names[-1].end,
+                                       glued, "unit"))
         for n in names:
-            if scope and n.rule is None and (scoped := book.with_shared_scope(n.name, scope)) is not None:
-                n = replace(n, name=scoped, known=True, rule="unit_shared_prefix",
-                            evidence=f"the list's first name prints the scope {scope}; {n.raw} prints none")
-            self.add(role, role_label, n.name, n.raw, n.known, n.start, n.end)
-            if n.rule:
-                self.repairs.append(Repair(self.doc_id, n.rule, n.raw, n.name, n.start, n.end, n.evidence, "unit"))
-            if not n.known:
+            name, known, rule, evidence = n.name, n.known, n.rule, n.evidence
+            if scope and rule is None and (scoped := book.with_shared_scope(name, scope)) is not None:
+                name, known, rule = scoped, True, "unit_shared_prefix"
+                evidence = f"the list's first name prints the scope {scope}; {n.raw} prints none"
+            a, b = start + n.start, start + n.end
+            self.add(role, role_label, name, n.raw, known, a, b)
+            if rule:
+                self.repairs.append(Repair(self.doc_id, rule, n.raw, name, a, b, evidence, "unit"))
+            if not known:
                 self.findings.append(Finding(self.doc_id, "warning", "unknown_unit",
                                              f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
-                                             n.start, n.end))
+                                             a, b))
         return names

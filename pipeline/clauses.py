@@ -70,6 +70,8 @@ class ClauseReader:
         self.posts = rules.posts
         self._deadline: dict[str, bool] = {}  # name -> _is_deadline(name): a notice repeats its unit names
         self._roles: dict[str, str | None] = {}  # label -> role
+        self._marks: dict[tuple[str, regex.Pattern[str]], regex.Match[str] | None] = {}  # see marked_role()
+        self._posts: dict[str, bool] = {}  # name -> is_post(name)
 
     # ---------------------------------------------------------------- locate
 
@@ -259,6 +261,21 @@ class ClauseReader:
             segs.append(Segment(role, label, kept, stripped, s0))
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
+
+    def marked_role(self, name: str, marked: regex.Pattern[str]) -> regex.Match[str] | None:
+        """``marked.search(name)`` (a role marked on one unit: 区发改局(牵头)), read once per name."""
+        key = (name, marked)
+        if key in self._marks:
+            return self._marks[key]
+        m = self._marks[key] = marked.search(name)
+        return m
+
+    def is_post(self, name: str) -> bool:
+        """A post named as a leader (分管副省长), read once per name."""
+        if name in self._posts:
+            return self._posts[name]
+        hit = self._posts[name] = self.posts.fullmatch(name) is not None
+        return hit
 
     def _role_of(self, label: str) -> str | None:
         """``rules.role_of(label)``, read once per label."""

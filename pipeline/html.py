@@ -241,7 +241,22 @@ def _names(el: etree._Element) -> str:
 
 
 def _is_chrome(el: etree._Element, rules: HtmlRules) -> bool:
-    return _tag(el) in rules.chrome_tags or (bool(el.attrib) and rules.is_chrome_name(_names(el)))
+    return _tag(el) in rules.chrome_tags or (bool(el.attrib) and _chrome_name(_names(el), rules))
+
+
+#: At most this many class/id strings are remembered (then the memo starts again).
+_CHROME_NAMES_MAX = 4096
+
+
+def _chrome_name(names: str, rules: HtmlRules) -> bool:
+    """``rules.is_chrome_name(names)``, each class/id string read once (a page repeats a few: MsoNormal …)."""
+    memo = rules.chrome_memo
+    hit = memo.get(names)
+    if hit is None:
+        if len(memo) >= _CHROME_NAMES_MAX:
+            memo.clear()
+        hit = memo[names] = rules.is_chrome_name(names)
+    return hit
 
 
 def _span(value: str | None) -> int:
@@ -265,6 +280,9 @@ class _Walker:
     _rec: int = 0  # recovered characters in the current buffer
 
     def flush(self, kind: str = "p") -> None:
+        if not self._buf:  # nothing collected since the last block
+            self._rec = 0
+            return
         text = normalize_space("".join(self._buf))
         if text:
             self.out.append((text, kind, None, min(self._rec, len(text))))
@@ -475,12 +493,15 @@ TEXT_SIZE = etree.XPath("string-length(normalize-space(string(.)))")
 
 def _container_level(el: etree._Element, rules: HtmlRules) -> int | None:
     """The body_containers level an element matches (the best of its tag, id and classes)."""
-    table = rules.container_level
-    levels = [table.get(("tag", el.tag.lower()), 99)]
+    tags, ids, classes = rules.container_tables
+    best = tags.get(el.tag.lower(), 99)
     if el.attrib:
-        levels.append(table.get(("id", (el.get("id") or "").lower()), 99))
-        levels.extend(table.get(("class", c), 99) for c in (el.get("class") or "").lower().split())
-    best = min(levels)
+        if (i := el.get("id")) and (level := ids.get(i.lower(), 99)) < best:
+            best = level
+        if c := el.get("class"):
+            for name in c.lower().split():
+                if (level := classes.get(name, 99)) < best:
+                    best = level
     return None if best == 99 else best
 
 

@@ -81,6 +81,8 @@ class UnitBook:
         self._completed: dict[str, tuple[str, str] | None] = {}
         self._splits: dict[str, list[tuple[int, int]] | None] = {}
         self._normalized: dict[str, tuple[list[Name], str | None]] = {}  # raw -> normalize(raw, 0)
+        self._scopes: dict[str, str | None] = {}  # name -> scope_of(name)
+        self._scoped: dict[tuple[str, str], str | None] = {}  # (name, scope) -> with_shared_scope(name, scope)
         names = [clean(p, rules.list_tail) for p in printed]
         self.vocab = Counter(n for n in names if self.shaped(n))
         self._tokens = self._glue_tokens()
@@ -117,12 +119,23 @@ class UnitBook:
 
     def scope_of(self, name: str) -> str | None:
         """The scope prefix a name prints (市发改委 -> 市), not 各 (a collective)."""
-        return next((p for p in self.prefixes if name.startswith(p) and p != "各" and len(name) > len(p) + 1), None)
+        if name in self._scopes:
+            return self._scopes[name]
+        found = self._scopes[name] = next((p for p in self.prefixes
+                                           if name.startswith(p) and p != "各" and len(name) > len(p) + 1), None)
+        return found
 
     def with_shared_scope(self, name: str, scope: str) -> str | None:
         """``scope + name`` for a short department name printed without a scope after a first name
         that prints one (市发改委、统计局 -> 市统计局); None when the name has a scope, names a place
         or a collective, or is not a department name."""
+        key = (name, scope)
+        if key in self._scoped:
+            return self._scoped[key]
+        found = self._scoped[key] = self._with_shared_scope(name, scope)
+        return found
+
+    def _with_shared_scope(self, name: str, scope: str) -> str | None:
         if (len(name) > SHARED_SCOPE_MAX_CHARS or self.has_prefix(name) or _PLACE.search(name)
                 or self.suffix_of(name) not in self.rules.department_suffixes or not self.shaped(name)):
             return None
@@ -223,10 +236,14 @@ class UnitBook:
         A name is read once per document (a notice prints its units many times): later copies are
         the first one moved to their own place.
         """
+        names, why = self.normalized(raw)
+        return [n.shifted(start) for n in names], why
+
+    def normalized(self, raw: str) -> tuple[list[Name], str | None]:
+        """:meth:`normalize` of ``raw`` printed at offset 0, read once per document (do not change the list)."""
         if (hit := self._normalized.get(raw)) is None:
             hit = self._normalized[raw] = self._normalize(raw)
-        names, why = hit
-        return [n.shifted(start) for n in names], why
+        return hit
 
     def _normalize(self, raw: str, start: int = 0) -> tuple[list[Name], str | None]:
         name = clean(raw, self.rules.list_tail)

@@ -411,6 +411,19 @@ class HtmlRules:
     info_label: regex.Pattern[str]  # an info label at the start of a text, with its colon
     container_level: FrozenMap[tuple[str, str], int]  # (attribute, token) -> level in body_containers
 
+    @cached_property
+    def container_tables(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """``container_level`` split by attribute: tag -> level, id -> level, class -> level."""
+        tables: dict[str, dict[str, int]] = {"tag": {}, "id": {}, "class": {}}
+        for (how, name), level in self.container_level.items():
+            tables[how][name] = level
+        return tables["tag"], tables["id"], tables["class"]
+
+    @cached_property
+    def chrome_memo(self) -> dict[str, bool]:
+        """class/id string -> :meth:`is_chrome_name` (filled by the HTML stage as it reads pages)."""
+        return {}
+
     def is_chrome_name(self, names: str) -> bool:
         """True when a class/id string names page chrome."""
         return bool(self.chrome_names.search(names))
