@@ -172,10 +172,25 @@ def qualifier_after(text: str, pos: int, table: Sequence[tuple[str, str]]) -> tu
     >>> qualifier_after("7%左右。", 2, (("左右", "around"), ("以上", "at_least")))
     ('左右', 'around')
     """
+    by_initial = _by_initial(tuple(table))
+    if by_initial is not None:  # only the words that start with the character at pos can match there
+        table = by_initial.get(text[pos], ()) if pos < len(text) else ()
     for word, cat in table:
         if text.startswith(word, pos):
             return word, cat
     return None
+
+
+@lru_cache(maxsize=16)
+def _by_initial(table: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str, str], ...]] | None:
+    """The (word, category) pairs of ``table`` by first character, each list in the table's order
+    (None when the table has an empty word, which matches anywhere)."""
+    if any(not word for word, _ in table):
+        return None
+    out: dict[str, list[tuple[str, str]]] = {}
+    for word, cat in table:
+        out.setdefault(word[0], []).append((word, cat))
+    return {ch: tuple(pairs) for ch, pairs in out.items()}
 
 
 def strip_tail(text: str, start: int, end: int,
@@ -459,12 +474,12 @@ def _metric_after(text: str, after: int, nxt: Quantity | None, ends: _Bounds) ->
 
 
 def _chain(text: str, qs: Sequence[Quantity], i: int, after: int,
-           r: TargetRules) -> list[tuple[Quantity, str | None, int]]:
+           r: TargetRules, cat: str | None) -> list[tuple[Quantity, str | None, int]]:
     """``qs[i]`` and the values joined to it by 、/和 (80%、85%以上): (quantity, qualifier after, end).
 
     At most :data:`MAX_CHAIN` values: a longer run is a table of numbers, never one list of metrics.
     """
-    out = [(qs[i], *_after_qualifier(text, qs[i], r))]
+    out: list[tuple[Quantity, str | None, int]] = [(qs[i], cat, after)]  # cat, after: _after_qualifier of qs[i]
     pos = after
     for x in qs[i + 1:i + MAX_CHAIN]:
         if text[pos:x.start].strip() not in JOINERS:
@@ -551,7 +566,7 @@ def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
             continue
 
         ms = strip_leading(text, c_start, m_end, r.leading)
-        chain = _chain(text, qs, i, after, r)
+        chain = _chain(text, qs, i, after, r, after_q)
         names = split_names(text, ms, m_end, len(chain)) if len(chain) > 1 else None
         if names:
             # A、B分别达到80%、85%以上: names and values paired in order; a qualifier printed only
