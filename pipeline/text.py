@@ -290,7 +290,15 @@ def to_simplified(text: str) -> str:
     >>> to_simplified("市政府辦公室關於印發《工作報告》")
     '市政府办公室关于印发《工作报告》'
     """
-    return text.translate(_table())
+    table = _table()
+    present = _traditional_chars().intersection(text)  # usually none or a few: replaced one by one
+    if not present:
+        return text
+    if len(present) > 32 or any(ord(table[ord(ch)]) in table for ch in present):
+        return text.translate(table)  # many, or one that maps to another traditional form: one pass
+    for ch in present:
+        text = text.replace(ch, table[ord(ch)])
+    return text
 
 
 def is_traditional(text: str) -> bool:
