@@ -348,7 +348,7 @@ def label_limit(text: str) -> int:
     >>> label_limit("牵头单位:区发改局"), label_limit("【责任单位】 区财政局"), label_limit("区发改局")
     (5, 7, 0)
     """
-    last = max(text.rfind(ch) for ch in _LABEL_ENDS)
+    last = max(map(text.rfind, _LABEL_ENDS))
     if last < 0:
         return 0
     end = last + 1

@@ -541,6 +541,31 @@ BEFORE_INLINE = "。；;.!！ \t\u3000"
 OPENERS = "([（【［〔"
 
 
+def _han_guard(made: str, words: Mapping[str, tuple[str, ...]], whole: list[str]) -> str:
+    """The label grammar ``made`` behind a lookahead that every label it makes passes: a run of at most N
+    Han characters, then the label's colon (after blanks) or its closing 】. Labels are looked for after
+    every sentence end of every block; the guard turns the many places where none stands away in one
+    step, instead of trying each word list at each of the grammar's lazy lengths. The grammar matches
+    exactly what it matched before (the guard only holds true where it could match); without the guard
+    when a word is not all Han characters (N would not bound it).
+    """
+    lists = [words["leader"], words["leader_nouns"], whole, *(words[r] for r in ("lead", "cooperating", "responsible")),
+             words["unit_nouns"]]
+    if not all(_ALL_HAN.fullmatch(w) for ws in lists for w in ws):
+        return f"(?:{made})"
+
+    def longest(ws: Any) -> int:
+        return max((len(w) for w in ws), default=0)
+
+    roles_longest = max(longest(words[r]) for r in ("lead", "cooperating", "responsible"))
+    n = max(6 + longest(words["leader"]) + 3 + longest(words["leader_nouns"]), 4 + longest(whole),
+            4 + roles_longest + 4 + longest(words["unit_nouns"]))
+    return rf"(?=\p{{Han}}{{1,{n}}}(?:[ \t\u3000]*[:：]|[】\]］]))(?:{made})"
+
+
+_ALL_HAN = regex.compile(r"\p{Han}+")
+
+
 def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) -> ClauseRules:
     labels = dict(roles.labels)
     for lab in deadlines.labels:
@@ -550,10 +575,11 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
     unit_nouns, leader_nouns = alternation(words["unit_nouns"]), alternation(words["leader_nouns"])
     leader_words = alternation(words["leader"])
     # a leader noun that holds a leader word (责任人, 负责人) is a label by itself
-    whole = alternation(n for n in words["leader_nouns"] if any(w in n for w in words["leader"])) or "(?!)"
-    grammar = (rf"\p{{Han}}{{0,6}}?(?:{leader_words})\p{{Han}}{{0,3}}?(?:{leader_nouns})|\p{{Han}}{{0,4}}?(?:{whole})"
-               rf"|\p{{Han}}{{0,4}}?(?:{role_words})\p{{Han}}{{0,4}}?(?:{unit_nouns})"
-               rf"|(?x:{roles.posts.pattern})")
+    whole_words = [n for n in words["leader_nouns"] if any(w in n for w in words["leader"])]
+    whole = alternation(whole_words) or "(?!)"
+    made = (rf"\p{{Han}}{{0,6}}?(?:{leader_words})\p{{Han}}{{0,3}}?(?:{leader_nouns})|\p{{Han}}{{0,4}}?(?:{whole})"
+            rf"|\p{{Han}}{{0,4}}?(?:{role_words})\p{{Han}}{{0,4}}?(?:{unit_nouns})")
+    grammar = rf"{_han_guard(made, words, whole_words)}|(?x:{roles.posts.pattern})"
     label = "|".join(spaced(w) for w in longest_first(labels)) + "|" + grammar
     label_re = regex.compile(
         rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|[【\[［](?P<label>{label})[】\]］][ \t\u3000]*[:：]?)")
