@@ -447,7 +447,7 @@ def calls_itself_a_breakdown(page: Page, title: str | None, rules: Rules) -> boo
     """The document says it is a breakdown notice: its title or a heading line, or a role label it prints."""
     words = rules.outline.notice_words
     heads = [title or "", page.meta.title or ""] + [b.text for b in page.blocks[:HEADER_BLOCKS] if len(b.text) <= 60]
-    return any(w in h for h in heads for w in words) or bool(rules.clauses.label_re.search(page.text))
+    return any(w in h for h in heads for w in words) or rules.clauses.has_label(page.text)
 
 
 def letter_end(page: Page, rules: Rules) -> int:

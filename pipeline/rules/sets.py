@@ -513,6 +513,30 @@ class ClauseRules:
         """The collective patterns asked together."""
         return AnyOf(self.collective)
 
+    @cached_property
+    def _label_backwards(self) -> regex.Pattern[str] | None:
+        """``label_re`` matched from right to left (None when it holds a construct that does not
+        backtrack fully: atomic groups or possessive quantifiers)."""
+        if regex.search(r"\(\?>|[*+?}]\+", self.label_re.pattern):
+            return None
+        return regex.compile(self.label_re.pattern, self.label_re.flags | regex.REVERSE)
+
+    def has_label(self, text: str) -> bool:
+        """Does a label stand anywhere in ``text``? (``label_re.search``, read from the right.)
+
+        Every label ends on its colon or closing bracket: searched backwards, a place is turned away
+        at its first character unless one stands there, where a forward search tries the whole
+        label grammar at every character of a page. Whether a match exists does not depend on the
+        direction of the search.
+
+        >>> from pipeline.rules import load_rules
+        >>> c = load_rules().clauses
+        >>> c.has_label("一、目标。责任单位:区发改局"), c.has_label("一、目标。(区发改局)")
+        (True, False)
+        """
+        backwards = self._label_backwards
+        return (backwards if backwards is not None else self.label_re).search(text) is not None
+
     def role_of(self, label: str) -> str | None:
         """The role a printed label names: a listed label, else read from its words (None: not a label).
 
