@@ -50,21 +50,20 @@ def run(corpus: Path, out: Path, jobs: int, root: Path = ROOT) -> tuple[float, f
 def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
     """(wall seconds, peak RSS MiB of the largest process of its tree) of one command run to its end.
 
-    The wall time is taken around the command alone; the peak is ``ru_maxrss`` of ``wait4`` (the
-    command and every process it waited for). A command that fails stops the benchmark.
+    A small wrapper process starts the command and times it (its own start is not counted); the peak
+    is the wrapper's ``RUSAGE_CHILDREN`` ``ru_maxrss``: the command and every process it waited for,
+    never the memory of the process that runs the benchmark. A command that fails stops the benchmark.
     """
-    import os
-    import time
-
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()}")
-    return wall, usage.ru_maxrss / 1024
+    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+            "w = time.perf_counter() - t; "
+            "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, p.returncode); "
+            "sys.stderr.write(p.stderr.decode('utf-8', 'replace'))")
+    got = subprocess.run([sys.executable, "-c", code, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
+    wall, rss, rc = got.stdout.split()
+    if rc != "0":
+        raise SystemExit(f"{' '.join(cmd)} failed ({rc}): {got.stderr.strip()}")
+    return float(wall), float(rss)
 
 
 def main() -> None:

@@ -64,6 +64,7 @@ def tools_for(path: Path):
         import lxml.html
         import trafilatura
         from bs4 import BeautifulSoup
+
         from pipeline.html import html_page
 
         text = decoded.text

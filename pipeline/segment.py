@@ -176,34 +176,36 @@ class Dictionary:
                 self._buckets[ch] = got
         return got
 
-    def dag(self, sentence: str) -> list[list[int]]:
-        """jieba's ``get_DAG``: for each start, the ends (inclusive) of the dictionary words there."""
+    def route(self, sentence: str) -> list[tuple[float, int]]:
+        """jieba's ``get_DAG`` and ``calc`` in one: the best (log probability, end of first word) from each start.
+
+        The DAG of a start holds the ends (inclusive) of the dictionary words there, else the start
+        itself; each end is kept with the log frequency ``calc`` gives it (``log(FREQ.get(word) or 1)``),
+        so the route is summed with jieba's own expression and tie-break (the larger end).
+        """
         n = len(sentence)
-        out = []
+        buckets = self._buckets
+        cands: list[list[tuple[float, int]]] = []
         for k in range(n):
-            words = self.bucket(sentence[k])
+            ch = sentence[k]
+            words = buckets.get(ch)
+            if words is None:
+                words = self.bucket(ch)
             ends = []
             i = k
-            frag = sentence[k]
+            frag = ch
             while i < n and frag in words:
-                if words[frag]:
-                    ends.append(i)
+                f = words[frag]
+                if f:
+                    ends.append((log(f), i))
                 i += 1
                 frag = sentence[k:i + 1]
-            out.append(ends or [k])
-        return out
-
-    def route(self, sentence: str) -> list[tuple[float, int]]:
-        """jieba's ``calc``: the best (log probability, end of first word) from each start."""
-        dag = self.dag(sentence)
-        n = len(sentence)
+            cands.append(ends or [(log(words.get(ch) or 1), k)])
         route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
         route[n] = (0, 0)
         logtotal = self.logtotal
         for idx in range(n - 1, -1, -1):
-            words = self.bucket(sentence[idx])
-            route[idx] = max((log(words.get(sentence[idx:x + 1]) or 1) - logtotal + route[x + 1][0], x)
-                             for x in dag[idx])
+            route[idx] = max((lf - logtotal + route[x + 1][0], x) for lf, x in cands[idx])
         return route
 
     def cut_block(self, sentence: str) -> Iterator[str]:
