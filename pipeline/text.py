@@ -6,6 +6,7 @@ Stages import these instead of each other's internals.
 
 from __future__ import annotations
 
+import codecs
 import re
 import threading
 import unicodedata
@@ -284,6 +285,59 @@ def _traditional_chars() -> frozenset[str]:
     return _CHARS
 
 
+#: Past this many characters outside GB 2312, a text is scanned character by character instead.
+_OUTSIDE_GB2312_MAX = 256
+_OUTSIDE: list[str] = []  # what the "fenjie-outside-gb2312" error handler collects (under _LOCK)
+_IN_GB2312: tuple[str, ...] | None = None  # the few traditional forms GB 2312 has (乾, 於 …)
+
+
+def _collect_outside(err: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: note the characters the codec cannot encode, encode nothing for them."""
+    assert isinstance(err, UnicodeEncodeError)
+    _OUTSIDE.append(err.object[err.start:err.end])
+    if len(_OUTSIDE) > _OUTSIDE_GB2312_MAX:
+        raise err  # too many: the caller scans the text itself
+    return "", err.end
+
+
+def traditional_in(text: str) -> set[str]:
+    """The characters of ``text`` that :func:`to_simplified` changes.
+
+    Simplified Chinese text is almost all in GB 2312 and traditional forms are almost all outside it:
+    the text is encoded to GB 2312 (in C) and only the characters the codec cannot encode are looked
+    at, plus the few traditional forms GB 2312 holds. A text with many characters outside GB 2312 (a
+    traditional-script page) is scanned character by character. The same set either way.
+
+    >>> sorted(traditional_in("關於印發\xa0通知")), traditional_in("关于印发通知")
+    (['於', '發', '關'], set())
+    """
+    global _IN_GB2312
+    chars = _traditional_chars()
+    with _LOCK:
+        if _IN_GB2312 is None:
+            codecs.register_error("fenjie-outside-gb2312", _collect_outside)
+            _IN_GB2312 = tuple(sorted(ch for ch in chars if _encodes(ch, "gb2312")))
+        _OUTSIDE.clear()
+        try:
+            text.encode("gb2312", "fenjie-outside-gb2312")
+            outside = "".join(_OUTSIDE)
+        except UnicodeEncodeError:
+            outside = text
+        finally:
+            _OUTSIDE.clear()
+    found = set(chars.intersection(outside))
+    found.update(ch for ch in _IN_GB2312 if ch in text)
+    return found
+
+
+def _encodes(ch: str, codec: str) -> bool:
+    try:
+        ch.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def to_simplified(text: str) -> str:
     """Character-for-character simplified copy (same length).
 
@@ -291,7 +345,7 @@ def to_simplified(text: str) -> str:
     '市政府办公室关于印发《工作报告》'
     """
     table = _table()
-    present = _traditional_chars().intersection(text)  # usually none or a few: replaced one by one
+    present = traditional_in(text)  # usually none or a few: replaced one by one
     if not present:
         return text
     if len(present) > 32 or any(ord(table[ord(ch)]) in table for ch in present):
@@ -307,7 +361,7 @@ def is_traditional(text: str) -> bool:
     >>> is_traditional("市政府辦公室關於印發重點工作責任分解方案的通知，請認真貫徹執行"), is_traditional("市政府办公室关于印发的通知")
     (True, False)
     """
-    present = _traditional_chars().intersection(text)  # one pass in C; most pages print none or a few
+    present = traditional_in(text)  # most pages print none or a few
     changed = sum(text.count(ch) for ch in present)
     if changed < TRADITIONAL_MIN_CHARS:
         return False
