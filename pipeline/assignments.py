@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
@@ -24,8 +24,7 @@ from .units import Name, UnitBook
 _PERSON_SPACE = re.compile(r"[ \t\u3000\xa0]+")
 
 
-@dataclass(frozen=True)
-class ItemClauses:
+class ItemClauses(NamedTuple):
     """What the clauses of one item say."""
 
     assignments: tuple[Assignment, ...]

@@ -126,7 +126,7 @@ def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: Clause
     targets: list[Target] = []
     repairs: list[Repair] = []
     findings: list[Finding] = []
-    leaders: dict = {}
+    leaders: dict[tuple[int, int], tuple[str, str, int, int] | None] = {}  # heading span -> its leader
     shadow = simplified_shadow(page.printed_text)  # character for character: each item's copy is a slice
     for segs in segments:
         d = segs.draft

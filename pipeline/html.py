@@ -303,11 +303,13 @@ class _Walker:
         tag = tag.lower()
         if tag in SKIP_TAGS:
             return
+        chrome = self.chrome
         if el.attrib:
-            if _hidden(el) or (self.chrome is not None and _is_chrome(el, self.chrome)):
+            if _hidden(el) or (chrome is not None and (tag in chrome.chrome_tags or _chrome_name(
+                    f"{el.get('class') or ''} {el.get('id') or ''}", chrome))):  # _is_chrome, tag already read
                 return
             recovered = recovered or el.get(RECOVERED_ATTR) is not None
-        elif self.chrome is not None and tag in self.chrome.chrome_tags:
+        elif chrome is not None and tag in chrome.chrome_tags:
             return
         if tag == "br":
             self.flush()
@@ -323,10 +325,19 @@ class _Walker:
         block = tag in BLOCK_TAGS
         if block:
             self.flush()
-        self.add(el.text, recovered)
-        for child in el:
-            self.walk(child, recovered)
-            self.add(child.tail, recovered)
+        if recovered:
+            self.add(el.text, True)
+            for child in el:
+                self.walk(child, True)
+                self.add(child.tail, True)
+        else:  # add() inlined: most of a page is not recovered text
+            buf = self._buf
+            if el.text:
+                buf.append(el.text)
+            for child in el:
+                self.walk(child, False)
+                if child.tail:
+                    buf.append(child.tail)
         if block:
             self.flush()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import regex
 
@@ -35,8 +36,7 @@ _DATED = regex.compile(r"\d{4}\s*年\s*\d{1,2}\s*月")
 HEADING_MAX_CHARS = 60
 
 
-@dataclass(frozen=True)
-class Numbered:
+class Numbered(NamedTuple):
     """A block that opens with a number (or bullet) of a known level."""
 
     level: str  # "section" | "subsection" | "item" | "bullet"

@@ -35,9 +35,9 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 import regex
 
@@ -98,8 +98,7 @@ def parse_number(s: str) -> Decimal:
     return Decimal(chinese_numeral(s))
 
 
-@dataclass(frozen=True)
-class Quantity:
+class Quantity(NamedTuple):
     """A number with its unit, as found in the text (offsets local to the item text)."""
 
     start: int  # offset of the first digit (of the low end for a range)
@@ -408,8 +407,7 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Found:
+class _Found(NamedTuple):
     """A target before it becomes a record (local offsets)."""
 
     q: Quantity
