@@ -90,6 +90,7 @@ class AnyOf:
     def __init__(self, patterns: Sequence[regex.Pattern[str]]) -> None:
         self.patterns = tuple(patterns)
         self.joined = union(self.patterns)
+        self._index = {f"_{i}": i for i in range(len(self.patterns))}  # group name -> pattern
 
     def match(self, text: str) -> bool:
         """Does one of the patterns match at the start of ``text``?"""
@@ -118,7 +119,10 @@ class AnyOf:
             m = self.joined.match(text)
             if m is None:
                 return None
-            return next(i for i in range(len(self.patterns)) if m.start(f"_{i}") >= 0), m
+            name = m.lastgroup  # the wrapper of the pattern that matched closes last
+            if name in self._index:
+                return self._index[name], m
+            return next(i for i, g in enumerate(self._index) if m.start(g) >= 0), m  # pragma: no cover
         return next(((i, m) for i, p in enumerate(self.patterns) if (m := p.match(text))), None)
 
 
