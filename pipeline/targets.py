@@ -171,7 +171,7 @@ def qualifier_after(text: str, pos: int, table: Sequence[tuple[str, str]]) -> tu
     >>> qualifier_after("7%左右。", 2, (("左右", "around"), ("以上", "at_least")))
     ('左右', 'around')
     """
-    by_initial = _by_initial(tuple(table))
+    by_initial = _by_initial(table)
     if by_initial is not None:  # only the words that start with the character at pos can match there
         table = by_initial.get(text[pos], ()) if pos < len(text) else ()
     for word, cat in table:
@@ -180,16 +180,36 @@ def qualifier_after(text: str, pos: int, table: Sequence[tuple[str, str]]) -> tu
     return None
 
 
-@lru_cache(maxsize=16)
-def _by_initial(table: tuple[tuple[str, str], ...]) -> dict[str, tuple[tuple[str, str], ...]] | None:
-    """The (word, category) pairs of ``table`` by first character, each list in the table's order
-    (None when the table has an empty word, which matches anywhere)."""
-    if any(not word for word, _ in table):
-        return None
-    out: dict[str, list[tuple[str, str]]] = {}
-    for word, cat in table:
-        out.setdefault(word[0], []).append((word, cat))
-    return {ch: tuple(pairs) for ch, pairs in out.items()}
+#: Tables derived from a rule table, by the rule table's identity (it is the same object for every call).
+_DERIVED: dict[tuple[str, int], tuple[object, object]] = {}
+
+
+def _derived(kind: str, table: Sequence[tuple[str, str]]) -> dict[str, tuple[tuple[str, str], ...]] | None:
+    """The (word, category) pairs of ``table`` by their first (``kind`` "initial") or last character,
+    each list in the table's order; None when the table has an empty word (it matches anywhere).
+
+    Kept by the table's identity: a rule table is a tuple, and hashing it on every call would cost
+    more than the lookup it speeds up.
+    """
+    key = (kind, id(table))
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is table:
+        return hit[1]  # type: ignore[return-value]
+    out: dict[str, tuple[tuple[str, str], ...]] | None = None
+    if all(word for word, _ in table):
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for word, cat in table:
+            groups.setdefault(word[0] if kind == "initial" else word[-1], []).append((word, cat))
+        out = {ch: tuple(pairs) for ch, pairs in groups.items()}
+    if len(_DERIVED) >= 64:
+        _DERIVED.clear()
+    _DERIVED[key] = (table, out)
+    return out
+
+
+def _by_initial(table: Sequence[tuple[str, str]]) -> dict[str, tuple[tuple[str, str], ...]] | None:
+    """The pairs of ``table`` by the first character of their word (see :func:`_derived`)."""
+    return _derived("initial", table)
 
 
 def strip_tail(text: str, start: int, end: int,
@@ -207,13 +227,19 @@ def strip_tail(text: str, start: int, end: int,
     ('能耗下降', [('下降', 'decline')])
     """
     seen: list[tuple[str, str]] = []
-    last_chars = _last_chars(tuple(words))
+    by_final = _derived("final", words)
     while end > start:
         while end > start and text[end - 1].isspace():
             end -= 1
-        if end <= start or text[end - 1] not in last_chars:
+        if end <= start:
+            break
+        if by_final is None:  # a table with an empty word: as the words' last characters say
+            if text[end - 1] not in {w[-1] for w, _ in words if w}:
+                break
+            candidates: Sequence[tuple[str, str]] = words
+        elif not (candidates := by_final.get(text[end - 1], ())):
             break  # no tail word ends here
-        for word, role in words:
+        for word, role in candidates:
             if end - len(word) >= start and text.startswith(word, end - len(word)):
                 seen.append((word, role))
                 if role != "decline":
@@ -224,11 +250,6 @@ def strip_tail(text: str, start: int, end: int,
         if seen[-1][1] == "decline":
             break
     return end, seen
-
-
-@lru_cache(maxsize=16)
-def _last_chars(words: tuple[tuple[str, str], ...]) -> frozenset[str]:
-    return frozenset(w[-1] for w, _ in words if w)
 
 
 def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> int:
