@@ -204,37 +204,46 @@ def print_cold(results: dict[str, dict]) -> None:
     print(table(["command", "wall s", "peak MiB", "× import pyarrow"], rows))
 
 
-def batch_section(roots: dict[str, Path], sizes: list[int], jobs: list[int], work: Path) -> list[dict]:
-    """Each size and job count: every version run in turn (order turned per size), then again."""
+def batch_section(roots: dict[str, Path], sizes: list[int], jobs: list[int], repeats: int, work: Path) -> list[dict]:
+    """Every size: each (jobs, version) run in turn, ``repeats`` rounds (the order turned each round, so
+    a busy moment of the machine does not land on one configuration); then each again, nothing changed."""
     out = []
-    for i, n in enumerate(sizes):
+    for n in sizes:
         corpus = work / f"raw-{n}"
         batch.make_corpus(corpus, n)
-        for j in jobs:
-            versions = list(roots.items())
-            if i % 2:
-                versions.reverse()
-            for version, root in versions:
+        configs = [(j, version) for j in jobs for version in roots]
+        walls: dict[tuple[int, str], list[float]] = {c: [] for c in configs}
+        peaks: dict[tuple[int, str], list[float]] = {c: [] for c in configs}
+        for r in range(repeats):
+            k = r % len(configs)
+            for j, version in configs[k:] + configs[:k]:
                 dest = work / f"out-{n}-{j}-{version}"
-                wall, rss = batch.run(corpus, dest, j, root)
-                again, rss2 = batch.run(corpus, dest, j, root)
-                out.append({"n": n, "jobs": j, "version": version, "wall": wall, "rss": rss, "again": again,
-                            "again_rss": rss2})
-                shutil.rmtree(dest)
+                shutil.rmtree(dest, ignore_errors=True)
+                wall, rss = batch.run(corpus, dest, j, roots[version])
+                walls[(j, version)].append(wall)
+                peaks[(j, version)].append(rss)
+        for j, version in configs:
+            dest = work / f"out-{n}-{j}-{version}"
+            again, rss2 = batch.run(corpus, dest, j, roots[version])
+            out.append({"n": n, "jobs": j, "version": version, "wall": spread(walls[(j, version)]),
+                        "rss": max(peaks[(j, version)]), "again": again, "again_rss": rss2})
+            shutil.rmtree(dest)
         shutil.rmtree(corpus)
     return out
 
 
 def print_batch(rows: list[dict]) -> None:
     print("\n### Batch: `fenjie extract` over N notices, whole process (start, extraction, write, commit)\n")
-    body = [[str(r["n"]), str(r["jobs"]), r["version"], f"{r['wall']:.2f}", f"{r['n'] / r['wall']:.1f}",
+    body = [[str(r["n"]), str(r["jobs"]), r["version"], fmt(r["wall"]), f"{r['n'] / r['wall']['median']:.1f}",
              f"{r['rss']:.0f}", f"{r['again']:.2f}", f"{r['again_rss']:.0f}"] for r in rows]
-    print(table(["N", "jobs", "version", "wall s", "docs/s", "peak MiB", "again s", "again MiB"], body, right=3))
+    print(table(["N", "jobs", "version", "wall s min / median / max", "docs/s (median)", "peak MiB", "again s",
+                 "again MiB"], body, right=3))
     by = {(r["n"], r["jobs"], r["version"]): r["wall"] for r in rows}
-    speedups = [(n, v, by[(n, 1, v)] / by[(n, 2, v)]) for (n, j, v) in by if j == 1 and (n, 2, v) in by]
+    speedups = [(n, v, by[(n, 1, v)]["min"] / by[(n, 2, v)]["min"], by[(n, 1, v)]["median"] / by[(n, 2, v)]["median"])
+                for (n, j, v) in by if j == 1 and (n, 2, v) in by]
     if speedups:
-        print("\n`--jobs 2` speed-up over `--jobs 1`: " +
-              ", ".join(f"N={n} {v} {s:.2f}×" for n, v, s in speedups))
+        print("\n`--jobs 2` speed-up over `--jobs 1` (best runs; medians): " +
+              ", ".join(f"N={n} {v} {a:.2f}× ({b:.2f}×)" for n, v, a, b in speedups))
 
 
 def compare_section(roots: dict[str, Path], sizes: list[int]) -> list[dict]:
@@ -345,6 +354,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1, 100, 1000], help="batch sizes")
     ap.add_argument("--big", action="store_true", help="add the batch of 10,000 notices")
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--repeats", type=int, default=2, help="rounds of each batch configuration")
     ap.add_argument("--compare-sizes", type=int, nargs="+", default=[100, 1000, 5000])
     ap.add_argument("--skip", nargs="+", default=[], choices=["pages", "fidelity", "cold", "batch", "compare"])
     ap.add_argument("--json", type=Path, help="write every number here")
@@ -374,7 +384,7 @@ def main() -> None:
             print_cold(cold)
         if "batch" not in args.skip:
             sizes = args.sizes + ([10000] if args.big and 10000 not in args.sizes else [])
-            results["batch"] = rows = batch_section(roots, sizes, args.jobs, work)
+            results["batch"] = rows = batch_section(roots, sizes, args.jobs, args.repeats, work)
             print_batch(rows)
         if "compare" not in args.skip:
             results["compare"] = rows = compare_section(roots, args.compare_sizes)
