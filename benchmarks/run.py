@@ -25,6 +25,7 @@ Usage (from the repository root)::
     python benchmarks/run.py                        # the current checkout and its peers
     python benchmarks/run.py --before d3536f0       # and the commit before the speed-up
     python benchmarks/run.py --big                  # adds the batch of 10,000 notices
+    python benchmarks/run.py --report run.json      # the tables of an earlier --json run
 """
 
 from __future__ import annotations
@@ -346,6 +347,27 @@ def print_fidelity(rows: list[dict]) -> None:
 # --------------------------------------------------------------------------
 
 
+def report(results: dict) -> None:
+    """Every table of a run, from its --json."""
+    m = results["machine"]
+    before = results.get("before")
+    print("## fenjie benchmark" + (f": before = {before}, after = the working tree" if before else ""))
+    print(f"\n{m['cpu']}, {m['cores']} cores, {m['memory']}; {m['system']}; Python {m['python']}; " +
+          ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f"; load average at start {m['load']}")
+    if "pages" in results:
+        print_pages(results["pages"])
+    if "fidelity" in results:
+        print_fidelity(results["fidelity"])
+    if "cold" in results:
+        print_cold(results["cold"])
+    if "batch" in results:
+        print_batch(results["batch"])
+    if "compare" in results:
+        print_compare(results["compare"])
+    if "load_end" in results:
+        print(f"\nload average at the end: {results['load_end']}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--before", metavar="REF", help="also measure this commit (e.g. the one before the speed-up)")
@@ -358,7 +380,11 @@ def main() -> None:
     ap.add_argument("--compare-sizes", type=int, nargs="+", default=[100, 1000, 5000])
     ap.add_argument("--skip", nargs="+", default=[], choices=["pages", "fidelity", "cold", "batch", "compare"])
     ap.add_argument("--json", type=Path, help="write every number here")
+    ap.add_argument("--report", type=Path, metavar="JSON", help="print the tables of an earlier --json, measure nothing")
     args = ap.parse_args()
+    if args.report:
+        report(json.loads(args.report.read_text("utf-8")))
+        return
 
     work = Path(tempfile.mkdtemp(prefix="fenjie-bench-"))
     results: dict[str, object] = {}
@@ -370,6 +396,7 @@ def main() -> None:
             compile_bytecode(root)
         m = machine()
         results["machine"] = m
+        results["before"] = args.before
         print("## fenjie benchmark" + (f": before = {args.before}, after = the working tree" if args.before else ""))
         print(f"\n{m['cpu']}, {m['cores']} cores, {m['memory']}; {m['system']}; Python {m['python']}; " +
               ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f"; load average at start {m['load']}")
@@ -389,7 +416,8 @@ def main() -> None:
         if "compare" not in args.skip:
             results["compare"] = rows = compare_section(roots, args.compare_sizes)
             print_compare(rows)
-        print(f"\nload average at the end: {[round(x, 2) for x in os.getloadavg()]}")
+        results["load_end"] = [round(x, 2) for x in os.getloadavg()]
+        print(f"\nload average at the end: {results['load_end']}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if args.json:
