@@ -239,7 +239,9 @@ class ClauseReader:
             top = _top_level(content)
             marks = [m for m in marks if top[m.start()]]
         for k, m in enumerate(marks):
-            label = _LABEL_SPACE.sub("", m["label"])
+            label = m["label"]
+            if " " in label or "\t" in label or "\u3000" in label:  # what _LABEL_SPACE removes
+                label = _LABEL_SPACE.sub("", label)
             role = self._role_of(label)
             if role is None:  # pragma: no cover - the label pattern only matches role labels
                 continue
