@@ -235,6 +235,7 @@ def batch_section(roots: dict[str, Path], sizes: list[int], jobs: list[int], rep
 
 def print_batch(rows: list[dict]) -> None:
     print("\n### Batch: `fenjie extract` over N notices, whole process (start, extraction, write, commit)\n")
+    rows = [dict(r, wall=spread([r["wall"]])) if isinstance(r["wall"], float) else r for r in rows]  # one round
     body = [[str(r["n"]), str(r["jobs"]), r["version"], fmt(r["wall"]), f"{r['n'] / r['wall']['median']:.1f}",
              f"{r['rss']:.0f}", f"{r['again']:.2f}", f"{r['again_rss']:.0f}"] for r in rows]
     print(table(["N", "jobs", "version", "wall s min / median / max", "docs/s (median)", "peak MiB", "again s",
