@@ -44,9 +44,13 @@ eval: $(STAMP) ## score extraction on the real notices in ../shared/corpus/real 
 compare: $(STAMP) ## compare notices year over year: make compare NOTICES="<doc_id|file> ..." (default: examples/)
 	$(BIN)/fenjie compare $(NOTICES) --out $(OUT)/compare --data $(OUT)
 
-bench: $(STAMP) ## benchmarks (not tests): speed and text fidelity against trafilatura
+#: `make bench` measures this commit too (the main branch before the speed-up of issue 13): BEFORE= to skip it.
+BEFORE ?= d3536f0
+BENCH_ARGS ?=
+
+bench: $(STAMP) ## benchmarks (not tests): pages, cold start, batch, compare; before/after and peers side by side
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r benchmarks/requirements.lock
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(if $(BEFORE),--before $(BEFORE)) $(BENCH_ARGS)
 
 MINUTES ?= 10
 

@@ -12,6 +12,7 @@ Usage (from the repository root)::
 
     python benchmarks/batch.py                       # N = 1, 100, 1000; --jobs 1 and 2
     python benchmarks/batch.py --sizes 10000 --jobs 2
+    python benchmarks/batch.py --root /tmp/before     # another checkout's code (see benchmarks/run.py)
 """
 
 from __future__ import annotations
@@ -37,17 +38,31 @@ def make_corpus(directory: Path, n: int) -> None:
         (directory / f"notice-{i:05d}.txt").write_text(copy, "utf-8")
 
 
-def run(corpus: Path, out: Path, jobs: int) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB of the run's largest process) of one extract run in a fresh process."""
+def run(corpus: Path, out: Path, jobs: int, root: Path = ROOT) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB of the run's largest process) of one extract run in a fresh process.
+
+    ``root``: the checkout whose ``pipeline`` runs (``python -m pipeline`` started in it).
+    """
     cmd = [sys.executable, "-m", "pipeline", "extract", str(corpus), "--out", str(out), "--jobs", str(jobs)]
+    return timed(cmd, cwd=root)
+
+
+def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB of the largest process of its tree) of one command run to its end.
+
+    A small wrapper process starts the command and times it (its own start is not counted); the peak
+    is the wrapper's ``RUSAGE_CHILDREN`` ``ru_maxrss``: the command and every process it waited for,
+    never the memory of the process that runs the benchmark. A command that fails stops the benchmark.
+    """
     code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-            "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
             "w = time.perf_counter() - t; "
-            "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, rc)")
-    got = subprocess.run([sys.executable, "-c", code, *cmd], cwd=ROOT, capture_output=True, text=True, check=True)
+            "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, p.returncode); "
+            "sys.stderr.write(p.stderr.decode('utf-8', 'replace'))")
+    got = subprocess.run([sys.executable, "-c", code, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
     wall, rss, rc = got.stdout.split()
     if rc != "0":
-        raise SystemExit(f"extract failed ({rc}): {got.stderr}")
+        raise SystemExit(f"{' '.join(cmd)} failed ({rc}): {got.stderr.strip()}")
     return float(wall), float(rss)
 
 
@@ -56,6 +71,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1, 100, 1000])
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--keep", action="store_true", help="keep the temporary corpus and outputs")
+    ap.add_argument("--root", type=Path, default=ROOT, help="checkout whose pipeline/ is measured")
     args = ap.parse_args()
     base = Path(tempfile.mkdtemp(prefix="fenjie-bench-"))
     print(f"{'N':>6} {'jobs':>4} {'wall s':>8} {'docs/s':>8} {'peak MiB':>9}   {'again s':>8} {'peak MiB':>9}")
@@ -65,8 +81,8 @@ def main() -> None:
             make_corpus(corpus, n)
             for jobs in args.jobs:
                 out = base / f"out-{n}-{jobs}"
-                wall, rss = run(corpus, out, jobs)
-                again, rss2 = run(corpus, out, jobs)
+                wall, rss = run(corpus, out, jobs, args.root)
+                again, rss2 = run(corpus, out, jobs, args.root)
                 print(f"{n:>6} {jobs:>4} {wall:>8.2f} {n / wall:>8.1f} {rss:>9.0f}   {again:>8.2f} {rss2:>9.0f}",
                       flush=True)
                 if not args.keep:

@@ -162,17 +162,22 @@ def main() -> None:
         return
     print(f"{'N':>6} {'old items':>9} {'new items':>9} {'compare s':>10} {'peak RSS MiB':>13} {'links':>6}  links sha1")
     for n in args.sizes:
-        argv = ["x", "--child", str(n)] + (["--full"] if args.full else [])
-        code = (f"import sys; sys.path.insert(0, {str(args.root.resolve())!r}); "
-                f"sys.path.insert(1, {str(ROOT / 'benchmarks')!r}); sys.argv = {argv!r}; "
-                "import compare_bench; compare_bench.main()")
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
-                              env={"PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin"})
-        if proc.returncode:
-            sys.exit(f"N={n}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        r = measure(n, args.root, args.full)
         print(f"{r['n']:>6} {r['old_items']:>9} {r['new_items']:>9} {r['seconds']:>10.2f} {r['peak_rss_mib']:>13.1f} "
               f"{r['links']:>6}  {r['links_sha1']}", flush=True)
+
+
+def measure(n: int, root: Path = ROOT, full: bool = False) -> dict:
+    """One comparison of N x N tasks in a fresh process running ``root``'s pipeline (see :func:`child`)."""
+    argv = ["x", "--child", str(n)] + (["--full"] if full else [])
+    code = (f"import sys; sys.path.insert(0, {str(root.resolve())!r}); "
+            f"sys.path.insert(1, {str(ROOT / 'benchmarks')!r}); sys.argv = {argv!r}; "
+            "import compare_bench; compare_bench.main()")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                          env={"PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin"})
+    if proc.returncode:
+        sys.exit(f"N={n}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -122,7 +122,7 @@ def unit_line(text: str, tr: TableRules) -> bool:
         part = _TRAILING_PAREN.sub("", part) or part
         if not 2 <= len(part) <= UNIT_MAX_CHARS:
             return False
-        if not (part.endswith(tr.unit_endings) or any(p.fullmatch(part) for p in tr.collective)):
+        if not (part.endswith(tr.unit_endings) or tr.any_collective.fullmatch(part)):
             return False
     return True
 
@@ -167,7 +167,7 @@ def deadline_line(text: str, tr: TableRules) -> bool:
 
 def _heading(text: str, tr: TableRules) -> bool:
     """Numbered like a section or subsection (一、 (一))."""
-    return any(h.match(text.strip()) for h in tr.headings)
+    return tr.any_heading.match(text.strip())
 
 
 def _label_only(text: str, tr: TableRules) -> bool:

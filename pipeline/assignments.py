@@ -10,8 +10,9 @@ responsible units act as lead when an item has none.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import regex
 
@@ -20,11 +21,10 @@ from .records import Assignment, ClauseLoc, Finding, ItemDraft, ItemSegments, Pa
 from .rules.sets import ClauseRules, RoleRules
 from .units import Name, UnitBook
 
-_PERSON_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
+_PERSON_SPACE = re.compile(r"[ \t\u3000\xa0]+")
 
 
-@dataclass(frozen=True)
-class ItemClauses:
+class ItemClauses(NamedTuple):
     """What the clauses of one item say."""
 
     assignments: tuple[Assignment, ...]
@@ -71,15 +71,28 @@ def acting_rule(text: str, roles: RoleRules) -> str | None:
     return None
 
 
-def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules) -> list[tuple[str, str, int, int]]:
+def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules,
+                    seen: dict[tuple[int, int], tuple[str, str, int, int] | None] | None = None,
+                    ) -> list[tuple[str, str, int, int]]:
     """Leaders a heading above the item names (一、王纲市长主抓重点工作).
 
-    (person, verb as printed, start, end of the person in the full text).
+    (person, verb as printed, start, end of the person in the full text). ``seen`` keeps what the
+    heading at each span was found to name (the items under one heading share it: each is read once).
     """
     out = []
     for head in (draft.section, draft.subsection, draft.group):
-        if head is not None and (m := rules.leader_heading.search(page.text, head.start, head.end)):
-            out.append((m["person"], page.text[m.end("post"):m.end()], m.start("person"), m.end("person")))
+        if head is None:
+            continue
+        span = (head.start, head.end)
+        if seen is not None and span in seen:
+            found = seen[span]
+        else:
+            m = rules.leader_heading.search(page.text, head.start, head.end)
+            found = (m["person"], page.text[m.end("post"):m.end()], m.start("person"), m.end("person")) if m else None
+            if seen is not None:
+                seen[span] = found
+        if found is not None:
+            out.append(found)
     return out
 
 
@@ -95,8 +108,7 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
     draft = item.draft
     out = _Rows(doc_id, draft.seq)
     for person, verb, start, end in leaders:
-        out.add(Assignment(doc_id, draft.seq, "leader", verb, 0, _PERSON_SPACE.sub("", person), person, False, True,
-                           start, end))
+        out.add("leader", verb, _PERSON_SPACE.sub("", person), person, True, start, end)
     deadline: str | None = None
     for bi, loc in item.unclosed:
         b = page.blocks[bi]
@@ -115,22 +127,16 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
         scope: str | None = None  # the scope prefix the first name of the list prints (市发改委、统计局)
         for k, (raw, s, e) in enumerate(seg.names):
             role, role_label = seg.role, seg.role_label
-            if (mark := marked_role.search(raw)) and role != "leader":
+            if (mark := reader.marked_role(raw, marked_role)) and role != "leader":
                 raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
                 role, role_label = reader.verbs.get(mark["verb"], role), mark["verb"]
-            if role == "leader" or reader.posts.fullmatch(raw.strip()):  # a person, or a post (分管副省长)
-                out.add(Assignment(doc_id, draft.seq, "leader", role_label, 0, _PERSON_SPACE.sub("", raw), raw,
-                                   False, True, base + s, base + e))
+            if role == "leader" or reader.is_post(raw.strip()):  # a person, or a post (分管副省长)
+                out.add("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e)
                 continue
             names = out.units(book, raw, base + s, role, role_label, scope)
             if k == 0 and names:
                 scope = book.scope_of(names[0].raw)
-    rows = out.rows
-    if acting and rows and not any(r.role == "lead" for r in rows):
-        first = next((k for k, r in enumerate(rows) if r.role == "responsible"), None)
-        rows = [replace(r, acting_lead=r.role == "responsible" and (acting == RESPONSIBLE_ACT_AS_LEAD or k == first))
-                for k, r in enumerate(rows)]
-    return ItemClauses(tuple(rows), tuple(out.repairs), tuple(out.findings), deadline)
+    return ItemClauses(out.build(acting), tuple(out.repairs), tuple(out.findings), deadline)
 
 
 class _Rows:
@@ -138,30 +144,47 @@ class _Rows:
 
     def __init__(self, doc_id: str, seq: int) -> None:
         self.doc_id, self.seq = doc_id, seq
-        self.rows: list[Assignment] = []
+        self.rows: list[tuple[str, str, str, str, bool, int, int]] = []  # what add() was given, in order
         self.repairs: list[Repair] = []
         self.findings: list[Finding] = []
 
-    def add(self, row: Assignment) -> None:
-        self.rows.append(replace(row, position=len(self.rows) + 1))
+    def add(self, role: str, role_label: str, name: str, raw: str, known: bool, start: int, end: int) -> None:
+        """A row (numbered after the rows before it when built)."""
+        self.rows.append((role, role_label, name, raw, known, start, end))
+
+    def build(self, acting: str | None) -> tuple[Assignment, ...]:
+        """The rows, numbered; ``acting_lead`` set by the notice's acting-lead rule when no row is a lead."""
+        rows = self.rows
+        acts = [False] * len(rows)
+        if acting and rows and not any(r[0] == "lead" for r in rows):
+            first = next((k for k, r in enumerate(rows) if r[0] == "responsible"), None)
+            acts = [r[0] == "responsible" and (acting == RESPONSIBLE_ACT_AS_LEAD or k == first)
+                    for k, r in enumerate(rows)]
+        return tuple(Assignment(self.doc_id, self.seq, role, label, k, name, raw, act, known, start, end)
+                     for k, ((role, label, name, raw, known, start, end), act) in enumerate(zip(rows, acts), 1))
 
     def units(self, book: UnitBook, raw: str, start: int, role: str, role_label: str,
               scope: str | None) -> list[Name]:
-        """Rows for one printed name (a glued list gives several), normalized, repairs logged."""
-        names, glued = book.normalize(raw, start)
+        """Rows for one printed name (a glued list gives several), normalized, repairs logged.
+
+        Returns the names with offsets from ``start`` (only their printed text is read after).
+        """
+        names, glued = book.normalized(raw)  # offsets from the start of raw
         if glued:
             self.repairs.append(Repair(self.doc_id, "unit_glue_split", "".join(n.raw for n in names),
-                                       "、".join(n.raw for n in names), names[0].start, names[-1].end, glued, "unit"))
+                                       "、".join(n.raw for n in names), start + names[0].start, start + names[-1].end,
+                                       glued, "unit"))
         for n in names:
-            if scope and n.rule is None and (scoped := book.with_shared_scope(n.name, scope)) is not None:
-                n = replace(n, name=scoped, known=True, rule="unit_shared_prefix",
-                            evidence=f"the list's first name prints the scope {scope}; {n.raw} prints none")
-            self.add(Assignment(self.doc_id, self.seq, role, role_label, 0, n.name, n.raw, False, n.known,
-                                n.start, n.end))
-            if n.rule:
-                self.repairs.append(Repair(self.doc_id, n.rule, n.raw, n.name, n.start, n.end, n.evidence, "unit"))
-            if not n.known:
+            name, known, rule, evidence = n.name, n.known, n.rule, n.evidence
+            if scope and rule is None and (scoped := book.with_shared_scope(name, scope)) is not None:
+                name, known, rule = scoped, True, "unit_shared_prefix"
+                evidence = f"the list's first name prints the scope {scope}; {n.raw} prints none"
+            a, b = start + n.start, start + n.end
+            self.add(role, role_label, name, n.raw, known, a, b)
+            if rule:
+                self.repairs.append(Repair(self.doc_id, rule, n.raw, name, a, b, evidence, "unit"))
+            if not known:
                 self.findings.append(Finding(self.doc_id, "warning", "unknown_unit",
                                              f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
-                                             n.start, n.end))
+                                             a, b))
         return names

@@ -58,7 +58,7 @@ def _strip_chrome(lines: list[str], rules: Rules) -> tuple[list[str], dict[str, 
 def _task_like(line: str, rules: Rules) -> bool:
     """A line numbered like a task (1. / (一) / △): never page chrome (a footer's 主办单位: is)."""
     o = rules.outline
-    return any(p.match(line) for p in (o.section, o.subsection, o.bullet, *o.item))
+    return o.numbering[0].match(line)
 
 
 def text_page(decoded: Decoded, rules: Rules) -> Page:

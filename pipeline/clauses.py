@@ -15,26 +15,30 @@ splits a clause into role segments of raw unit names with their offsets.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import regex
 
 from .records import ClauseLoc, Segment
-from .rules.sets import BEFORE_INLINE, ClauseRules
+from .rules.sets import BEFORE_INLINE, OPENERS, ClauseRules
 from .text import CLOSE, OPEN, PAIR, PINYIN, bracket_pairs, split_top
 
 #: The open end of a unit list: A、B等部门 -> A, B.
-_ETC_TAIL = regex.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
+_ETC_TAIL = re.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
 #: 由 before the units of a verb clause: (由区发改局牵头).
 _BY = regex.compile(r"由\s*")
-_LABEL_SPACE = regex.compile(r"[ \t\u3000]")
+_LABEL_SPACE = re.compile(r"[ \t\u3000]")
 #: What may follow a clause at the end of a task.
 _TRAILING = " \t\u3000。.;；,，"
 #: A bracket opening with these qualifies the text (含高新区), it does not name units.
-_NOT_UNIT_START = regex.compile(r"含|包括|不含|即|如|其中|以下|暂定|试行")
+_NOT_UNIT_START = re.compile(r"含|包括|不含|即|如|其中|以下|暂定|试行")
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
-_MAY_HOLD_CLAUSE = regex.compile(r"[(\[（【［〔:：]")
+_MAY_HOLD_CLAUSE = re.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
+#: An opening bracket (a clause may start there); one of BEFORE_INLINE (an inline label may start after it).
+_OPENER = re.compile("[" + re.escape(OPENERS) + "]")
+_INLINE_BEFORE = re.compile("[" + re.escape(BEFORE_INLINE) + "]")
 #: Where a bare unit list may start at the end of a task line: after a dash, a wide gap or the last sentence.
 _TAIL_CUT = regex.compile(r"(?:——|—|--|[ \t\u3000]{2,}|\t|[。；;])[ \t\u3000]*(?=[^。；;—\t]*$)")
 #: A sentence mark, a digit or a quote never stands in a unit name.
@@ -42,7 +46,11 @@ _NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
 #: What a name in a list never starts or ends with (spaces, a stray sentence mark).
 _NAME_EDGE = " \t\u3000\n。."
 #: Words that join two unit names in a list (市财政局及市税务局).
-_CONJUNCTION = regex.compile(r"以及|及|和|与")
+_CONJUNCTION = re.compile(r"以及|及|和|与")
+#: A character every match of _CONJUNCTION holds (a name without one is not looked at).
+_CONJUNCTION_CHARS = frozenset("及和与")
+#: Any bracket (a clause without one has every label at its top level).
+_BRACKET = re.compile("[" + re.escape(OPEN + CLOSE) + "]")
 
 UnitLike = Callable[[str], bool]
 
@@ -60,6 +68,10 @@ class ClauseReader:
         self.trigger = rules.trigger
         self.verb_re = rules.verb_re
         self.posts = rules.posts
+        self._deadline: dict[str, bool] = {}  # name -> _is_deadline(name): a notice repeats its unit names
+        self._roles: dict[str, str | None] = {}  # label -> role
+        self._marks: dict[tuple[str, regex.Pattern[str]], regex.Match[str] | None] = {}  # see marked_role()
+        self._posts: dict[str, bool] = {}  # name -> is_post(name)
 
     # ---------------------------------------------------------------- locate
 
@@ -88,8 +100,8 @@ class ClauseReader:
         pairs = bracket_pairs(text)
         content_end = len(text.rstrip(_TRAILING))  # nothing but punctuation after this
         i = 0
-        while (t := self.trigger.search(text, i)) is not None:
-            i = t.start()
+        while (t := self.next_trigger(text, i)) is not None:
+            i = t
             ch = text[i]
             inline = i == 0 or text[i - 1] in BEFORE_INLINE
             if ch not in PAIR or (ch in "【[［" and inline and self.label_re.match(text, i)):
@@ -118,6 +130,22 @@ class ClauseReader:
             out.append(tail)
         return out
 
+    def next_trigger(self, text: str, pos: int) -> int | None:
+        """Where ``trigger`` (``rules.clauses.trigger``) next matches at or after ``pos``, or None.
+
+        The same answer as ``trigger.search(text, pos).start()``, found faster: the next opening bracket
+        by a plain search, and before it only the few places a label may start (the text's start, or
+        right after one of BEFORE_INLINE) tried with the label pattern.
+        """
+        o = _OPENER.search(text, pos)
+        stop = o.start() if o is not None else len(text)
+        if pos == 0 and stop > 0 and self.label_re.match(text, 0):
+            return 0
+        for m in _INLINE_BEFORE.finditer(text, max(0, pos - 1), max(0, stop - 1)):
+            if self.label_re.match(text, m.end()):
+                return m.end()
+        return stop if o is not None else None
+
     def _units_tail(self, text: str) -> ClauseLoc | None:
         """Unit names closing a task line after a dash, a wide gap or its last sentence, no label, no
         bracket: …建设。——市发改委、市财政局 / …建设    市发改委 / …建设。市发改委、市财政局.
@@ -140,7 +168,7 @@ class ClauseReader:
         start = m.end()
         names = [t.strip() for t, _, _ in split_top(text[start:end], self.separators)]
         if not names or not all(n and (n.endswith(self.rules.unit_endings)
-                                       or any(p.fullmatch(n) for p in self.rules.collective))
+                                       or self.rules.any_collective.fullmatch(n))
                                 and len(n) <= 20 and not _NOT_A_NAME.search(n) for n in names):
             return None
         return ClauseLoc(start, end, start, end, "units")
@@ -212,11 +240,15 @@ class ClauseReader:
             body = _ETC_TAIL.sub("", content.rstrip())
             return [Segment("responsible", "", tuple(self.names(body, base)), body, base)]
         segs: list[Segment] = []
-        top = _top_level(content)
-        marks = [m for m in self.label_re.finditer(content) if top[m.start()]]
+        marks = list(self.label_re.finditer(content, 0, label_limit(content)))
+        if marks and _BRACKET.search(content):  # labels inside a nested bracket are not this clause's
+            top = _top_level(content)
+            marks = [m for m in marks if top[m.start()]]
         for k, m in enumerate(marks):
-            label = _LABEL_SPACE.sub("", m["label"])
-            role = self.rules.role_of(label)
+            label = m["label"]
+            if " " in label or "\t" in label or "\u3000" in label:  # what _LABEL_SPACE removes
+                label = _LABEL_SPACE.sub("", label)
+            role = self._role_of(label)
             if role is None:  # pragma: no cover - the label pattern only matches role labels
                 continue
             body_start = m.end()
@@ -233,13 +265,40 @@ class ClauseReader:
             listed = self.names(stripped, s0)
             # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit
             dates = [n for n in listed if self._is_deadline(n[0])]
-            segs.append(Segment(role, label, tuple(n for n in listed if n not in dates), stripped, s0))
+            kept = tuple(n for n in listed if n not in dates) if dates else tuple(listed)
+            segs.append(Segment(role, label, kept, stripped, s0))
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
 
+    def marked_role(self, name: str, marked: regex.Pattern[str]) -> regex.Match[str] | None:
+        """``marked.search(name)`` (a role marked on one unit: 区发改局(牵头)), read once per name."""
+        key = (name, marked)
+        if key in self._marks:
+            return self._marks[key]
+        m = self._marks[key] = marked.search(name)
+        return m
+
+    def is_post(self, name: str) -> bool:
+        """A post named as a leader (分管副省长), read once per name."""
+        if name in self._posts:
+            return self._posts[name]
+        hit = self._posts[name] = self.posts.fullmatch(name) is not None
+        return hit
+
+    def _role_of(self, label: str) -> str | None:
+        """``rules.role_of(label)``, read once per label."""
+        if label in self._roles:
+            return self._roles[label]
+        role = self._roles[label] = self.rules.role_of(label)
+        return role
+
     def _is_deadline(self, name: str) -> bool:
         """A list member that names a time, not a unit (2024年底前完成, 6月底前, 长期坚持)."""
-        return any(p.match(name) for p in self.rules.deadlines) and not name.endswith(self.rules.unit_endings)
+        hit = self._deadline.get(name)
+        if hit is None:
+            hit = self._deadline[name] = (self.rules.any_deadline.match(name)
+                                          and not name.endswith(self.rules.unit_endings))
+        return hit
 
     def _parse_verbs(self, content: str, base: int) -> list[Segment]:
         segs: list[Segment] = []
@@ -278,6 +337,8 @@ class ClauseReader:
         return out
 
     def _conjoined(self, name: str, start: int) -> list[tuple[str, int, int]]:
+        if _CONJUNCTION_CHARS.isdisjoint(name):
+            return [(name, start, start + len(name))]
         for m in _CONJUNCTION.finditer(name):
             left, right = name[:m.start()], name[m.end():]
             if len(left) >= 2 and len(right) >= 2 and left.endswith(self.rules.unit_endings) \
@@ -302,6 +363,27 @@ def _outside(t: str, at: int, notes: list[tuple[int, int]]) -> list[tuple[str, i
     if pos < end:
         pieces.append((t[pos - at:], pos))
     return pieces
+
+
+#: Every label match ends with one of these (its colon, or the bracket around it), then maybe blanks.
+_LABEL_ENDS = ":：】]］"
+
+
+def label_limit(text: str) -> int:
+    """Where the last label of ``text`` can end at the latest: after its last colon or closing 】 and the
+    blanks that follow it (0 when it has neither). Matching up to there finds the same labels, without
+    trying every later character as the start of one (the label grammar starts with any Han character).
+
+    >>> label_limit("牵头单位:区发改局"), label_limit("【责任单位】 区财政局"), label_limit("区发改局")
+    (5, 7, 0)
+    """
+    last = max(map(text.rfind, _LABEL_ENDS))
+    if last < 0:
+        return 0
+    end = last + 1
+    while end < len(text) and text[end] in " \t\u3000":
+        end += 1
+    return end
 
 
 def _top_level(text: str) -> list[bool]:

@@ -49,7 +49,7 @@ from .repair import repair
 from .rules import Rules
 from .script import printed_pairs, printed_value, simplified
 from .selfcheck import truncation, unit_findings
-from .targets import extract_targets
+from .targets import extract_targets, simplified_shadow
 from .units import UnitBook
 
 
@@ -126,16 +126,19 @@ def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: Clause
     targets: list[Target] = []
     repairs: list[Repair] = []
     findings: list[Finding] = []
+    leaders: dict[tuple[int, int], tuple[str, str, int, int] | None] = {}  # heading span -> its leader
+    shadow = simplified_shadow(page.printed_text)  # character for character: each item's copy is a slice
     for segs in segments:
         d = segs.draft
         clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role,
-                                   heading_leaders(page, d, rules.roles))
+                                   heading_leaders(page, d, rules.roles, leaders))
         assignments.extend(clauses.assignments)
         repairs.extend(clauses.repairs)
         findings.extend(clauses.findings)
         items.append(_item(doc_id, page.printed_text, d, clauses.deadline_text, meta.year, rules))
         text = page.printed_text[d.text_start:d.text_end]
-        targets.extend(extract_targets(doc_id, d.seq, text, d.text_start, rules.targets))
+        targets.extend(extract_targets(doc_id, d.seq, text, d.text_start, rules.targets,
+                                       shadow[d.text_start:d.text_end]))
     return _ItemRows(tuple(items), tuple(assignments), tuple(targets), tuple(repairs), tuple(findings))
 
 

@@ -69,6 +69,11 @@ class GluedHeader:
     words: tuple[tuple[int, int], ...]  # (start, end) of each column's header in the line
 
 
+#: Where a glued header starts; a row number (1 to 999).
+_SEQ_WORD = regex.compile("序号|编号")
+_ROW_NUMBER = regex.compile(r"[1-9]\d{0,2}")
+
+
 def glued_header(text: str, tr: TableRules) -> GluedHeader | None:
     """Header words glued together in ``text`` (序号 first, at least :data:`MIN_COLUMNS` columns).
 
@@ -78,7 +83,7 @@ def glued_header(text: str, tr: TableRules) -> GluedHeader | None:
     >>> h.kinds, text_of(h, "分解表序号项目名称主要内容区政府分管领导牵头单位配合单位1增加")
     (('seq', 'task', 'task', 'leader', 'lead', 'cooperating'), ['序号', '项目名称', '主要内容', '区政府分管领导', '牵头单位', '配合单位'])
     """
-    for m in regex.finditer("序号|编号", text):
+    for m in _SEQ_WORD.finditer(text):
         k = m.start()
         kinds: list[str] = []
         words: list[tuple[int, int]] = []
@@ -136,7 +141,7 @@ def unit_token(text: str, k: int, tr: TableRules) -> int | None:
             break
         piece = text[k:e]
         ending = next((x for x in tr.unit_endings if piece.endswith(x)), None)
-        collective = any(p.fullmatch(piece) for p in tr.collective) and piece.endswith(("街道", "街办", "部门", "单位",
+        collective = tr.any_collective.fullmatch(piece) and piece.endswith(("街道", "街办", "部门", "单位",
                                                                                         "乡镇", "政府"))
         if ending is None and not collective:
             continue
@@ -324,7 +329,7 @@ def _ends(text: str, a: int, b: int) -> list[int]:
 
 def _rows(text: str, header_text: str, tr: TableRules) -> list[tuple[int, int, int, bool]]:
     """(start, end, number, header printed again after it) of each row; the first opens the text."""
-    first = regex.match(r"[1-9]\d{0,2}", text)
+    first = _ROW_NUMBER.match(text)
     if first is None or not _HAN.match(text[first.end():first.end() + 1] or "x"):
         return []
     rows: list[tuple[int, int, int, bool]] = []

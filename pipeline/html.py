@@ -139,6 +139,8 @@ def normalize_space(text: str) -> str:
     '万载县统计局 国家统计局'
     """
     text = INVISIBLE.sub("", text)
+    if not SPACE_RUN.search(text):
+        return text  # nothing to collapse, nothing to strip
 
     def one(m: re.Match[str]) -> str:
         s, e = m.start(), m.end()
@@ -239,7 +241,22 @@ def _names(el: etree._Element) -> str:
 
 
 def _is_chrome(el: etree._Element, rules: HtmlRules) -> bool:
-    return _tag(el) in rules.chrome_tags or (bool(el.attrib) and rules.is_chrome_name(_names(el)))
+    return _tag(el) in rules.chrome_tags or (bool(el.attrib) and _chrome_name(_names(el), rules))
+
+
+#: At most this many class/id strings are remembered (then the memo starts again).
+_CHROME_NAMES_MAX = 4096
+
+
+def _chrome_name(names: str, rules: HtmlRules) -> bool:
+    """``rules.is_chrome_name(names)``, each class/id string read once (a page repeats a few: MsoNormal …)."""
+    memo = rules.chrome_memo
+    hit = memo.get(names)
+    if hit is None:
+        if len(memo) >= _CHROME_NAMES_MAX:
+            memo.clear()
+        hit = memo[names] = rules.is_chrome_name(names)
+    return hit
 
 
 def _span(value: str | None) -> int:
@@ -263,6 +280,9 @@ class _Walker:
     _rec: int = 0  # recovered characters in the current buffer
 
     def flush(self, kind: str = "p") -> None:
+        if not self._buf:  # nothing collected since the last block
+            self._rec = 0
+            return
         text = normalize_space("".join(self._buf))
         if text:
             self.out.append((text, kind, None, min(self._rec, len(text))))
@@ -283,11 +303,13 @@ class _Walker:
         tag = tag.lower()
         if tag in SKIP_TAGS:
             return
+        chrome = self.chrome
         if el.attrib:
-            if _hidden(el) or (self.chrome is not None and _is_chrome(el, self.chrome)):
+            if _hidden(el) or (chrome is not None and (tag in chrome.chrome_tags or _chrome_name(
+                    f"{el.get('class') or ''} {el.get('id') or ''}", chrome))):  # _is_chrome, tag already read
                 return
             recovered = recovered or el.get(RECOVERED_ATTR) is not None
-        elif self.chrome is not None and tag in self.chrome.chrome_tags:
+        elif chrome is not None and tag in chrome.chrome_tags:
             return
         if tag == "br":
             self.flush()
@@ -303,10 +325,19 @@ class _Walker:
         block = tag in BLOCK_TAGS
         if block:
             self.flush()
-        self.add(el.text, recovered)
-        for child in el:
-            self.walk(child, recovered)
-            self.add(child.tail, recovered)
+        if recovered:
+            self.add(el.text, True)
+            for child in el:
+                self.walk(child, True)
+                self.add(child.tail, True)
+        else:  # add() inlined: most of a page is not recovered text
+            buf = self._buf
+            if el.text:
+                buf.append(el.text)
+            for child in el:
+                self.walk(child, False)
+                if child.tail:
+                    buf.append(child.tail)
         if block:
             self.flush()
 
@@ -473,19 +504,25 @@ TEXT_SIZE = etree.XPath("string-length(normalize-space(string(.)))")
 
 def _container_level(el: etree._Element, rules: HtmlRules) -> int | None:
     """The body_containers level an element matches (the best of its tag, id and classes)."""
-    table = rules.container_level
-    levels = [table.get(("tag", el.tag.lower()), 99)]
+    tags, ids, classes = rules.container_tables
+    best = tags.get(el.tag.lower(), 99)
     if el.attrib:
-        levels.append(table.get(("id", (el.get("id") or "").lower()), 99))
-        levels.extend(table.get(("class", c), 99) for c in (el.get("class") or "").lower().split())
-    best = min(levels)
+        if (i := el.get("id")) and (level := ids.get(i.lower(), 99)) < best:
+            best = level
+        if c := el.get("class"):
+            for name in c.lower().split():
+                if (level := classes.get(name, 99)) < best:
+                    best = level
     return None if best == 99 else best
 
 
 def _find_body(root: etree._Element, rules: HtmlRules) -> etree._Element:
     """The article container: a known CMS container, else the densest element."""
     levels: list[list[etree._Element]] = [[] for _ in rules.body_containers]
+    tags = {name for kind, name in rules.container_level if kind == "tag"}
     for el in root.iter(tag=etree.Element):
+        if not el.attrib and el.tag.lower() not in tags:
+            continue  # no id, no class, and a tag that names no container
         level = _container_level(el, rules)
         if level is not None:
             levels[level].append(el)
@@ -601,10 +638,15 @@ def parse(markup: str, source: str | None = None) -> etree._Element:
         raise ContentError(f"not parseable as HTML ({exc})", source=source) from None
     if root is None:
         raise ContentError("no HTML element in the document", source=source)
-    if (depth := _depth(root)) >= MAX_DEPTH:
+    if _TOO_DEEP(root) and (depth := _depth(root)) >= MAX_DEPTH:
         raise ContentError(f"elements nested {depth} levels deep: the HTML parser stops reading at {MAX_DEPTH}, "
                            "so the page cannot be read whole", source=source)
     return root
+
+
+#: The elements MAX_DEPTH levels down (the root is level 1), found level by level in C: the page is
+#: measured (:func:`_depth`, a walk in Python) only when there is any.
+_TOO_DEEP = etree.XPath("/".join(["*"] * (MAX_DEPTH - 1)))
 
 
 def _depth(root: etree._Element) -> int:

@@ -37,6 +37,10 @@ TITLE_DECORATION = regex.compile(r"(?:(?<!\s)\s*[-—_|｜]\s*[^-—_|｜]{2,30}
 _BEFORE_GUANYU = regex.compile(r"^[\p{Han}\s]{0,30}$")
 _ISO_DATE = regex.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
+_BLANKS = regex.compile(r"\s+")
+_YEAR_DIGITS = regex.compile(r"(?:19|20)\d\d")
+
+
 def parse_date(m: regex.Match[str]) -> dt.date | None:
     """A date from a match of ``metadata.date`` (None when it is not a real calendar date)."""
     try:
@@ -123,7 +127,7 @@ def read_metadata(page: Page, rules: MetadataRules) -> Metadata:
     if doc_number is None:
         for b in blocks[:HEADER_BLOCKS]:
             if len(b.text) <= SHORT_BLOCK * 2 and (m := rules.doc_number.search(b.text)):
-                doc_number = regex.sub(r"\s+", "", b.text[m.start("prefix"):m.end()])
+                doc_number = _BLANKS.sub("", b.text[m.start("prefix"):m.end()])
                 break
     if doc_number is None and page.meta.title and (m := rules.doc_number.search(page.meta.title)):
         doc_number = m[0]
@@ -171,7 +175,7 @@ def read_metadata(page: Page, rules: MetadataRules) -> Metadata:
         year = int(heads[1]) if heads else None
     if year is None and issued:
         year = issued.year
-    if year is None and doc_number and (m := regex.search(r"(?:19|20)\d\d", doc_number)):
+    if year is None and doc_number and (m := _YEAR_DIGITS.search(doc_number)):
         year = int(m[0])
 
     addressees: tuple[str, ...] = ()

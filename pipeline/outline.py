@@ -10,8 +10,10 @@ unnumbered short line between tasks is a theme group (打造临空经济桥头�
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import regex
 
@@ -28,12 +30,13 @@ GROUP_MAX_CHARS = 40
 #: When at least this share of the items carry assignments, a closing section whose items carry none
 #: is the notice's requirements (工作要求 under another name), not tasks.
 CLOSING_SECTION_SHARE = 0.6
+#: A line that prints a year and month (2025年1月) is no theme heading.
+_DATED = regex.compile(r"\d{4}\s*年\s*\d{1,2}\s*月")
 #: A numbered heading is at most this long (a longer numbered paragraph is prose: a covering letter's 一、…).
 HEADING_MAX_CHARS = 60
 
 
-@dataclass(frozen=True)
-class Numbered:
+class Numbered(NamedTuple):
     """A block that opens with a number (or bullet) of a known level."""
 
     level: str  # "section" | "subsection" | "item" | "bullet"
@@ -47,12 +50,12 @@ def numbered(text: str, rules: OutlineRules) -> Numbered | None:
 
     Deeper levels are tried first, so ``1.`` is an item and ``一、`` a section.
     """
-    for level, pats in (("subsection", (rules.subsection,)), ("item", rules.item),
-                        ("bullet", (rules.bullet,)), ("section", (rules.section,))):
-        for depth, p in enumerate(pats):
-            if m := p.match(text):
-                return Numbered(level, m["label"].strip(), m.start("body"), depth)
-    return None
+    patterns, levels = rules.numbering
+    if (hit := patterns.first(text)) is None:
+        return None
+    k, m = hit
+    level, depth = levels[k]
+    return Numbered(level, m["label"].strip(), m.start("body"), depth)
 
 
 def _title(text: str) -> str:
@@ -101,9 +104,9 @@ class _Walker:
 
     def _is_stop(self, i: int, stops: set[str]) -> bool:
         b, num = self.blocks[i], self.nums[i]
-        title = _title(b.text[num.body_start:] if num else b.text)
         if len(b.text) > HEADING_MAX_CHARS:
             return False
+        title = _title(b.text[num.body_start:] if num else b.text)
         return title in stops or any(title.startswith(s) and len(title) <= len(s) + 8 for s in stops)
 
     def has_clause(self, i: int) -> bool:
@@ -193,7 +196,7 @@ class _Walker:
 
     def _is_group_text(self, j: int) -> bool:
         t = self.blocks[j].text
-        return not t.endswith((":", "：")) and not regex.search(r"\d{4}\s*年\s*\d{1,2}\s*月", t)
+        return not t.endswith((":", "：")) and not _DATED.search(t)
 
     def candidates(self, first: int) -> int:
         """Task candidates from ``first`` on: numbered or bulleted paragraphs below section level, and
@@ -384,7 +387,7 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, read
     return out
 
 
-_LIST_SEPARATORS = regex.compile(r"[、,，;；]")
+_LIST_SEPARATORS = re.compile(r"[、,，;；]")
 
 
 def _cell_lists(text: str, role: str, unit_like: Callable[[str], bool]) -> list[tuple[int, int]]:
@@ -444,7 +447,7 @@ def calls_itself_a_breakdown(page: Page, title: str | None, rules: Rules) -> boo
     """The document says it is a breakdown notice: its title or a heading line, or a role label it prints."""
     words = rules.outline.notice_words
     heads = [title or "", page.meta.title or ""] + [b.text for b in page.blocks[:HEADER_BLOCKS] if len(b.text) <= 60]
-    return any(w in h for h in heads for w in words) or bool(rules.clauses.label_re.search(page.text))
+    return any(w in h for h in heads for w in words) or rules.clauses.has_label(page.text)
 
 
 def letter_end(page: Page, rules: Rules) -> int:
@@ -477,4 +480,4 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
         n_candidates += len(rows)
     drafts.sort(key=lambda d: page.blocks[d.block].start)
     drafts = [d for d in drafts if d.text_end > d.text_start or d.clauses]  # a bare number (13.) is no task
-    return Outline(tuple(replace(d, seq=i) for i, d in enumerate(drafts, 1)), n_candidates)
+    return Outline(tuple(d if d.seq == i else replace(d, seq=i) for i, d in enumerate(drafts, 1)), n_candidates)

@@ -45,6 +45,10 @@ class Repaired:
 
 
 
+#: A date line that lost both 年 and 月 (2025113).
+_DATE_DIGITS = regex.compile(r"(?:19|20)\d{4,6}日?")
+
+
 def _known_doc_numbers(page: Page, doc_re: regex.Pattern[str]) -> list[tuple[str, str, str]]:
     """(prefix, year, number) of every 文号 printed in full in the header or page title."""
     texts = [b.text for b in page.blocks[:HEADER_BLOCKS]]
@@ -63,6 +67,13 @@ def _plan_year(page: Page) -> tuple[int, str] | None:
     return None
 
 
+#: A bracket, then the year of a 文号 (〔2025). Both 文号 repair patterns (repairs.toml ``garbled_doc_number``,
+#: ``doc_number_without_hao``) match only across such a place, so a block without one is not scanned with
+#: them (they open with a run of Han characters, which the regex engine tries at every character).
+#: tests/test_repair.py checks that the patterns still require it.
+DOC_NUMBER_YEAR = regex.compile(r"[〔\[［(（【]\s*(?:19|20)\d\d")
+
+
 def doc_number_edits(page: Page, rules: RepairRules, meta_rules: MetadataRules) -> tuple[list[Edit], list[Finding]]:
     """``港政发〔20251`` -> ``港政发〔2025〕1号`` when the year is known from the document."""
     edits: list[Edit] = []
@@ -70,6 +81,8 @@ def doc_number_edits(page: Page, rules: RepairRules, meta_rules: MetadataRules) 
     known = _known_doc_numbers(page, meta_rules.doc_number)
     year = _plan_year(page)
     for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
+        if DOC_NUMBER_YEAR.search(b.text) is None:
+            continue
         for m in rules.garbled_doc_number.finditer(b.text):
             prefix, digits = m["prefix"], m["digits"]
             printed = [k for k in known if prefix.endswith(k[0]) and k[1] + k[2] == digits]
@@ -105,7 +118,7 @@ def date_edits(page: Page, rules: RepairRules) -> tuple[list[Edit], list[Finding
             after = f"{m['year']}年{int(m['month'])}月{int(m['day'])}日"
             edits.append(Edit(i, 0, len(b.text), after, "garbled_date",
                               "a date line: four-digit year, month marked by 月, then the day; 年 and 日 restored"))
-        elif regex.fullmatch(r"(?:19|20)\d{4,6}日?", t):
+        elif _DATE_DIGITS.fullmatch(t):
             findings.append(Finding("", "warning", "ambiguous_date",
                                     f"date line {t!r} has lost 年/月: the month/day split is not certain",
                                     b.start, b.end))

@@ -31,17 +31,19 @@ delimited is still emitted, with an empty metric.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 import regex
 
 from .records import Target
 from .rules.targetrules import TargetRules, UnitSpec
-from .segment import tokens
+from .segment import starts_word, tokens
 from .text import PINYIN_RUBY, chinese_numeral, to_simplified
 
 #: Longest metric kept, in characters; longer phrases are cut at a jieba word boundary,
@@ -96,8 +98,7 @@ def parse_number(s: str) -> Decimal:
     return Decimal(chinese_numeral(s))
 
 
-@dataclass(frozen=True)
-class Quantity:
+class Quantity(NamedTuple):
     """A number with its unit, as found in the text (offsets local to the item text)."""
 
     start: int  # offset of the first digit (of the low end for a range)
@@ -170,10 +171,45 @@ def qualifier_after(text: str, pos: int, table: Sequence[tuple[str, str]]) -> tu
     >>> qualifier_after("7%左右。", 2, (("左右", "around"), ("以上", "at_least")))
     ('左右', 'around')
     """
+    by_initial = _by_initial(table)
+    if by_initial is not None:  # only the words that start with the character at pos can match there
+        table = by_initial.get(text[pos], ()) if pos < len(text) else ()
     for word, cat in table:
         if text.startswith(word, pos):
             return word, cat
     return None
+
+
+#: Tables derived from a rule table, by the rule table's identity (it is the same object for every call).
+_DERIVED: dict[tuple[str, int], tuple[object, object]] = {}
+
+
+def _derived(kind: str, table: Sequence[tuple[str, str]]) -> dict[str, tuple[tuple[str, str], ...]] | None:
+    """The (word, category) pairs of ``table`` by their first (``kind`` "initial") or last character,
+    each list in the table's order; None when the table has an empty word (it matches anywhere).
+
+    Kept by the table's identity: a rule table is a tuple, and hashing it on every call would cost
+    more than the lookup it speeds up.
+    """
+    key = (kind, id(table))
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is table:
+        return hit[1]  # type: ignore[return-value]
+    out: dict[str, tuple[tuple[str, str], ...]] | None = None
+    if all(word for word, _ in table):
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for word, cat in table:
+            groups.setdefault(word[0] if kind == "initial" else word[-1], []).append((word, cat))
+        out = {ch: tuple(pairs) for ch, pairs in groups.items()}
+    if len(_DERIVED) >= 64:
+        _DERIVED.clear()
+    _DERIVED[key] = (table, out)
+    return out
+
+
+def _by_initial(table: Sequence[tuple[str, str]]) -> dict[str, tuple[tuple[str, str], ...]] | None:
+    """The pairs of ``table`` by the first character of their word (see :func:`_derived`)."""
+    return _derived("initial", table)
 
 
 def strip_tail(text: str, start: int, end: int,
@@ -191,13 +227,19 @@ def strip_tail(text: str, start: int, end: int,
     ('能耗下降', [('下降', 'decline')])
     """
     seen: list[tuple[str, str]] = []
-    last_chars = _last_chars(tuple(words))
+    by_final = _derived("final", words)
     while end > start:
         while end > start and text[end - 1].isspace():
             end -= 1
-        if end <= start or text[end - 1] not in last_chars:
+        if end <= start:
+            break
+        if by_final is None:  # a table with an empty word: as the words' last characters say
+            if text[end - 1] not in {w[-1] for w, _ in words if w}:
+                break
+            candidates: Sequence[tuple[str, str]] = words
+        elif not (candidates := by_final.get(text[end - 1], ())):
             break  # no tail word ends here
-        for word, role in words:
+        for word, role in candidates:
             if end - len(word) >= start and text.startswith(word, end - len(word)):
                 seen.append((word, role))
                 if role != "decline":
@@ -208,11 +250,6 @@ def strip_tail(text: str, start: int, end: int,
         if seen[-1][1] == "decline":
             break
     return end, seen
-
-
-@lru_cache(maxsize=16)
-def _last_chars(words: tuple[tuple[str, str], ...]) -> frozenset[str]:
-    return frozenset(w[-1] for w, _ in words if w)
 
 
 def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> int:
@@ -230,15 +267,21 @@ def strip_leading(text: str, start: int, end: int, leading: frozenset[str]) -> i
             continue
         if text[start] not in _initials(leading):
             break  # no filler word starts here: no need to segment
-        toks = tokens(text[start:min(end, start + LEADING_WINDOW)])  # the first word is all that is read
-        if not toks:
+        first = _first_word(text[start:min(end, start + LEADING_WINDOW)])  # the first word is all that is read
+        if first is None:
             break
-        first = toks[0]
         droppable = first in JOINERS or (_made_of(first, leading) and end - start - len(first) >= 2)
         if not droppable:
             break
         start = text.index(first, start) + len(first)
     return start
+
+
+@lru_cache(maxsize=4096)
+def _first_word(text: str) -> str | None:
+    """The first word of ``text`` (None when it has none); notices repeat their openings (力争全年, 新增)."""
+    toks = tokens(text)
+    return toks[0] if toks else None
 
 
 @lru_cache(maxsize=16)
@@ -317,6 +360,8 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
     s = clause_start(text, pos, SENTENCE_END, HEDGE_REACH) if sentence_start is None \
         else max(sentence_start, pos - HEDGE_REACH)
     sentence = text[s:pos]
+    if not r.any_aspirational.search(sentence):
+        return False  # no hedge word: nothing to block
     blocked = [m.span() for p in r.not_aspirational for m in p.finditer(sentence)]
     last = -1
     for word in r.aspirational:
@@ -337,11 +382,13 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
 
 def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
-    blocked = _merged(m.span() for p in r.not_targets for m in p.finditer(text))  # quotes pair left to right
+    blocked: list[tuple[int, int]] = []
     k = 0
-    starts: frozenset[int] | None = None
     out: list[Quantity] = []
-    for m in r.quantity.finditer(text):
+    for i, m in enumerate(r.quantity.finditer(text)):
+        if i == 0:  # a text without a number is not scanned for the patterns that block one
+            if r.any_not_target.search(text):  # one scan tells whether any of them matches at all
+                blocked = _merged(b.span() for p in r.not_targets for b in p.finditer(text))  # quotes pair left to right
         while k < len(blocked) and blocked[k][1] <= m.start():
             k += 1  # matches come in order: spans that end before this one never block a later one
         if k < len(blocked) and blocked[k][0] < m.end("unit"):
@@ -350,11 +397,8 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
         spec = r.units[m.group("unit")]
         if number in r.articles and spec.kind == "count" and not m.group("num2"):
             continue  # 一批项目, 建好一栋: an article, not a count
-        if number[0] not in "0123456789０１２３４５６７８９":
-            if starts is None:
-                starts = token_starts(text)
-            if m.start() not in starts:  # a numeral inside a word: 统一个人
-                continue
+        if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, m.start()):
+            continue  # a numeral inside a word: 统一个人
         high = m.group("num2")
         out.append(Quantity(
             start=m.start(), end=m.end(), number=number, value=parse_number(number),
@@ -384,8 +428,7 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Found:
+class _Found(NamedTuple):
     """A target before it becomes a record (local offsets)."""
 
     q: Quantity
@@ -450,12 +493,12 @@ def _metric_after(text: str, after: int, nxt: Quantity | None, ends: _Bounds) ->
 
 
 def _chain(text: str, qs: Sequence[Quantity], i: int, after: int,
-           r: TargetRules) -> list[tuple[Quantity, str | None, int]]:
+           r: TargetRules, cat: str | None) -> list[tuple[Quantity, str | None, int]]:
     """``qs[i]`` and the values joined to it by 、/和 (80%、85%以上): (quantity, qualifier after, end).
 
     At most :data:`MAX_CHAIN` values: a longer run is a table of numbers, never one list of metrics.
     """
-    out = [(qs[i], *_after_qualifier(text, qs[i], r))]
+    out: list[tuple[Quantity, str | None, int]] = [(qs[i], cat, after)]  # cat, after: _after_qualifier of qs[i]
     pos = after
     for x in qs[i + 1:i + MAX_CHAIN]:
         if text[pos:x.start].strip() not in JOINERS:
@@ -465,50 +508,61 @@ def _chain(text: str, qs: Sequence[Quantity], i: int, after: int,
     return out
 
 
-def _sentence_starts(text: str) -> list[int]:
-    """For each offset, where its sentence starts (one pass)."""
-    out, s = [], 0
-    for i, ch in enumerate(text):
-        out.append(s)
-        if ch in SENTENCE_END:
-            s = i + 1
-    out.append(s)
-    return out
+#: Any character of CLAUSE_END / SENTENCE_END (found by the regex engine, not a Python loop per character).
+_CLAUSE_MARK = re.compile("[" + re.escape(CLAUSE_END) + "]")
+_SENTENCE_MARK = re.compile("[" + re.escape(SENTENCE_END) + "]")
 
 
 class _Bounds:
-    """Clause and sentence boundaries of one text, found in one pass (each lookup is O(1))."""
+    """Clause and sentence boundaries of one text: the offsets of its marks, found once (lookups by bisection).
+
+    >>> b = _Bounds("增长7%，完成15,000人。新增")
+    >>> b.clause_start(6), b.clause_start(12), b.clause_end(6), b.sentence_start(16), b.sentence_start(14)
+    (5, 5, 9, 15, 0)
+    """
 
     def __init__(self, text: str) -> None:
-        n = len(text)
-        self.clause_starts = [0] * (n + 1)  # offset after the last clause end before each position
-        c = 0
-        for i, ch in enumerate(text):
-            self.clause_starts[i] = c
-            if ch in CLAUSE_END and not (ch == "," and 0 < i < n - 1 and text[i - 1].isdigit()
-                                         and text[i + 1].isdigit()):
-                c = i + 1
-        self.clause_starts[n] = c
-        self.clause_ends = [n] * (n + 1)  # offset of the next clause end at or after each position
-        e = n
-        for i in range(n - 1, -1, -1):
-            if text[i] in CLAUSE_END:
-                e = i
-            self.clause_ends[i] = e
+        self.text = text
+        self.n = len(text)
+        self._ends: list[int] | None = None
+        self._starts: list[int] | None = None
+        self._sentences: list[int] | None = None
+
+    def _clauses(self) -> tuple[list[int], list[int]]:
+        """Every clause end (clause_end stops at each), and the offsets after those a clause starts after
+        (not a comma between digits: 15,000); found on first use (most texts hold no target)."""
+        if self._ends is None or self._starts is None:
+            text, n = self.text, self.n
+            self._ends = [m.start() for m in _CLAUSE_MARK.finditer(text)]
+            self._starts = [i + 1 for i in self._ends if not (text[i] == "," and 0 < i < n - 1
+                                                              and text[i - 1].isdigit() and text[i + 1].isdigit())]
+        return self._ends, self._starts
 
     def clause_start(self, pos: int) -> int:
-        return self.clause_starts[pos]
+        """Offset after the last clause end before ``pos`` (0 when none)."""
+        starts = self._clauses()[1]
+        k = bisect_right(starts, pos) - 1
+        return starts[k] if k >= 0 else 0
 
     def clause_end(self, pos: int) -> int:
-        return self.clause_ends[pos]
+        """Offset of the first clause end at or after ``pos`` (the text's length when none)."""
+        ends = self._clauses()[0]
+        k = bisect_left(ends, pos)
+        return ends[k] if k < len(ends) else self.n
+
+    def sentence_start(self, pos: int) -> int:
+        """Offset after the last sentence end before ``pos`` (0 when none)."""
+        if self._sentences is None:
+            self._sentences = [m.end() for m in _SENTENCE_MARK.finditer(self.text)]
+        k = bisect_right(self._sentences, pos) - 1
+        return self._sentences[k] if k >= 0 else 0
 
 
-def _find(text: str, r: TargetRules) -> list[_Found]:
+def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
     """Every target in ``text`` (local offsets), in order."""
     qs = scan_quantities(text, r)
     if not qs:
         return []
-    ends = _Bounds(text)
     found: list[_Found] = []
     boundary = 0  # nothing before this offset belongs to the next metric
     i = 0
@@ -531,7 +585,7 @@ def _find(text: str, r: TargetRules) -> list[_Found]:
             continue
 
         ms = strip_leading(text, c_start, m_end, r.leading)
-        chain = _chain(text, qs, i, after, r)
+        chain = _chain(text, qs, i, after, r, after_q)
         names = split_names(text, ms, m_end, len(chain)) if len(chain) > 1 else None
         if names:
             # A、B分别达到80%、85%以上: names and values paired in order; a qualifier printed only
@@ -565,17 +619,21 @@ def simplified_shadow(text: str) -> str:
     return to_simplified(text)
 
 
-def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: TargetRules) -> tuple[Target, ...]:
+def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: TargetRules,
+                    simplified: str | None = None) -> tuple[Target, ...]:
     """Targets in one item's printed ``text``, which stands at offset ``start`` of the full text.
 
     Offsets in the result are absolute (``start`` + index in ``text``); metric, unit and
-    ``Target.span_text`` are as printed.
+    ``Target.span_text`` are as printed. ``simplified`` is :func:`simplified_shadow` of ``text`` when
+    the caller has it (the shadow of the whole text, sliced: the copy is character for character).
     """
     out: list[Target] = []
     # read on the simplified copy, mirror-site pinyin (會(hui)) masked so it does not end a clause
-    shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), simplified_shadow(text))
-    starts = _sentence_starts(shadow)
-    for f in _find(shadow, r):
+    shadow = simplified_shadow(text) if simplified is None else simplified
+    if "(" in shadow or "（" in shadow:  # every ruby is bracketed
+        shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)
+    bounds = _Bounds(shadow)
+    for f in _find(shadow, r, bounds):
         q = f.q
         a, b = f.span
         out.append(Target(
@@ -589,7 +647,7 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
             value_std=float(q.value * q.spec.factor),
             unit_std=q.spec.std,
             qualifier=f.qualifier,
-            aspirational=hedged(shadow, q.start, r, starts[q.start]),
+            aspirational=hedged(shadow, q.start, r, bounds.sentence_start(q.start)),
             span_text=text[a:b],
             span_start=start + a,
             span_end=start + b,

@@ -6,10 +6,13 @@ Stages import these instead of each other's internals.
 
 from __future__ import annotations
 
+import codecs
+import re
 import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib import resources
 
 import regex
@@ -63,10 +66,11 @@ def bracket_pairs(text: str) -> dict[int, int]:
     """
     out: dict[int, int] = {}
     stack: list[int] = []
-    for i, ch in enumerate(text):
-        if ch in OPEN:
+    for m in _BRACKET.finditer(text):  # only the brackets are visited
+        i = m.start()
+        if text[i] in OPEN:
             stack.append(i)
-        elif ch in CLOSE and stack:
+        elif stack:
             out[stack.pop()] = i
     return out
 
@@ -79,16 +83,27 @@ def split_top(text: str, seps: str, base: int = 0) -> list[tuple[str, int, int]]
     """
     out: list[tuple[str, int, int]] = []
     depth, last = 0, 0
-    for i, ch in enumerate(text):
+    for m in _marks(seps).finditer(text):  # only brackets and separators are visited
+        i = m.start()
+        ch = text[i]
         if ch in OPEN:
             depth += 1
         elif ch in CLOSE:
             depth = max(0, depth - 1)
-        elif ch in seps and depth == 0:
+        elif depth == 0:
             out.append((text[last:i], base + last, base + i))
             last = i + 1
     out.append((text[last:], base + last, base + len(text)))
     return out
+
+
+_BRACKET = re.compile("[" + re.escape(OPEN + CLOSE) + "]")
+
+
+@lru_cache(maxsize=64)
+def _marks(seps: str) -> re.Pattern[str]:
+    """A bracket or one of ``seps``."""
+    return re.compile("[" + re.escape(OPEN + CLOSE + seps) + "]") if seps else _BRACKET
 
 
 # --------------------------------------------------------------------------
@@ -182,13 +197,31 @@ def char_width(ch: str, ambiguous: int = 2) -> int:
     return 0 if unicodedata.combining(ch) else 1
 
 
-def display_width(text: str, ambiguous: int = 2) -> int:
-    """Display columns of a string.
+class _Widths(dict):
+    """:func:`char_width` of each character met so far (filled on first sight; one per ``ambiguous``)."""
 
-    >>> display_width("市政"), display_width("GDP增长7%")
-    (4, 9)
+    def __init__(self, ambiguous: int) -> None:
+        super().__init__()
+        self.ambiguous = ambiguous
+
+    def __missing__(self, ch: str) -> int:
+        w = self[ch] = char_width(ch, self.ambiguous)
+        return w
+
+
+_WIDTHS = {1: _Widths(1), 2: _Widths(2)}
+
+
+def display_width(text: str, ambiguous: int = 2) -> int:
+    """Display columns of a string (ASCII is one column a character: counted without a lookup).
+
+    >>> display_width("市政"), display_width("GDP增长7%"), display_width("─", 1)
+    (4, 9, 1)
     """
-    return sum(char_width(c, ambiguous) for c in text)
+    if text.isascii():
+        return len(text)
+    widths = _WIDTHS.get(ambiguous) or _WIDTHS.setdefault(ambiguous, _Widths(ambiguous))
+    return sum(map(widths.__getitem__, text))
 
 
 def join_lines(pieces: Iterable[str]) -> str:
@@ -225,6 +258,7 @@ TRADITIONAL_MIN_CHARS = 8
 
 _LOCK = threading.Lock()
 _TABLE: dict[int, str] | None = None
+_CHARS: frozenset[str] | None = None
 
 
 def _table() -> dict[int, str]:
@@ -243,13 +277,82 @@ def _table() -> dict[int, str]:
         return _TABLE
 
 
+def _traditional_chars() -> frozenset[str]:
+    """The characters :func:`to_simplified` changes."""
+    global _CHARS
+    if _CHARS is None:
+        _CHARS = frozenset(map(chr, _table()))
+    return _CHARS
+
+
+#: Past this many characters outside GB 2312, a text is scanned character by character instead.
+_OUTSIDE_GB2312_MAX = 256
+_OUTSIDE: list[str] = []  # what the "fenjie-outside-gb2312" error handler collects (under _LOCK)
+_IN_GB2312: tuple[str, ...] | None = None  # the few traditional forms GB 2312 has (乾, 於 …)
+
+
+def _collect_outside(err: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: note the characters the codec cannot encode, encode nothing for them."""
+    assert isinstance(err, UnicodeEncodeError)
+    _OUTSIDE.append(err.object[err.start:err.end])
+    if len(_OUTSIDE) > _OUTSIDE_GB2312_MAX:
+        raise err  # too many: the caller scans the text itself
+    return "", err.end
+
+
+def traditional_in(text: str) -> set[str]:
+    """The characters of ``text`` that :func:`to_simplified` changes.
+
+    Simplified Chinese text is almost all in GB 2312 and traditional forms are almost all outside it:
+    the text is encoded to GB 2312 (in C) and only the characters the codec cannot encode are looked
+    at, plus the few traditional forms GB 2312 holds. A text with many characters outside GB 2312 (a
+    traditional-script page) is scanned character by character. The same set either way.
+
+    >>> sorted(traditional_in("關於印發\xa0通知")), traditional_in("关于印发通知")
+    (['於', '發', '關'], set())
+    """
+    global _IN_GB2312
+    chars = _traditional_chars()
+    with _LOCK:
+        if _IN_GB2312 is None:
+            codecs.register_error("fenjie-outside-gb2312", _collect_outside)
+            _IN_GB2312 = tuple(sorted(ch for ch in chars if _encodes(ch, "gb2312")))
+        _OUTSIDE.clear()
+        try:
+            text.encode("gb2312", "fenjie-outside-gb2312")
+            outside = "".join(_OUTSIDE)
+        except UnicodeEncodeError:
+            outside = text
+        finally:
+            _OUTSIDE.clear()
+    found = set(chars.intersection(outside))
+    found.update(ch for ch in _IN_GB2312 if ch in text)
+    return found
+
+
+def _encodes(ch: str, codec: str) -> bool:
+    try:
+        ch.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def to_simplified(text: str) -> str:
     """Character-for-character simplified copy (same length).
 
     >>> to_simplified("市政府辦公室關於印發《工作報告》")
     '市政府办公室关于印发《工作报告》'
     """
-    return text.translate(_table())
+    table = _table()
+    present = traditional_in(text)  # usually none or a few: replaced one by one
+    if not present:
+        return text
+    if len(present) > 32 or any(ord(table[ord(ch)]) in table for ch in present):
+        return text.translate(table)  # many, or one that maps to another traditional form: one pass
+    for ch in present:
+        text = text.replace(ch, table[ord(ch)])
+    return text
 
 
 def is_traditional(text: str) -> bool:
@@ -258,10 +361,10 @@ def is_traditional(text: str) -> bool:
     >>> is_traditional("市政府辦公室關於印發重點工作責任分解方案的通知，請認真貫徹執行"), is_traditional("市政府办公室关于印发的通知")
     (True, False)
     """
-    table = _table()
-    counts = Counter(text)  # one pass in C; the loops below run over distinct characters only
-    changed = sum(n for ch, n in counts.items() if ord(ch) in table)
+    present = traditional_in(text)  # most pages print none or a few
+    changed = sum(text.count(ch) for ch in present)
     if changed < TRADITIONAL_MIN_CHARS:
         return False
+    counts = Counter(text)
     han = sum(n for ch, n in counts.items() if "\u4e00" <= ch <= "\u9fff")
     return han > 0 and changed / han >= TRADITIONAL_SHARE

@@ -35,6 +35,7 @@ from functools import lru_cache
 
 import regex
 
+from .anchored import HEADER_MAX_CHARS as ANCHORED_HEADER_MAX_CHARS
 from .anchored import AnchoredReader, merge_header_lines
 from .glued import find_glued
 from .records import Cell, Page, join_blocks
@@ -141,6 +142,13 @@ class TextTable:
 # ---------------------------------------------------------------- small helpers
 
 
+_TRAILING_NOTE = regex.compile(r"[(（][^()（）]*[)）]$")
+_ROW_NUMBER = regex.compile(r"[1-9]\d{0,2}")
+_TOKEN = regex.compile(r"[^\ \t\u3000\xa0]+")
+_TASK_END = regex.compile(r"[\p{Han}\d%％)）]")
+_HAN_CHAR = regex.compile(r"\p{Han}")
+
+
 def unit_list(text: str, tr: TableRules) -> bool:
     """True when ``text`` is one unit name or a list of them (each ending like a unit).
 
@@ -159,10 +167,10 @@ def unit_list(text: str, tr: TableRules) -> bool:
         return False
     for part in parts:
         part = _ETC.sub("", part) or part
-        part = regex.sub(r"[(（][^()（）]*[)）]$", "", part)  # 县发改局(粮食局)
+        part = _TRAILING_NOTE.sub("", part)  # 县发改局(粮食局)
         if len(part) < 2 or len(part) > UNIT_MAX_CHARS:
             return False
-        if not (part.endswith(tr.unit_suffixes) or any(p.fullmatch(part) for p in tr.collective)):
+        if not (part.endswith(tr.unit_suffixes) or tr.any_collective.fullmatch(part)):
             return False
     return True
 
@@ -170,7 +178,7 @@ def unit_list(text: str, tr: TableRules) -> bool:
 def _deadline(text: str, tr: TableRules) -> bool:
     """A deadline as printed (2020年12月, 6月底前, 长期坚持)."""
     t = compact(text)
-    return 0 < len(t) <= SHORT_CELL_MAX_CHARS and any(p.fullmatch(t) for p in tr.deadlines)
+    return 0 < len(t) <= SHORT_CELL_MAX_CHARS and tr.any_deadline.fullmatch(t)
 
 
 def _header_words(text: str, tr: TableRules) -> list[tuple[str, int, int]] | None:
@@ -382,7 +390,7 @@ class _Column:
 def _cell_ok(kind: str, text: str, tr: TableRules) -> bool:
     """Does ``text`` fit a cell of this column kind?"""
     if kind == "seq":
-        return regex.fullmatch(r"[1-9]\d{0,2}", text) is not None
+        return _ROW_NUMBER.fullmatch(text) is not None
     if kind == "task":
         return len(compact(text)) >= TASK_MIN_CHARS and not unit_list(text, tr) and compact(text) not in tr.headers
     if kind in ("lead", "responsible", "cooperating"):
@@ -453,7 +461,7 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
             if p >= n:
                 continue
             moves: list[tuple[int, int, tuple[_Column, ...], bool]] = []
-            if c == 0 and any(h.match(lines[p]) for h in tr.headings) and not _cell_ok(kinds[0], lines[p], tr):
+            if c == 0 and tr.any_heading.match(lines[p]) and not _cell_ok(kinds[0], lines[p], tr):
                 moves.append((p + 1, 0, cols, True))
             else:
                 for m in range(1, min(MAX_CELL_LINES, n - p) + 1):
@@ -492,7 +500,7 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
 def _header_line(line: str, tr: TableRules) -> bool:
     """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限."""
     t = compact(line)
-    if not t or len(t) > HEADER_MAX_CHARS or t.isdigit() or any(h.match(line.strip()) for h in tr.headings):
+    if not t or len(t) > HEADER_MAX_CHARS or t.isdigit() or tr.any_heading.match(line.strip()):
         return False
     return tr.kind_of(t) != "other" or len(t) <= HEADER_FRAGMENT_MAX_CHARS
 
@@ -575,7 +583,7 @@ def _split_row(rest: str, n_units: int, tail: Sequence[str], tr: TableRules) -> 
     >>> _split_row("推进老旧小区改造住建局", 1, [], tr) is None
     True
     """
-    tokens = [(m.start(), m.end()) for m in regex.finditer(r"[^\ \t\u3000\xa0]+", rest)]
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(rest)]
     end = len(tokens)
     trailing: list[tuple[int, str]] = []
     for c in range(len(tail) - 1, -1, -1):
@@ -598,8 +606,8 @@ def _split_row(rest: str, n_units: int, tail: Sequence[str], tr: TableRules) -> 
     if len(gap) < 2 and "\t" not in gap and "\u3000" not in gap:
         before, after = rest[a - 1], rest[b]
         # one space ends the task after a CJK character, a clause mark, or a number with its unit (增长6.5% 发改局)
-        if not ((regex.match(r"[\p{Han}\d%％)）]", before) or before in _SENTENCE_END)
-                and regex.match(r"\p{Han}", after)):
+        if not ((_TASK_END.match(before) or before in _SENTENCE_END)
+                and _HAN_CHAR.match(after)):
             return None
     task = rest[:tokens[end - 1][1]].strip()
     if not _cell_ok("task", task, tr):
@@ -636,7 +644,7 @@ def _find_rows(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[
         split, used = None, 0
         while split is None and used <= MAX_ROW_CONTINUATIONS:
             if used and (j + used >= len(lines) or _NUMBERED_ROW.fullmatch(lines[j + used])
-                         or any(h.match(lines[j + used]) for h in tr.headings)):
+                         or tr.any_heading.match(lines[j + used])):
                 break
             # a row that does not split alone may end on the next line: its task wrapped
             split = _split_row(join_lines([m["rest"], *lines[j + 1:j + 1 + used]]), n_units, tail, tr)
@@ -678,6 +686,9 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
         ("anchored", anchored),
         ("flat", lambda ls, i: _find_flat(ls, i, tr)),
     )
+    # an anchored or flat table opens with a short header line (at most HEADER_MAX_CHARS without spaces):
+    # at a longer line neither is looked for
+    short = [len(compact(line)) <= max(HEADER_MAX_CHARS, ANCHORED_HEADER_MAX_CHARS) for line in lines]
     tables: list[TextTable] = []
     i = 0
     while i < len(lines):
@@ -687,6 +698,8 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
             i = glued.end
             continue
         for shape, finder in finders:
+            if not short[i] and shape in ("anchored", "flat"):
+                continue
             found = finder(lines, i)
             if found:
                 end, cells = found

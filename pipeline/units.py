@@ -15,17 +15,19 @@ Normalization is certain or it does not happen:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
 from .rules.sets import IssuerUnits, UnitRules
 from .text import PINYIN_RUBY
 
-_INNER_SPACE = regex.compile(r"[ \t\u3000\xa0]+")
-_TRAILING_PAREN = regex.compile(r"[(（][^()（）]*[)）]$")
+_INNER_SPACE = re.compile(r"[ \t\u3000\xa0]+")
+_TRAILING_PAREN = re.compile(r"[(（][^()（）]*[)）]$")
 #: A name printed without a scope takes the list's scope only up to this length (统计局, 发改委, 国土房管局 is
 #: left as printed): a longer name is more often another body (无锡国税局, 苏州海关).
 SHARED_SCOPE_MAX_CHARS = 4
@@ -34,7 +36,7 @@ SHARED_SCOPE_MAX_CHARS = 4
 #: past Python's limit).
 GLUED_MAX_CHARS = 120
 #: Characters that name a place level: a name holding one is a place or a body of its own (南沙区政府).
-_PLACE = regex.compile(r"[省市区县镇乡州旗村]")
+_PLACE = re.compile(r"[省市区县镇乡州旗村]")
 #: Sentence marks or long numbers never stand in a unit name.
 _NOT_A_NAME = regex.compile(r"[。!?！？]|\d{3,}")
 
@@ -51,7 +53,12 @@ class Name:
     rule: str | None = None  # repair rule id when name != raw (unit_alias, unit_vocabulary, unit_glue_split)
     evidence: str = ""  # why the normalization is certain
 
+    def shifted(self, by: int) -> Name:
+        """The same name printed ``by`` characters further on."""
+        return Name(self.name, self.raw, self.start + by, self.end + by, self.known, self.rule, self.evidence)
 
+
+@lru_cache(maxsize=8192)
 def clean(raw: str, tail: regex.Pattern[str]) -> str:
     """A printed name without spaces, pinyin and the list tail (``tail``: units.toml ``list_tail``).
 
@@ -77,6 +84,9 @@ class UnitBook:
         self._shaped: dict[str, bool] = {}
         self._completed: dict[str, tuple[str, str] | None] = {}
         self._splits: dict[str, list[tuple[int, int]] | None] = {}
+        self._normalized: dict[str, tuple[list[Name], str | None]] = {}  # raw -> normalize(raw, 0)
+        self._scopes: dict[str, str | None] = {}  # name -> scope_of(name)
+        self._scoped: dict[tuple[str, str], str | None] = {}  # (name, scope) -> with_shared_scope(name, scope)
         names = [clean(p, rules.list_tail) for p in printed]
         self.vocab = Counter(n for n in names if self.shaped(n))
         self._tokens = self._glue_tokens()
@@ -97,7 +107,7 @@ class UnitBook:
         core = _TRAILING_PAREN.sub("", name)
         if len(core) < 2 or _NOT_A_NAME.search(core):
             return False
-        if any(p.fullmatch(core) for p in self.collective):
+        if self.rules.any_collective.fullmatch(core):
             return True
         return core.endswith(self.suffixes) and len(core) > 1
 
@@ -113,12 +123,23 @@ class UnitBook:
 
     def scope_of(self, name: str) -> str | None:
         """The scope prefix a name prints (市发改委 -> 市), not 各 (a collective)."""
-        return next((p for p in self.prefixes if name.startswith(p) and p != "各" and len(name) > len(p) + 1), None)
+        if name in self._scopes:
+            return self._scopes[name]
+        found = self._scopes[name] = next((p for p in self.prefixes
+                                           if name.startswith(p) and p != "各" and len(name) > len(p) + 1), None)
+        return found
 
     def with_shared_scope(self, name: str, scope: str) -> str | None:
         """``scope + name`` for a short department name printed without a scope after a first name
         that prints one (市发改委、统计局 -> 市统计局); None when the name has a scope, names a place
         or a collective, or is not a department name."""
+        key = (name, scope)
+        if key in self._scoped:
+            return self._scoped[key]
+        found = self._scoped[key] = self._with_shared_scope(name, scope)
+        return found
+
+    def _with_shared_scope(self, name: str, scope: str) -> str | None:
         if (len(name) > SHARED_SCOPE_MAX_CHARS or self.has_prefix(name) or _PLACE.search(name)
                 or self.suffix_of(name) not in self.rules.department_suffixes or not self.shaped(name)):
             return None
@@ -220,7 +241,19 @@ class UnitBook:
 
         ``Name.raw`` and its span are the printed characters (a list's 等部门 tail left out); the
         second value is the evidence when the printed name was a glued list split in pieces.
+        A name is read once per document (a notice prints its units many times): later copies are
+        the first one moved to their own place.
         """
+        names, why = self.normalized(raw)
+        return [n.shifted(start) for n in names], why
+
+    def normalized(self, raw: str) -> tuple[list[Name], str | None]:
+        """:meth:`normalize` of ``raw`` printed at offset 0, read once per document (do not change the list)."""
+        if (hit := self._normalized.get(raw)) is None:
+            hit = self._normalized[raw] = self._normalize(raw)
+        return hit
+
+    def _normalize(self, raw: str, start: int = 0) -> tuple[list[Name], str | None]:
         name = clean(raw, self.rules.list_tail)
         core = raw.strip(" \t\u3000\n。.;；,，:：")
         core = self.rules.list_tail.sub("", core).rstrip(" \t\u3000") or core

@@ -18,11 +18,10 @@ Only ``"p"`` blocks are touched; table cells stay as they are.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-
-import regex
 
 from .records import Cell, Page, join_blocks
 from .rules.sets import UnwrapVocabulary as UnwrapRules
@@ -47,7 +46,7 @@ MIN_OPEN_SHARE = 0.5
 
 
 #: Punctuation a capture prints half-width where the PDF printed it full-width (，→ ,).
-_NARROWED = regex.compile(r"[,;:!?()]")
+_NARROWED = re.compile(r"[,;:!?()]")
 
 
 def typeset_width(line: str) -> int:
@@ -77,7 +76,7 @@ def full_width(widths: Sequence[int]) -> int | None:
     counts = Counter(wide)
 
     def near(w: int) -> int:
-        return sum(n for v, n in counts.items() if w - WIDTH_TOLERANCE <= v <= w)
+        return sum(counts.get(v, 0) for v in range(w - WIDTH_TOLERANCE, w + 1))
 
     width = max(counts, key=lambda w: (near(w), counts[w], w))
     if near(width) < MIN_FULL_LINES or near(width) < MIN_FULL_SHARE * len(wide):
@@ -125,7 +124,7 @@ def _depth(text: str, depth: int = 0) -> int:
 
 
 def _starts_element(line: str, ur: UnwrapRules) -> bool:
-    return _boxed(line) or any(p.match(line) for p in ur.starts) or ur.role_label.match(line) is not None
+    return _boxed(line) or ur.any_start.match(line) or ur.role_label.match(line) is not None
 
 
 def looks_pdf(lines: Sequence[str], ur: UnwrapRules) -> int | None:
@@ -147,7 +146,7 @@ def unwrap(page: Page, ur: UnwrapRules) -> Page:
     Any other page is returned as it is (the same object).
     """
     lines = [b.text for b in page.blocks if b.kind == "p"]
-    kept = [line for line in lines if not any(p.fullmatch(line) for p in ur.page_numbers)]
+    kept = [line for line in lines if not ur.any_page_number.fullmatch(line)]
     width = looks_pdf(kept, ur)
     if width is None:
         return page
@@ -160,12 +159,12 @@ def unwrap(page: Page, ur: UnwrapRules) -> Page:
             out.append((b.text, b.kind, b.cell))
             last = ""
             continue
-        if any(p.fullmatch(b.text) for p in ur.page_numbers):
+        if ur.any_page_number.fullmatch(b.text):
             continue
         indent = FIRST_LINE_INDENT if first else 0
         # inside an open bracket a line break never ends anything but a numbered element can start
         in_bracket = bool(last) and depth > 0 and not _boxed(b.text) \
-            and not any(p.match(b.text) for p in ur.starts)
+            and not ur.any_start.match(b.text)
         if in_bracket or (last and _is_full(typeset_width(last), width, indent) and _open(last, ur)
                           and not _starts_element(b.text, ur) and not _indented_start(b.text, width, ur)):
             out[-1] = (join_lines([out[-1][0], b.text]), "p", None)

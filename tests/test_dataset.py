@@ -394,11 +394,14 @@ def test_files_and_directories_follow_the_umask(tmp_path, umask, file_mode, dir_
 
 
 def test_the_jieba_cache_is_readable_by_other_users(tmp_path):
+    from pipeline.segment import CACHE_NAME
+
     code = "import os; os.umask(0o022); from pipeline.segment import tokens; print(tokens('新增城镇就业'))"
     env = dict(os.environ, FENJIE_CACHE=str(tmp_path / "c"))
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert stat.S_IMODE((tmp_path / "c" / "jieba.cache").stat().st_mode) == 0o644
+    assert out.stdout.strip() == "['新增', '城镇', '就业']"
+    assert stat.S_IMODE((tmp_path / "c" / CACHE_NAME).stat().st_mode) == 0o644
 
 
 def test_a_user_who_cannot_read_the_cache_gets_their_own(tmp_path, monkeypatch):
@@ -406,7 +409,7 @@ def test_a_user_who_cannot_read_the_cache_gets_their_own(tmp_path, monkeypatch):
 
     shared = tmp_path / "shared"
     shared.mkdir()
-    (shared / "jieba.cache").write_bytes(b"")
+    (shared / segment.CACHE_NAME).write_bytes(b"")
     monkeypatch.setenv("FENJIE_CACHE", str(shared))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
     monkeypatch.setattr(segment.os, "access", lambda path, mode: False)  # as another user would find it
@@ -627,12 +630,14 @@ def test_writing_loads_neither_pandas_nor_pyarrow_compute(tmp_path):
 
 
 def test_a_private_jieba_cache_of_an_earlier_fenjie_is_shared(tmp_path):
+    from pipeline.segment import CACHE_NAME
+
     d = tmp_path / "c"
     d.mkdir()
-    code = ("import os; os.umask(0o022); from pipeline.segment import tokens; tokens('新增城镇就业'); "
-            "p = os.path.join(os.environ['FENJIE_CACHE'], 'jieba.cache'); os.chmod(p, 0o600); "
-            "import pipeline.segment as s; s._TOKENIZER = None; tokens('新增城镇就业')")
+    code = ("import os; os.umask(0o022); from pipeline.segment import tokens, CACHE_NAME; tokens('新增城镇就业'); "
+            "p = os.path.join(os.environ['FENJIE_CACHE'], CACHE_NAME); os.chmod(p, 0o600); "
+            "import pipeline.segment as s; s._DICTIONARY = None; tokens('新增城镇就业')")
     env = dict(os.environ, FENJIE_CACHE=str(d))
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert stat.S_IMODE((d / "jieba.cache").stat().st_mode) == 0o644
+    assert stat.S_IMODE((d / CACHE_NAME).stat().st_mode) == 0o644

@@ -1,9 +1,10 @@
 """Certain repairs and findings (rules/repairs.toml)."""
 
 import pytest
+import regex
 
 from pipeline.records import Page, PageMeta, join_blocks
-from pipeline.repair import repair
+from pipeline.repair import DOC_NUMBER_YEAR, repair
 
 
 def page_of(lines, title=None):
@@ -88,3 +89,45 @@ def test_findings_keep_their_place_after_repairs_shift_text(rules):
     r = run(rules, ["港政发〔20251"] + HEADER + ["根据区十一届人大次会议通过"])
     (f,) = [f for f in r.findings if f.code == "missing_ordinal"]
     assert r.page.text[f.span_start:f.span_end] == "届人大次会议"
+
+
+
+def _required_at(src: str, at: int) -> bool:
+    """True when the piece of the regex ``src`` (whitespace removed) that starts at ``at`` is in every match:
+    no group holding it (nor the top level) has an alternative, and none of them is optional."""
+    stack = [{"alt": False, "holds": False}]  # the open groups, the top level first
+    k, in_class = 0, False
+    while k < len(src):
+        ch = src[k]
+        if k == at:
+            for g in stack:
+                g["holds"] = True
+        if ch == "\\":
+            k += 2
+            continue
+        if in_class or ch == "[":
+            in_class = ch != "]"
+        elif ch == "(":
+            stack.append({"alt": False, "holds": False})
+        elif ch == ")":
+            g = stack.pop()
+            if g["holds"] and (g["alt"] or (k + 1 < len(src) and src[k + 1] in "?*{")):
+                return False
+        elif ch == "|":
+            stack[-1]["alt"] = True
+        k += 1
+    return not (stack[0]["holds"] and stack[0]["alt"])
+
+
+def test_doc_number_patterns_cross_a_bracketed_year(rules):
+    # repair.py scans a block with these patterns only where DOC_NUMBER_YEAR finds a bracket then a year:
+    # exact while every match of each pattern crosses one
+    for p in (rules.repairs.garbled_doc_number, rules.repairs.doc_number_without_hao):
+        src = regex.sub(r"\s+", "", p.pattern)
+        m = regex.search(r"\[([^\]]*)\]\\s\*(?:\(\?P<\w+>)?\(\?:19\|20\)\\d\\d", src)
+        assert m is not None, p.pattern
+        assert set(regex.sub(r"\\(.)", r"\1", m[1])) <= set("〔[［(（【")
+        assert _required_at(src, m.start()), p.pattern
+    assert _required_at("a(b)c", 2) and not _required_at("a(b)?c", 2) and not _required_at("a|(b)c", 2)
+    assert not _required_at("(a|b)c", 3) and _required_at("(a|b)c", 5)
+    assert DOC_NUMBER_YEAR.search("港政发〔2025") and DOC_NUMBER_YEAR.search("（ 1998")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 import regex
 
 from ..errors import RulesError
 from ..text import compact, spaced
+from .validate import AnyOf
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -36,6 +38,13 @@ class FrozenMap(Mapping[K, V]):
 
     def __getitem__(self, key: K) -> V:
         return self._d[key]
+
+    def get(self, key: K, default: Any = None) -> Any:
+        """``self[key]``, else ``default`` (one dictionary lookup: rule tables are read in the hot loops)."""
+        return self._d.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._d
 
     def __iter__(self) -> Iterator[K]:
         return iter(self._d)
@@ -172,6 +181,14 @@ class OutlineRules:
     stop_headings: tuple[str, ...]  # a heading titled so ends the task list
     notice_words: tuple[str, ...]  # words by which a notice calls itself a breakdown (分解, 分工 …)
 
+    @cached_property
+    def numbering(self) -> tuple[AnyOf, tuple[tuple[str, int], ...]]:
+        """Every numbering pattern in the order they are tried (deeper levels first: 1. is an item, 一、 a
+        section), asked together, with the level and item depth each stands for."""
+        tried = [("subsection", 0, self.subsection), *(("item", k, p) for k, p in enumerate(self.item)),
+                 ("bullet", 0, self.bullet), ("section", 0, self.section)]
+        return AnyOf([p for _, _, p in tried]), tuple((level, depth) for level, depth, _ in tried)
+
 
 def build_outline(path: str, d: Mapping[str, Any]) -> OutlineRules:
     for key in ("section", "subsection", "bullet"):
@@ -241,6 +258,11 @@ class UnitRules:
     collective: tuple[regex.Pattern[str], ...]  # 各街办, 区直各部门 …
     bare_prefix: str  # the scope most names of a district notice carry
     list_tail: regex.Pattern[str]  # 等 / 等部门 / 等相关单位 closing a list
+
+    @cached_property
+    def any_collective(self) -> AnyOf:
+        """The collective patterns asked together."""
+        return AnyOf(self.collective)
 
 
 def build_units(path: str, d: Mapping[str, Any]) -> UnitRules:
@@ -389,6 +411,19 @@ class HtmlRules:
     info_label: regex.Pattern[str]  # an info label at the start of a text, with its colon
     container_level: FrozenMap[tuple[str, str], int]  # (attribute, token) -> level in body_containers
 
+    @cached_property
+    def container_tables(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """``container_level`` split by attribute: tag -> level, id -> level, class -> level."""
+        tables: dict[str, dict[str, int]] = {"tag": {}, "id": {}, "class": {}}
+        for (how, name), level in self.container_level.items():
+            tables[how][name] = level
+        return tables["tag"], tables["id"], tables["class"]
+
+    @cached_property
+    def chrome_memo(self) -> dict[str, bool]:
+        """class/id string -> :meth:`is_chrome_name` (filled by the HTML stage as it reads pages)."""
+        return {}
+
     def is_chrome_name(self, names: str) -> bool:
         """True when a class/id string names page chrome."""
         return bool(self.chrome_names.search(names))
@@ -468,6 +503,40 @@ class ClauseRules:
     unit_endings: tuple[str, ...]  # endings that make a list member a unit whatever it starts with
     collective: tuple[regex.Pattern[str], ...]  # collective names (各街道, 区直各部门)
 
+    @cached_property
+    def any_deadline(self) -> AnyOf:
+        """The deadline patterns asked together."""
+        return AnyOf(self.deadlines)
+
+    @cached_property
+    def any_collective(self) -> AnyOf:
+        """The collective patterns asked together."""
+        return AnyOf(self.collective)
+
+    @cached_property
+    def _label_backwards(self) -> regex.Pattern[str] | None:
+        """``label_re`` matched from right to left (None when it holds a construct that does not
+        backtrack fully: atomic groups or possessive quantifiers)."""
+        if regex.search(r"\(\?>|[*+?}]\+", self.label_re.pattern):
+            return None
+        return regex.compile(self.label_re.pattern, self.label_re.flags | regex.REVERSE)
+
+    def has_label(self, text: str) -> bool:
+        """Does a label stand anywhere in ``text``? (``label_re.search``, read from the right.)
+
+        Every label ends on its colon or closing bracket: searched backwards, a place is turned away
+        at its first character unless one stands there, where a forward search tries the whole
+        label grammar at every character of a page. Whether a match exists does not depend on the
+        direction of the search.
+
+        >>> from pipeline.rules import load_rules
+        >>> c = load_rules().clauses
+        >>> c.has_label("一、目标。责任单位:区发改局"), c.has_label("一、目标。(区发改局)")
+        (True, False)
+        """
+        backwards = self._label_backwards
+        return (backwards if backwards is not None else self.label_re).search(text) is not None
+
     def role_of(self, label: str) -> str | None:
         """The role a printed label names: a listed label, else read from its words (None: not a label).
 
@@ -493,7 +562,32 @@ class ClauseRules:
 
 #: An inline label (主办单位:…) stands at the start of a block or after one of these.
 BEFORE_INLINE = "。；;.!！ \t\u3000"
-_OPENERS = "([（【［〔"
+OPENERS = "([（【［〔"
+
+
+def _han_guard(made: str, words: Mapping[str, tuple[str, ...]], whole: list[str]) -> str:
+    """The label grammar ``made`` behind a lookahead that every label it makes passes: a run of at most N
+    Han characters, then the label's colon (after blanks) or its closing 】. Labels are looked for after
+    every sentence end of every block; the guard turns the many places where none stands away in one
+    step, instead of trying each word list at each of the grammar's lazy lengths. The grammar matches
+    exactly what it matched before (the guard only holds true where it could match); without the guard
+    when a word is not all Han characters (N would not bound it).
+    """
+    lists = [words["leader"], words["leader_nouns"], whole, *(words[r] for r in ("lead", "cooperating", "responsible")),
+             words["unit_nouns"]]
+    if not all(_ALL_HAN.fullmatch(w) for ws in lists for w in ws):
+        return f"(?:{made})"
+
+    def longest(ws: Any) -> int:
+        return max((len(w) for w in ws), default=0)
+
+    roles_longest = max(longest(words[r]) for r in ("lead", "cooperating", "responsible"))
+    n = max(6 + longest(words["leader"]) + 3 + longest(words["leader_nouns"]), 4 + longest(whole),
+            4 + roles_longest + 4 + longest(words["unit_nouns"]))
+    return rf"(?=\p{{Han}}{{1,{n}}}(?:[ \t\u3000]*[:：]|[】\]］]))(?:{made})"
+
+
+_ALL_HAN = regex.compile(r"\p{Han}+")
 
 
 def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) -> ClauseRules:
@@ -505,16 +599,17 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
     unit_nouns, leader_nouns = alternation(words["unit_nouns"]), alternation(words["leader_nouns"])
     leader_words = alternation(words["leader"])
     # a leader noun that holds a leader word (责任人, 负责人) is a label by itself
-    whole = alternation(n for n in words["leader_nouns"] if any(w in n for w in words["leader"])) or "(?!)"
-    grammar = (rf"\p{{Han}}{{0,6}}?(?:{leader_words})\p{{Han}}{{0,3}}?(?:{leader_nouns})|\p{{Han}}{{0,4}}?(?:{whole})"
-               rf"|\p{{Han}}{{0,4}}?(?:{role_words})\p{{Han}}{{0,4}}?(?:{unit_nouns})"
-               rf"|(?x:{roles.posts.pattern})")
+    whole_words = [n for n in words["leader_nouns"] if any(w in n for w in words["leader"])]
+    whole = alternation(whole_words) or "(?!)"
+    made = (rf"\p{{Han}}{{0,6}}?(?:{leader_words})\p{{Han}}{{0,3}}?(?:{leader_nouns})|\p{{Han}}{{0,4}}?(?:{whole})"
+            rf"|\p{{Han}}{{0,4}}?(?:{role_words})\p{{Han}}{{0,4}}?(?:{unit_nouns})")
+    grammar = rf"{_han_guard(made, words, whole_words)}|(?x:{roles.posts.pattern})"
     label = "|".join(spaced(w) for w in longest_first(labels)) + "|" + grammar
     label_re = regex.compile(
         rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|[【\[［](?P<label>{label})[】\]］][ \t\u3000]*[:：]?)")
     line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{label_re.pattern}")
     trigger = regex.compile(
-        rf"[{regex.escape(_OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
+        rf"[{regex.escape(OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
     verbs = alternation(roles.verbs)
     marked = regex.compile(rf"[(（]\s*(?P<verb>{verbs})\s*(?:单位)?\s*[)）]$")
     return ClauseRules(FrozenMap(labels),
@@ -572,6 +667,21 @@ class FlatTableVocabulary:
     compound_surnames: frozenset[str] = frozenset()
     _kinds: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)  # kind_of memo
 
+    @cached_property
+    def any_deadline(self) -> AnyOf:
+        """The deadline patterns asked together."""
+        return AnyOf(self.deadlines)
+
+    @cached_property
+    def any_collective(self) -> AnyOf:
+        """The collective patterns asked together."""
+        return AnyOf(self.collective)
+
+    @cached_property
+    def any_heading(self) -> AnyOf:
+        """The section and subsection numberings asked together."""
+        return AnyOf(self.headings)
+
     def kind_of(self, header: str) -> str:
         """The kind of a header cell: the longest known header word it contains, else "other".
 
@@ -606,6 +716,16 @@ class UnwrapVocabulary:
     line_ends: str  # a line ending in one of these is never joined to the next
     starts: tuple[regex.Pattern[str], ...]  # a line matching one of these starts a new element
     role_label: regex.Pattern[str]  # 牵头单位: / 责 任 单 位： at the start of a line
+
+    @cached_property
+    def any_page_number(self) -> AnyOf:
+        """The page-number patterns asked together."""
+        return AnyOf(self.page_numbers)
+
+    @cached_property
+    def any_start(self) -> AnyOf:
+        """The element starts asked together."""
+        return AnyOf(self.starts)
 
 
 def build_unwrap(texttables: TextTableRules, outline: OutlineRules, roles: RoleRules) -> UnwrapVocabulary:

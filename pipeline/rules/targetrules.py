@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import regex
 
 from ..errors import RulesError
 from .sets import FrozenMap, alternation
+from .validate import AnyOf
 
 #: A number as printed: Arabic (with optional thousands commas and decimals, half- or full-width),
 #: or Chinese numerals. Chinese numerals start with a digit or 十 (not 万/千/百, which start words:
@@ -62,6 +65,16 @@ class TargetRules:
     not_aspirational: tuple[regex.Pattern[str], ...]
     not_targets: tuple[regex.Pattern[str], ...]
     articles: frozenset[str]  # a bare numeral that is an article before a count unit (一批, 一栋)
+
+    @cached_property
+    def any_aspirational(self) -> re.Pattern[str]:
+        """Any hedge word (one scan tells whether a sentence holds one)."""
+        return re.compile("|".join(re.escape(w) for w in self.aspirational) or "(?!)")
+
+    @cached_property
+    def any_not_target(self) -> AnyOf:
+        """The not_targets patterns asked together (does any of them match in a text?)."""
+        return AnyOf(self.not_targets)
 
 
 def unit_table(path: str, units: Mapping[str, Any], magnitudes: Mapping[str, float],

@@ -21,7 +21,7 @@ naming the file and the key.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,79 @@ def compile_regex(pattern: Any, path: str, key: str) -> regex.Pattern[str]:
         return regex.compile(pattern, regex.VERBOSE)
     except regex.error as exc:
         raise RulesError(path, key, f"bad regex: {exc}") from None
+
+
+#: What a pattern joined into a union must not hold: an inline flag for the whole pattern ((?i), (?x) …),
+#: which would spread to the others, and references to a group by number or recursion, which would
+#: point elsewhere once the groups are renumbered.
+_NOT_JOINABLE = regex.compile(r"\(\?[a-zA-Z]+\)|\\[1-9]|\\g<|\(\?P=|\(\?\(|\(\?&|\(\?R\)|\(\?[0-9+-]")
+
+
+def union(patterns: Sequence[regex.Pattern[str]]) -> regex.Pattern[str] | None:
+    """One pattern that matches at a place exactly when one of ``patterns`` does, tried in their order.
+
+    For questions the patterns answer together: *does any match here / anywhere* (``match``, ``search``,
+    ``fullmatch`` of the union), or *which is the first to match here* (each wrapped in a group named
+    ``_0``, ``_1`` …). One call of the regex engine instead of one per pattern. None when the patterns
+    cannot be joined faithfully (different flags, an inline flag or a numbered reference in one).
+
+    >>> u = union([regex.compile("a+"), regex.compile("b(?P<x>c)")])
+    >>> u.match("bc")["_1"], u.match("bc")["x"], u.fullmatch("aa") is not None, u.search("xyz") is None
+    ('bc', 'c', True, True)
+    """
+    flags = {p.flags for p in patterns}
+    if len(flags) > 1 or any(_NOT_JOINABLE.search(p.pattern) for p in patterns):
+        return None
+    flag = flags.pop() if flags else 0
+    end = "\n" if flag & regex.VERBOSE else ""  # a comment in a verbose pattern ends at the line's end
+    return regex.compile("|".join(f"(?P<_{i}>{p.pattern}{end})" for i, p in enumerate(patterns)) or "(?!)", flag)
+
+
+class AnyOf:
+    """Patterns asked together (the union when they can be joined, else one by one, with the same answers).
+
+    >>> a = AnyOf([regex.compile("a+"), regex.compile("b(?P<x>c)")])
+    >>> a.match("bcd"), a.fullmatch("bcd"), a.search("xbc"), a.first("bcd")[0], a.first("cd")
+    (True, False, True, 1, None)
+    """
+
+    def __init__(self, patterns: Sequence[regex.Pattern[str]]) -> None:
+        self.patterns = tuple(patterns)
+        self.joined = union(self.patterns)
+        self._index = {f"_{i}": i for i in range(len(self.patterns))}  # group name -> pattern
+
+    def match(self, text: str) -> bool:
+        """Does one of the patterns match at the start of ``text``?"""
+        if self.joined is not None:
+            return self.joined.match(text) is not None
+        return any(p.match(text) for p in self.patterns)
+
+    def fullmatch(self, text: str) -> bool:
+        """Does one of the patterns match the whole of ``text``?"""
+        if self.joined is not None:
+            return self.joined.fullmatch(text) is not None
+        return any(p.fullmatch(text) for p in self.patterns)
+
+    def search(self, text: str) -> bool:
+        """Does one of the patterns match anywhere in ``text``?"""
+        if self.joined is not None:
+            return self.joined.search(text) is not None
+        return any(p.search(text) for p in self.patterns)
+
+    def first(self, text: str) -> tuple[int, regex.Match[str]] | None:
+        """The first pattern (in order) that matches at the start of ``text``: its index and its match.
+
+        The match is the union's when joined: its named groups are those of the pattern that matched.
+        """
+        if self.joined is not None:
+            m = self.joined.match(text)
+            if m is None:
+                return None
+            name = m.lastgroup  # the wrapper of the pattern that matched closes last
+            if name in self._index:
+                return self._index[name], m
+            return next(i for i, g in enumerate(self._index) if m.start(g) >= 0), m  # pragma: no cover
+        return next(((i, m) for i, p in enumerate(self.patterns) if (m := p.match(text))), None)
 
 
 _SCALARS: dict[str, Any] = {"str": str, "int": int, "float": (int, float), "bool": bool}

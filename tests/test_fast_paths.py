@@ -1,0 +1,125 @@
+"""Every fast path answers as the plain computation it replaces: same sets, same matches, same cuts.
+
+The extraction reads rules through shortcuts (patterns joined into one, a label searched from the
+right, numerals checked in the jieba run that holds them, traditional characters found through a
+GB 2312 encoding …). Each is checked here against the plain version on real-shaped text; the
+byte-identical outputs of the sample, the fixtures and the real corpus check them end to end.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.clauses import ClauseReader, label_limit
+from pipeline.segment import starts_word
+from pipeline.targets import token_starts
+from pipeline.text import (
+    _table,
+    _traditional_chars,
+    bracket_pairs,
+    char_width,
+    display_width,
+    split_top,
+    to_simplified,
+    traditional_in,
+)
+
+LINES = [
+    "1.地方生产总值增长7%左右。(责任单位:区发改局)",
+    "2.规模以上工业增加值增长10%左右(牵头单位:区科经局;责任单位:区统计局、区财政局)",
+    "牵 头 单 位：区发改局　　责任单位: 区财政局",
+    "【牵头单位】区住建局【责任单位】各街道办事处",
+    "主办单位:区政府办公室。协办单位:区委宣传部",
+    "三、强化保障措施",
+    "(一)统一个人信息平台建设,两个社区、三所学校完成改造",
+    "市政府辦公室關於印發重點工作責任分解方案的通知\u00a0港政發〔2025〕1號",
+    "分管副市长:李明;责任人:王刚",
+    "力争全年新签约亿元以上项目15个,确保完成5000万元",
+    "港政发〔20251\t2025年1月13日",
+    "",
+    "  \u3000 ",
+    "(区发改局、区财政局)按职责分工负责",
+]
+
+
+@pytest.mark.parametrize("text", LINES)
+def test_label_fast_paths(rules, text):
+    c = rules.clauses
+    reader = ClauseReader(c)
+    # searched from the right: a label somewhere iff the forward search finds one
+    assert c.has_label(text) == (c.label_re.search(text) is not None)
+    # the labels up to label_limit are all the labels
+    assert [m.span() for m in c.label_re.finditer(text, 0, label_limit(text))] == \
+        [m.span() for m in c.label_re.finditer(text)]
+    # the next trigger, found from the next bracket and the places a label may start
+    for pos in range(len(text) + 2):
+        m = c.trigger.search(text, pos)
+        assert reader.next_trigger(text, pos) == (m.start() if m else None)
+
+
+@pytest.mark.parametrize("text", LINES)
+def test_patterns_asked_together(rules, text):
+    lists = [rules.clauses.deadlines, rules.clauses.collective, rules.targets.not_targets, rules.unwrap.page_numbers,
+             rules.unwrap.starts, rules.flat_tables.headings, rules.flat_tables.deadlines]
+    joined = [rules.clauses.any_deadline, rules.clauses.any_collective, rules.targets.any_not_target,
+              rules.unwrap.any_page_number, rules.unwrap.any_start, rules.flat_tables.any_heading,
+              rules.flat_tables.any_deadline]
+    for patterns, any_of in zip(lists, joined):
+        assert any_of.joined is not None  # the rule lists as shipped can be joined
+        for piece in (text, text[:6], text[3:]):
+            assert any_of.match(piece) == any(p.match(piece) for p in patterns)
+            assert any_of.fullmatch(piece) == any(p.fullmatch(piece) for p in patterns)
+            assert any_of.search(piece) == any(p.search(piece) for p in patterns)
+
+
+@pytest.mark.parametrize("text", LINES)
+def test_numbering_is_the_first_pattern_that_matches(rules, text):
+    o = rules.outline
+    patterns, levels = o.numbering
+    tried = [o.subsection, *o.item, o.bullet, o.section]
+    want = next(((k, m) for k, p in enumerate(tried) if (m := p.match(text))), None)
+    got = patterns.first(text)
+    assert (got is None) == (want is None)
+    if got is not None and want is not None:
+        assert got[0] == want[0] and got[1]["label"] == want[1]["label"] and got[1].start("body") == want[1].start("body")
+
+
+@pytest.mark.parametrize("text", LINES)
+def test_word_starts_in_the_run_that_holds_them(text):
+    starts = token_starts(text)
+    assert [starts_word(text, i) for i in range(len(text))] == [i in starts for i in range(len(text))]
+
+
+@pytest.mark.parametrize("text", LINES + ["關於" * 300 + "\u00a0" * 300])
+def test_traditional_characters_through_gb2312(text):
+    assert traditional_in(text) == set(_traditional_chars().intersection(text))
+    assert to_simplified(text) == text.translate(_table())
+
+
+def _split_top_plainly(text: str, seps: str) -> list[tuple[str, int, int]]:
+    out, depth, last = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([（【［〔":
+            depth += 1
+        elif ch in ")]）】］〕":
+            depth = max(0, depth - 1)
+        elif ch in seps and depth == 0:
+            out.append((text[last:i], last, i))
+            last = i + 1
+    out.append((text[last:], last, len(text)))
+    return out
+
+
+@pytest.mark.parametrize("text", LINES)
+def test_text_helpers(text):
+    assert display_width(text) == sum(char_width(c) for c in text)
+    assert display_width(text, 1) == sum(char_width(c, 1) for c in text)
+    pairs, stack = {}, []
+    for i, ch in enumerate(text):
+        if ch in "([（【［〔":
+            stack.append(i)
+        elif ch in ")]）】］〕" and stack:
+            pairs[stack.pop()] = i
+    assert list(bracket_pairs(text).items()) == list(pairs.items())
+    for seps in ("、", "、,，;；", ",，;；"):
+        assert split_top(text, seps) == _split_top_plainly(text, seps)
