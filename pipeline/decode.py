@@ -5,7 +5,8 @@ The encoding is chosen from the evidence, most trusted first:
 1. a byte-order mark (``bom``);
 2. the HTTP ``Content-Type`` charset recorded by ``fenjie fetch`` (``http``);
 3. ``<meta charset>`` / ``<meta http-equiv="Content-Type">`` in the first bytes (``meta``);
-4. detection: valid UTF-8, else charset-normalizer's guess (``detected``);
+4. detection: valid UTF-8, else charset-normalizer's guess (``detected``); UTF-16 without a mark is
+   told by where its NUL bytes stand (``nul_pattern``, see :func:`utf16_without_bom`);
 5. UTF-8, then GB18030 (``default``).
 
 Each candidate is decoded strictly; one that fails (a page labelled utf-8 that is
@@ -43,6 +44,9 @@ MAX_CONTROL_SHARE = 0.05
 #: replace about 3 % under GB18030; a damaged page a handful of characters in thousands).
 REPLACED_TOLERATED_SHARE = 0.01
 REPLACED_TOLERATED_MIN = 8
+
+#: UTF-16 without a byte-order mark needs at least this many NUL bytes (ASCII characters) in the sample.
+UTF16_MIN_NULS = 4
 
 BINARY_REASON = "binary file, not a text or HTML notice"
 
@@ -195,6 +199,36 @@ def is_binary(data: bytes) -> bool:
     return n_control > MAX_CONTROL_SHARE * len(sample)
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    r"""``utf-16-le`` or ``utf-16-be`` for UTF-16 text saved without a byte-order mark, else None.
+
+    The evidence is the text's own: every ASCII character (line breaks, digits, markup) puts a NUL in its
+    high byte, so NUL bytes stand on one parity of offsets (odd for LE) and almost never on the other (a
+    CJK character ending in 00, such as 一 U+4E00, is one in 256). The bytes must then decode strictly to
+    text without control characters; binary data (a PNG, a ZIP) has NULs on both parities or too few.
+
+    >>> utf16_without_bom("<p>通知</p>\r\n".encode("utf-16-le")), utf16_without_bom("1.通知 (2025)\n".encode("utf-16-be"))
+    ('utf-16-le', 'utf-16-be')
+    >>> utf16_without_bom(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), utf16_without_bom(b"PK\x03\x04\x14\x00\x06\x00")
+    (None, None)
+    """
+    if len(data) % 2:
+        return None
+    sample = data[:BINARY_SCAN_BYTES]
+    on_even, on_odd = sample[0::2].count(0), sample[1::2].count(0)
+    most, least = max(on_even, on_odd), min(on_even, on_odd)
+    if most < UTF16_MIN_NULS or least * 4 > most:
+        return None
+    codec = "utf-16-le" if on_odd > on_even else "utf-16-be"
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    head = text[:BINARY_SCAN_BYTES]
+    n_control = sum(1 for ch in head if ch < " " and ch not in "\t\n\r\f")
+    return codec if n_control <= MAX_CONTROL_SHARE * len(head) else None
+
+
 def dense_sample(data: bytes) -> bytes:
     """The input with long ASCII runs cut short, for detection.
 
@@ -266,7 +300,10 @@ def decode(raw: RawInput) -> Decoded:
     data = raw.data
     bom = bom_codec(data)
     if not (bom and bom[0].startswith(("utf-16", "utf-32"))) and is_binary(data):
-        raise DecodeError(BINARY_REASON, source=raw.source)
+        codec = utf16_without_bom(data)
+        if codec is None:
+            raise DecodeError(BINARY_REASON, source=raw.source)
+        return _decoded(raw, data.decode(codec), codec, "nul_pattern", 0)
     failed: list[tuple[str, str, int]] = []  # multi-byte candidates that did not decode strictly
     loose: list[tuple[str, str]] = []  # single-byte candidates: they decode anything, so prove nothing
     tried: set[tuple[str, int]] = set()

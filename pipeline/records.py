@@ -48,7 +48,7 @@ class Decoded:
     encoding: str  # codec actually used, e.g. "utf-8", "gb18030"
     n_replaced: int  # characters that could not be decoded and were replaced (U+FFFD)
     is_html: bool  # the text is markup, not a plain-text capture
-    encoding_evidence: str = ""  # how the encoding was chosen: "bom", "http", "meta", "detected", "default"
+    encoding_evidence: str = ""  # how the encoding was chosen: "bom", "http", "meta", "detected", "nul_pattern", "default"
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,8 @@ BINARY_CASES = [
     pytest.param(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nstream\x00\x01\x02", id="pdf-with-nul"),
     pytest.param(b"PK\x03\x04\x14\x00\x06\x00", id="zip-docx"),
     pytest.param(bytes(range(1, 32)) * 20 + b"text", id="control-bytes-without-nul"),
-    pytest.param("<p>通知</p>".encode("utf-16-le"), id="utf16-without-bom"),
+    pytest.param(b"\x00\x01" * 50 + b"\x01\x00" * 50, id="nuls-on-both-parities"),
+    pytest.param("1.通知\n".encode("utf-16-le") + b"\x00\x00\x07\x00" * 40, id="utf16-shaped-control-characters"),
 ]
 
 
@@ -144,6 +145,13 @@ BINARY_CASES = [
 def test_binary_refused(data):
     with pytest.raises(DecodeError, match=": decode: binary file, not a text or HTML notice$"):
         decode(raw(data))
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_read_from_where_its_nul_bytes_stand(codec):
+    text = "关于印发2025年重点工作分解意见的通知\r\n1.推进项目建设。(牵头单位:区发改局)\r\n"
+    d = decode(raw(text.encode(codec)))
+    assert (d.text, d.encoding, d.encoding_evidence, d.n_replaced) == (text, codec, "nul_pattern", 0)
 
 
 def test_declared_latin1_honoured_for_western_text():
