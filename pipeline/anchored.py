@@ -377,6 +377,35 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
     m, n = len(slots), len(kinds)
     if m > MAX_ROW_SLOTS:
         return None
+    best = _fit_states(slots, kinds, task, tr, spans_above)
+    ends = _row_ends(best, slots, n, tr, last)
+    if not ends:
+        return None
+    if last:  # as many slots as fit, then the cheapest way
+        top = max(e[2] for e in ends)
+        if top == 0:
+            return None
+        ends = [e for e in ends if e[2] == top]
+    _, _, used, state, heads = min(ends, key=lambda e: (e[0], e[1]))
+    out = _subrows(best, state, n)
+    if not any(out):
+        return None
+    return RowFit(out, heads, used)
+
+
+#: A state of the row fit (slot, column, phase) and its value (cost, tie, back-pointer).
+_State = tuple[int, int, int]
+_Best = dict[_State, tuple[float, int, tuple | None]]
+
+
+def _fit_states(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRules, spans_above: bool) -> _Best:
+    """The cheapest way to reach every state (slot, column, phase) of :func:`fit_row`.
+
+    Phase 0 = first sub-row, 1 = later sub-row with only its task, 2 = later sub-row with more. Moves only
+    go to a later slot, or the same slot and a later column, so one pass in order relaxes every state.
+    """
+    m, n = len(slots), len(kinds)
+    texts = [s.text for s in slots]
     memo: dict[tuple[str, int, int], bool] = {}
 
     def ok(kind: str, a: int, b: int) -> bool:
@@ -385,12 +414,9 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
             memo[key] = fits(kind, texts[a:b], tr)
         return memo[key]
 
-    # state (slot, column, phase): phase 0 = first sub-row, 1 = later sub-row with only its task, 2 = later sub-row
-    # with more; value: (cost, tie, back-pointer). Moves only go to a later slot, or the same slot and a later column.
-    best: dict[tuple[int, int, int], tuple[float, int, tuple | None]] = {(0, 1, 0): (0.0, 0, None)}
-    texts = [s.text for s in slots]
+    best: _Best = {(0, 1, 0): (0.0, 0, None)}
 
-    def relax(state: tuple[int, int, int], cost: float, tie: int, back: tuple) -> None:
+    def relax(state: _State, cost: float, tie: int, back: tuple) -> None:
         old = best.get(state)
         if old is None or (cost, tie) < (old[0], old[1]):
             best[state] = (cost, tie, back)
@@ -427,7 +453,18 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
                         weak = WEAK_FIT_COST if kind in LOOSE_KINDS and (unit_line(texts[i], tr)
                                                                           or person_line(texts[i], tr)) else 0
                         relax((j, c + 1, 2 if later else 0), cost + weak, tie + (n - c) * (j - i), (here, c, i, j))
-    ends: list[tuple[float, int, int, tuple[int, int, int], tuple[tuple[int, ...], ...]]] = []
+    return best
+
+
+def _row_ends(best: _Best, slots: Sequence[Slot], n: int, tr: TableRules, last: bool
+              ) -> list[tuple[float, int, int, _State, tuple[tuple[int, ...], ...]]]:
+    """Every way the row can end: (cost, tie, slots used, final state, heading rows after it).
+
+    A complete row that leaves slots over ends there only when they are heading rows or visible empty
+    cells, or when it is the table's last row.
+    """
+    m = len(slots)
+    ends: list[tuple[float, int, int, _State, tuple[tuple[int, ...], ...]]] = []
     for phase in (0, 2):
         for i in range(m + 1):
             cur = best.get((i, n, phase))
@@ -443,19 +480,15 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
                     ends.append((cur[0] + extra, cur[1], m, (i, n, phase), tuple(tuple(i + k for k in h) for h in found)))
                 elif all(s.line < 0 for s in rest):
                     ends.append((cur[0] + STRAY_EMPTY_COST * len(rest), cur[1], m, (i, n, phase), ()))
-    if not ends:
-        return None
-    if last:  # as many slots as fit, then the cheapest way
-        top = max(e[2] for e in ends)
-        if top == 0:
-            return None
-        ends = [e for e in ends if e[2] == top]
-    _, _, used, state, heads = min(ends, key=lambda e: (e[0], e[1]))
-    # walk back: (column, first slot, end slot) of every move; a sub-row move comes from a complete row
+    return ends
+
+
+def _subrows(best: _Best, state: _State, n: int) -> tuple[tuple[tuple[int, int, int], ...], ...]:
+    """Walk back from ``state``: (column, first slot, end slot) of every cell, grouped by sub-row."""
     moves: list[tuple[int, int, int, bool]] = []
     while (back := best[state][2]) is not None:
         prev, col, a, b = back
-        moves.append((col, a, b, prev[1] == n))
+        moves.append((col, a, b, prev[1] == n))  # a sub-row move comes from a complete row
         state = prev
     subrows: list[list[tuple[int, int, int]]] = [[]]
     for col, a, b, starts in reversed(moves):
@@ -463,10 +496,7 @@ def fit_row(slots: Sequence[Slot], kinds: Sequence[str], task: int, tr: TableRul
             subrows.append([])
         if b > a:  # printed (lines, or a visible empty cell); a column printing nothing has no cell
             subrows[-1].append((col, a, b))
-    out = tuple(tuple(sub) for sub in subrows)
-    if not any(out):
-        return None
-    return RowFit(out, heads, used)
+    return tuple(tuple(sub) for sub in subrows)
 
 
 # ---------------------------------------------------------------- the table

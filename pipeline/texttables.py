@@ -296,68 +296,16 @@ def box_table(lines: Sequence[str], _realigned: bool = False) -> list[CellText] 
     if score < MIN_BOX_ALIGNMENT or len(bounds) < 3:
         aligned = None if _realigned else realign(lines)
         return box_table(aligned, True) if aligned and aligned != list(lines) else None
-    n_cols = len(bounds) - 1
     grid = [_columns(line, ambiguous) for line in lines]
     rule = [_RULE_LINE.search(line) is not None for line in lines]
 
-    bands: list[list[int]] = [[]]  # text lines of each band between rule lines
-    seps: list[int] = []  # the rule line after each band
-    for j in range(1, len(lines)):
-        if rule[j]:
-            seps.append(j)
-            bands.append([])
-        else:
-            bands[-1].append(j)
-    if not bands[-1]:
-        bands.pop()
-    if not bands or any(not b for b in bands):
+    split = _bands(rule)
+    if split is None:
         return None  # two rule lines in a row: not a shape we read with certainty
-
-    def ruled(j: int, c: int) -> bool:
-        s = _slice(grid[j], bounds[c], bounds[c + 1]).strip()
-        return bool(s) and all(ch in HORIZONTAL or ch in JUNCTIONS for ch in s) and any(ch in HORIZONTAL for ch in s)
-
-    def has_bar(j: int, x: int) -> bool:
-        return any(px == x and (ch in VERTICAL or ch in JUNCTIONS) for px, ch in grid[j])
-
-    parent = {(r, c): (r, c) for r in range(len(bands)) for c in range(n_cols)}
-
-    def find(u: tuple[int, int]) -> tuple[int, int]:
-        while parent[u] != u:
-            parent[u] = parent[parent[u]]
-            u = parent[u]
-        return u
-
-    def union(u: tuple[int, int], v: tuple[int, int]) -> None:
-        parent[find(v)] = find(u)
-
-    for r, band in enumerate(bands):
-        for c in range(1, n_cols):
-            if not any(has_bar(j, bounds[c]) for j in band):
-                union((r, c - 1), (r, c))  # no │ in the whole band: a cell spanning columns
-        if r + 1 < len(bands):
-            for c in range(n_cols):
-                if not ruled(seps[r], c):
-                    union((r, c), (r + 1, c))  # no rule under the cell: it spans the next row
-
-    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for u in parent:
-        groups.setdefault(find(u), []).append(u)
-    cells: list[CellText] = []
-    for members in groups.values():
-        rows = sorted({r for r, _ in members})
-        cols = sorted({c for _, c in members})
-        if len(members) != len(rows) * len(cols) or rows != list(range(rows[0], rows[-1] + 1)):
-            return None  # not a rectangle
-        left, right = bounds[cols[0]], bounds[cols[-1] + 1]
-        pieces: list[str] = []
-        for r in rows:
-            pieces += [_slice(grid[j], left, right) for j in bands[r]]
-            if r != rows[-1]:
-                pieces.append(_slice(grid[seps[r]], left, right))
-        text = join_lines(pieces)
-        if text:
-            cells.append(CellText(rows[0], cols[0], len(rows), len(cols), rows[0] == 0, text))
+    bands, seps = split
+    cells = _box_cells(grid, bounds, bands, seps)
+    if cells is None:
+        return None
     cells.sort(key=lambda c: (c.row, c.col))
     if len({c.row for c in cells}) < 2 or len({c.col for c in cells}) < 2:
         return None
@@ -416,6 +364,81 @@ def _wrap_state(col: _Column, widths: Sequence[int]) -> _Column | None:
     return _Column(wrap, col.widest)
 
 
+def _bands(rule: Sequence[bool]) -> tuple[list[list[int]], list[int]] | None:
+    """The text lines of each band between rule lines, and the rule line after each band (line 0 is the
+    top rule); None when two rule lines stand in a row.
+
+    >>> _bands([True, False, True, False, False, True])
+    ([[1], [3, 4]], [2, 5])
+    """
+    bands: list[list[int]] = [[]]
+    seps: list[int] = []
+    for j in range(1, len(rule)):
+        if rule[j]:
+            seps.append(j)
+            bands.append([])
+        else:
+            bands[-1].append(j)
+    if not bands[-1]:
+        bands.pop()
+    if not bands or any(not b for b in bands):
+        return None
+    return bands, seps
+
+
+def _box_cells(grid: list, bounds: Sequence[int], bands: list[list[int]], seps: list[int]) -> list[CellText] | None:
+    """The cells of a box table: grid places merged where no bar or rule parts them; None when a merged
+    cell is not a rectangle."""
+    n_cols = len(bounds) - 1
+
+    def ruled(j: int, c: int) -> bool:
+        s = _slice(grid[j], bounds[c], bounds[c + 1]).strip()
+        return bool(s) and all(ch in HORIZONTAL or ch in JUNCTIONS for ch in s) and any(ch in HORIZONTAL for ch in s)
+
+    def has_bar(j: int, x: int) -> bool:
+        return any(px == x and (ch in VERTICAL or ch in JUNCTIONS) for px, ch in grid[j])
+
+    parent = {(r, c): (r, c) for r in range(len(bands)) for c in range(n_cols)}
+
+    def find(u: tuple[int, int]) -> tuple[int, int]:
+        while parent[u] != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    def union(u: tuple[int, int], v: tuple[int, int]) -> None:
+        parent[find(v)] = find(u)
+
+    for r, band in enumerate(bands):
+        for c in range(1, n_cols):
+            if not any(has_bar(j, bounds[c]) for j in band):
+                union((r, c - 1), (r, c))  # no │ in the whole band: a cell spanning columns
+        if r + 1 < len(bands):
+            for c in range(n_cols):
+                if not ruled(seps[r], c):
+                    union((r, c), (r + 1, c))  # no rule under the cell: it spans the next row
+
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for u in parent:
+        groups.setdefault(find(u), []).append(u)
+    cells: list[CellText] = []
+    for members in groups.values():
+        rows = sorted({r for r, _ in members})
+        cols = sorted({c for _, c in members})
+        if len(members) != len(rows) * len(cols) or rows != list(range(rows[0], rows[-1] + 1)):
+            return None  # not a rectangle
+        left, right = bounds[cols[0]], bounds[cols[-1] + 1]
+        pieces: list[str] = []
+        for r in rows:
+            pieces += [_slice(grid[j], left, right) for j in bands[r]]
+            if r != rows[-1]:
+                pieces.append(_slice(grid[seps[r]], left, right))
+        text = join_lines(pieces)
+        if text:
+            cells.append(CellText(rows[0], cols[0], len(rows), len(cols), rows[0] == 0, text))
+    return cells
+
+
 def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tuple[int, list[tuple[int, int, bool]]] | None:
     """Cut lines into cells of a table with these column kinds, filled row by row.
 
@@ -460,27 +483,14 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
                 return None
             if p >= n:
                 continue
-            moves: list[tuple[int, int, tuple[_Column, ...], bool]] = []
             if c == 0 and tr.any_heading.match(lines[p]) and not _cell_ok(kinds[0], lines[p], tr):
-                moves.append((p + 1, 0, cols, True))
+                moves: list[tuple[int, int, tuple[_Column, ...], bool]] = [(p + 1, 0, cols, True)]
             else:
-                for m in range(1, min(MAX_CELL_LINES, n - p) + 1):
-                    visited += 1  # a state tries up to MAX_CELL_LINES cells: count them, not only states
-                    if visited > SEARCH_LIMIT:
-                        return None
-                    # a line before the cell's last must be as wide as the column wraps (or, before the
-                    # column has wrapped, as the cell's first line): a longer cell holds that line too
-                    wraps_at = cols[c].wrap
-                    wrap = wraps_at if wraps_at is not None else widths[p]
-                    if m >= 2 and abs(widths[p + m - 2] - wrap) > WRAP_TOLERANCE:
-                        break
-                    # the lines between were checked by the break above: the first, the second last and
-                    # the last line decide (the whole slice made this loop quadratic in MAX_CELL_LINES)
-                    col = _wrap_state(cols[c], (widths[p], widths[p + m - 2], widths[p + m - 1]) if m > 2
-                                      else widths[p:p + m])
-                    if col is None or not cell_ok(kinds[c], p, p + m):
-                        continue
-                    moves.append((p + m, (c + 1) % k, cols[:c] + (col,) + cols[c + 1:], False))
+                # a state tries up to MAX_CELL_LINES cells: count them, not only states
+                moves, tried = _cell_moves(p, c, cols, widths, k, kinds[c], cell_ok)
+                visited += tried
+                if visited > SEARCH_LIMIT:
+                    return None
             for q, c2, cols2, heading in moves:
                 bucket = nxt.setdefault((q, c2, cols2), [])
                 for path in paths:
@@ -494,6 +504,30 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
         return None
     (path,) = at_rows[best]
     return best, list(path)
+
+
+def _cell_moves(p: int, c: int, cols: tuple[_Column, ...], widths: Sequence[int], k: int, kind: str,
+                cell_ok: Callable[[str, int, int], bool]) -> tuple[list[tuple[int, int, tuple[_Column, ...], bool]], int]:
+    """The cells of column ``c`` that can start at line ``p`` (as moves of :func:`flat_cells`), and how many
+    were tried (up to MAX_CELL_LINES)."""
+    moves: list[tuple[int, int, tuple[_Column, ...], bool]] = []
+    tried = 0
+    for m in range(1, min(MAX_CELL_LINES, len(widths) - p) + 1):
+        tried += 1
+        # a line before the cell's last must be as wide as the column wraps (or, before the
+        # column has wrapped, as the cell's first line): a longer cell holds that line too
+        wraps_at = cols[c].wrap
+        wrap = wraps_at if wraps_at is not None else widths[p]
+        if m >= 2 and abs(widths[p + m - 2] - wrap) > WRAP_TOLERANCE:
+            break
+        # the lines between were checked by the break above: the first, the second last and
+        # the last line decide (the whole slice made this loop quadratic in MAX_CELL_LINES)
+        col = _wrap_state(cols[c], (widths[p], widths[p + m - 2], widths[p + m - 1]) if m > 2
+                          else widths[p:p + m])
+        if col is None or not cell_ok(kind, p, p + m):
+            continue
+        moves.append((p + m, (c + 1) % k, cols[:c] + (col,) + cols[c + 1:], False))
+    return moves, tried
 
 
 @lru_cache(maxsize=4096)  # every line is asked once per header scan that reaches it (up to HEADER_MAX_LINES)
