@@ -141,7 +141,8 @@ def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[in
         named = {k for k in kinds if k != "other"}
         if len(named | {"task"}) < MIN_HEADER_KINDS or ("task" not in named and not ROLE_KINDS & named):
             continue
-        start = r + max(b.cell.rowspan for b in _distinct(row) if b.cell and b.cell.row == r)
+        # the header row's own cells (a row of cells spanning down from above starts none: one row)
+        start = r + max((b.cell.rowspan for b in _distinct(row) if b.cell and b.cell.row == r), default=1)
         if r + 1 < len(grid):
             below = grid[r + 1]
             for c, b in enumerate(row):

@@ -211,3 +211,24 @@ def test_cell_lists(text, role, spans) -> None:
     from pipeline.outline import _cell_lists
 
     assert _cell_lists(text, role, lambda t: t.endswith(("局", "委员会", "区", "街道"))) == spans
+
+
+def test_header_row_made_only_of_cells_spanning_down_from_above() -> None:
+    # found by make soak (a mutated box-drawn table): the header words stand in the last band, inside
+    # cells that start in an earlier row; the header row then starts no cell of its own (was: ValueError)
+    import hashlib
+
+    from pipeline.errors import PipelineError
+    from pipeline.extract import extract_raw
+    from pipeline.records import RawInput
+
+    text = "\n".join([
+        "├────────────┼───┼────┼─────┤",
+        "│级，完成规划修编。　　　│王　强│县发改局│2021年│",
+        "├────────────┤　　　│　　　　│12月底　│",
+        "│△实施城乡供水一体化工程│　　　│　　　　│　　　　　│",
+        "├────────────┤　　　│　　　　│　　　　　│",
+        "│　　　　　　　　　　　　│领导　│实施单位│时限　　　│"])
+    data = text.encode("utf-8")
+    with pytest.raises(PipelineError, match="not a breakdown notice"):
+        extract_raw(RawInput("box.txt", data, hashlib.sha256(data).hexdigest()), RULES)
