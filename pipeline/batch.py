@@ -383,13 +383,17 @@ def _run_locked(docs: list[Input], report: BatchReport, dataset, *, rules_dir: s
         for line in report.merged:
             echo(line)
         cache.prune(d.key for d in docs)
+    echo(_closing_line(report, out_dir))
+    return report
+
+
+def _closing_line(report: BatchReport, out_dir: Path) -> str:
+    """The run's last line: what the dataset holds now, and how much was extracted or reused."""
     tables = f"{out_dir}/{{{','.join(TABLES)}}}.parquet and {out_dir}/json/"
     counts = f"{report.extracted} extracted, {report.reused} from the cache"
     if report.unchanged:
-        echo(f"{len(kept)} document(s) in {tables}: nothing changed ({counts})")
-    else:
-        echo(f"wrote {len(kept)} document(s): {tables} ({counts})")
-    return report
+        return f"{len(report.documents)} document(s) in {tables}: nothing changed ({counts})"
+    return f"wrote {len(report.documents)} document(s): {tables} ({counts})"
 
 
 class _InOrder:

@@ -8,6 +8,7 @@ as a second source. Nothing is guessed: a field that is not printed stays None.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import regex
 
@@ -120,17 +121,63 @@ def find_issuer(blocks: tuple[Block, ...], rules: MetadataRules, title_prefix: s
     return None
 
 
-def read_metadata(page: Page, rules: MetadataRules) -> Metadata:
-    """Metadata of one page. ``rules`` is ``rules/metadata.toml``."""
-    blocks = page.blocks
+def _doc_number(page: Page, rules: MetadataRules) -> str | None:
+    """The 文号: from the page's info table, a short header line, or the page's <title>."""
     doc_number = _info(page, "文号", "发文字号")
     if doc_number is None:
-        for b in blocks[:HEADER_BLOCKS]:
+        for b in page.blocks[:HEADER_BLOCKS]:
             if len(b.text) <= SHORT_BLOCK * 2 and (m := rules.doc_number.search(b.text)):
                 doc_number = _BLANKS.sub("", b.text[m.start("prefix"):m.end()])
                 break
     if doc_number is None and page.meta.title and (m := rules.doc_number.search(page.meta.title)):
         doc_number = m[0]
+    return doc_number
+
+
+def _dates(page: Page, rules: MetadataRules) -> tuple[dt.date | None, dt.date | None]:
+    """(issued, published): a date line of the header, else a labelled date (成文日期 …) of the page."""
+    blocks = page.blocks
+    issued = None
+    for b in blocks[:HEADER_BLOCKS]:
+        if len(b.text) <= 20 and (m := rules.date.fullmatch(b.text.strip())):
+            issued = parse_date(m)
+            if issued:
+                break
+    labeled = {m["label"]: m["date"] for b in blocks[:HEADER_BLOCKS] if len(b.text) <= SHORT_BLOCK * 3
+               for m in LABELED_DATE.finditer(b.text)}
+    if issued is None:
+        issued = parse_iso_date(_info(page, "成文日期", "发文日期") or labeled.get("成文日期") or labeled.get("发文日期")
+                                or labeled.get("印发日期"))
+    published = parse_iso_date(page.meta.published) or parse_iso_date(_info(page, "发布日期", "发布时间")) \
+        or parse_iso_date(labeled.get("发布日期"))
+    return issued, published
+
+
+def _plan_year(blocks: Sequence[Block], titles: tuple, issued: dt.date | None, doc_number: str | None) -> int | None:
+    """The plan year: named in the title (or its line), an annex title, the first headings, else the
+    year of issue or of the 文号."""
+    for src in titles:
+        if src and (m := YEAR_WITH_NIAN.search(src)):
+            return int(m[1])
+    annex = next((b.text for b in blocks[:HEADER_BLOCKS] if ANNEX_TITLE.match(TITLE_DECORATION.sub("", b.text))),
+                 None)
+    if annex and (m := YEAR_WITH_NIAN.search(annex)):
+        return int(m[1])
+    # a capture without header: the year its first headings name
+    heads = next((m for b in blocks[:5] if (m := YEAR_WITH_NIAN.search(b.text))), None)
+    if heads:
+        return int(heads[1])
+    if issued:
+        return issued.year
+    if doc_number and (m := _YEAR_DIGITS.search(doc_number)):
+        return int(m[0])
+    return None
+
+
+def read_metadata(page: Page, rules: MetadataRules) -> Metadata:
+    """Metadata of one page. ``rules`` is ``rules/metadata.toml``."""
+    blocks = page.blocks
+    doc_number = _doc_number(page, rules)
 
     found = find_title(blocks, rules)
     title, title_prefix = None, None
@@ -146,37 +193,8 @@ def read_metadata(page: Page, rules: MetadataRules) -> Metadata:
 
     issuer = find_issuer(blocks, rules, title_prefix) or _info(page, "发文机关", "发布机构")
 
-    issued = None
-    for b in blocks[:HEADER_BLOCKS]:
-        if len(b.text) <= 20 and (m := rules.date.fullmatch(b.text.strip())):
-            issued = parse_date(m)
-            if issued:
-                break
-    labeled = {m["label"]: m["date"] for b in blocks[:HEADER_BLOCKS] if len(b.text) <= SHORT_BLOCK * 3
-               for m in LABELED_DATE.finditer(b.text)}
-    if issued is None:
-        issued = parse_iso_date(_info(page, "成文日期", "发文日期") or labeled.get("成文日期") or labeled.get("发文日期")
-                                or labeled.get("印发日期"))
-    published = parse_iso_date(page.meta.published) or parse_iso_date(_info(page, "发布日期", "发布时间")) \
-        or parse_iso_date(labeled.get("发布日期"))
-
-    year = None
-    for src in (title, found and blocks[found[2]].text):
-        if src and (m := YEAR_WITH_NIAN.search(src)):
-            year = int(m[1])
-            break
-    if year is None:
-        annex = next((b.text for b in blocks[:HEADER_BLOCKS] if ANNEX_TITLE.match(TITLE_DECORATION.sub("", b.text))),
-                     None)
-        if annex and (m := YEAR_WITH_NIAN.search(annex)):
-            year = int(m[1])
-    if year is None:  # a capture without header: the year its first headings name
-        heads = next((m for b in blocks[:5] if (m := YEAR_WITH_NIAN.search(b.text))), None)
-        year = int(heads[1]) if heads else None
-    if year is None and issued:
-        year = issued.year
-    if year is None and doc_number and (m := _YEAR_DIGITS.search(doc_number)):
-        year = int(m[0])
+    issued, published = _dates(page, rules)
+    year = _plan_year(blocks, (title, found and blocks[found[2]].text), issued, doc_number)
 
     addressees: tuple[str, ...] = ()
     for b in blocks[:HEADER_BLOCKS]:

@@ -358,23 +358,8 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, read
         cat = [b for b in row.cells.get("category", ()) if not any(b is t for t in tasks)]  # not a glued name+task
         row_group = _heading(cat[0], "", 0) if cat else group
         own = reader.find(tb.text, unit_like)
-        locs: list[tuple[int, ClauseLoc]] = [(ti, c) for c in own]
+        locs = [(ti, c) for c in own] + _column_clauses(row, index, unit_like, deadline_like)
         end_local = own[0].start if own and not tb.text[own[-1].end:].strip(" 。;；") else len(tb.text)
-        columns = [(b.cell.col if b.cell else 0, kind, b) for kind in ("leader", "lead", "responsible", "cooperating",
-                                                                        "deadline", "note")
-                   for b in row.cells.get(kind, ())]
-        for _, kind, b in sorted(columns, key=lambda c: c[0]):  # printed (column) order
-            role = kind
-            if kind == "note":  # a 备注 column holding a deadline (2020年12月) is read as one
-                if not deadline_like(b.text):
-                    continue
-                role = "deadline"
-            header = row.headers.get(kind, kind)
-            if role == "deadline":
-                locs.append((index[id(b)], ClauseLoc(0, len(b.text), 0, len(b.text), "cell", True, role, header)))
-                continue
-            for s, e in _cell_lists(b.text, role, unit_like):
-                locs.append((index[id(b)], ClauseLoc(s, e, s, e, "cell", True, role, header)))
         body = tb.text[:end_local].rstrip()
         num = numbered(body, rules)
         if num and num.level in ("item", "bullet") and not label:  # the task cell carries its own number: △推进…
@@ -385,6 +370,29 @@ def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, read
                              block=ti, blocks=tuple(sorted({i for i, _ in locs} | {ti})),
                              text_start=tb.start + lead, text_end=tb.start + len(body), clauses=tuple(locs)))
     return out
+
+
+def _column_clauses(row: GridRow, index: dict[int, int], unit_like: Callable[[str], bool],
+                    deadline_like: Callable[[str], bool]) -> list[tuple[int, ClauseLoc]]:
+    """The clauses of a task row's role columns (leader, lead, responsible, cooperating, deadline, a 备注
+    holding a deadline), in printed (column) order, as (block index, clause)."""
+    locs: list[tuple[int, ClauseLoc]] = []
+    columns = [(b.cell.col if b.cell else 0, kind, b) for kind in ("leader", "lead", "responsible", "cooperating",
+                                                                    "deadline", "note")
+               for b in row.cells.get(kind, ())]
+    for _, kind, b in sorted(columns, key=lambda c: c[0]):
+        role = kind
+        if kind == "note":  # a 备注 column holding a deadline (2020年12月) is read as one
+            if not deadline_like(b.text):
+                continue
+            role = "deadline"
+        header = row.headers.get(kind, kind)
+        if role == "deadline":
+            locs.append((index[id(b)], ClauseLoc(0, len(b.text), 0, len(b.text), "cell", True, role, header)))
+            continue
+        for s, e in _cell_lists(b.text, role, unit_like):
+            locs.append((index[id(b)], ClauseLoc(s, e, s, e, "cell", True, role, header)))
+    return locs
 
 
 _LIST_SEPARATORS = re.compile(r"[、,，;；]")

@@ -129,6 +129,26 @@ class _Worker:
         self.conn.close()
 
 
+def _outcome(w: _Worker, ready: bool, budget: float | None) -> tuple[tuple[int | None, Any] | None, bool]:
+    """(what worker ``w`` reports, or None while it works; whether it is gone): its result when ``ready``,
+    :class:`Lost` when it died or ran past its deadline (then it is killed)."""
+    if ready:
+        try:
+            return w.conn.recv(), False
+        except (EOFError, OSError):
+            w.process.join()
+            code = w.process.exitcode
+            why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            w.conn.close()
+            return (w.task, Lost(f"internal error: the worker process died ({why})")), True
+    if time.monotonic() >= w.deadline:
+        budget_s = f"{budget:g}" if budget is not None else "?"
+        outcome = (w.task, Lost(f"took longer than {budget_s} s", timed_out=True))
+        w.kill()
+        return outcome, True
+    return None, False
+
+
 def run_tasks(tasks: Sequence[Any], run: Callable[[Any, Any], Any], *, jobs: int, budget: float | None,
               init: Callable[..., Any] = no_state, init_args: tuple = (), close_fds: tuple[int, ...] = (),
               meanwhile: Callable[[], Any] | None = None) -> Generator[tuple[int, Any], None, None]:
@@ -162,27 +182,13 @@ def run_tasks(tasks: Sequence[Any], run: Callable[[Any, Any], Any], *, jobs: int
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = wait([w.conn for w in busy], timeout=None if timeout == float("inf") else timeout)
             for w in busy:
-                outcome: tuple[int | None, Any] | None = None
-                if w.conn in ready:
-                    try:
-                        outcome = w.conn.recv()
-                    except (EOFError, OSError):
-                        w.process.join()
-                        code = w.process.exitcode
-                        why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-                        outcome = (w.task, Lost(f"internal error: the worker process died ({why})"))
-                        w.task = None
-                        workers.remove(w)
-                        w.conn.close()
-                        w = start() if todo else w
-                elif time.monotonic() >= w.deadline:
-                    outcome = (w.task, Lost(f"took longer than {budget:g} s", timed_out=True))
-                    w.kill()
+                outcome, gone = _outcome(w, w.conn in ready, budget)
+                if outcome is None:
+                    continue
+                if gone:  # died or killed: a new worker takes the next task
                     w.task = None
                     workers.remove(w)
                     w = start() if todo else w
-                if outcome is None:
-                    continue
                 w.task = None
                 if todo and w in workers:  # the next task first: the worker must not wait while the caller
                     w.give(todo[-1], tasks[todo.pop()], budget)  # handles this result (e.g. writes it)
