@@ -158,12 +158,12 @@ def normalize_space(text: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def _fragment_lines(markup: str) -> list[str]:
+def _fragment_lines(markup: str, source: str | None = None) -> list[str]:
     """The block texts of an HTML fragment (used for VML text boxes and fallbacks)."""
     markup = COND_MARKER.sub("", markup)
     if not markup.strip():
         return []
-    root = parse(f"<html><body><div>{markup}</div></body></html>").find("body/div")
+    root = parse(f"<html><body><div>{markup}</div></body></html>", source).find("body/div")
     if root is None:
         return []
     walker = _Walker(recover_alt=False)
@@ -172,7 +172,7 @@ def _fragment_lines(markup: str) -> list[str]:
     return [t for t, _, _, _ in walker.out]
 
 
-def unwrap_word_fallbacks(markup: str) -> str:
+def unwrap_word_fallbacks(markup: str, source: str | None = None) -> str:
     """Replace Word's VML blocks by the one rendering whose text a reader should get.
 
     * fallback with visible text -> the fallback (the VML box is its duplicate);
@@ -195,11 +195,11 @@ def unwrap_word_fallbacks(markup: str) -> str:
 
     def vml(m: re.Match[str]) -> str:
         fallback = m.group("fallback") or ""
-        if fallback and (shown := _fragment_lines(fallback)):
+        if fallback and (shown := _fragment_lines(fallback, source)):
             # one line of visible fallback text stands in its paragraph, as the box did
             return f"<{INLINE_BOX}>{_html.escape(shown[0], quote=False)}</{INLINE_BOX}>" if len(shown) == 1 else fallback
         lines = [line for box in VML_TEXTBOX.finditer(m.group("vml"))
-                 for line in _fragment_lines(box.group("box"))]
+                 for line in _fragment_lines(box.group("box"), source)]
         if len(lines) == 1:  # a one-line text box is inline text: 塞政发〔2024 + 〕3号, 2024 + 年 + 2月5 + 日
             return f'<{INLINE_BOX} {RECOVERED_ATTR}="1">{_html.escape(lines[0], quote=False)}</{INLINE_BOX}>'
         if lines:
@@ -660,7 +660,7 @@ def _depth(root: etree._Element) -> int:
 
 def html_page(decoded: Decoded, rules: HtmlRules) -> Page:
     """The article of an HTML page as text blocks, with the page's metadata."""
-    root = parse(unwrap_word_fallbacks(decoded.text), decoded.source)
+    root = parse(unwrap_word_fallbacks(decoded.text, decoded.source), decoded.source)
     meta = _meta(root, rules)
     html_title = root.find(".//title")
     page_title = normalize_space("".join(html_title.itertext())) if html_title is not None else ""

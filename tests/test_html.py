@@ -342,3 +342,14 @@ def test_word_export_with_several_sections_keeps_all() -> None:
                      '<span><br clear=all style="page-break-before:always"></span>'
                      '<div class="WordSection2"><p>第二节附表</p></div></body></html>')
     assert [b.text for b in page.blocks] == ["第一节正文", "第二节附表"]
+
+
+def test_deep_nesting_inside_a_word_text_box_names_the_page() -> None:
+    # found by make soak: the error came from the text box's own parse and named "<input>"
+    box = "<div>" * 300 + "〕1号" + "</div>" * 300
+    markup = (f"<html><body><p>港政发〔2025<!--[if gte vml 1]><v:shape><v:textbox>{box}</v:textbox>"
+              "</v:shape><![endif]--></p></body></html>")
+    decoded = Decoded(source="deep-box.html", text=markup, encoding="utf-8", n_replaced=0, is_html=True)
+    with pytest.raises(ContentError) as err:
+        html_page(decoded, load_rules().html)
+    assert str(err.value).startswith("deep-box.html: content: elements nested ")
