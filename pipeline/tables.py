@@ -88,20 +88,22 @@ def _matrix(page: Page, table: int) -> list[list[Block | None]]:
 
 def _distinct(row: list[Block | None]) -> list[Block]:
     out: list[Block] = []
+    seen: set[int] = set()  # identities: a spanning cell is the same block in every place it covers
     for b in row:
-        if b is not None and not any(b is o for o in out):
+        if b is not None and id(b) not in seen:
+            seen.add(id(b))
             out.append(b)
     return out
 
 
 def _mean_chars(grid: list[list[Block | None]], first: int, col: int) -> float:
     """Mean length (spaces removed) of the distinct cells of a column in the data rows from ``first``."""
-    seen: list[Block] = []
+    seen: dict[int, Block] = {}  # by identity, in order
     for row in grid[first:first + CONTENT_ROWS]:
         b = row[col] if col < len(row) else None
-        if b is not None and b.cell is not None and b.cell.colspan == 1 and not any(b is o for o in seen):
-            seen.append(b)
-    return sum(len(compact(b.text)) for b in seen) / len(seen) if seen else 0.0
+        if b is not None and b.cell is not None and b.cell.colspan == 1:
+            seen.setdefault(id(b), b)
+    return sum(len(compact(b.text)) for b in seen.values()) / len(seen) if seen else 0.0
 
 
 def _task_column(grid: list[list[Block | None]], first: int, kinds: list[str]) -> list[str] | None:
@@ -186,13 +188,12 @@ def grid(page: Page, table: int, rules: HeaderVocabulary) -> tuple[GridRow, ...]
                 and only.cell.colspan >= max(2, width - 1)):
             rows.append(GridRow(table, r, MappingProxyType({"heading": (only,)}), heading=only.text, headers=header_map))
             continue
-        cells: dict[str, list[Block]] = {}
+        cells: dict[str, dict[int, Block]] = {}  # by kind, then by identity, in order
         for c, b in enumerate(matrix[r]):
             if b is not None:
-                seen = cells.setdefault(kinds[c], [])
-                if not any(b is o for o in seen):
-                    seen.append(b)
-        rows.append(GridRow(table, r, MappingProxyType({k: tuple(v) for k, v in cells.items()}), headers=header_map))
+                cells.setdefault(kinds[c], {}).setdefault(id(b), b)
+        rows.append(GridRow(table, r, MappingProxyType({k: tuple(v.values()) for k, v in cells.items()}),
+                            headers=header_map))
     return tuple(rows)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,7 @@ from pipeline.rules import load_rules
 from pipeline.segment import tokens
 
 HEAD = "某区人民政府关于印发2025年重点工作分解意见的通知\n一、发展\n"
+WIDE_HEADER = (Path(__file__).parent / "fixtures" / "linear" / "wide-header-row.tmpl").read_text("utf-8")
 
 CRAFTED = {
     # (shape at size n, size the issue reported stalling at)
@@ -52,6 +54,10 @@ CRAFTED = {
     "spaces-before-a-sentence-mark": (lambda n: HEAD + "1.推进工作" + "\u3000" * n + "建设；完成", 2_000),
     # found by the soak: a glued list of 16,000 characters was split one unit per recursion level
     "glued-units": (lambda n: HEAD + "1.推进工作(牵头单位:" + "区发改局区财政局" * n + ")", 2_000),
+    # found by the soak (a mutation of tests/fixtures/html/task_table.html): a header row of 20,000 cells;
+    # its distinct cells were found by comparing each with every one before it (80 s)
+    "wide-header-row": (lambda n: WIDE_HEADER.replace("{cells}", '<td colspan="2">责任单位</td><td rowspan="2">备注<务</td>' * n),
+                        10_000),
 }
 
 RULES = load_rules()
