@@ -28,7 +28,7 @@ the work is linear in the length of the capture.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -264,21 +264,29 @@ def merge_header_lines(words: Sequence[str], tr: TableRules) -> list[tuple[str, 
     >>> merge_header_lines(["序号", "名称", "工作任务", "市政府", "分管领导", "牵头", "单位", "完成", "时限"], tr)
     [('seq', [0]), ('other', [1]), ('task', [2]), ('leader', [3, 4]), ('lead', [5, 6]), ('deadline', [7, 8])]
     """
-    merged: list[tuple[str, list[int]]] = []
+    return list(header_columns(words, tr))
+
+
+def header_columns(words: Sequence[str], tr: TableRules) -> Iterator[tuple[str, list[int]]]:
+    """:func:`merge_header_lines` column by column: a column is given once the next line cannot join it,
+    so a reader that stops at the first column it does not know reads no further."""
+    pending: tuple[str, list[int]] | None = None
     for k, word in enumerate(words):
         kind = tr.kind_of(word)
-        if merged:
-            pkind, pidx = merged[-1]
+        if pending is not None:
+            pkind, pidx = pending
             before = "".join(words[x] for x in pidx)
             both = before + word
             joined = tr.kind_of(both)
             if len(pidx) == 1 and (both in tr.headers
                                    or joined != "other" and pkind == "other" and kind == "other"
                                    or joined != "other" and pkind == "other" and unit_line(before, tr)):
-                merged[-1] = (joined, pidx + [k])
+                pending = (joined, pidx + [k])
                 continue
-        merged.append((kind, [k]))
-    return merged
+            yield pending
+        pending = (kind, [k])
+    if pending is not None:
+        yield pending
 
 
 

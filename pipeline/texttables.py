@@ -31,12 +31,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import regex
 
 from .anchored import HEADER_MAX_CHARS as ANCHORED_HEADER_MAX_CHARS
-from .anchored import AnchoredReader, merge_header_lines
+from .anchored import AnchoredReader, header_columns
 from .glued import find_glued
 from .records import Cell, Page, join_blocks
 from .rules.sets import FlatTableVocabulary as TableRules
@@ -530,7 +529,6 @@ def _cell_moves(p: int, c: int, cols: tuple[_Column, ...], widths: Sequence[int]
     return moves, tried
 
 
-@lru_cache(maxsize=4096)  # every line is asked once per header scan that reaches it (up to HEADER_MAX_LINES)
 def _header_line(line: str, tr: TableRules) -> bool:
     """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限."""
     t = compact(line)
@@ -539,46 +537,83 @@ def _header_line(line: str, tr: TableRules) -> bool:
     return tr.kind_of(t) != "other" or len(t) <= HEADER_FRAGMENT_MAX_CHARS
 
 
-def _header_run(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[str], list[str]] | None:
-    """A table header printed one cell per line (or on one line) at ``i``.
+class _FlatFinder:
+    """Flat tables (one cell per line) among one page's lines: each line's header test and each header
+    scan made once (a scan reads at most HEADER_MAX_LINES lines and stops at the first unknown column)."""
 
-    A line is a header cell when it contains a header word (主要责任单位); two short lines
-    that together make one (完成 / 时限) are one cell. Returns (end line, column kinds,
-    header text of each column).
-    """
-    if not _header_line(lines[i], tr):
-        return None
-    j = i
-    while j < len(lines) and j - i < HEADER_MAX_LINES and _header_line(lines[j], tr):
-        j += 1
-    kinds: list[str] = []
-    texts: list[str] = []
-    end = i
-    for kind, idx in merge_header_lines([compact(line) for line in lines[i:j]], tr):
-        if kind == "other":
-            break
-        kinds.append(kind)
-        texts.append(join_lines(lines[i + k].strip() for k in idx) if len(idx) > 1 else lines[i + idx[0]].strip())
-        end = i + idx[-1] + 1
-    if len(kinds) < 2 and (words := _header_words(lines[i], tr)):
-        kinds = [w[0] for w in words]
-        texts = [lines[i][a:b].strip() for _, a, b in words]
-        end = i + 1
-    if len(kinds) < 2 or "task" not in kinds:
-        return None
-    return end, kinds, texts
+    def __init__(self, lines: Sequence[str], tr: TableRules) -> None:
+        self.lines, self.tr = lines, tr
+        self._is_header: list[bool | None] = [None] * len(lines)
+        self._compact: list[str | None] = [None] * len(lines)
+        self._runs: dict[int, tuple[int, list[str], list[str]] | None] = {}
+
+    def is_header(self, k: int) -> bool:
+        """``_header_line`` of line ``k``, decided once."""
+        hit = self._is_header[k]
+        if hit is None:
+            hit = self._is_header[k] = _header_line(self.lines[k], self.tr)
+        return hit
+
+    def header_run(self, i: int) -> tuple[int, list[str], list[str]] | None:
+        """A table header printed one cell per line (or on one line) at ``i``.
+
+        A line is a header cell when it contains a header word (主要责任单位); two short lines
+        that together make one (完成 / 时限) are one cell. Returns (end line, column kinds,
+        header text of each column).
+        """
+        if i not in self._runs:
+            self._runs[i] = self._header_run(i)
+        return self._runs[i]
+
+    def compact(self, k: int) -> str:
+        """``compact`` of line ``k``, made once."""
+        t = self._compact[k]
+        if t is None:
+            t = self._compact[k] = compact(self.lines[k])
+        return t
+
+    def _header_run(self, i: int) -> tuple[int, list[str], list[str]] | None:
+        lines, tr = self.lines, self.tr
+        if not self.is_header(i):
+            return None
+        j = i + 1
+        while j < len(lines) and j - i < HEADER_MAX_LINES and self.is_header(j):
+            j += 1
+        kinds: list[str] = []
+        texts: list[str] = []
+        end = i
+        for kind, idx in header_columns([self.compact(k) for k in range(i, j)], tr):  # up to the first unknown
+            if kind == "other":
+                break
+            kinds.append(kind)
+            texts.append(join_lines(lines[i + k].strip() for k in idx) if len(idx) > 1 else lines[i + idx[0]].strip())
+            end = i + idx[-1] + 1
+        if len(kinds) < 2 and (words := _header_words(lines[i], tr)):
+            kinds = [w[0] for w in words]
+            texts = [lines[i][a:b].strip() for _, a, b in words]
+            end = i + 1
+        if len(kinds) < 2 or "task" not in kinds:
+            return None
+        return end, kinds, texts
+
+    def find(self, i: int) -> tuple[int, list[CellText]] | None:
+        """The flat table whose header starts at line ``i``, or None."""
+        lines, tr = self.lines, self.tr
+        if i > 0 and self.is_header(i - 1) and tr.kind_of(lines[i - 1]) != "other":
+            return None  # inside a header run that did not give a table: its tail is no header of its own
+        head = self.header_run(i)
+        if head is None:
+            return None
+        start, kinds, spots = head
+        end = start
+        while end < len(lines) and self.header_run(end) is None:
+            end += 1
+        return _flat_table(lines, start, end, kinds, spots, tr)
 
 
-def _find_flat(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[CellText]] | None:
-    if i > 0 and _header_line(lines[i - 1], tr) and tr.kind_of(lines[i - 1]) != "other":
-        return None  # inside a header run that did not give a table: its tail is no header of its own
-    head = _header_run(lines, i, tr)
-    if head is None:
-        return None
-    start, kinds, spots = head
-    end = start
-    while end < len(lines) and _header_run(lines, end, tr) is None:
-        end += 1
+def _flat_table(lines: Sequence[str], start: int, end: int, kinds: list[str], spots: list[str], tr: TableRules
+                ) -> tuple[int, list[CellText]] | None:
+    """The cells of a flat table: the header's, then the lines from ``start`` to ``end`` cut into cells."""
     found = flat_cells(lines[start:end], kinds, tr)
     if found is None:
         return None
@@ -709,6 +744,7 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
     (an extra blank line is an empty cell of a table flattened one cell per line).
     """
     reader = AnchoredReader(lines, gaps, tr)
+    flat = _FlatFinder(lines, tr)
 
     def anchored(ls: Sequence[str], i: int) -> tuple[int, list[CellText]] | None:
         found = reader.read(i)
@@ -718,7 +754,7 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
         ("box", _find_box),
         ("rows", lambda ls, i: _find_rows(ls, i, tr)),
         ("anchored", anchored),
-        ("flat", lambda ls, i: _find_flat(ls, i, tr)),
+        ("flat", lambda ls, i: flat.find(i)),
     )
     # an anchored or flat table opens with a short header line (at most HEADER_MAX_CHARS without spaces):
     # at a longer line neither is looked for

@@ -54,6 +54,9 @@ CRAFTED = {
     "spaces-before-a-sentence-mark": (lambda n: HEAD + "1.推进工作" + "\u3000" * n + "建设；完成", 2_000),
     # found by the soak: a glued list of 16,000 characters was split one unit per recursion level
     "glued-units": (lambda n: HEAD + "1.推进工作(牵头单位:" + "区发改局区财政局" * n + ")", 2_000),
+    # found by the soak: 50,000 one-character lines under a flat header; every line began a header scan of 24
+    # lines that tried every merge of them (25 s); the scan now stops at the first unknown column
+    "one-character-lines": (lambda n: HEAD + "牵头单位\n工作任务\n责任单位\n备注\n" + "攑\n" * n, 50_000),
     # found by the soak (a mutation of tests/fixtures/html/task_table.html): a header row of 20,000 cells;
     # its distinct cells were found by comparing each with every one before it (80 s)
     "wide-header-row": (lambda n: WIDE_HEADER.replace("{cells}", '<td colspan="2">责任单位</td><td rowspan="2">备注<务</td>' * n),
