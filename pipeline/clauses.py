@@ -24,8 +24,6 @@ from .records import ClauseLoc, Segment
 from .rules.sets import BEFORE_INLINE, OPENERS, ClauseRules
 from .text import CLOSE, OPEN, PAIR, PINYIN, bracket_pairs, split_top
 
-#: The open end of a unit list: A、B等部门 -> A, B.
-_ETC_TAIL = re.compile(r"等(?:相关|有关)?(?:部门|单位)?$")
 #: 由 before the units of a verb clause: (由区发改局牵头).
 _BY = regex.compile(r"由\s*")
 _LABEL_SPACE = re.compile(r"[ \t\u3000]")
@@ -203,7 +201,7 @@ class ClauseReader:
         if not m:
             return False
         units = first[: m.start()]
-        units = _ETC_TAIL.sub("", units)
+        units = self.rules.list_tail.sub("", units)
         units = _BY.sub("", units, count=1) if _BY.match(units) else units
         names = [t for t, _, _ in split_top(units, self.separators) if t.strip()]
         return bool(names) and all(self._unit_or_post(t.strip(), unit_like) for t in names)
@@ -216,7 +214,7 @@ class ClauseReader:
         if not inner.strip() or "。" in inner or PINYIN.fullmatch(inner):
             return False
         inner = self._without_notes(inner)
-        names = [t.strip() for t, _, _ in split_top(_ETC_TAIL.sub("", inner.strip()), self.separators + _PART_SEP)]
+        names = [t.strip() for t, _, _ in split_top(self.rules.list_tail.sub("", inner.strip()), self.separators + _PART_SEP)]
         return all(n and unit_like(n) and not _NOT_UNIT_START.match(n) for n in names)
 
     def _without_notes(self, text: str) -> str:
@@ -237,7 +235,7 @@ class ClauseReader:
         if loc.form == "verb":
             return self._parse_verbs(content, base)
         if loc.form == "units":  # units printed without a role: the task's responsible units
-            body = _ETC_TAIL.sub("", content.rstrip())
+            body = self.rules.list_tail.sub("", content.rstrip())
             return [Segment("responsible", "", tuple(self.names(body, base)), body, base)]
         segs: list[Segment] = []
         marks = list(self.label_re.finditer(content, 0, label_limit(content)))
@@ -311,7 +309,7 @@ class ClauseReader:
                     segs.append(Segment("deadline", "", (), p, base + s + lead))
                 continue
             units = p[: m.start()]
-            units = _ETC_TAIL.sub("", units)
+            units = self.rules.list_tail.sub("", units)
             by = _BY.match(units)  # (由区发改局牵头)
             if by:
                 units, lead = units[by.end():], lead + by.end()

@@ -502,6 +502,7 @@ class ClauseRules:
     deadlines: tuple[regex.Pattern[str], ...]  # deadlines.toml patterns and ongoing phrases
     unit_endings: tuple[str, ...]  # endings that make a list member a unit whatever it starts with
     collective: tuple[regex.Pattern[str], ...]  # collective names (各街道, 区直各部门)
+    list_tail: regex.Pattern[str]  # 等 / 等部门 / 等相关单位 closing a unit list (units.toml)
 
     @cached_property
     def any_deadline(self) -> AnyOf:
@@ -617,7 +618,8 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
                        words["leader"], words["unit_nouns"], words["leader_nouns"], roles.verbs, roles.separators, label_re, line_re,
                        trigger, regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes,
                        deadlines.patterns + deadlines.ongoing,
-                       longest_first(units.strong_suffixes + units.department_suffixes), units.collective)
+                       longest_first(units.strong_suffixes + units.department_suffixes), units.collective,
+                       units.list_tail)
 
 
 @dataclass(frozen=True)
