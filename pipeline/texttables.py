@@ -455,19 +455,13 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
     k = len(kinds)
     n = len(lines)
     widths = [display_width(line) for line in lines]
-    texts: dict[tuple[int, int], str] = {}
-
-    def text(a: int, b: int) -> str:
-        if (a, b) not in texts:
-            texts[(a, b)] = join_lines(lines[a:b])
-        return texts[(a, b)]
-
     fits: dict[tuple[str, int, int], bool] = {}  # many states try the same cell: decide it once
 
     def cell_ok(kind: str, a: int, b: int) -> bool:
-        if (kind, a, b) not in fits:
-            fits[(kind, a, b)] = _cell_ok(kind, text(a, b), tr)
-        return fits[(kind, a, b)]
+        key = (kind, a, b)
+        if key not in fits:
+            fits[key] = _cell_ok(kind, join_lines(lines[a:b]), tr)
+        return fits[key]
 
     State = tuple[int, int, tuple[_Column, ...]]
     Path = tuple[tuple[int, int, bool], ...]
@@ -490,19 +484,26 @@ def flat_cells(lines: Sequence[str], kinds: Sequence[str], tr: TableRules) -> tu
                 visited += tried
                 if visited > SEARCH_LIMIT:
                     return None
-            for q, c2, cols2, heading in moves:
-                bucket = nxt.setdefault((q, c2, cols2), [])
-                for path in paths:
-                    if len(bucket) < 2:
-                        bucket.append(path + ((p, q, heading),))
-                if c2 == 0:
-                    at_rows.setdefault(q, set()).update(path + ((p, q, heading),) for path in paths)
+            _advance(nxt, at_rows, p, moves, paths)
         frontier = nxt
     best = max(at_rows)
     if best == 0 or len(at_rows[best]) != 1:
         return None
     (path,) = at_rows[best]
     return best, list(path)
+
+
+def _advance(nxt: dict, at_rows: dict[int, set], p: int, moves: list[tuple[int, int, tuple[_Column, ...], bool]],
+             paths: list[tuple[tuple[int, int, bool], ...]]) -> None:
+    """Extend the paths of one state by its moves: at most two paths kept per new state (two are enough
+    to know a segmentation is not the only one); every path that ends a row is kept in ``at_rows``."""
+    for q, c2, cols2, heading in moves:
+        bucket = nxt.setdefault((q, c2, cols2), [])
+        for path in paths:
+            if len(bucket) < 2:
+                bucket.append(path + ((p, q, heading),))
+        if c2 == 0:
+            at_rows.setdefault(q, set()).update(path + ((p, q, heading),) for path in paths)
 
 
 def _cell_moves(p: int, c: int, cols: tuple[_Column, ...], widths: Sequence[int], k: int, kind: str,
