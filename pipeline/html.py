@@ -244,19 +244,9 @@ def _is_chrome(el: etree._Element, rules: HtmlRules) -> bool:
     return _tag(el) in rules.chrome_tags or (bool(el.attrib) and _chrome_name(_names(el), rules))
 
 
-#: At most this many class/id strings are remembered (then the memo starts again).
-_CHROME_NAMES_MAX = 4096
-
-
 def _chrome_name(names: str, rules: HtmlRules) -> bool:
-    """``rules.is_chrome_name(names)``, each class/id string read once (a page repeats a few: MsoNormal …)."""
-    memo = rules.chrome_memo
-    hit = memo.get(names)
-    if hit is None:
-        if len(memo) >= _CHROME_NAMES_MAX:
-            memo.clear()
-        hit = memo[names] = rules.is_chrome_name(names)
-    return hit
+    """``rules.is_chrome_name(names)``: does a class/id string name page chrome?"""
+    return rules.is_chrome_name(names)
 
 
 def _span(value: str | None) -> int:

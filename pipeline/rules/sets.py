@@ -9,7 +9,7 @@ when the rules load; a stage receives the rule set it needs and never reads a fi
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -419,11 +419,6 @@ class HtmlRules:
             tables[how][name] = level
         return tables["tag"], tables["id"], tables["class"]
 
-    @cached_property
-    def chrome_memo(self) -> dict[str, bool]:
-        """class/id string -> :meth:`is_chrome_name` (filled by the HTML stage as it reads pages)."""
-        return {}
-
     def is_chrome_name(self, names: str) -> bool:
         """True when a class/id string names page chrome."""
         return bool(self.chrome_names.search(names))
@@ -649,10 +644,6 @@ def build_headers(tables: TableHeaderRules, roles: RoleRules) -> HeaderVocabular
     return HeaderVocabulary(ordered, FrozenMap(words))
 
 
-#: Header texts whose kind is remembered (short lines repeat: 序号, 责任单位 …).
-KIND_MEMO_SIZE = 10_000
-
-
 @dataclass(frozen=True)
 class FlatTableVocabulary:
     """What the text-table detectors need (texttables.toml + tables.toml + roles + units + deadlines + outline)."""
@@ -667,7 +658,6 @@ class FlatTableVocabulary:
     unit_endings: tuple[str, ...] = ()  # every ending of a unit name (units.toml + texttables.toml), longest first
     surnames: frozenset[str] = frozenset()  # one-character surnames (texttables.toml)
     compound_surnames: frozenset[str] = frozenset()
-    _kinds: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)  # kind_of memo
 
     @cached_property
     def any_deadline(self) -> AnyOf:
@@ -693,11 +683,24 @@ class FlatTableVocabulary:
         ('responsible', 'task', 'leader', 'other')
         """
         text = compact(header)
-        if (kind := self._kinds.get(text)) is None:
-            kind = next((self.headers[w] for w in self.header_words if w in text), "other")
-            if len(self._kinds) < KIND_MEMO_SIZE:
-                self._kinds[text] = kind
-        return kind
+        by_initial = self._by_initial
+        best = len(self.header_words)
+        for i, ch in enumerate(text):
+            for rank, word in by_initial.get(ch, ()):
+                if rank < best and text.startswith(word, i):
+                    best = rank
+                    break  # the words of one initial are in rank order: a later one ranks lower
+        return self.headers[self.header_words[best]] if best < len(self.header_words) else "other"
+
+    @cached_property
+    def _by_initial(self) -> dict[str, tuple[tuple[int, str], ...]]:
+        """Header words by their first character, each with its rank in ``header_words`` (the first word of
+        that order found in a text names its kind: the longest)."""
+        out: dict[str, list[tuple[int, str]]] = {}
+        for rank, word in enumerate(self.header_words):
+            if word:
+                out.setdefault(word[0], []).append((rank, word))
+        return {ch: tuple(words) for ch, words in out.items()}
 
 
 def build_flat_tables(headers: HeaderVocabulary, texttables: TextTableRules, units: UnitRules,
