@@ -28,7 +28,7 @@ the work is linear in the length of the capture.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -267,17 +267,20 @@ def merge_header_lines(words: Sequence[str], tr: TableRules) -> list[tuple[str, 
     return list(header_columns(words, tr))
 
 
-def header_columns(words: Sequence[str], tr: TableRules) -> Iterator[tuple[str, list[int]]]:
+def header_columns(words: Sequence[str], tr: TableRules,
+                   kind_of: Callable[[str], str] | None = None) -> Iterator[tuple[str, list[int]]]:
     """:func:`merge_header_lines` column by column: a column is given once the next line cannot join it,
-    so a reader that stops at the first column it does not know reads no further."""
+    so a reader that stops at the first column it does not know reads no further. ``kind_of`` is
+    ``tr.kind_of`` (or a memo of it kept by the caller)."""
+    kind_of = kind_of or tr.kind_of
     pending: tuple[str, list[int]] | None = None
     for k, word in enumerate(words):
-        kind = tr.kind_of(word)
+        kind = kind_of(word)
         if pending is not None:
             pkind, pidx = pending
             before = "".join(words[x] for x in pidx)
             both = before + word
-            joined = tr.kind_of(both)
+            joined = kind_of(both)
             if len(pidx) == 1 and (both in tr.headers
                                    or joined != "other" and pkind == "other" and kind == "other"
                                    or joined != "other" and pkind == "other" and unit_line(before, tr)):

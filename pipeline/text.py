@@ -11,7 +11,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
 
@@ -212,6 +212,15 @@ class _Widths(dict):
 _WIDTHS = {1: _Widths(1), 2: _Widths(2)}
 
 
+def width_table(ambiguous: int = 2) -> Mapping[str, int]:
+    """:func:`char_width` of every character (``table[ch]``), each decided on first sight.
+
+    >>> t = width_table(1); t["中"], t["a"], t["─"]
+    (2, 1, 1)
+    """
+    return _WIDTHS.get(ambiguous) or _WIDTHS.setdefault(ambiguous, _Widths(ambiguous))
+
+
 def display_width(text: str, ambiguous: int = 2) -> int:
     """Display columns of a string (ASCII is one column a character: counted without a lookup).
 
@@ -220,8 +229,7 @@ def display_width(text: str, ambiguous: int = 2) -> int:
     """
     if text.isascii():
         return len(text)
-    widths = _WIDTHS.get(ambiguous) or _WIDTHS.setdefault(ambiguous, _Widths(ambiguous))
-    return sum(map(widths.__getitem__, text))
+    return sum(map(width_table(ambiguous).__getitem__, text))
 
 
 def join_lines(pieces: Iterable[str]) -> str:

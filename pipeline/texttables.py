@@ -29,8 +29,10 @@ uncertain is left as it was.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from itertools import accumulate
 
 import regex
 
@@ -39,7 +41,7 @@ from .anchored import AnchoredReader, header_columns
 from .glued import find_glued
 from .records import Cell, Page, join_blocks
 from .rules.sets import FlatTableVocabulary as TableRules
-from .text import HORIZONTAL, JUNCTIONS, VERTICAL, char_width, compact, display_width, join_lines
+from .text import HORIZONTAL, JUNCTIONS, VERTICAL, compact, display_width, join_lines, width_table
 
 # ---------------------------------------------------------------- thresholds
 
@@ -215,17 +217,25 @@ def _is_box_line(line: str) -> bool:
 
 
 def _columns(line: str, ambiguous: int) -> list[tuple[int, str]]:
-    """(display column, character) for each character of a line."""
-    out, x = [], 0
-    for ch in line:
-        out.append((x, ch))
-        x += char_width(ch, ambiguous)
-    return out
+    """(display column, character) for each character of a line (columns never decrease).
+
+    >>> _columns("│甲a│", 1)
+    [(0, '│'), (1, '甲'), (3, 'a'), (4, '│')]
+    """
+    return list(zip(accumulate(map(width_table(ambiguous).__getitem__, line), initial=0), line))
+
+
+def _x(col: tuple[int, str]) -> int:
+    return col[0]
 
 
 def _slice(cols: list[tuple[int, str]], left: int, right: int) -> str:
-    """The characters strictly between two rule positions."""
-    return "".join(ch for x, ch in cols if left < x < right)
+    """The characters strictly between two rule positions (found by bisection: the columns are in order).
+
+    >>> _slice(_columns("│甲a│乙│", 1), 0, 4)
+    '甲a'
+    """
+    return "".join(ch for _, ch in cols[bisect_right(cols, left, key=_x):bisect_left(cols, right, key=_x)])
 
 
 def _box_grid(lines: Sequence[str], ambiguous: int) -> tuple[list[int], float]:
@@ -244,6 +254,10 @@ def _box_grid(lines: Sequence[str], ambiguous: int) -> tuple[list[int], float]:
     return sorted(bounds), (hits / seen if seen else 0.0)
 
 
+#: One rule character (│ or a junction), kept by split.
+_RULE_CHARS = regex.compile(f"([{regex.escape(VERTICAL + JUNCTIONS)}])")
+
+
 def realign(lines: Sequence[str]) -> list[str] | None:
     """The lines with every column padded to one width, when each has the same number of rules.
 
@@ -253,18 +267,7 @@ def realign(lines: Sequence[str]) -> list[str] | None:
     >>> realign(["┌───┬──┐", "│2021年│甲│", "└───┴──┘"])
     ['┌───┬──┐', '│2021年│甲  │', '└───┴──┘']
     """
-    seps = set(VERTICAL) | set(JUNCTIONS)
-    split: list[list[str]] = []
-    for line in lines:
-        parts, cur = [], ""
-        for ch in line:
-            if ch in seps:
-                parts.extend([cur, ch])
-                cur = ""
-            else:
-                cur += ch
-        parts.append(cur)
-        split.append(parts)
+    split = [_RULE_CHARS.split(line) for line in lines]  # text, rule character, text, …, text
     if len({len(p) for p in split}) != 1:
         return None
     width = [max(display_width(p[k]) for p in split) for k in range(len(split[0]))]
@@ -394,8 +397,12 @@ def _box_cells(grid: list, bounds: Sequence[int], bands: list[list[int]], seps: 
         s = _slice(grid[j], bounds[c], bounds[c + 1]).strip()
         return bool(s) and all(ch in HORIZONTAL or ch in JUNCTIONS for ch in s) and any(ch in HORIZONTAL for ch in s)
 
+    bars: dict[int, set[int]] = {}  # line -> the columns of its │ and junctions, read once
+
     def has_bar(j: int, x: int) -> bool:
-        return any(px == x and (ch in VERTICAL or ch in JUNCTIONS) for px, ch in grid[j])
+        if j not in bars:
+            bars[j] = {px for px, ch in grid[j] if ch in VERTICAL or ch in JUNCTIONS}
+        return x in bars[j]
 
     parent = {(r, c): (r, c) for r in range(len(bands)) for c in range(n_cols)}
 
@@ -546,6 +553,7 @@ class _FlatFinder:
         self.lines, self.tr = lines, tr
         self._is_header: list[bool | None] = [None] * len(lines)
         self._compact: list[str | None] = [None] * len(lines)
+        self._kinds: dict[str, str] = {}  # tr.kind_of of header texts met on this page
         self._runs: dict[int, tuple[int, list[str], list[str]] | None] = {}
 
     def is_header(self, k: int) -> bool:
@@ -566,6 +574,13 @@ class _FlatFinder:
             self._runs[i] = self._header_run(i)
         return self._runs[i]
 
+    def kind_of(self, text: str) -> str:
+        """``tr.kind_of(text)``, decided once per page (a scan from each line reads the lines after it)."""
+        kind = self._kinds.get(text)
+        if kind is None:
+            kind = self._kinds[text] = self.tr.kind_of(text)
+        return kind
+
     def compact(self, k: int) -> str:
         """``compact`` of line ``k``, made once."""
         t = self._compact[k]
@@ -583,7 +598,7 @@ class _FlatFinder:
         kinds: list[str] = []
         texts: list[str] = []
         end = i
-        for kind, idx in header_columns([self.compact(k) for k in range(i, j)], tr):  # up to the first unknown
+        for kind, idx in header_columns([self.compact(k) for k in range(i, j)], tr, self.kind_of):  # to the first unknown
             if kind == "other":
                 break
             kinds.append(kind)

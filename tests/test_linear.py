@@ -57,6 +57,10 @@ CRAFTED = {
     # found by the soak: 50,000 one-character lines under a flat header; every line began a header scan of 24
     # lines that tried every merge of them (25 s); the scan now stops at the first unknown column
     "one-character-lines": (lambda n: HEAD + "牵头单位\n工作任务\n责任单位\n备注\n" + "攑\n" * n, 50_000),
+    # found by the soak: a box-drawn table thousands of columns wide; each cell was cut from its line by
+    # reading the whole line, and each │ looked for in the whole line (4,000 columns: 4.7 s)
+    "wide-box-table": (lambda n: HEAD + "┌" + "──┬" * n + "──┐\n│序号│任务│" + "甲│" * (n - 1) + "\n├" + "──┼" * n
+                       + "──┤\n│1 │修路│" + "乙│" * (n - 1) + "\n└" + "──┴" * n + "──┘\n", 16_000),
     # found by the soak (a mutation of tests/fixtures/html/task_table.html): a header row of 20,000 cells;
     # its distinct cells were found by comparing each with every one before it (80 s)
     "wide-header-row": (lambda n: WIDE_HEADER.replace("{cells}", '<td colspan="2">责任单位</td><td rowspan="2">备注<务</td>' * n),
