@@ -176,6 +176,10 @@ def crafted_phase(tally: Tally, failures: Path, budget: float) -> None:
 # --------------------------------------------------------------------------
 
 
+#: Seconds a fuzz worker may go on drawing inputs after the phase's end (hypothesis draws 100 at a time).
+IDLE_GRACE = 120
+
+
 def fuzz_phase(tally: Tally, until: float, *, workers: int, budget: float, seed: int, scratch: Path,
                failures: Path, cli_every: int) -> None:
     say(f"fuzzing with {workers} workers until {time.strftime('%H:%M:%S', time.localtime(until))}")
@@ -216,6 +220,12 @@ def fuzz_phase(tally: Tally, until: float, *, workers: int, budget: float, seed:
                                  "(killed: the interval timer did not stop it)", kind=HUNG)
                     if time.time() < until - 1:
                         start()
+                elif cur is None and time.time() > until + IDLE_GRACE:  # between inputs and not stopping
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    del running[pid]
+                    tally.problems.append(f"fuzz worker {k} still drawing inputs {IDLE_GRACE} s after the "
+                                          "phase's end: killed")
     finally:
         hung_log.close()
         for pid in running:

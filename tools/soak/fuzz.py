@@ -8,8 +8,9 @@ the worker interrupts Python code, and the parent kills a worker that has not mo
 the budget (a loop in C code never returns to Python to see the timer).
 
 A worker records each input before it runs it (``current-<k>.bin``, its start time in the file's
-mtime), and appends one JSON line per outcome to ``results-<k>.jsonl``; crashed and hung inputs are
-saved whole by :func:`save_failure`.
+mtime) and removes the record when the input is done (drawing the next inputs is no input's time),
+and appends one JSON line per outcome to ``results-<k>.jsonl``; crashed and hung inputs are saved
+whole by :func:`save_failure`.
 """
 
 from __future__ import annotations
@@ -253,6 +254,9 @@ def worker(plan: WorkerPlan) -> None:
                 log.write(json.dumps({**asdict(outcome), "detail": outcome.detail[:300], "bytes": len(data)},
                                      ensure_ascii=False) + "\n")
                 log.flush()
+                # done with it: the time spent drawing the next inputs (hypothesis draws 100 at once) is
+                # no input's (it was counted against this one, and an idle worker reported as hung)
+                current.unlink(missing_ok=True)
 
 
 def read_current(scratch: Path, index: int) -> tuple[str, bytes, str, float] | None:
