@@ -214,6 +214,16 @@ def _iso_dates(col: pa.ChunkedArray) -> pa.ChunkedArray:
 EXAMPLE_ROWS = 20
 
 
+def _close(writer: Any) -> None:
+    """Close a ParquetWriter; one whose close fails (a full disk) is marked closed all the same, or its
+    ``__del__`` would try again when it is collected and print a second traceback on stderr."""
+    try:
+        writer.close()
+    except BaseException:
+        writer.is_open = False
+        raise
+
+
 class DatasetWriter:
     """Writes one dataset directory: ``json/<doc_id>.json`` per document and ``<table>.parquet`` per table.
 
@@ -304,7 +314,7 @@ class DatasetWriter:
         self._write_row_group()
         for name in TABLES:
             with self._writing(self.path(name)):
-                self._writers.pop(name).close()
+                _close(self._writers.pop(name))
         examples = {name: [SimpleNamespace(**row) for row in rows] for name, rows in self._examples.items()}
         path = self.directory / "dictionary.json"
         with self._writing(path):
@@ -315,7 +325,7 @@ class DatasetWriter:
         """Close what is open, quietly (the directory is about to be discarded)."""
         for w in self._writers.values():
             try:
-                w.close()
+                _close(w)
             except Exception:
                 pass
         self._writers.clear()

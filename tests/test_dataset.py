@@ -548,6 +548,27 @@ def test_a_full_disk_leaves_the_previous_dataset_whole(tmp_path, monkeypatch):
     assert files_of(out) == before and generations(out) == [".gen-1"]
 
 
+def test_a_disk_full_when_a_table_is_closed_is_one_line_and_no_writer_tries_again(tmp_path, monkeypatch):
+    # found by make soak: a ParquetWriter whose close failed stayed open, and its __del__ closed it again
+    # when collected, printing a second traceback on stderr after the one-line message
+    out = tmp_path / "out"
+    extract(out, SAMPLE)
+    before = files_of(out)
+    closed = []
+
+    def full(self):
+        closed.append(self)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq.ParquetWriter, "close", full)
+    r = extract(out, *SMALL)
+    assert r.exit_code == 1
+    assert r.stderr.strip() == (f"fenjie: {out}/.gen-2/documents.parquet: write: No space left on device; "
+                                f"{out} still holds the previous dataset")
+    assert closed and all(w.is_open is False for w in closed)
+    assert files_of(out) == before and generations(out) == [".gen-1"]
+
+
 @pytest.fixture
 def tiny_disk(tmp_path):
     """A 3 MiB tmpfs (root only; skipped where it cannot be mounted)."""
