@@ -245,10 +245,14 @@ class DatasetWriter:
         self._examples: dict[str, list[Any]] = {name: [] for name in TABLES}  # a few rows per table
         with self._writing(self.json_dir):
             self.json_dir.mkdir(parents=True, exist_ok=True)
-        for name in TABLES:
-            path = self.path(name)
-            with self._writing(path):
-                self._writers[name] = pq.ParquetWriter(str(path), arrow_schema(name), **PARQUET_OPTIONS)
+        try:
+            for name in TABLES:
+                path = self.path(name)
+                with self._writing(path):
+                    self._writers[name] = pq.ParquetWriter(str(path), arrow_schema(name), **PARQUET_OPTIONS)
+        except BaseException:
+            self.abort()  # the tables opened before the one that failed (nobody else holds them)
+            raise
 
     def path(self, table: str) -> Path:
         return self.directory / f"{table}.parquet"

@@ -569,6 +569,30 @@ def test_a_disk_full_when_a_table_is_closed_is_one_line_and_no_writer_tries_agai
     assert files_of(out) == before and generations(out) == [".gen-1"]
 
 
+def test_a_disk_full_when_a_table_is_opened_closes_the_tables_opened_before(tmp_path, monkeypatch):
+    # found by make soak: the tables opened before the one that failed were left to __del__, which
+    # closed them on a full disk and printed a traceback after the one-line message
+    out = tmp_path / "out"
+    extract(out, SAMPLE)
+    before = files_of(out)
+    opened = []
+    real_init = pq.ParquetWriter.__init__
+
+    def init(self, where, *a, **k):
+        if opened:  # the second table does not fit
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_init(self, where, *a, **k)
+        opened.append(self)
+
+    monkeypatch.setattr(pq.ParquetWriter, "__init__", init)
+    r = extract(out, *SMALL)
+    assert r.exit_code == 1
+    assert r.stderr.strip() == (f"fenjie: {out}/.gen-2/items.parquet: write: No space left on device; "
+                                f"{out} still holds the previous dataset")
+    assert opened and all(w.is_open is False for w in opened)
+    assert files_of(out) == before and generations(out) == [".gen-1"]
+
+
 @pytest.fixture
 def tiny_disk(tmp_path):
     """A 3 MiB tmpfs (root only; skipped where it cannot be mounted)."""
