@@ -17,6 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m compileall -q pipeline  # bytecode once, as a wheel install has it (PYTHONDONTWRITEBYTECODE=1 would recompile every run)
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv (if missing) and install fenjie with pinned dependencies
