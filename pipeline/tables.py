@@ -137,9 +137,17 @@ def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[in
     over 牵头单位 | 配合单位) gives way to the sub-headers below it. A column whose
     header names nothing known takes its kind from its cells (:func:`_task_column`).
     """
+    read: dict[int, tuple[str, str]] = {}  # a cell (by identity) -> (kind, text without spaces), read once
+
+    def cell(b: Block) -> tuple[str, str]:
+        got = read.get(id(b))
+        if got is None:  # a spanning cell stands in every place it covers: it is read once, not per place
+            got = read[id(b)] = (column_kind(b.text, rules), compact(b.text))
+        return got
+
     for r, row in enumerate(grid[:MAX_HEADER_ROW]):
-        kinds = [column_kind(b.text, rules) if b is not None else "other" for b in row]
-        texts = [compact(b.text) if b is not None else "" for b in row]
+        kinds = [cell(b)[0] if b is not None else "other" for b in row]
+        texts = [cell(b)[1] if b is not None else "" for b in row]
         named = {k for k in kinds if k != "other"}
         if len(named | {"task"}) < MIN_HEADER_KINDS or ("task" not in named and not ROLE_KINDS & named):
             continue
@@ -150,10 +158,10 @@ def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[in
             for c, b in enumerate(row):
                 sub = below[c]
                 if (b is not None and b.cell and b.cell.colspan > 1 and sub is not None and sub is not b):
-                    kind = column_kind(sub.text, rules)
+                    kind, text = cell(sub)
                     if kind != "other":
                         kinds[c] = kind
-                        texts[c] = compact(sub.text)
+                        texts[c] = text
                         start = max(start, r + 2)
         found = _task_column(grid, start, kinds)
         if found is None or len(set(found) - {"other"}) < MIN_HEADER_KINDS:

@@ -232,3 +232,25 @@ def test_header_row_made_only_of_cells_spanning_down_from_above() -> None:
     data = text.encode("utf-8")
     with pytest.raises(PipelineError, match="not a breakdown notice"):
         extract_raw(RawInput("box.txt", data, hashlib.sha256(data).hexdigest()), RULES)
+
+
+def test_a_cell_spanning_thousands_of_columns_is_read_once_per_header_row() -> None:
+    # found by make soak: a box-drawn rule line of 600,000 characters made one cell span thousands of
+    # columns; its kind was worked out again for every column it covers in every header row (minutes)
+    import time
+
+    from pipeline.records import Block, Cell
+    from pipeline.tables import _header
+
+    def wide(n: int) -> list[list[Block | None]]:
+        text = "推进工作" * n
+        big = Block(text, 0, len(text), "cell", Cell(0, 0, 0, 3, n, False))
+        return [[big] * n for _ in range(3)] + [[None] * n]
+
+    def seconds(n: int) -> float:
+        grid_ = wide(n)
+        t = time.perf_counter()
+        assert _header(grid_, RULES.headers) is None
+        return time.perf_counter() - t
+
+    assert seconds(4000) < 0.5
