@@ -75,22 +75,38 @@ MAX_SPAN = 200
 # Word conditional comments (step 1)
 # --------------------------------------------------------------------------
 
-#: A downlevel-hidden VML block (only IE renders it), optionally followed by
-#: its downlevel-revealed fallback (what every other browser renders).
-WORD_VML = re.compile(
-    r"""<!--\[if\ [^\]]*?(?<!!)\bvml\b[^\]]*\]>   # <!--[if gte vml 1]>
-        (?P<vml>.*?)
-        <!\[endif\]\s*-->
-        (?:\s*<!\[if\ !vml\]>(?P<fallback>.*?)<!\[endif\]>)?   # optional <![if !vml]>…<![endif]>
-    """,
-    re.X | re.S | re.I,
-)
+#: A downlevel-hidden VML block (only IE renders it): this opening, the block, the first VML_CLOSE after it,
+#: then maybe its downlevel-revealed fallback (what every other browser renders): FALLBACK_OPEN, the
+#: fallback, the first FALLBACK_CLOSE after it. The pairs are found by :func:`_enclosed` (never by one
+#: pattern with ``.*?``, which read to the end of the page from every opening that is never closed).
+VML_OPEN = re.compile(r"<!--\[if\ [^\]]{0,80}?(?<!!)\bvml\b[^\]]{0,80}\]>", re.X | re.I)  # <!--[if gte vml 1]>
+VML_CLOSE = re.compile(r"<!\[endif\]\s*-->", re.I)
+FALLBACK_OPEN = re.compile(r"<!\[if\ !vml\]>", re.X | re.I)
+FALLBACK_CLOSE = re.compile(r"<!\[endif\]>", re.I)
+#: Blanks between a VML block and its fallback.
+_BLANKS = re.compile(r"\s*")
 
-#: A downlevel-revealed fallback standing alone.
-WORD_FALLBACK = re.compile(r"<!\[if\ !vml\]>(?P<fallback>.*?)<!\[endif\]>", re.X | re.S | re.I)
+#: One VML text box: its opening tag, its content, the first closing tag after it.
+TEXTBOX_OPEN = re.compile(r"<v:textbox\b[^>]*>", re.I)
+TEXTBOX_CLOSE = re.compile(r"</v:textbox>", re.I)
 
-#: The content of one VML text box.
-VML_TEXTBOX = re.compile(r"<v:textbox\b[^>]*>(?P<box>.*?)</v:textbox>", re.X | re.S | re.I)
+
+def _enclosed(text: str, opening: re.Pattern[str], closing: re.Pattern[str],
+              pos: int = 0) -> tuple[re.Match[str], re.Match[str]] | None:
+    """The first ``opening`` at or after ``pos`` and the first ``closing`` after it (what
+    ``opening.*?closing`` with re.S finds first), or None. Each call reads ``text`` once from ``pos``:
+    an opening that is never closed ends the search (no later opening can be closed either).
+
+    >>> o, c = _enclosed("a<b>x</b><b>y", re.compile("<b>"), re.compile("</b>"))
+    >>> o.start(), c.end(), _enclosed("a<b>x", re.compile("<b>"), re.compile("</b>"))
+    (1, 9, None)
+    """
+    o = opening.search(text, pos)
+    if o is None:
+        return None
+    c = closing.search(text, o.end())
+    return (o, c) if c is not None else None
+
 
 #: Any other conditional marker left inside a text box (<![if !mso]> … <![endif]>).
 COND_MARKER = re.compile(r"<!\[(?:if\ [^\]]*|endif)\]>", re.X | re.I)
@@ -193,13 +209,11 @@ def unwrap_word_fallbacks(markup: str, source: str | None = None) -> str:
     def mark_images(fallback: str) -> str:
         return IMG_TAG.sub(f'<img {RECOVERED_ATTR}="1"', fallback)
 
-    def vml(m: re.Match[str]) -> str:
-        fallback = m.group("fallback") or ""
+    def vml(block: str, fallback: str) -> str:
         if fallback and (shown := _fragment_lines(fallback, source)):
             # one line of visible fallback text stands in its paragraph, as the box did
             return f"<{INLINE_BOX}>{_html.escape(shown[0], quote=False)}</{INLINE_BOX}>" if len(shown) == 1 else fallback
-        lines = [line for box in VML_TEXTBOX.finditer(m.group("vml"))
-                 for line in _fragment_lines(box.group("box"), source)]
+        lines = [line for box in _boxes(block) for line in _fragment_lines(box, source)]
         if len(lines) == 1:  # a one-line text box is inline text: 塞政发〔2024 + 〕3号, 2024 + 年 + 2月5 + 日
             return f'<{INLINE_BOX} {RECOVERED_ATTR}="1">{_html.escape(lines[0], quote=False)}</{INLINE_BOX}>'
         if lines:
@@ -209,8 +223,37 @@ def unwrap_word_fallbacks(markup: str, source: str | None = None) -> str:
 
     if "<!" not in markup:
         return markup
-    markup = WORD_VML.sub(vml, markup)
-    return WORD_FALLBACK.sub(lambda m: mark_images(m.group("fallback")), markup)
+    out: list[str] = []
+    pos = 0
+    unclosed_from = len(markup) + 1  # no FALLBACK_CLOSE stands at or after this (found once, not per block)
+    while (found := _enclosed(markup, VML_OPEN, VML_CLOSE, pos)) is not None:
+        o, c = found
+        end, fallback = c.end(), ""
+        blanks = _BLANKS.match(markup, end)
+        f = FALLBACK_OPEN.match(markup, blanks.end() if blanks else end)
+        if f and f.end() < unclosed_from:
+            if fc := FALLBACK_CLOSE.search(markup, f.end()):
+                end, fallback = fc.end(), markup[f.end():fc.start()]
+            else:
+                unclosed_from = f.end()
+        out += [markup[pos:o.start()], vml(markup[o.end():c.start()], fallback)]
+        pos = end
+    markup = "".join(out) + markup[pos:]
+    out, pos = [], 0
+    while (found := _enclosed(markup, FALLBACK_OPEN, FALLBACK_CLOSE, pos)) is not None:
+        o, c = found
+        out += [markup[pos:o.start()], mark_images(markup[o.end():c.start()])]
+        pos = c.end()
+    return "".join(out) + markup[pos:]
+
+
+def _boxes(block: str) -> list[str]:
+    """The contents of the VML text boxes of one block, in order."""
+    boxes, pos = [], 0
+    while (found := _enclosed(block, TEXTBOX_OPEN, TEXTBOX_CLOSE, pos)) is not None:
+        boxes.append(block[found[0].end():found[1].start()])
+        pos = found[1].end()
+    return boxes
 
 
 # --------------------------------------------------------------------------

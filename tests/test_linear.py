@@ -61,6 +61,13 @@ CRAFTED = {
     # reading the whole line, and each │ looked for in the whole line (4,000 columns: 4.7 s)
     "wide-box-table": (lambda n: HEAD + "┌" + "──┬" * n + "──┐\n│序号│任务│" + "甲│" * (n - 1) + "\n├" + "──┼" * n
                        + "──┤\n│1 │修路│" + "乙│" * (n - 1) + "\n└" + "──┴" * n + "──┘\n", 16_000),
+    # found by the soak: Word's VML blocks opened and never closed; each opening was read to the end of the
+    # page looking for its close (660 KB: over a minute); and blocks whose fallback is never closed
+    "unclosed-word-blocks": (lambda n: "<html><body><p>1.推进工作(牵头单位:区发改局)</p>"
+                             + "<p>甲<!--[if gte vml 1]><v:textbox>乙</p>" * n + "</body></html>", 16_000),
+    "unclosed-word-fallbacks": (lambda n: "<html><body><p>1.推进工作(牵头单位:区发改局)</p>"
+                                + "<p>甲<!--[if gte vml 1]>乙<![endif]--><![if !vml]>丙</p>" * n + "</body></html>",
+                                16_000),
     # found by the soak (a mutation of tests/fixtures/html/task_table.html): a header row of 20,000 cells;
     # its distinct cells were found by comparing each with every one before it (80 s)
     "wide-header-row": (lambda n: WIDE_HEADER.replace("{cells}", '<td colspan="2">责任单位</td><td rowspan="2">备注<务</td>' * n),
