@@ -68,6 +68,9 @@ CRAFTED = {
     "unclosed-word-fallbacks": (lambda n: "<html><body><p>1.推进工作(牵头单位:区发改局)</p>"
                                 + "<p>甲<!--[if gte vml 1]>乙<![endif]--><![if !vml]>丙</p>" * n + "</body></html>",
                                 16_000),
+    # found by the soak: a run of 35,000 ideographic spaces; read backwards for a label, every place in the
+    # run read the whole run (blanks after 【label】 could end a match anywhere): 108 KB took 10 s
+    "blank-run": (lambda n: "某县人民政府办公室 重点工作分解" + "\u3000" * n + "2024年\n", 36_000),
     # found by the soak (a mutation of tests/fixtures/html/task_table.html): a header row of 20,000 cells;
     # its distinct cells were found by comparing each with every one before it (80 s)
     "wide-header-row": (lambda n: WIDE_HEADER.replace("{cells}", '<td colspan="2">责任单位</td><td rowspan="2">备注<务</td>' * n),

@@ -601,8 +601,10 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
             rf"|\p{{Han}}{{0,4}}?(?:{role_words})\p{{Han}}{{0,4}}?(?:{unit_nouns})")
     grammar = rf"{_han_guard(made, words, whole_words)}|(?x:{roles.posts.pattern})"
     label = "|".join(spaced(w) for w in longest_first(labels)) + "|" + grammar
+    # blanks after 【label】 belong to the label only before its colon: read backwards (has_label), blanks
+    # that may end the match anywhere made every place in a long run of blanks read the whole run
     label_re = regex.compile(
-        rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|[【\[［](?P<label>{label})[】\]］][ \t\u3000]*[:：]?)")
+        rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|[【\[［](?P<label>{label})[】\]］](?:[ \t\u3000]*[:：])?)")
     line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{label_re.pattern}")
     trigger = regex.compile(
         rf"[{regex.escape(OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
