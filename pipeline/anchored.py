@@ -293,7 +293,8 @@ def header_columns(words: Sequence[str], tr: TableRules,
 
 
 
-def read_header(lines: Sequence[str], i: int, tr: TableRules) -> Header | None:
+def read_header(lines: Sequence[str], i: int, tr: TableRules,
+                kind_of: Callable[[str], str] | None = None) -> Header | None:
     """A header printed one cell per line from ``i``: 序号 first, then the columns.
 
     >>> from pipeline.rules import load_rules
@@ -304,19 +305,19 @@ def read_header(lines: Sequence[str], i: int, tr: TableRules) -> Header | None:
     >>> read_header(["序号", "民生实事", "责任单位", "完成时限", "1"], 0, tr).kinds
     ('seq', 'task', 'responsible', 'deadline')
     """
-    if tr.kind_of(lines[i]) != "seq" or len(compact(lines[i])) > HEADER_MAX_CHARS:
+    kind_of = kind_of or tr.kind_of
+    if len(compact(lines[i])) > HEADER_MAX_CHARS or kind_of(compact(lines[i])) != "seq":
         return None
-    cols: list[tuple[str, list[int]]] = []
+    words: list[str] = []
     j = i
     while j < len(lines) and j - i < HEADER_MAX_LINES:
         t = compact(lines[j])
         if not t or len(t) > HEADER_MAX_CHARS or _BARE_NUMBER.fullmatch(t) or _heading(lines[j], tr):
             break
-        cols.append((tr.kind_of(t), [j]))
+        words.append(t)
         j += 1
     # a short unknown line and its neighbour that together make a known header: 市政府 / 分管领导
-    merged = merge_header_lines([compact(lines[k]) for k in range(i, j)], tr)
-    merged = [(kind, [i + k for k in idx]) for kind, idx in merged]
+    merged = [(kind, [i + k for k in idx]) for kind, idx in header_columns(words, tr, kind_of)]
     while merged and merged[-1][0] == "other":  # a title or heading row after the header, not a column
         merged.pop()
     kinds = [k for k, _ in merged]
@@ -537,6 +538,21 @@ class AnchoredReader:
     def __init__(self, lines: Sequence[str], gaps: Sequence[int] | None, tr: TableRules) -> None:
         self.lines, self.tr = lines, tr
         self.gaps: Sequence[int] = gaps if gaps is not None else [0] * len(lines)
+        self._kinds: dict[str, str] = {}  # tr.kind_of of the short texts met in these lines
+        self._headers: dict[int, Header | None] = {}  # read_header at a line, read once
+
+    def kind_of(self, text: str) -> str:
+        """``tr.kind_of(text)``, decided once per run of lines."""
+        kind = self._kinds.get(text)
+        if kind is None:
+            kind = self._kinds[text] = self.tr.kind_of(text)
+        return kind
+
+    def header(self, i: int) -> Header | None:
+        """:func:`read_header` at line ``i`` (each line is asked from itself and from the rows above it)."""
+        if i not in self._headers:
+            self._headers[i] = read_header(self.lines, i, self.tr, self.kind_of)
+        return self._headers[i]
 
     def empties(self, k: int, base: int) -> list[Slot]:
         """Visible empty cells before line k (blank lines beyond the usual gap)."""
@@ -582,8 +598,8 @@ class AnchoredReader:
             t = compact(self.lines[k])
             if t == want:
                 return k, None, k
-            if self.tr.kind_of(t) == "seq" and len(t) <= HEADER_MAX_CHARS:
-                again = read_header(self.lines, k, self.tr)
+            if len(t) <= HEADER_MAX_CHARS and self.kind_of(t) == "seq":
+                again = self.header(k)
                 if again is None:
                     continue
                 nxt = next((q for q in range(again.end, min(len(self.lines), again.end + MAX_LINES_BEFORE_FIRST_ROW))
@@ -596,7 +612,7 @@ class AnchoredReader:
     def read(self, i: int) -> tuple[int, list[CellTuple]] | None:
         """The table whose header starts at line ``i``: (end line, cells), or None."""
         lines, tr = self.lines, self.tr
-        head = read_header(lines, i, tr)
+        head = self.header(i)
         if head is None:
             return None
         kinds, n = head.kinds, len(head.kinds)
