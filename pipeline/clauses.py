@@ -38,7 +38,7 @@ _PART_SEP = ",，;；"
 _OPENER = re.compile("[" + re.escape(OPENERS) + "]")
 _INLINE_BEFORE = re.compile("[" + re.escape(BEFORE_INLINE) + "]")
 #: Where a bare unit list may start at the end of a task line: after a dash, a wide gap or the last sentence.
-_TAIL_CUT = regex.compile(r"(?:——|—|--|[ \t\u3000]{2,}|\t|[。；;])[ \t\u3000]*(?=[^。；;—\t]*$)")
+_TAIL_CUT = regex.compile(r"(?:——|—|--|[ \t\u3000]{2,}+|\t|[。；;])[ \t\u3000]*+(?=[^。；;—\t]*$)")
 #: A sentence mark, a digit or a quote never stands in a unit name.
 _NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
 #: What a name in a list never starts or ends with (spaces, a stray sentence mark).
@@ -156,10 +156,12 @@ class ClauseReader:
             return None
         # a cut is followed by no sentence mark: search from the last one (from every earlier position the
         # lookahead read to the end of the line and failed, quadratic on a long line); a run of spaces
-        # holding that mark (a tab) may begin before it
-        since = max(text.rfind(ch, 0, end) for ch in "。；;—\t") - 1
-        while since > 0 and text[since - 1] in " \t\u3000":
-            since -= 1
+        # holding that mark (a tab) may begin before it; the blanks are taken whole (possessive): split
+        # every way, a long run before a mark was tried in quadratically many ways at each of its places
+        last = max(text.rfind(ch, 0, end) for ch in "。；;—\t")
+        since = last - 1  # (a dash may be doubled: ——)
+        while last >= 0 and text[last] == "\t" and since > 0 and text[since - 1] in " \t\u3000":
+            since -= 1  # only a tab is itself a blank: blanks before any other mark cannot start the cut
         m = _TAIL_CUT.search(text, max(0, since), end)
         if m is None:
             return None

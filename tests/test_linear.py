@@ -71,6 +71,10 @@ CRAFTED = {
     # found by the soak: a run of 35,000 ideographic spaces; read backwards for a label, every place in the
     # run read the whole run (blanks after 【label】 could end a match anywhere): 108 KB took 10 s
     "blank-run": (lambda n: "某县人民政府办公室 重点工作分解" + "\u3000" * n + "2024年\n", 36_000),
+    # found by the soak: a heading, 5,000 ideographic spaces, then a sentence; the cut before closing unit
+    # names was tried from every space, splitting the run every way (5 KB: over 30 s)
+    "blank-run-before-a-sentence": (lambda n: HEAD + "一、扎实推进城市更新" + "\u3000" * n + "。完成老区改造2个。\n",
+                                    20_000),
     # found by the soak (a mutation of tests/fixtures/html/task_table.html): a header row of 20,000 cells;
     # its distinct cells were found by comparing each with every one before it (80 s)
     "wide-header-row": (lambda n: WIDE_HEADER.replace("{cells}", '<td colspan="2">责任单位</td><td rowspan="2">备注<务</td>' * n),
