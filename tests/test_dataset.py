@@ -26,6 +26,7 @@ import pipeline.store
 import pipeline.write
 from pipeline.cli import cli
 from pipeline.ids import assign_doc_ids, doc_id_for
+from tools.soak.datasets import KILLER
 
 pytestmark = pytest.mark.usefixtures("warm_workers")
 
@@ -419,28 +420,6 @@ def test_a_user_who_cannot_read_the_cache_gets_their_own(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------
 # Commits: kills, concurrent runs, full disks
 # --------------------------------------------------------------------------
-
-#: Runs ``fenjie extract`` and SIGKILLs itself at a chosen commit point (or after writing N documents).
-KILLER = """
-import os, signal, sys
-import pipeline.store as store
-import pipeline.write as write
-point, args = sys.argv[1], sys.argv[2:]
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
-store.checkpoint = lambda p: die() if p == point else None
-if point.startswith("document-"):
-    n, add = int(point.split("-")[1]), write.DatasetWriter.add
-    def counting(self, *a, **k):
-        add(self, *a, **k)
-        if self.n_documents == n:
-            die()
-    write.DatasetWriter.add = counting
-from pipeline.cli import main
-sys.argv = ["fenjie", "extract", *args]
-main()
-"""
-
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
