@@ -69,6 +69,9 @@ class GluedHeader:
     words: tuple[tuple[int, int], ...]  # (start, end) of each column's header in the line
 
 
+#: A glued header is read up to this many columns.
+MAX_COLUMNS = 40
+
 #: Where a glued header starts; a row number (1 to 999).
 _SEQ_WORD = regex.compile("序号|编号")
 _ROW_NUMBER = regex.compile(r"[1-9]\d{0,2}")
@@ -87,8 +90,10 @@ def glued_header(text: str, tr: TableRules) -> GluedHeader | None:
         k = m.start()
         kinds: list[str] = []
         words: list[tuple[int, int]] = []
-        while k < len(text):
+        while k < len(text) and len(kinds) < MAX_COLUMNS:
             word = next((w for w in tr.header_words if text.startswith(w, k)), None)
+            if word is not None and kinds and tr.headers[word] == "seq":
+                break  # a second 序号 starts another header (from every 序号 of a run, the run was read to its end)
             if word is not None:
                 kinds.append(tr.headers[word])
                 words.append((k, k + len(word)))

@@ -75,6 +75,8 @@ CRAFTED = {
     # names was tried from every space, splitting the run every way (5 KB: over 30 s)
     "blank-run-before-a-sentence": (lambda n: HEAD + "一、扎实推进城市更新" + "\u3000" * n + "。完成老区改造2个。\n",
                                     20_000),
+    # found by the soak: 30,000 序号 in one line; a glued header read from each of them ran to the line's end
+    "repeated-seq-word": (lambda n: HEAD + "序号" * n + "\n", 32_000),
     # found by the soak (a mutation of tests/fixtures/html/task_table.html): a header row of 20,000 cells;
     # its distinct cells were found by comparing each with every one before it (80 s)
     "wide-header-row": (lambda n: WIDE_HEADER.replace("{cells}", '<td colspan="2">责任单位</td><td rowspan="2">备注<务</td>' * n),
