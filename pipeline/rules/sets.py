@@ -476,8 +476,25 @@ def build_issuer(name: str, path: str, d: Mapping[str, Any]) -> IssuerUnits:
 # --------------------------------------------------------------------------
 
 
+class _ListPatterns:
+    """The deadline and collective patterns of a rule set asked together (one call of the regex engine)."""
+
+    deadlines: tuple[regex.Pattern[str], ...]
+    collective: tuple[regex.Pattern[str], ...]
+
+    @cached_property
+    def any_deadline(self) -> AnyOf:
+        """The deadline patterns asked together."""
+        return AnyOf(self.deadlines)
+
+    @cached_property
+    def any_collective(self) -> AnyOf:
+        """The collective patterns asked together."""
+        return AnyOf(self.collective)
+
+
 @dataclass(frozen=True)
-class ClauseRules:
+class ClauseRules(_ListPatterns):
     """Where assignment clauses stand and what their words mean (roles.toml + deadlines.toml labels)."""
 
     labels: FrozenMap[str, str]  # label (spaces removed) -> role, or "deadline"
@@ -498,16 +515,6 @@ class ClauseRules:
     unit_endings: tuple[str, ...]  # endings that make a list member a unit whatever it starts with
     collective: tuple[regex.Pattern[str], ...]  # collective names (各街道, 区直各部门)
     list_tail: regex.Pattern[str]  # 等 / 等部门 / 等相关单位 closing a unit list (units.toml)
-
-    @cached_property
-    def any_deadline(self) -> AnyOf:
-        """The deadline patterns asked together."""
-        return AnyOf(self.deadlines)
-
-    @cached_property
-    def any_collective(self) -> AnyOf:
-        """The collective patterns asked together."""
-        return AnyOf(self.collective)
 
     @cached_property
     def _label_backwards(self) -> regex.Pattern[str] | None:
@@ -647,7 +654,7 @@ def build_headers(tables: TableHeaderRules, roles: RoleRules) -> HeaderVocabular
 
 
 @dataclass(frozen=True)
-class FlatTableVocabulary:
+class FlatTableVocabulary(_ListPatterns):
     """What the text-table detectors need (texttables.toml + tables.toml + roles + units + deadlines + outline)."""
 
     headers: FrozenMap[str, str]  # header word without spaces -> column kind
@@ -660,16 +667,6 @@ class FlatTableVocabulary:
     unit_endings: tuple[str, ...] = ()  # every ending of a unit name (units.toml + texttables.toml), longest first
     surnames: frozenset[str] = frozenset()  # one-character surnames (texttables.toml)
     compound_surnames: frozenset[str] = frozenset()
-
-    @cached_property
-    def any_deadline(self) -> AnyOf:
-        """The deadline patterns asked together."""
-        return AnyOf(self.deadlines)
-
-    @cached_property
-    def any_collective(self) -> AnyOf:
-        """The collective patterns asked together."""
-        return AnyOf(self.collective)
 
     @cached_property
     def any_heading(self) -> AnyOf:
