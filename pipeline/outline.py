@@ -100,13 +100,18 @@ class _Walker:
         self.role_line = [bool(c) and (c[0].form == "line" or reader.only_clauses(b.text, c))
                           for b, c in zip(self.blocks, self.clauses)]
         stops = set(rules.stop_headings)
-        self.stop = [self._is_stop(i, stops) for i in range(len(self.blocks))]
+        # a title can only start like a stop heading with one of their first characters (most blocks are
+        # decided by that one lookup); with an empty stop heading every title must be compared
+        initials = None if "" in stops else frozenset(s[0] for s in stops)
+        self.stop = [self._is_stop(i, stops, initials) for i in range(len(self.blocks))]
 
-    def _is_stop(self, i: int, stops: set[str]) -> bool:
+    def _is_stop(self, i: int, stops: set[str], initials: frozenset[str] | None) -> bool:
         b, num = self.blocks[i], self.nums[i]
         if len(b.text) > HEADING_MAX_CHARS:
             return False
         title = _title(b.text[num.body_start:] if num else b.text)
+        if initials is not None and title[:1] not in initials:
+            return False
         return title in stops or any(title.startswith(s) and len(title) <= len(s) + 8 for s in stops)
 
     def has_clause(self, i: int) -> bool:
