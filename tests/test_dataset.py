@@ -653,6 +653,21 @@ def test_writing_loads_neither_pandas_nor_pyarrow_compute(tmp_path):
     assert state(out) == ["deadlines-in-paren-1307fe63", "huangshigang-2025-notice-c75c5f44"]
 
 
+def test_the_fenjie_process_leaves_numpy_out_and_the_cli_in_a_caller_does_not(tmp_path):
+    # fenjie extract (main(): the process is fenjie's) keeps pyarrow from importing NumPy: 0.14 s of start-up
+    code = ("import sys; from pipeline.cli import main; sys.argv = ['fenjie', 'extract', "
+            f"{str(SAMPLE)!r}, '--out', {str(tmp_path / 'a')!r}]\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
+            "import pyarrow; print(sys.modules.get('numpy', 'absent'))")
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == "None"  # hidden, not imported
+    # the same command run through the click group by a caller (a test, a notebook) leaves its imports alone
+    r = CliRunner().invoke(cli, ["extract", str(SAMPLE), "--out", str(tmp_path / "b")])
+    assert r.exit_code == 0, r.output
+    assert sys.modules.get("numpy", "absent") is not None
+
+
 def test_a_private_jieba_cache_of_an_earlier_fenjie_is_shared(tmp_path):
     from pipeline.segment import CACHE_NAME
 
