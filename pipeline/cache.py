@@ -32,7 +32,7 @@ from .files import atomic_write_bytes
 #: Bump when the layout of an entry changes.
 CACHE_FORMAT = "1"
 #: Libraries whose behaviour shapes an extraction (a different version may give a different result).
-LIBRARIES = ("lxml", "regex", "jieba", "charset-normalizer", "opencc-python-reimplemented")
+LIBRARIES = ("lxml", "regex", "jieba", "charset-normalizer", "opencc-python-reimplemented", "orjson")
 #: Name of the cache directory inside the output directory.
 CACHE_DIRNAME = ".cache"
 
@@ -60,11 +60,21 @@ def code_digest() -> str:
             version = "-"
         h.update(f"{lib} {version}\n".encode())
     package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")):
-        data = path.read_bytes()
-        h.update(b"%s %d\n" % (path.name.encode(), len(data)))
+    for name in code_files():
+        data = (package / name).read_bytes()
+        h.update(b"%s %d\n" % (name.encode(), len(data)))
         h.update(data)
     return h.hexdigest()
+
+
+def code_files() -> list[str]:
+    """Every module of the package (subpackages included: ``rules/`` compiles the rules), as sorted relative paths.
+
+    >>> [n for n in code_files() if n in ("extract.py", "rules/sets.py")]
+    ['extract.py', 'rules/sets.py']
+    """
+    package = Path(__file__).resolve().parent
+    return sorted(p.relative_to(package).as_posix() for p in package.rglob("*.py"))
 
 
 def entry_key(*, sha256: str, source: str, doc_id: str, content_type: str | None, rules: str, code: str) -> str:

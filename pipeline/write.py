@@ -94,17 +94,70 @@ def non_finite(obj: Any, path: str = "") -> str | None:
     return None
 
 
+#: The smallest magnitude (besides 0) orjson and ``json`` print alike: below it ``json`` writes 1e-05, orjson 0.00001.
+_PLAIN_FLOAT = 1e-4
+
+
+@cache
+def _float_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a record class that may hold a float (by their annotation)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if "float" in str(f.type))
+
+
+def _plain_floats(ex: Extraction) -> bool:
+    """Every float of the document is finite and 0 or at least :data:`_PLAIN_FLOAT` in magnitude."""
+    for table in TABLES:
+        rows = ex.rows(table)
+        for name in _float_fields(type(rows[0])) if rows else ():  # type: ignore[arg-type]
+            for row in rows:
+                v = getattr(row, name)
+                if isinstance(v, float) and not (math.isfinite(v) and (v == 0 or abs(v) >= _PLAIN_FLOAT)):
+                    return False
+    return True
+
+
+def _orjson_bytes(ex: Extraction) -> bytes | None:
+    """What :func:`dumps` of :func:`document_json` gives, written by orjson (30× faster: it reads the records
+    themselves), or None for a document where the two could differ (see :func:`document_bytes`).
+
+    orjson prints records in field order, dates as ISO strings, tuples as lists, and compact UTF-8 like
+    ``dumps``; it refuses unpaired surrogates and integers beyond 64 bits (then None).
+    """
+    import orjson
+
+    if not _plain_floats(ex):
+        return None
+    d = ex.document
+    doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+    doc.update((name, getattr(d, name)) for name in _fields_of(type(d))[0])  # type: ignore[arg-type]
+    doc["text"] = ex.text
+    for table in NESTED:
+        doc[table] = ex.rows(table)
+    try:
+        return orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE)
+    except (orjson.JSONEncodeError, TypeError):
+        return None
+
+
 def document_bytes(ex: Extraction) -> bytes:
-    """The published JSON of one document; a value JSON cannot hold is a :class:`WriteError` naming it."""
+    """The published JSON of one document; a value JSON cannot hold is a :class:`WriteError` naming it.
+
+    Written by orjson (:func:`_orjson_bytes`); where its bytes could differ from the standard library's
+    (a NaN or an infinity, which orjson would write as null; a float under 1e-4, printed 0.00001 for
+    1e-05; an unpaired surrogate; an integer beyond 64 bits), by ``json``, which says what is wrong.
+    """
+    fast = _orjson_bytes(ex)
+    if fast is not None:
+        return fast
     doc = document_json(ex)
     try:
         return dumps(doc)
+    except UnicodeEncodeError as exc:  # before ValueError, which it is a kind of
+        raise WriteError(f"the JSON would hold an unpaired surrogate ({exc.object[exc.start:exc.end]!r}), "
+                         "which is not UTF-8", source=ex.document.source) from None
     except ValueError:
         where = non_finite(doc) or "a value"
         raise WriteError(f"{where} is not a finite number, which JSON cannot hold", source=ex.document.source) from None
-    except UnicodeEncodeError as exc:
-        raise WriteError(f"the JSON would hold an unpaired surrogate ({exc.object[exc.start:exc.end]!r}), "
-                         "which is not UTF-8", source=ex.document.source) from None
 
 
 # --------------------------------------------------------------------------

@@ -332,6 +332,60 @@ def test_a_value_json_cannot_hold_fails_its_document_only(tmp_path, monkeypatch)
         assert b"Infinity" not in p.read_bytes() and b"NaN" not in p.read_bytes()
 
 
+def _every_fixture_extraction():
+    from pipeline.errors import PipelineError
+    from pipeline.extract import extract_file
+    from pipeline.rules import load_rules
+
+    rules = load_rules()
+    for path in [SAMPLE, SAMPLE_HTML, *sorted(FIXTURES.glob("**/*.txt")), *sorted(FIXTURES.glob("**/*.html"))]:
+        try:
+            yield path, extract_file(path, rules)
+        except PipelineError:
+            continue
+
+
+def test_orjson_writes_the_bytes_the_standard_library_writes():
+    from pipeline.write import _orjson_bytes, document_json, dumps
+
+    n = 0
+    for path, ex in _every_fixture_extraction():
+        fast = _orjson_bytes(ex)
+        assert fast is not None, path
+        assert fast == dumps(document_json(ex)), path
+        n += 1
+    assert n > 80
+
+
+@pytest.mark.parametrize("value, printed", [(1e-05, b'"value":1e-05,'), (2.5e-07, b'"value":2.5e-07,'),
+                                            (1e-4, b'"value":0.0001,'), (1e+16, b'"value":1e+16,')])
+def test_a_float_orjson_would_print_otherwise_is_written_by_json(value, printed):
+    from dataclasses import replace
+
+    from pipeline.extract import extract_file
+    from pipeline.rules import load_rules
+    from pipeline.write import _orjson_bytes, document_bytes
+
+    ex = extract_file(SAMPLE, load_rules())
+    ex = replace(ex, targets=(replace(ex.targets[0], value=value),) + ex.targets[1:])
+    assert printed in document_bytes(ex)
+    assert (_orjson_bytes(ex) is None) == (abs(value) < 1e-4)
+
+
+def test_an_unpaired_surrogate_is_a_write_error_naming_it():
+    from dataclasses import replace
+
+    from pipeline.errors import WriteError
+    from pipeline.extract import extract_file
+    from pipeline.rules import load_rules
+    from pipeline.write import document_bytes
+
+    ex = extract_file(SAMPLE, load_rules())
+    ex = replace(ex, items=(replace(ex.items[0], text="\ud800"),) + ex.items[1:])
+    with pytest.raises(WriteError, match="unpaired surrogate"):
+        document_bytes(ex)
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_document_past_its_time_budget_fails_and_the_batch_goes_on(tmp_path, monkeypatch, jobs):
     real = batch.extract_raw
