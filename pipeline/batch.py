@@ -153,7 +153,7 @@ def restamp(ex: Extraction, doc_id: str) -> Extraction:
 
 def extract_one(state: tuple, task: Input) -> Summary | Failed | Fatal:
     """Read, extract and serialize one input; keep the result in the cache. Never raises."""
-    from .write import document_bytes
+    from .write import columns_line, document_bytes
 
     rules, cache = state
     try:
@@ -164,6 +164,7 @@ def extract_one(state: tuple, task: Input) -> Summary | Failed | Fatal:
         if ex.document.doc_id != task.doc_id:
             ex = restamp(ex, task.doc_id)
         data = document_bytes(ex)
+        columns = columns_line(ex)
     except PipelineError as exc:
         line = str(exc)
         try:
@@ -179,7 +180,7 @@ def extract_one(state: tuple, task: Input) -> Summary | Failed | Fatal:
                       n_items=d.n_items, n_assignments=d.n_assignments, n_targets=d.n_targets,
                       n_repairs=d.n_repairs, n_findings=d.n_findings)
     try:
-        cache.store(task.key, data, summary)
+        cache.store(task.key, data, columns, summary)
     except OSError as exc:
         return Fatal(exc.strerror or str(exc), exc.filename if isinstance(exc.filename, str) else str(cache.root))
     return summary
@@ -435,15 +436,16 @@ class _Generation:
             if self.gen is None:
                 self.gen = self.dataset.new_generation()
                 self.writer = DatasetWriter(self.gen)
-            path = self.cache.document_path(self.by_id[s.doc_id].key)
+            key = self.by_id[s.doc_id].key
+            path = self.cache.document_path(key)
             try:
                 data = path.read_bytes()
             except OSError as exc:
                 raise WriteError(f"cached document unreadable: {exc.strerror or exc}", source=str(path)) from None
             if extra:
-                self.writer.add(s.doc_id, _with_findings(data, extra))
+                self.writer.add(s.doc_id, _with_findings(data, extra))  # its columns made from the new JSON
             else:
-                self.writer.add(s.doc_id, data, link_from=path)
+                self.writer.add(s.doc_id, data, columns=_read_or_none(self.cache.columns_path(key)), link_from=path)
         except BaseException:
             self.discard()
             raise

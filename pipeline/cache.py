@@ -6,8 +6,9 @@ file, and a digest of the code (every module of the package and the versions of 
 stages use). Change any of them and the key changes, so exactly the affected documents are
 extracted again; nothing is ever invalidated by a clock.
 
-An entry is two files in ``<out>/.cache/<key[:2]>/``: ``<key>.json``, the document's published JSON
-(hard-linked into the dataset when unchanged), and ``<key>.meta``, a small JSON written after it with
+An entry is three files in ``<out>/.cache/<key[:2]>/``: ``<key>.json``, the document's published JSON
+(hard-linked into the dataset when unchanged), ``<key>.columns``, the same rows column by column, which
+the tables are built from (:func:`pipeline.write.columns_line`), and ``<key>.meta``, a small JSON written after them with
 what the batch needs without parsing the document (its summary line, 文号/title/issuer and a digest
 of its text for finding duplicate notices) — or the one-line error of an input that failed
 (errors of the pipeline only: a time-out or a crash is tried again next run). After a successful
@@ -30,7 +31,7 @@ from . import __version__
 from .files import atomic_write_bytes
 
 #: Bump when the layout of an entry changes.
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
 #: Libraries whose behaviour shapes an extraction (a different version may give a different result).
 LIBRARIES = ("lxml", "regex", "jieba", "charset-normalizer", "opencc-python-reimplemented", "orjson")
 #: Name of the cache directory inside the output directory.
@@ -140,11 +141,15 @@ class Cache:
         except (OSError, ValueError, TypeError, KeyError):
             return None
 
-    def store(self, key: str, document: bytes, summary: Summary) -> None:
-        """Keep a document's JSON and its summary (the summary last: it marks the entry complete)."""
+    def columns_path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.columns"
+
+    def store(self, key: str, document: bytes, columns: bytes, summary: Summary) -> None:
+        """Keep a document's JSON, its columns line and its summary (the summary last: it marks the entry complete)."""
         directory = self.root / key[:2]
         directory.mkdir(parents=True, exist_ok=True)
         write_new(self.document_path(key), document)
+        write_new(self.columns_path(key), columns)
         write_new(self._meta_path(key), _meta_bytes({"ok": asdict(summary)}))
 
     def store_error(self, key: str, line: str) -> None:

@@ -292,7 +292,7 @@ def test_the_cache_keeps_only_what_the_dataset_uses(tmp_path):
     extract(out, SAMPLE, *SMALL)
     extract(out, SMALL[0])
     entries = [p for p in (out / ".cache").rglob("*") if p.is_file()]
-    assert sorted(p.suffix for p in entries) == [".json", ".meta"]
+    assert sorted(p.suffix for p in entries) == [".columns", ".json", ".meta"]
 
 
 def test_a_failure_is_cached_and_reported_again(tmp_path):
@@ -355,6 +355,21 @@ def test_orjson_writes_the_bytes_the_standard_library_writes():
         assert fast == dumps(document_json(ex)), path
         n += 1
     assert n > 80
+
+
+def test_the_tables_built_from_columns_lines_hold_the_records():
+    from pipeline.write import NESTED, columns_line, columns_of_document, document_bytes, table, tables_of
+
+    done = []
+    for path, ex in _every_fixture_extraction():
+        line, other = columns_line(ex), columns_of_document(document_bytes(ex))
+        built, rebuilt = tables_of(line, len(line)), tables_of(other, len(other))
+        for name in ("documents", *NESTED):
+            assert built[name].equals(table(name, [ex])), (path, name)
+            assert rebuilt[name].equals(built[name]), (path, name)
+        done.append(ex)
+    both = b"".join(columns_line(ex) for ex in done)  # many documents in one parse, in order
+    assert tables_of(both, len(both))["assignments"].equals(table("assignments", done))
 
 
 @pytest.mark.parametrize("value, printed", [(1e-05, b'"value":1e-05,'), (2.5e-07, b'"value":2.5e-07,'),
