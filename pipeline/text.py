@@ -160,9 +160,11 @@ def clean_title(s: str) -> str:
 def compact(text: str) -> str:
     """Text without any whitespace (header words are printed spaced out: 目   标   任   务).
 
-    >>> compact("责  任\\u3000单 位")
-    '责任单位'
+    >>> compact("责  任\\u3000单 位"), compact("责任单位")
+    ('责任单位', '责任单位')
     """
+    if text.isprintable() and " " not in text:
+        return text  # every other blank is a separator or a control character: none here (most lines)
     return _SPACES.sub("", text)
 
 

@@ -7,8 +7,9 @@ the fixtures and the real corpus check them end to end.
 from __future__ import annotations
 
 import pytest
+import regex
 
-from pipeline.text import WIDE_RUNS, char_width, display_width
+from pipeline.text import WIDE_RUNS, char_width, compact, display_width
 
 
 def test_wide_runs_are_two_columns_at_any_ambiguous_width():
@@ -21,3 +22,14 @@ def test_wide_runs_are_two_columns_at_any_ambiguous_width():
 def test_display_width_as_char_by_char(text):
     for ambiguous in (1, 2):
         assert display_width(text, ambiguous) == sum(char_width(c, ambiguous) for c in text)
+
+
+def test_every_blank_is_a_space_or_unprintable():
+    # compact returns a printable text without " " as it is: no \s character can be in it
+    blanks = [chr(c) for c in range(0x110000) if regex.match(r"\s", chr(c))]
+    assert all(ch == " " or not ch.isprintable() for ch in blanks)
+
+
+@pytest.mark.parametrize("text", ["", "责任单位", "责 任", "a\x1cb", "甲\u3000乙", "甲\xa0乙\u2028丙", "x\ty"])
+def test_compact_as_the_pattern(text):
+    assert compact(text) == regex.sub(r"\s+", "", text)
