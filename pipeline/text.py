@@ -241,6 +241,11 @@ def display_width(text: str, ambiguous: int = 2) -> int:
     """
     if text.isascii():
         return len(text)
+    if ambiguous == 2:
+        try:  # one pass in C: past ASCII, every character GB 2312 holds is two columns wide (and two bytes)
+            return len(text.encode("gb2312"))
+        except UnicodeEncodeError:
+            pass
     rest = WIDE_RUNS.sub("", text)
     wide = 2 * (len(text) - len(rest))
     if rest.isascii():

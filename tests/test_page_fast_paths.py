@@ -10,6 +10,17 @@ import pytest
 import regex
 
 from pipeline.text import WIDE_RUNS, char_width, compact, display_width
+from pipeline.unwrap import typeset_width
+
+
+def test_gb2312_holds_only_two_column_characters_past_ascii():
+    # display_width counts the GB 2312 bytes of a text the codec encodes (ambiguous width 2)
+    for c in range(0x80, 0x110000):
+        try:
+            n = len(chr(c).encode("gb2312"))
+        except UnicodeEncodeError:
+            continue
+        assert n == char_width(chr(c), 2) == 2, hex(c)
 
 
 def test_wide_runs_are_two_columns_at_any_ambiguous_width():
@@ -18,10 +29,12 @@ def test_wide_runs_are_two_columns_at_any_ambiguous_width():
     assert all(char_width(c, 1) == char_width(c, 2) == 2 for c in chars)
 
 
-@pytest.mark.parametrize("text", ["", "GDP 7%", "市政府办公厅", "“一老一幼”服务—①", "é\u0301ｱ〿", "\u00a0>\u00a0政策\u3000　"])
+@pytest.mark.parametrize("text", ["", "GDP 7%", "市政府办公厅", "“一老一幼”服务—①", "é\u0301ｱ〿", "\u00a0>\u00a0政策\u3000　",
+                                  "增长7%,完成(一)", "〔2025〕1号：‰±×"])
 def test_display_width_as_char_by_char(text):
     for ambiguous in (1, 2):
         assert display_width(text, ambiguous) == sum(char_width(c, ambiguous) for c in text)
+    assert typeset_width(text) == display_width(text) + sum(text.count(c) for c in ",;:!?()")
 
 
 def test_every_blank_is_a_space_or_unprintable():
