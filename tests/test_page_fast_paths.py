@@ -10,6 +10,8 @@ import pytest
 import regex
 
 from pipeline.text import WIDE_RUNS, char_width, compact, display_width
+from pipeline.records import Page, join_blocks
+from pipeline.repair import _YEAR_BRACKETS, DOC_NUMBER_YEAR, _with_bracket_year
 from pipeline.unwrap import typeset_width
 
 
@@ -46,3 +48,15 @@ def test_every_blank_is_a_space_or_unprintable():
 @pytest.mark.parametrize("text", ["", "责任单位", "责 任", "a\x1cb", "甲\u3000乙", "甲\xa0乙\u2028丙", "x\ty"])
 def test_compact_as_the_pattern(text):
     assert compact(text) == regex.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize("lines", [
+    ["港政发〔20251", "关于(2025年)工作", "（ 1998", "【2025", "a(\n2025", "无", "(19", "(x)(2020)"],
+    [], ["无括号"], ["(", "2025"], ["[2025]" * 3, "〔 2019〕"],
+])
+def test_blocks_with_a_bracket_year_as_searched(lines):
+    text, blocks = join_blocks([(line, "p", None) for line in lines])
+    page = Page("t.txt", text, blocks)
+    for n in (0, 1, 3, 80):
+        assert _with_bracket_year(page, n) == {i for i, b in enumerate(blocks[:n]) if DOC_NUMBER_YEAR.search(b.text)}
+    assert set(_YEAR_BRACKETS) == {ch for ch in map(chr, range(0x10000)) if DOC_NUMBER_YEAR.match(ch + "2025")}
