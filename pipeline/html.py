@@ -154,9 +154,13 @@ def normalize_space(text: str) -> str:
     >>> normalize_space("万载县统计局\u2002\u2002 国家统计局")
     '万载县统计局 国家统计局'
     """
+    stripped = text.strip()  # str.strip and SPACE_RUN know the same whitespace
+    if stripped.isprintable() and " " not in stripped:
+        return stripped  # no invisible character and no blank inside (they are unprintable, but " ")
     text = INVISIBLE.sub("", text)
-    if not SPACE_RUN.search(text):
-        return text  # nothing to collapse, nothing to strip
+    stripped = text.strip()
+    if not SPACE_RUN.search(stripped):
+        return stripped  # nothing to collapse inside: the runs at either end only go
 
     def one(m: re.Match[str]) -> str:
         s, e = m.start(), m.end()
@@ -311,6 +315,7 @@ class _Walker:
     out: list[tuple[str, str, Cell | None, int]] = field(default_factory=list)
     _buf: list[str] = field(default_factory=list)
     _rec: int = 0  # recovered characters in the current buffer
+    _attrs: dict[tuple[tuple[str, str], ...], tuple[bool, bool]] = field(default_factory=dict)  # see _read_attrs
 
     def flush(self, kind: str = "p") -> None:
         if not self._buf:  # nothing collected since the last block
@@ -328,6 +333,20 @@ class _Walker:
             if recovered:
                 self._rec += len(SPACE_RUN.sub("", text))
 
+    def _read_attrs(self, el: etree._Element, items: list[tuple[str, str]]) -> tuple[bool, bool]:
+        """(hidden or named as chrome, marked as recovered): what the walk reads from an element's attributes.
+
+        Decided once per set of attributes (a page repeats a few: a Word export styles every span alike):
+        the chrome names are a long pattern, searched once per class and id.
+        """
+        key = tuple(items)
+        found = self._attrs.get(key)
+        if found is None:
+            chrome = self.chrome
+            skip = _hidden(el) or (chrome is not None and _chrome_name(_names(el), chrome))
+            found = self._attrs[key] = (skip, el.get(RECOVERED_ATTR) is not None)
+        return found
+
     def walk(self, el: etree._Element, recovered: bool = False) -> None:
         """Text of ``el`` and its descendants (not its tail)."""
         tag = el.tag
@@ -337,13 +356,13 @@ class _Walker:
         if tag in SKIP_TAGS:
             return
         chrome = self.chrome
-        if el.attrib:
-            if _hidden(el) or (chrome is not None and (tag in chrome.chrome_tags or _chrome_name(
-                    f"{el.get('class') or ''} {el.get('id') or ''}", chrome))):  # _is_chrome, tag already read
-                return
-            recovered = recovered or el.get(RECOVERED_ATTR) is not None
-        elif chrome is not None and tag in chrome.chrome_tags:
+        if chrome is not None and tag in chrome.chrome_tags:
             return
+        if items := el.items():
+            skip, marked = self._read_attrs(el, items)
+            if skip:
+                return
+            recovered = recovered or marked
         if tag == "br":
             self.flush()
             return

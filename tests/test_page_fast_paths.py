@@ -10,6 +10,7 @@ import pytest
 import regex
 
 from pipeline.text import WIDE_RUNS, char_width, compact, display_width
+from pipeline.html import INVISIBLE, SPACE_RUN, WIDE_CHAR, normalize_space
 from pipeline.records import Page, join_blocks
 from pipeline.repair import _YEAR_BRACKETS, DOC_NUMBER_YEAR, _with_bracket_year
 from pipeline.unwrap import typeset_width
@@ -60,3 +61,24 @@ def test_blocks_with_a_bracket_year_as_searched(lines):
     for n in (0, 1, 3, 80):
         assert _with_bracket_year(page, n) == {i for i, b in enumerate(blocks[:n]) if DOC_NUMBER_YEAR.search(b.text)}
     assert set(_YEAR_BRACKETS) == {ch for ch in map(chr, range(0x10000)) if DOC_NUMBER_YEAR.match(ch + "2025")}
+
+
+def test_html_blanks_and_invisibles_are_unprintable():
+    # normalize_space reads a printable text as holding no invisible character and no blank but " "
+    assert all(not ch.isprintable() for ch in map(chr, range(0x110000)) if INVISIBLE.match(ch))
+    assert all(ch == " " or not ch.isprintable() for ch in map(chr, range(0x110000)) if SPACE_RUN.match(ch))
+    assert all(SPACE_RUN.fullmatch(ch) for ch in map(chr, range(0x110000)) if ch.isspace())
+
+
+@pytest.mark.parametrize("text", ["", "  10.坚持规划引领。 ", " \u200b 甲", "\xa0\xa0港政发〔20251\n", "甲\u200b", "区\u00a0科经\u3000局", " a b ", "甲\u200b乙", "\n\t", "x\u00ad\u3000y z"])
+def test_normalize_space_as_the_runs(text):
+    def plain(t):
+        t = INVISIBLE.sub("", t)
+        def one(m):
+            s, e = m.start(), m.end()
+            if (0 < s and e < len(t) and WIDE_CHAR.match(t[s - 1]) and WIDE_CHAR.match(t[e])
+                    and ("\n" in m[0] or "\r" in m[0] or " " not in m[0])):
+                return ""
+            return " "
+        return SPACE_RUN.sub(one, t).strip()
+    assert normalize_space(text) == plain(text)
