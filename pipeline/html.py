@@ -495,13 +495,12 @@ def _info(root: etree._Element, body: etree._Element | None, rules: HtmlRules) -
     follows in the same element, in its tail, or in the next element.
     """
     found: list[tuple[str, str]] = []
-    skip = set(body.iter()) if body is not None else set()
     for el in root.iter():
         head = el.text
         if not head or ("：" not in head and ":" not in head) or not isinstance(el.tag, str):
             continue
         head = head.lstrip()
-        if not rules.info_label.match(head) or el in skip or _tag(el) in SKIP_TAGS:
+        if not rules.info_label.match(head) or _inside(el, body) or _tag(el) in SKIP_TAGS:
             continue
         text = _text(el)
         if len(text) > MAX_INFO_TEXT:
@@ -513,6 +512,11 @@ def _info(root: etree._Element, body: etree._Element | None, rules: HtmlRules) -
             if pair[1] and pair not in found:
                 found.append(pair)
     return tuple(found)
+
+
+def _inside(el: etree._Element, body: etree._Element | None) -> bool:
+    """``el`` is ``body`` or stands in it (its few ancestors read, not the body's many elements collected)."""
+    return body is not None and (el is body or any(a is body for a in el.iterancestors()))
 
 
 def _value_after(el: etree._Element, label_text: str) -> str:
@@ -653,13 +657,12 @@ def _find_title(root: etree._Element, body: etree._Element, titles: list[str],
 
     Without a page title, the nearest h1 above the body in the same region.
     """
-    inside = set(body.iter())
     before: list[etree._Element] = []
-    for el in root.iter():
+    for el in root.iter():  # in document order: nothing met before the body stands in it
         if el is body:
             break
         tag = _tag(el)
-        if tag and el not in inside and (tag in ("h1", "h2") or _classes(el) & rules.title_classes):
+        if tag and (tag in ("h1", "h2") or _classes(el) & rules.title_classes):
             before.append(el)
     region = body.getparent()
     region = region.getparent() if region is not None and region.getparent() is not None else region
