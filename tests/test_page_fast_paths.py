@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 import regex
 
-from pipeline.text import WIDE_RUNS, char_width, compact, display_width
 from pipeline.html import INVISIBLE, SPACE_RUN, WIDE_CHAR, normalize_space
 from pipeline.records import Page, join_blocks
 from pipeline.repair import _YEAR_BRACKETS, DOC_NUMBER_YEAR, _with_bracket_year
+from pipeline.text import WIDE_RUNS, char_width, compact, display_width
 from pipeline.unwrap import typeset_width
 
 
