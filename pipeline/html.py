@@ -154,9 +154,13 @@ def normalize_space(text: str) -> str:
     >>> normalize_space("万载县统计局\u2002\u2002 国家统计局")
     '万载县统计局 国家统计局'
     """
+    stripped = text.strip()  # str.strip and SPACE_RUN know the same whitespace
+    if stripped.isprintable() and " " not in stripped:
+        return stripped  # no invisible character and no blank inside (they are unprintable, but " ")
     text = INVISIBLE.sub("", text)
-    if not SPACE_RUN.search(text):
-        return text  # nothing to collapse, nothing to strip
+    stripped = text.strip()
+    if not SPACE_RUN.search(stripped):
+        return stripped  # nothing to collapse inside: the runs at either end only go
 
     def one(m: re.Match[str]) -> str:
         s, e = m.start(), m.end()
@@ -311,6 +315,7 @@ class _Walker:
     out: list[tuple[str, str, Cell | None, int]] = field(default_factory=list)
     _buf: list[str] = field(default_factory=list)
     _rec: int = 0  # recovered characters in the current buffer
+    _attrs: dict[tuple[tuple[str, str], ...], tuple[bool, bool]] = field(default_factory=dict)  # see _read_attrs
 
     def flush(self, kind: str = "p") -> None:
         if not self._buf:  # nothing collected since the last block
@@ -328,6 +333,20 @@ class _Walker:
             if recovered:
                 self._rec += len(SPACE_RUN.sub("", text))
 
+    def _read_attrs(self, el: etree._Element, items: list[tuple[str, str]]) -> tuple[bool, bool]:
+        """(hidden or named as chrome, marked as recovered): what the walk reads from an element's attributes.
+
+        Decided once per set of attributes (a page repeats a few: a Word export styles every span alike):
+        the chrome names are a long pattern, searched once per class and id.
+        """
+        key = tuple(items)
+        found = self._attrs.get(key)
+        if found is None:
+            chrome = self.chrome
+            skip = _hidden(el) or (chrome is not None and _chrome_name(_names(el), chrome))
+            found = self._attrs[key] = (skip, el.get(RECOVERED_ATTR) is not None)
+        return found
+
     def walk(self, el: etree._Element, recovered: bool = False) -> None:
         """Text of ``el`` and its descendants (not its tail)."""
         tag = el.tag
@@ -337,13 +356,13 @@ class _Walker:
         if tag in SKIP_TAGS:
             return
         chrome = self.chrome
-        if el.attrib:
-            if _hidden(el) or (chrome is not None and (tag in chrome.chrome_tags or _chrome_name(
-                    f"{el.get('class') or ''} {el.get('id') or ''}", chrome))):  # _is_chrome, tag already read
-                return
-            recovered = recovered or el.get(RECOVERED_ATTR) is not None
-        elif chrome is not None and tag in chrome.chrome_tags:
+        if chrome is not None and tag in chrome.chrome_tags:
             return
+        if items := el.items():
+            skip, marked = self._read_attrs(el, items)
+            if skip:
+                return
+            recovered = recovered or marked
         if tag == "br":
             self.flush()
             return
@@ -476,13 +495,12 @@ def _info(root: etree._Element, body: etree._Element | None, rules: HtmlRules) -
     follows in the same element, in its tail, or in the next element.
     """
     found: list[tuple[str, str]] = []
-    skip = set(body.iter()) if body is not None else set()
     for el in root.iter():
         head = el.text
         if not head or ("：" not in head and ":" not in head) or not isinstance(el.tag, str):
             continue
         head = head.lstrip()
-        if not rules.info_label.match(head) or el in skip or _tag(el) in SKIP_TAGS:
+        if not rules.info_label.match(head) or _inside(el, body) or _tag(el) in SKIP_TAGS:
             continue
         text = _text(el)
         if len(text) > MAX_INFO_TEXT:
@@ -494,6 +512,11 @@ def _info(root: etree._Element, body: etree._Element | None, rules: HtmlRules) -
             if pair[1] and pair not in found:
                 found.append(pair)
     return tuple(found)
+
+
+def _inside(el: etree._Element, body: etree._Element | None) -> bool:
+    """``el`` is ``body`` or stands in it (its few ancestors read, not the body's many elements collected)."""
+    return body is not None and (el is body or any(a is body for a in el.iterancestors()))
 
 
 def _value_after(el: etree._Element, label_text: str) -> str:
@@ -634,13 +657,12 @@ def _find_title(root: etree._Element, body: etree._Element, titles: list[str],
 
     Without a page title, the nearest h1 above the body in the same region.
     """
-    inside = set(body.iter())
     before: list[etree._Element] = []
-    for el in root.iter():
+    for el in root.iter():  # in document order: nothing met before the body stands in it
         if el is body:
             break
         tag = _tag(el)
-        if tag and el not in inside and (tag in ("h1", "h2") or _classes(el) & rules.title_classes):
+        if tag and (tag in ("h1", "h2") or _classes(el) & rules.title_classes):
             before.append(el)
     region = body.getparent()
     region = region.getparent() if region is not None and region.getparent() is not None else region

@@ -13,11 +13,12 @@ document's own unit vocabulary (see :mod:`pipeline.units`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import regex
 
-from .records import Finding, Page, Repair, join_blocks
+from .records import Block, Finding, Page, Repair, join_blocks
 from .rules.sets import MetadataRules, RepairRules
 from .script import printed_edit, printed_pairs
 from .text import HEADER_BLOCKS, TITLE_END, YEAR_WITH_NIAN, clean_title
@@ -72,6 +73,27 @@ def _plan_year(page: Page) -> tuple[int, str] | None:
 #: them (they open with a run of Han characters, which the regex engine tries at every character).
 #: tests/test_repair.py checks that the patterns still require it.
 DOC_NUMBER_YEAR = regex.compile(r"[〔\[［(（【]\s*(?:19|20)\d\d")
+#: The brackets DOC_NUMBER_YEAR opens with.
+_YEAR_BRACKETS = "〔[［(（【"
+
+
+def _with_bracket_year(page: Page, n: int) -> set[int]:
+    """The indices of the first ``n`` blocks that hold DOC_NUMBER_YEAR.
+
+    Each bracket is found with ``str.find`` (a scan in C) and the pattern is asked only there, at the
+    bracket (searched in each block it looked at every character).
+    """
+    blocks = page.blocks[:n]
+    end = blocks[-1].end if blocks else 0
+    found: set[int] = set()
+    k = 0
+    for at in sorted(at for ch in _YEAR_BRACKETS for at in _places(page.text, ch, end)):
+        while blocks[k].end <= at:
+            k += 1
+        b = blocks[k]
+        if at >= b.start and DOC_NUMBER_YEAR.match(b.text, at - b.start):
+            found.add(k)
+    return found
 
 
 def doc_number_edits(page: Page, rules: RepairRules, meta_rules: MetadataRules) -> tuple[list[Edit], list[Finding]]:
@@ -80,9 +102,8 @@ def doc_number_edits(page: Page, rules: RepairRules, meta_rules: MetadataRules) 
     findings: list[Finding] = []
     known = _known_doc_numbers(page, meta_rules.doc_number)
     year = _plan_year(page)
-    for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
-        if DOC_NUMBER_YEAR.search(b.text) is None:
-            continue
+    for i in sorted(_with_bracket_year(page, HEADER_BLOCKS)):
+        b = page.blocks[i]
         for m in rules.garbled_doc_number.finditer(b.text):
             prefix, digits = m["prefix"], m["digits"]
             printed = [k for k in known if prefix.endswith(k[0]) and k[1] + k[2] == digits]
@@ -151,29 +172,58 @@ def title_edits(page: Page) -> tuple[list[Edit], list[Finding]]:
 
 
 def quote_findings(page: Page, pairs: dict[str, str]) -> list[Finding]:
-    """Closing quotes with no opening one (and the reverse), per block."""
+    """Closing quotes with no opening one (and the reverse), per block.
+
+    The marks are found in the page text, each with ``str.find`` (a scan in C; a pattern looked at every
+    character, and most blocks print no mark); a mark is never a newline, so each falls inside one block.
+    """
     out: list[Finding] = []
     closing = {c: o for o, c in pairs.items()}
-    marks = regex.compile("[" + regex.escape("".join(pairs) + "".join(closing)) + "]")
-    for b in page.blocks:
-        stack: list[tuple[str, int]] = []
-        for m in marks.finditer(b.text):
-            j, ch = m.start(), m[0]
-            if ch in pairs and pairs[ch] != ch:
-                stack.append((ch, j))
-            elif ch in closing:
-                if stack and stack[-1][0] == closing[ch]:
-                    stack.pop()
-                else:
-                    ctx = b.text[max(0, j - 6): j + 4]
-                    out.append(Finding("", "warning", "unbalanced_quote",
-                                       f"closing {ch} without an opening {closing[ch]} in {ctx!r}: the opening quote was lost",
-                                       b.start + j, b.start + j + 1))
-        for ch, j in stack:
-            ctx = b.text[j: j + 10]
-            out.append(Finding("", "warning", "unbalanced_quote",
-                               f"opening {ch} never closed in {ctx!r}", b.start + j, b.start + j + 1))
+    blocks = page.blocks
+    end = blocks[-1].end if blocks else 0
+    k = -1  # the block the last mark fell in
+    stack: list[tuple[str, int]] = []
+    for at in sorted(at for ch in set("".join(pairs) + "".join(closing)) for at in _places(page.text, ch, end)):
+        if k < 0 or at >= blocks[k].end:
+            if k >= 0:
+                _never_closed(blocks[k], stack, out)
+            k += 1
+            while blocks[k].end <= at:
+                k += 1
+        b = blocks[k]
+        if at < b.start:
+            continue  # between blocks (a page whose text holds more than its blocks)
+        j, ch = at - b.start, page.text[at]
+        if ch in pairs and pairs[ch] != ch:
+            stack.append((ch, j))
+        elif ch in closing:
+            if stack and stack[-1][0] == closing[ch]:
+                stack.pop()
+            else:
+                ctx = b.text[max(0, j - 6): j + 4]
+                out.append(Finding("", "warning", "unbalanced_quote",
+                                   f"closing {ch} without an opening {closing[ch]} in {ctx!r}: the opening quote was lost",
+                                   at, at + 1))
+    if k >= 0:
+        _never_closed(blocks[k], stack, out)
     return out
+
+
+def _places(text: str, ch: str, end: int) -> Iterator[int]:
+    """Every place of the character ``ch`` in ``text`` before ``end``."""
+    at = text.find(ch, 0, end)
+    while at >= 0:
+        yield at
+        at = text.find(ch, at + 1, end)
+
+
+def _never_closed(b: Block, stack: list[tuple[str, int]], out: list[Finding]) -> None:
+    """A finding for each opening quote left open at the end of block ``b`` (the stack is emptied)."""
+    for ch, j in stack:
+        ctx = b.text[j: j + 10]
+        out.append(Finding("", "warning", "unbalanced_quote",
+                           f"opening {ch} never closed in {ctx!r}", b.start + j, b.start + j + 1))
+    stack.clear()
 
 
 def gap_findings(page: Page, rules: RepairRules) -> list[Finding]:

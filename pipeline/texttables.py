@@ -537,30 +537,31 @@ def _cell_moves(p: int, c: int, cols: tuple[_Column, ...], widths: Sequence[int]
     return moves, tried
 
 
-def _header_line(line: str, tr: TableRules) -> bool:
+def _header_line(line: str, tr: TableRules, kind_of: Callable[[str], str] | None = None) -> bool:
     """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限."""
     t = compact(line)
     if not t or len(t) > HEADER_MAX_CHARS or t.isdigit() or tr.any_heading.match(line.strip()):
         return False
-    return tr.kind_of(t) != "other" or len(t) <= HEADER_FRAGMENT_MAX_CHARS
+    return len(t) <= HEADER_FRAGMENT_MAX_CHARS or (kind_of or tr.kind_of)(t) != "other"
 
 
 class _FlatFinder:
     """Flat tables (one cell per line) among one page's lines: each line's header test and each header
     scan made once (a scan reads at most HEADER_MAX_LINES lines and stops at the first unknown column)."""
 
-    def __init__(self, lines: Sequence[str], tr: TableRules) -> None:
+    def __init__(self, lines: Sequence[str], tr: TableRules, kind_of: Callable[[str], str] | None = None) -> None:
         self.lines, self.tr = lines, tr
         self._is_header: list[bool | None] = [None] * len(lines)
         self._compact: list[str | None] = [None] * len(lines)
         self._kinds: dict[str, str] = {}  # tr.kind_of of header texts met on this page
+        self._kind_of = kind_of  # an answer of tr.kind_of kept elsewhere (the anchored reader's), else kept here
         self._runs: dict[int, tuple[int, list[str], list[str]] | None] = {}
 
     def is_header(self, k: int) -> bool:
         """``_header_line`` of line ``k``, decided once."""
         hit = self._is_header[k]
         if hit is None:
-            hit = self._is_header[k] = _header_line(self.lines[k], self.tr)
+            hit = self._is_header[k] = _header_line(self.lines[k], self.tr, self.kind_of)
         return hit
 
     def header_run(self, i: int) -> tuple[int, list[str], list[str]] | None:
@@ -576,6 +577,8 @@ class _FlatFinder:
 
     def kind_of(self, text: str) -> str:
         """``tr.kind_of(text)``, decided once per page (a scan from each line reads the lines after it)."""
+        if self._kind_of is not None:
+            return self._kind_of(text)
         kind = self._kinds.get(text)
         if kind is None:
             kind = self._kinds[text] = self.tr.kind_of(text)
@@ -615,7 +618,7 @@ class _FlatFinder:
     def find(self, i: int) -> tuple[int, list[CellText]] | None:
         """The flat table whose header starts at line ``i``, or None."""
         lines, tr = self.lines, self.tr
-        if i > 0 and self.is_header(i - 1) and tr.kind_of(lines[i - 1]) != "other":
+        if i > 0 and self.is_header(i - 1) and self.kind_of(lines[i - 1]) != "other":
             return None  # inside a header run that did not give a table: its tail is no header of its own
         head = self.header_run(i)
         if head is None:
@@ -753,6 +756,37 @@ def _find_rows(lines: Sequence[str], i: int, tr: TableRules) -> tuple[int, list[
 # ---------------------------------------------------------------- the stage
 
 
+def _short(line: str, limit: int) -> bool:
+    """At most ``limit`` characters besides blank space (a long line is told by its first ``limit + 1``).
+
+    >>> _short("序  号", 2), _short("一、总体要求", 2), _short("1", 0)
+    (True, False, False)
+    """
+    return len(compact(line[:limit + 1])) <= limit and len(compact(line)) <= limit
+
+
+def _may_open(line: str, seq_initials: frozenset[str]) -> bool:
+    """Can a box or a one-row-per-line table open at this line (an anchored or flat table opens only at a
+    short line)? The finders' first questions, asked without calling them: a box opens at a rule line (a
+    junction first), a row table at its first row (a bare row number, then blank space) or at a header
+    line that starts with the 序号 column (the first letter of a header word of kind "seq").
+
+    >>> seq = frozenset("序编")
+    >>> [_may_open(t, seq) for t in ("┌──┬──┐", "序号 工作任务 责任单位", "1 修路 住建局", "1.修路", "一、总体要求", "")]
+    [True, True, True, False, False, False]
+    """
+    first = line[:1]
+    return first != "" and (first in JUNCTIONS or line.lstrip()[:1] in seq_initials
+                            or ("1" <= first <= "9" and _blank_after_number(line[1:4])
+                                and _NUMBERED_ROW.fullmatch(line) is not None))
+
+
+def _blank_after_number(head: str) -> bool:
+    """A bare row number has at most three digits, then blank space: one of these is in ``head`` (its
+    characters 2 to 4). Asked before the pattern (1.修路, the common line, has none)."""
+    return " " in head or "\t" in head or "\u3000" in head
+
+
 def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None = None) -> list[TextTable]:
     """Text tables among lines (block texts), in document order, not overlapping.
 
@@ -760,7 +794,7 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
     (an extra blank line is an empty cell of a table flattened one cell per line).
     """
     reader = AnchoredReader(lines, gaps, tr)
-    flat = _FlatFinder(lines, tr)
+    flat = _FlatFinder(lines, tr, reader.kind_of)  # both ask tr.kind_of of the same short lines: asked once
 
     def anchored(ls: Sequence[str], i: int) -> tuple[int, list[CellText]] | None:
         found = reader.read(i)
@@ -774,7 +808,8 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
     )
     # an anchored or flat table opens with a short header line (at most HEADER_MAX_CHARS without spaces):
     # at a longer line neither is looked for
-    short = [len(compact(line)) <= max(HEADER_MAX_CHARS, ANCHORED_HEADER_MAX_CHARS) for line in lines]
+    short = [_short(line, max(HEADER_MAX_CHARS, ANCHORED_HEADER_MAX_CHARS)) for line in lines]
+    seq_initials = frozenset(w[0] for w, kind in tr.headers.items() if kind == "seq" and w)
     tables: list[TextTable] = []
     i = 0
     while i < len(lines):
@@ -782,6 +817,9 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
             tables.append(TextTable(i, glued.end, "glued", tuple(CellText(*c) for c in glued.cells), glued.before,
                                     glued.after))
             i = glued.end
+            continue
+        if not short[i] and not _may_open(lines[i], seq_initials):
+            i += 1  # most lines of a notice: a sentence, no finder asked
             continue
         for shape, finder in finders:
             if not short[i] and shape in ("anchored", "flat"):

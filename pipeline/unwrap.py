@@ -18,7 +18,6 @@ Only ``"p"`` blocks are touched; table cells stay as they are.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -46,7 +45,7 @@ MIN_OPEN_SHARE = 0.5
 
 
 #: Punctuation a capture prints half-width where the PDF printed it full-width (，→ ,).
-_NARROWED = re.compile(r"[,;:!?()]")
+_NARROWED = b",;:!?()"
 
 
 def typeset_width(line: str) -> int:
@@ -55,7 +54,8 @@ def typeset_width(line: str) -> int:
     >>> typeset_width("增长7%,完成"), typeset_width("增长7%，完成")
     (12, 12)
     """
-    return display_width(line) + len(_NARROWED.findall(line))
+    ascii_part = line.encode("ascii", "ignore")  # the marks are ASCII: counted among the ASCII characters, in C
+    return display_width(line) + len(ascii_part) - len(ascii_part.translate(None, _NARROWED))
 
 
 def full_width(widths: Sequence[int]) -> int | None:
@@ -74,12 +74,9 @@ def full_width(widths: Sequence[int]) -> int | None:
     if len(wide) < MIN_FULL_LINES:
         return None
     counts = Counter(wide)
-
-    def near(w: int) -> int:
-        return sum(counts.get(v, 0) for v in range(w - WIDTH_TOLERANCE, w + 1))
-
-    width = max(counts, key=lambda w: (near(w), counts[w], w))
-    if near(width) < MIN_FULL_LINES or near(width) < MIN_FULL_SHARE * len(wide):
+    near = {w: sum(counts.get(v, 0) for v in range(w - WIDTH_TOLERANCE, w + 1)) for w in counts}
+    width = max(counts, key=lambda w: (near[w], counts[w], w))
+    if near[width] < MIN_FULL_LINES or near[width] < MIN_FULL_SHARE * len(wide):
         return None
     return width
 
@@ -130,7 +127,10 @@ def _starts_element(line: str, ur: UnwrapRules) -> bool:
 def looks_pdf(lines: Sequence[str], ur: UnwrapRules) -> int | None:
     """The full line width when these lines look PDF-extracted, else None."""
     lines = [line for line in lines if not _boxed(line)]
-    widths = [typeset_width(line) for line in lines]
+    # a character is at most two columns: a line too short to be full, even of the narrowest page
+    # (MIN_FULL_WIDTH - WIDTH_TOLERANCE), is not measured (0 stands for "too narrow to count")
+    shortest = (MIN_FULL_WIDTH - WIDTH_TOLERANCE + 1) // 2
+    widths = [typeset_width(line) if len(line) >= shortest else 0 for line in lines]
     width = full_width(widths)
     if width is None:
         return None
