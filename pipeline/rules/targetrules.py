@@ -12,7 +12,7 @@ from typing import Any
 import regex
 
 from ..errors import RulesError
-from .sets import FrozenMap, alternation
+from .sets import FrozenMap
 from .validate import AnyOf
 
 #: A number as printed: Arabic (with optional thousands commas and decimals, half- or full-width),
@@ -55,7 +55,7 @@ class TargetRules:
 
     kinds: FrozenMap[str, str]  # the Target.kind vocabulary -> what it means
     units: FrozenMap[str, UnitSpec]  # unit as printed (with magnitude) -> meaning
-    quantity: regex.Pattern[str]  # number (range) + unit
+    quantity: re.Pattern[str]  # number (range) + unit
     qualifiers_before: tuple[tuple[str, str], ...]  # longest first
     qualifiers_after: tuple[tuple[str, str], ...]  # longest first
     tail_words: tuple[tuple[str, str], ...]  # (word, role) longest first; role link|qualifier|growth|decline
@@ -111,24 +111,70 @@ def unit_table(path: str, units: Mapping[str, Any], magnitudes: Mapping[str, flo
     return out
 
 
-def quantity_pattern(units: Iterable[str]) -> regex.Pattern[str]:
+#: The characters a number starts with (the first character of either branch of :data:`NUMBER`).
+NUMBER_START = "[0-9０-９一二两三四五六七八九十]"
+
+#: Up to three blanks around a range separator: ``\s`` as the regex module reads it (the standard
+#: library's ``\s`` also takes the separators \x1c-\x1f, left out so that the pattern reads as it did).
+BLANKS = r"[^\S\x1c-\x1f]{0,3}"
+
+
+#: Words by their characters: "" marks a word that ends at this node.
+_Trie = dict[str, "_Trie"]
+
+
+def trie_alternation(words: Iterable[str]) -> str:
+    """A regex alternation of literal words written as a trie, the longest word that matches first.
+
+    At one place the words that match are prefixes of one another, so trying the longer continuation
+    before stopping gives the same matches in the same order as the flat longest-first alternation;
+    but the engine reads a character once instead of trying every unit (with magnitudes, about 200).
+
+    >>> trie_alternation(["万元", "元", "万人次", "万人", "%"])
+    '(?:%|万(?:人(?:次)?|元)|元)'
+    >>> trie_alternation([])
+    '(?!)'
+    """
+    root: _Trie = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def branch(node: _Trie) -> str:
+        alts = [re.escape(ch) + branch(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 and "" not in node else "(?:" + "|".join(alts) + ")"
+        return body + "?" if "" in node else body  # greedy: the longer word first, then the word that ends here
+
+    return branch(root) or "(?!)"
+
+
+def quantity_pattern(units: Iterable[str]) -> re.Pattern[str]:
     """The compiled number (range) + unit regex for a set of units.
+
+    Compiled with the standard library (the pattern uses nothing of the regex module), opening with a
+    lookahead for the first character of a number: the engine then skips to those characters instead of
+    trying the lookbehinds of :data:`NUMBER` at every place (half the cost of the scan).
 
     >>> p = quantity_pattern(["%", "个", "万元", "元"])
     >>> [m.group(0) for m in p.finditer("增长7%、5至8个、三千万元、2025年")]
     ['7%', '5至8个', '三千万元']
     """
-    unit = alternation(units)
-    return regex.compile(
+    unit = trie_alternation(units)
+    return re.compile(
         rf"""
+        (?= {NUMBER_START} )
         (?P<num> {NUMBER} )
         (?:                                   # a range: 5-8%, 5%—8%, 5至8个
-            (?P<unit1> {unit} )? \s{{0,3}} {RANGE_SEP} \s{{0,3}}
+            (?P<unit1> {unit} )? {BLANKS} {RANGE_SEP} {BLANKS}
             (?P<num2> {NUMBER} )
         )?
         (?P<unit> {unit} )
         """,
-        regex.VERBOSE,
+        re.VERBOSE,
     )
 
 
