@@ -473,11 +473,18 @@ def _after_qualifier(text: str, q: Quantity, r: TargetRules) -> tuple[str | None
     return (qa[1], q.end + len(qa[0])) if qa else (None, q.end)
 
 
+def _tail_meaning(seen: Sequence[tuple[str, str]], r: TargetRules) -> tuple[str | None, bool]:
+    """The qualifier category named by the words trimmed before a number (if any), and whether one is a
+    growth or decline word."""
+    before_q = next((cat for w, cat in r.qualifiers_before if (w, "qualifier") in seen), None)
+    return before_q, any(role in ("growth", "decline") for _, role in seen)
+
+
 def _counts_a_noun(text: str, q: Quantity, after: int) -> bool:
     """True when a measure word is followed by the noun it counts (50户困难家庭…): the metric follows."""
     nxt = text[after:after + 1]
-    return (q.spec.kind in PRENOMINAL_KINDS
-            and bool(nxt) and HAN.match(nxt) is not None and nxt not in NOT_A_NOUN_START)
+    return (q.spec.kind in PRENOMINAL_KINDS  # the regex asked last: it costs the most
+            and bool(nxt) and nxt not in NOT_A_NOUN_START and HAN.match(nxt) is not None)
 
 
 def _metric_after(text: str, after: int, nxt: Quantity | None, ends: _Bounds) -> tuple[int, int]:
@@ -572,8 +579,7 @@ def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
         c_start = max(ends.clause_start(q.start), boundary)
         # words right before the number: links (达到), qualifiers (控制在, 超), growth (增长, 涨幅)
         m_end, seen = strip_tail(text, c_start, q.start, r.tail_words)
-        before_q = next((cat for w, cat in r.qualifiers_before if (w, "qualifier") in seen), None)
-        growth = any(role in ("growth", "decline") for _, role in seen)
+        before_q, growth = _tail_meaning(seen, r) if seen else (None, False)  # most numbers stand bare
 
         if _counts_a_noun(text, q, after):
             ms, me = _metric_after(text, after, qs[i + 1] if i + 1 < len(qs) else None, ends)
