@@ -42,7 +42,7 @@ from typing import NamedTuple
 import regex
 
 from .records import Target
-from .rules.targetrules import TargetRules, UnitSpec
+from .rules.targetrules import NUMBER_START, TargetRules, UnitSpec
 from .segment import starts_word, tokens
 from .text import PINYIN_RUBY, chinese_numeral, to_simplified
 
@@ -380,12 +380,21 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
 # --------------------------------------------------------------------------
 
 
+#: A character that can start a number (the quantity pattern opens with the same lookahead).
+_NUMBER_START = re.compile(NUMBER_START)
+
+
 def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
     blocked: list[tuple[int, int]] = []
     k = 0
     out: list[Quantity] = []
-    for i, m in enumerate(r.quantity.finditer(text)):
+    first = _NUMBER_START.search(text)
+    if first is None:
+        return out
+    # the quantity pattern tries its lookahead at every place; the first character a number can start with
+    # is found faster on its own, and the scan starts there (most texts hold few numbers, many none)
+    for i, m in enumerate(r.quantity.finditer(text, first.start())):
         if i == 0:  # a text without a number is not scanned for the patterns that block one
             if r.any_not_target.search(text):  # one scan tells whether any of them matches at all
                 blocked = _merged(b.span() for p in r.not_targets for b in p.finditer(text))  # quotes pair left to right
