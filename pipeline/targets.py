@@ -396,8 +396,7 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     # is found faster on its own, and the scan starts there (most texts hold few numbers, many none)
     for i, m in enumerate(r.quantity.finditer(text, first.start())):
         if i == 0:  # a text without a number is not scanned for the patterns that block one
-            if r.any_not_target.search(text):  # one scan tells whether any of them matches at all
-                blocked = _merged(b.span() for p in r.not_targets for b in p.finditer(text))  # quotes pair left to right
+            blocked = _blocked(text, r)
         while k < len(blocked) and blocked[k][1] <= m.start():
             k += 1  # matches come in order: spans that end before this one never block a later one
         if k < len(blocked) and blocked[k][0] < m.end("unit"):
@@ -415,6 +414,17 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
             unit=m.group("unit"), spec=spec,
         ))
     return out
+
+
+def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
+    """The spans of every not_targets match in ``text``, sorted and merged.
+
+    A pattern is run only over a text that holds every character it needs (most need a word:
+    实事, 指标, 方面): a set of the text's characters answers that for all of them at once.
+    """
+    chars = set(text)
+    return _merged(b.span() for needs, p in r.not_targets_needing if needs <= chars
+                   for b in p.finditer(text))  # quotes pair left to right
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import re._constants as sre
+import re._parser as sre_parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -72,9 +74,76 @@ class TargetRules:
         return re.compile("|".join(re.escape(w) for w in self.aspirational) or "(?!)")
 
     @cached_property
+    def not_targets_needing(self) -> tuple[tuple[frozenset[str], regex.Pattern[str]], ...]:
+        """Each not_targets pattern with the characters every match of it holds (see :func:`needed_chars`)."""
+        return tuple((needed_chars(p), p) for p in self.not_targets)
+
+    @cached_property
     def any_not_target(self) -> AnyOf:
         """The not_targets patterns asked together (does any of them match in a text?)."""
         return AnyOf(self.not_targets)
+
+
+#: Pattern text the standard library would read differently from the regex module, with no error:
+#: POSIX classes ([[:alpha:]] reads as a set and a "]") and fuzzy constraints ({e<=1} reads as text).
+_READ_DIFFERENTLY = re.compile(r"\[:|\{(?!\d*(?:,\d*)?\})")
+#: An escape: a Unicode property (\p{Han}), which the standard library has not, or any other.
+_ESCAPE = re.compile(r"\\(?:[pP]\{[^}]*\}|.)", re.DOTALL)
+
+
+def needed_chars(p: regex.Pattern[str]) -> frozenset[str]:
+    r"""Characters that every match of ``p`` holds: its literal characters outside options, lookarounds and
+    character sets (of alternatives, those all of them hold).
+
+    A text without one of them holds no match, so the pattern need not be run over it. Read on the standard
+    library's parse of the pattern; a pattern it cannot read (or would read otherwise, or with a case-blind
+    flag) needs nothing, and is always run.
+
+    >>> sorted(needed_chars(regex.compile(r"(?<! [0-9] ) [0-9]{1,6} (?:项|个)? (?:为民办|民生)? 实事", regex.VERBOSE)))
+    ['事', '实']
+    >>> sorted(needed_chars(regex.compile(r"(?:两个|四个) (?:意识|自信) | 一 \p{Han} 一", regex.VERBOSE)))
+    []
+    >>> sorted(needed_chars(regex.compile(r"(?:两个|四个) (?:意识|自信)", regex.VERBOSE)))
+    ['个']
+    >>> needed_chars(regex.compile(r"ab{e<=1}")), needed_chars(regex.compile(r"ab", regex.IGNORECASE))
+    (frozenset(), frozenset())
+    >>> sorted(needed_chars(regex.compile(r"\\p[\p{Han}]")))
+    ['\\', 'p']
+    """
+    # a property becomes \s\S (in a set: any character; outside: two classes), which asks for no character
+    # where it stands (not "."; a set of "." alone reads as the character "."); every other escape stays
+    source = _ESCAPE.sub(lambda m: r"\s\S" if m[0][1] in "pP" else m[0], p.pattern)
+    if p.flags & (regex.IGNORECASE | regex.VERSION1) or _READ_DIFFERENTLY.search(source):
+        return frozenset()
+    try:
+        parsed = sre_parse.parse(source, p.flags & (re.VERBOSE | re.DOTALL | re.MULTILINE))
+    except (re.error, OverflowError, RecursionError):
+        return frozenset()
+    if parsed.state.flags & re.IGNORECASE:  # an inline (?i)
+        return frozenset()
+    return frozenset(_needed(parsed))
+
+
+def _needed(items: Iterable[tuple[Any, Any]]) -> set[str]:
+    """The characters every match of a parsed (sub)pattern holds (see :func:`needed_chars`)."""
+    out: set[str] = set()
+    for op, av in items:
+        if op is sre.LITERAL:
+            out.add(chr(av))
+        elif op is sre.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = av
+            if not add_flags & re.IGNORECASE:
+                out |= _needed(sub)
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, _high, sub = av
+            if low >= 1:
+                out |= _needed(sub)
+        elif op is sre.ATOMIC_GROUP:
+            out |= _needed(av)
+        elif op is sre.BRANCH:
+            out |= set.intersection(*(_needed(b) for b in av[1]))
+        # sets, any character, lookarounds, anchors, references, conditionals: no character asked for
+    return out
 
 
 def unit_table(path: str, units: Mapping[str, Any], magnitudes: Mapping[str, float],
