@@ -420,10 +420,11 @@ def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
     """The spans of every not_targets match in ``text``, sorted and merged.
 
     A pattern is run only over a text that holds every character it needs (most need a word:
-    实事, 指标, 方面): a set of the text's characters answers that for all of them at once.
+    实事, 指标, 方面). Those of the text are found in one scan for any of them (cheaper than a set of
+    all the text's characters).
     """
-    chars = set(text)
-    return _merged(b.span() for needs, p in r.not_targets_needing if needs <= chars
+    present = set(r.not_target_chars.findall(text))
+    return _merged(b.span() for needs, p in r.not_targets_needing if needs <= present
                    for b in p.finditer(text))  # quotes pair left to right
 
 

@@ -79,6 +79,12 @@ class TargetRules:
         return tuple((needed_chars(p), p) for p in self.not_targets)
 
     @cached_property
+    def not_target_chars(self) -> re.Pattern[str]:
+        """Any character a not_targets pattern needs (one scan finds those a text holds)."""
+        chars = sorted(set().union(*(needs for needs, _ in self.not_targets_needing)))
+        return re.compile("[" + "".join(re.escape(c) for c in chars) + "]" if chars else "(?!)")
+
+    @cached_property
     def any_not_target(self) -> AnyOf:
         """The not_targets patterns asked together (does any of them match in a text?)."""
         return AnyOf(self.not_targets)
