@@ -362,7 +362,9 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
     sentence = text[s:pos]
     if not r.any_aspirational.search(sentence):
         return False  # no hedge word: nothing to block
-    blocked = [m.span() for p in r.not_aspirational for m in p.finditer(sentence)]
+    blocked = [m.span() for needs, p in r.not_aspirational_needing
+               if all(map(sentence.__contains__, needs))  # 力争 holds no 取: 对上争取 cannot stand there
+               for m in p.finditer(sentence)]
     last = -1
     for word in r.aspirational:
         i = sentence.find(word)

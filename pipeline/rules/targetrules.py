@@ -79,6 +79,11 @@ class TargetRules:
         return tuple((needed_chars(p), p) for p in self.not_targets)
 
     @cached_property
+    def not_aspirational_needing(self) -> tuple[tuple[frozenset[str], regex.Pattern[str]], ...]:
+        """Each not_aspirational pattern with the characters every match of it holds (see :func:`needed_chars`)."""
+        return tuple((needed_chars(p), p) for p in self.not_aspirational)
+
+    @cached_property
     def not_target_chars(self) -> re.Pattern[str]:
         """Any character a not_targets pattern needs (one scan finds those a text holds)."""
         chars = sorted(set().union(*(needs for needs, _ in self.not_targets_needing)))
