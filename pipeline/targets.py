@@ -403,17 +403,16 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
             k += 1  # matches come in order: spans that end before this one never block a later one
         if k < len(blocked) and blocked[k][0] < m.end("unit"):
             continue
-        number = m.group("num")
-        spec = r.units[m.group("unit")]
-        if number in r.articles and spec.kind == "count" and not m.group("num2"):
+        number, high, unit = m.group("num", "num2", "unit")
+        spec = r.units[unit]
+        if number in r.articles and spec.kind == "count" and not high:
             continue  # 一批项目, 建好一栋: an article, not a count
         if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, m.start()):
             continue  # a numeral inside a word: 统一个人
-        high = m.group("num2")
         out.append(Quantity(
             start=m.start(), end=m.end(), number=number, value=parse_number(number),
             value_high=parse_number(high) if high else None,
-            unit=m.group("unit"), spec=spec,
+            unit=unit, spec=spec,
         ))
     return out
 
@@ -498,7 +497,8 @@ def _after_qualifier(text: str, q: Quantity, r: TargetRules) -> tuple[str | None
 def _tail_meaning(seen: Sequence[tuple[str, str]], r: TargetRules) -> tuple[str | None, bool]:
     """The qualifier category named by the words trimmed before a number (if any), and whether one is a
     growth or decline word."""
-    before_q = next((cat for w, cat in r.qualifiers_before if (w, "qualifier") in seen), None)
+    qualifiers = [w for w, role in seen if role == "qualifier"]
+    before_q = next((cat for w, cat in r.qualifiers_before if w in qualifiers), None) if qualifiers else None
     return before_q, any(role in ("growth", "decline") for _, role in seen)
 
 
