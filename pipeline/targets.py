@@ -374,7 +374,7 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
             i = sentence.find(word, i + 1)
     if last < 0:
         return False
-    return not any(sentence.find(w, last) >= 0 for w in r.firm)
+    return r.any_firm.search(sentence, last) is None
 
 
 # --------------------------------------------------------------------------

@@ -90,6 +90,11 @@ class TargetRules:
         return re.compile("[" + "".join(re.escape(c) for c in chars) + "]" if chars else "(?!)")
 
     @cached_property
+    def any_firm(self) -> re.Pattern[str]:
+        """Any firm word (one scan tells whether one follows a hedge word)."""
+        return re.compile("|".join(re.escape(w) for w in self.firm) or "(?!)")
+
+    @cached_property
     def any_not_target(self) -> AnyOf:
         """The not_targets patterns asked together (does any of them match in a text?)."""
         return AnyOf(self.not_targets)
