@@ -42,7 +42,7 @@ from typing import NamedTuple
 import regex
 
 from .records import Target
-from .rules.targetrules import TargetRules, UnitSpec
+from .rules.targetrules import NUMBER_START, TargetRules, UnitSpec
 from .segment import starts_word, tokens
 from .text import PINYIN_RUBY, chinese_numeral, to_simplified
 
@@ -362,7 +362,9 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
     sentence = text[s:pos]
     if not r.any_aspirational.search(sentence):
         return False  # no hedge word: nothing to block
-    blocked = [m.span() for p in r.not_aspirational for m in p.finditer(sentence)]
+    blocked = [m.span() for needs, p in r.not_aspirational_needing
+               if all(map(sentence.__contains__, needs))  # 力争 holds no 取: 对上争取 cannot stand there
+               for m in p.finditer(sentence)]
     last = -1
     for word in r.aspirational:
         i = sentence.find(word)
@@ -372,7 +374,7 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
             i = sentence.find(word, i + 1)
     if last < 0:
         return False
-    return not any(sentence.find(w, last) >= 0 for w in r.firm)
+    return r.any_firm.search(sentence, last) is None
 
 
 # --------------------------------------------------------------------------
@@ -380,32 +382,51 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
 # --------------------------------------------------------------------------
 
 
+#: A character that can start a number (the quantity pattern opens with the same lookahead).
+_NUMBER_START = re.compile(NUMBER_START)
+
+
 def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
     blocked: list[tuple[int, int]] = []
     k = 0
     out: list[Quantity] = []
-    for i, m in enumerate(r.quantity.finditer(text)):
+    first = _NUMBER_START.search(text)
+    if first is None:
+        return out
+    # the quantity pattern tries its lookahead at every place; the first character a number can start with
+    # is found faster on its own, and the scan starts there (most texts hold few numbers, many none)
+    for i, m in enumerate(r.quantity.finditer(text, first.start())):
         if i == 0:  # a text without a number is not scanned for the patterns that block one
-            if r.any_not_target.search(text):  # one scan tells whether any of them matches at all
-                blocked = _merged(b.span() for p in r.not_targets for b in p.finditer(text))  # quotes pair left to right
+            blocked = _blocked(text, r)
         while k < len(blocked) and blocked[k][1] <= m.start():
             k += 1  # matches come in order: spans that end before this one never block a later one
         if k < len(blocked) and blocked[k][0] < m.end("unit"):
             continue
-        number = m.group("num")
-        spec = r.units[m.group("unit")]
-        if number in r.articles and spec.kind == "count" and not m.group("num2"):
+        number, high, unit = m.group("num", "num2", "unit")
+        spec = r.units[unit]
+        if number in r.articles and spec.kind == "count" and not high:
             continue  # 一批项目, 建好一栋: an article, not a count
         if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, m.start()):
             continue  # a numeral inside a word: 统一个人
-        high = m.group("num2")
         out.append(Quantity(
             start=m.start(), end=m.end(), number=number, value=parse_number(number),
             value_high=parse_number(high) if high else None,
-            unit=m.group("unit"), spec=spec,
+            unit=unit, spec=spec,
         ))
     return out
+
+
+def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
+    """The spans of every not_targets match in ``text``, sorted and merged.
+
+    A pattern is run only over a text that holds every character it needs (most need a word:
+    实事, 指标, 方面). Those of the text are found in one scan for any of them (cheaper than a set of
+    all the text's characters).
+    """
+    present = set(r.not_target_chars.findall(text))
+    return _merged(b.span() for needs, p in r.not_targets_needing if needs <= present
+                   for b in p.finditer(text))  # quotes pair left to right
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -473,11 +494,19 @@ def _after_qualifier(text: str, q: Quantity, r: TargetRules) -> tuple[str | None
     return (qa[1], q.end + len(qa[0])) if qa else (None, q.end)
 
 
+def _tail_meaning(seen: Sequence[tuple[str, str]], r: TargetRules) -> tuple[str | None, bool]:
+    """The qualifier category named by the words trimmed before a number (if any), and whether one is a
+    growth or decline word."""
+    qualifiers = [w for w, role in seen if role == "qualifier"]
+    before_q = next((cat for w, cat in r.qualifiers_before if w in qualifiers), None) if qualifiers else None
+    return before_q, any(role in ("growth", "decline") for _, role in seen)
+
+
 def _counts_a_noun(text: str, q: Quantity, after: int) -> bool:
     """True when a measure word is followed by the noun it counts (50户困难家庭…): the metric follows."""
     nxt = text[after:after + 1]
-    return (q.spec.kind in PRENOMINAL_KINDS
-            and bool(nxt) and HAN.match(nxt) is not None and nxt not in NOT_A_NOUN_START)
+    return (q.spec.kind in PRENOMINAL_KINDS  # the regex asked last: it costs the most
+            and bool(nxt) and nxt not in NOT_A_NOUN_START and HAN.match(nxt) is not None)
 
 
 def _metric_after(text: str, after: int, nxt: Quantity | None, ends: _Bounds) -> tuple[int, int]:
@@ -572,8 +601,7 @@ def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
         c_start = max(ends.clause_start(q.start), boundary)
         # words right before the number: links (达到), qualifiers (控制在, 超), growth (增长, 涨幅)
         m_end, seen = strip_tail(text, c_start, q.start, r.tail_words)
-        before_q = next((cat for w, cat in r.qualifiers_before if (w, "qualifier") in seen), None)
-        growth = any(role in ("growth", "decline") for _, role in seen)
+        before_q, growth = _tail_meaning(seen, r) if seen else (None, False)  # most numbers stand bare
 
         if _counts_a_noun(text, q, after):
             ms, me = _metric_after(text, after, qs[i + 1] if i + 1 < len(qs) else None, ends)
