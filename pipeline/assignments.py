@@ -19,6 +19,7 @@ import regex
 from .clauses import ClauseReader
 from .records import Assignment, ClauseLoc, Finding, ItemDraft, ItemSegments, Page, Repair, Segment
 from .rules.sets import ClauseRules, RoleRules
+from .text import Memo
 from .units import Name, UnitBook
 
 _PERSON_SPACE = re.compile(r"[ \t\u3000\xa0]+")
@@ -52,7 +53,8 @@ def read_segments(page: Page, draft: ItemDraft, reader: ClauseReader) -> ItemSeg
 
 def raw_names(items: list[ItemSegments], rules: ClauseRules) -> list[str]:
     """Every unit name printed in the items' clauses (the document's own vocabulary)."""
-    return [rules.marked_role.sub("", n) for it in items for _, seg in it.segments
+    unmarked: Memo[str, str] = Memo(lambda n: rules.marked_role.sub("", n))  # each name read once
+    return [unmarked[n] for it in items for _, seg in it.segments
             if seg.role not in ("deadline", "leader") for n, _, _ in seg.names]
 
 
@@ -169,21 +171,17 @@ class _Rows:
 
         Returns the names with offsets from ``start`` (only their printed text is read after).
         """
-        names, glued = book.normalized(raw)  # offsets from the start of raw
+        names, glued = book.in_list(raw, scope)  # offsets from the start of raw
         if glued:
             self.repairs.append(Repair(self.doc_id, "unit_glue_split", "".join(n.raw for n in names),
                                        "、".join(n.raw for n in names), start + names[0].start, start + names[-1].end,
                                        glued, "unit"))
         for n in names:
-            name, known, rule, evidence = n.name, n.known, n.rule, n.evidence
-            if scope and rule is None and (scoped := book.with_shared_scope(name, scope)) is not None:
-                name, known, rule = scoped, True, "unit_shared_prefix"
-                evidence = f"the list's first name prints the scope {scope}; {n.raw} prints none"
             a, b = start + n.start, start + n.end
-            self.add(role, role_label, name, n.raw, known, a, b)
-            if rule:
-                self.repairs.append(Repair(self.doc_id, rule, n.raw, name, a, b, evidence, "unit"))
-            if not known:
+            self.rows.append((role, role_label, n.name, n.raw, n.known, a, b))
+            if n.rule:
+                self.repairs.append(Repair(self.doc_id, n.rule, n.raw, n.name, a, b, n.evidence, "unit"))
+            if not n.known:
                 self.findings.append(Finding(self.doc_id, "warning", "unknown_unit",
                                              f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
                                              a, b))
