@@ -16,7 +16,7 @@ splits a clause into role segments of raw unit names with their offsets.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import regex
 
@@ -71,7 +71,10 @@ class ClauseReader:
             lambda name: bool(rules.any_deadline.match(name)) and not name.endswith(rules.unit_endings))
         self._roles: Memo[str, str | None] = Memo(rules.role_of)  # label -> role
         self._marks: Memo[str, regex.Match[str] | None] = Memo(rules.marked_role.search)  # see marked_role()
-        self._posts: Memo[str, bool] = Memo(lambda name: rules.posts.fullmatch(name) is not None)
+        posts: Memo[str, bool] = Memo(lambda name: rules.posts.fullmatch(name) is not None)
+        self._posts = posts
+        #: is_post() of a printed name (its blanks at either end left out)
+        self.posts_named: Mapping[str, bool] = Memo(lambda raw: posts[raw.strip()])
 
     # ---------------------------------------------------------------- locate
 
@@ -282,6 +285,11 @@ class ClauseReader:
         """``marked.search(name)`` (a role marked on one unit: 区发改局(牵头)), read once per name with the
         rules' own pattern."""
         return self._marks[name] if marked is self.rules.marked_role else marked.search(name)
+
+    def marks(self, marked: regex.Pattern[str]) -> Mapping[str, regex.Match[str] | None]:
+        """:meth:`marked_role` with ``marked`` of each name (``marks(marked)[name]``), read once per name with the
+        rules' own pattern."""
+        return self._marks if marked is self.rules.marked_role else Memo(marked.search)
 
     def is_post(self, name: str) -> bool:
         """A post named as a leader (分管副省长), read once per name."""
