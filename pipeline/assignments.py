@@ -19,6 +19,7 @@ import regex
 from .clauses import ClauseReader
 from .records import Assignment, ClauseLoc, Finding, ItemDraft, ItemSegments, Page, Repair, Segment
 from .rules.sets import ClauseRules, RoleRules
+from .text import Memo
 from .units import Name, UnitBook
 
 _PERSON_SPACE = re.compile(r"[ \t\u3000\xa0]+")
@@ -52,7 +53,8 @@ def read_segments(page: Page, draft: ItemDraft, reader: ClauseReader) -> ItemSeg
 
 def raw_names(items: list[ItemSegments], rules: ClauseRules) -> list[str]:
     """Every unit name printed in the items' clauses (the document's own vocabulary)."""
-    return [rules.marked_role.sub("", n) for it in items for _, seg in it.segments
+    unmarked: Memo[str, str] = Memo(lambda n: rules.marked_role.sub("", n))  # each name read once
+    return [unmarked[n] for it in items for _, seg in it.segments
             if seg.role not in ("deadline", "leader") for n, _, _ in seg.names]
 
 
@@ -115,9 +117,11 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
         out.findings.append(Finding(doc_id, "warning", "unclosed_clause",
                                     f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
                                     b.start + loc.start, b.start + loc.end))
+    marks, posts = reader.marks(marked_role), reader.posts_named  # read once per name (a notice repeats them)
     for bi, seg in item.segments:
         base = page.blocks[bi].start
-        if seg.role == "deadline":
+        seg_role, seg_label = seg.role, seg.role_label
+        if seg_role == "deadline":
             deadline = deadline or (seg.text.strip() or None)
             continue
         if not seg.names:
@@ -126,17 +130,39 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
                                         base + seg.start, base + seg.start + len(seg.text)))
         scope: str | None = None  # the scope prefix the first name of the list prints (市发改委、统计局)
         for k, (raw, s, e) in enumerate(seg.names):
-            role, role_label = seg.role, seg.role_label
-            if (mark := reader.marked_role(raw, marked_role)) and role != "leader":
+            role, role_label = seg_role, seg_label
+            if role != "leader" and (mark := marks[raw]):
                 raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
                 role, role_label = reader.verbs.get(mark["verb"], role), mark["verb"]
-            if role == "leader" or reader.is_post(raw.strip()):  # a person, or a post (分管副省长)
+            if role == "leader" or posts[raw]:  # a person, or a post (分管副省长)
                 out.add("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e)
                 continue
             names = out.units(book, raw, base + s, role, role_label, scope)
             if k == 0 and names:
                 scope = book.scope_of(names[0].raw)
     return ItemClauses(out.build(acting), tuple(out.repairs), tuple(out.findings), deadline)
+
+
+def _assignment(doc_id: str, item_seq: int, role: str, role_label: str, position: int, name: str, name_raw: str,
+                acting_lead: bool, known: bool, span_start: int, span_end: int) -> Assignment:
+    """``Assignment(…)``, made without the frozen dataclass's ``__init__``, which sets each of the eleven
+    fields through a call of ``object.__setattr__``: assignments are the most numerous rows of a notice,
+    and the fields set at once cost half as much. The same record (Assignment has no ``__post_init__``).
+
+    >>> args = ("doc", 3, "lead", "牵头单位", 1, "区发改局", "区发改局", False, True, 10, 14)
+    >>> _assignment(*args) == Assignment(*args), repr(_assignment(*args)) == repr(Assignment(*args))
+    (True, True)
+    >>> hasattr(Assignment, "__post_init__")  # nothing that __init__ would do is left out
+    False
+    """
+    row = _new(Assignment)
+    row.__dict__.update(doc_id=doc_id, item_seq=item_seq, role=role, role_label=role_label, position=position,
+                        name=name, name_raw=name_raw, acting_lead=acting_lead, known=known, span_start=span_start,
+                        span_end=span_end)
+    return row
+
+
+_new = object.__new__
 
 
 class _Rows:
@@ -154,14 +180,15 @@ class _Rows:
 
     def build(self, acting: str | None) -> tuple[Assignment, ...]:
         """The rows, numbered; ``acting_lead`` set by the notice's acting-lead rule when no row is a lead."""
-        rows = self.rows
-        acts = [False] * len(rows)
+        rows, doc_id, seq = self.rows, self.doc_id, self.seq
         if acting and rows and not any(r[0] == "lead" for r in rows):
             first = next((k for k, r in enumerate(rows) if r[0] == "responsible"), None)
             acts = [r[0] == "responsible" and (acting == RESPONSIBLE_ACT_AS_LEAD or k == first)
                     for k, r in enumerate(rows)]
-        return tuple(Assignment(self.doc_id, self.seq, role, label, k, name, raw, act, known, start, end)
-                     for k, ((role, label, name, raw, known, start, end), act) in enumerate(zip(rows, acts), 1))
+            return tuple(_assignment(doc_id, seq, role, label, k, name, raw, act, known, start, end)
+                         for k, ((role, label, name, raw, known, start, end), act) in enumerate(zip(rows, acts), 1))
+        return tuple(_assignment(doc_id, seq, role, label, k, name, raw, False, known, start, end)
+                     for k, (role, label, name, raw, known, start, end) in enumerate(rows, 1))
 
     def units(self, book: UnitBook, raw: str, start: int, role: str, role_label: str,
               scope: str | None) -> list[Name]:
@@ -169,21 +196,17 @@ class _Rows:
 
         Returns the names with offsets from ``start`` (only their printed text is read after).
         """
-        names, glued = book.normalized(raw)  # offsets from the start of raw
+        names, glued = book.in_list(raw, scope)  # offsets from the start of raw
         if glued:
             self.repairs.append(Repair(self.doc_id, "unit_glue_split", "".join(n.raw for n in names),
                                        "、".join(n.raw for n in names), start + names[0].start, start + names[-1].end,
                                        glued, "unit"))
         for n in names:
-            name, known, rule, evidence = n.name, n.known, n.rule, n.evidence
-            if scope and rule is None and (scoped := book.with_shared_scope(name, scope)) is not None:
-                name, known, rule = scoped, True, "unit_shared_prefix"
-                evidence = f"the list's first name prints the scope {scope}; {n.raw} prints none"
             a, b = start + n.start, start + n.end
-            self.add(role, role_label, name, n.raw, known, a, b)
-            if rule:
-                self.repairs.append(Repair(self.doc_id, rule, n.raw, name, a, b, evidence, "unit"))
-            if not known:
+            self.rows.append((role, role_label, n.name, n.raw, n.known, a, b))
+            if n.rule:
+                self.repairs.append(Repair(self.doc_id, n.rule, n.raw, n.name, a, b, n.evidence, "unit"))
+            if not n.known:
                 self.findings.append(Finding(self.doc_id, "warning", "unknown_unit",
                                              f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
                                              a, b))

@@ -16,13 +16,13 @@ splits a clause into role segments of raw unit names with their offsets.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import regex
 
 from .records import ClauseLoc, Segment
 from .rules.sets import BEFORE_INLINE, OPENERS, ClauseRules
-from .text import CLOSE, OPEN, PAIR, PINYIN, bracket_pairs, split_top
+from .text import CLOSE, OPEN, PAIR, PINYIN, Memo, bracket_pairs, split_top
 
 #: 由 before the units of a verb clause: (由区发改局牵头).
 _BY = regex.compile(r"由\s*")
@@ -66,10 +66,15 @@ class ClauseReader:
         self.trigger = rules.trigger
         self.verb_re = rules.verb_re
         self.posts = rules.posts
-        self._deadline: dict[str, bool] = {}  # name -> _is_deadline(name): a notice repeats its unit names
-        self._roles: dict[str, str | None] = {}  # label -> role
-        self._marks: dict[tuple[str, regex.Pattern[str]], regex.Match[str] | None] = {}  # see marked_role()
-        self._posts: dict[str, bool] = {}  # name -> is_post(name)
+        # read once per name or label (a notice repeats its unit names); no Python call once known
+        self._deadline: Memo[str, bool] = Memo(
+            lambda name: bool(rules.any_deadline.match(name)) and not name.endswith(rules.unit_endings))
+        self._roles: Memo[str, str | None] = Memo(rules.role_of)  # label -> role
+        self._marks: Memo[str, regex.Match[str] | None] = Memo(rules.marked_role.search)  # see marked_role()
+        posts: Memo[str, bool] = Memo(lambda name: rules.posts.fullmatch(name) is not None)
+        self._posts = posts
+        #: is_post() of a printed name (its blanks at either end left out)
+        self.posts_named: Mapping[str, bool] = Memo(lambda raw: posts[raw.strip()])
 
     # ---------------------------------------------------------------- locate
 
@@ -88,21 +93,23 @@ class ClauseReader:
 
     def find(self, text: str, unit_like: UnitLike) -> list[ClauseLoc]:
         """Clauses in one block, in order. ``unit_like(name) -> bool`` vets verb clauses."""
-        if m := self.line_re.match(text):
-            return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
-        if not _MAY_HOLD_CLAUSE.search(text):
+        if not _MAY_HOLD_CLAUSE.search(text):  # (a role line holds a colon or a bracket too)
             tail = self._verb_tail(text, unit_like) or self._units_tail(text)
             return [tail] if tail is not None else []
+        # every label ends on a colon or a closing 】: none starts after the last one (none at all: -1)
+        last = max(map(text.rfind, _LABEL_ENDS))
+        if last >= 0 and (m := self.line_re.match(text)):
+            return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
         out: list[ClauseLoc] = []
         n = len(text)
         pairs = bracket_pairs(text)
-        content_end = len(text.rstrip(_TRAILING))  # nothing but punctuation after this
+        content_end = len(text.rstrip(_TRAILING))  # nothing but punctuation after this: no clause starts there
         i = 0
-        while (t := self.next_trigger(text, i)) is not None:
+        while i < content_end and (t := self.next_trigger(text, i, last + 1, line_checked=True)) is not None:
             i = t
             ch = text[i]
             inline = i == 0 or text[i - 1] in BEFORE_INLINE
-            if ch not in PAIR or (ch in "【[［" and inline and self.label_re.match(text, i)):
+            if ch not in PAIR or (ch in "【[［" and inline and i <= last and self.label_re.match(text, i)):
                 out.append(ClauseLoc(i, n, i, n, "inline"))  # 主办单位:A。 / 【牵头单位】A【责任单位】B
                 break
             j = pairs.get(i)
@@ -110,7 +117,7 @@ class ClauseReader:
             k = i + 1
             while k < inner_end and text[k] in " \t\u3000":
                 k += 1
-            if self.label_re.match(text, k, inner_end):
+            if k <= last and self.label_re.match(text, k, inner_end):
                 out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
                                      "bracket", j is not None))
                 i = inner_end + 1
@@ -128,18 +135,21 @@ class ClauseReader:
             out.append(tail)
         return out
 
-    def next_trigger(self, text: str, pos: int) -> int | None:
+    def next_trigger(self, text: str, pos: int, label_end: int | None = None, line_checked: bool = False,
+                     ) -> int | None:
         """Where ``trigger`` (``rules.clauses.trigger``) next matches at or after ``pos``, or None.
 
         The same answer as ``trigger.search(text, pos).start()``, found faster: the next opening bracket
         by a plain search, and before it only the few places a label may start (the text's start, or
-        right after one of BEFORE_INLINE) tried with the label pattern.
+        right after one of BEFORE_INLINE) tried with the label pattern. A caller that knows more says
+        so: no label starts at or after ``label_end``; ``line_checked``: ``line_re`` found none at the start.
         """
         o = _OPENER.search(text, pos)
         stop = o.start() if o is not None else len(text)
-        if pos == 0 and stop > 0 and self.label_re.match(text, 0):
+        last = stop if label_end is None else min(stop, label_end)  # the places a label may start are before it
+        if pos == 0 and last > 0 and not line_checked and self.label_re.match(text, 0):
             return 0
-        for m in _INLINE_BEFORE.finditer(text, max(0, pos - 1), max(0, stop - 1)):
+        for m in _INLINE_BEFORE.finditer(text, max(0, pos - 1), max(0, last - 1)):
             if self.label_re.match(text, m.end()):
                 return m.end()
         return stop if o is not None else None
@@ -248,7 +258,7 @@ class ClauseReader:
             label = m["label"]
             if " " in label or "\t" in label or "\u3000" in label:  # what _LABEL_SPACE removes
                 label = _LABEL_SPACE.sub("", label)
-            role = self._role_of(label)
+            role = self._roles[label]
             if role is None:  # pragma: no cover - the label pattern only matches role labels
                 continue
             body_start = m.end()
@@ -264,41 +274,34 @@ class ClauseReader:
                 continue
             listed = self.names(stripped, s0)
             # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit
-            dates = [n for n in listed if self._is_deadline(n[0])]
+            deadline = self._deadline
+            dates = [n for n in listed if deadline[n[0]]]
             kept = tuple(n for n in listed if n not in dates) if dates else tuple(listed)
             segs.append(Segment(role, label, kept, stripped, s0))
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
 
     def marked_role(self, name: str, marked: regex.Pattern[str]) -> regex.Match[str] | None:
-        """``marked.search(name)`` (a role marked on one unit: 区发改局(牵头)), read once per name."""
-        key = (name, marked)
-        if key in self._marks:
-            return self._marks[key]
-        m = self._marks[key] = marked.search(name)
-        return m
+        """``marked.search(name)`` (a role marked on one unit: 区发改局(牵头)), read once per name with the
+        rules' own pattern."""
+        return self._marks[name] if marked is self.rules.marked_role else marked.search(name)
+
+    def marks(self, marked: regex.Pattern[str]) -> Mapping[str, regex.Match[str] | None]:
+        """:meth:`marked_role` with ``marked`` of each name (``marks(marked)[name]``), read once per name with the
+        rules' own pattern."""
+        return self._marks if marked is self.rules.marked_role else Memo(marked.search)
 
     def is_post(self, name: str) -> bool:
         """A post named as a leader (分管副省长), read once per name."""
-        if name in self._posts:
-            return self._posts[name]
-        hit = self._posts[name] = self.posts.fullmatch(name) is not None
-        return hit
+        return self._posts[name]
 
     def _role_of(self, label: str) -> str | None:
         """``rules.role_of(label)``, read once per label."""
-        if label in self._roles:
-            return self._roles[label]
-        role = self._roles[label] = self.rules.role_of(label)
-        return role
+        return self._roles[label]
 
     def _is_deadline(self, name: str) -> bool:
         """A list member that names a time, not a unit (2024年底前完成, 6月底前, 长期坚持)."""
-        hit = self._deadline.get(name)
-        if hit is None:
-            hit = self._deadline[name] = (self.rules.any_deadline.match(name)
-                                          and not name.endswith(self.rules.unit_endings))
-        return hit
+        return self._deadline[name]
 
     def _parse_verbs(self, content: str, base: int) -> list[Segment]:
         segs: list[Segment] = []
@@ -325,11 +328,28 @@ class ClauseReader:
         A rule note in the list ((列第一位者为牵头单位,下同)) is not a name; 及/和/与 join two names
         when both end like a unit (市财政局及市税务局), not inside one (人力资源和社会保障局).
         """
-        out = []
         blanked = self._without_notes(text)
-        notes = [m.span() for m in self.rules.rule_notes.finditer(text)] if blanked is not text else []
+        if blanked is not text:
+            return self._names_around_notes(text, blanked, base)
+        out: list[tuple[str, int, int]] = []
+        for piece, at, _ in split_top(text, self.separators, base):
+            name = piece.strip(_NAME_EDGE)
+            if not name:
+                continue
+            if len(name) < len(piece):
+                at += len(piece) - len(piece.lstrip(_NAME_EDGE))
+            if _CONJUNCTION_CHARS.isdisjoint(name):  # (most names: no 及/和/与 to look at)
+                out.append((name, at, at + len(name)))
+            else:
+                out.extend(self._conjoined(name, at))
+        return out
+
+    def _names_around_notes(self, text: str, blanked: str, base: int) -> list[tuple[str, int, int]]:
+        """:meth:`names` of a list that holds a rule note (``blanked``: the list with its notes blanked out)."""
+        out = []
+        notes = [(a + base, b + base) for a, b in (m.span() for m in self.rules.rule_notes.finditer(text))]
         for t, s, _ in split_top(blanked, self.separators, base):
-            for piece, at in _outside(t, s, [(a + base, b + base) for a, b in notes]):
+            for piece, at in _outside(t, s, notes):
                 lead = len(piece) - len(piece.lstrip(_NAME_EDGE))
                 name = piece.strip(_NAME_EDGE)
                 if name:

@@ -11,9 +11,10 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
+from typing import Generic, TypeVar
 
 import regex
 
@@ -80,8 +81,17 @@ def split_top(text: str, seps: str, base: int = 0) -> list[tuple[str, int, int]]
 
     >>> split_top("各县(市、区)政府、县发改局(粮食局)", "、")
     [('各县(市、区)政府', 0, 9), ('县发改局(粮食局)', 10, 19)]
+    >>> split_top("区发改局、区财政局,", "、,", 5), split_top("", "、"), split_top("甲、乙", "")
+    ([('区发改局', 5, 9), ('区财政局', 10, 14), ('', 15, 15)], [('', 0, 0)], [('甲、乙', 0, 3)])
     """
     out: list[tuple[str, int, int]] = []
+    if _BRACKET.search(text) is None:  # no bracket (most lists): every separator cuts, found in C
+        at = base
+        for piece in _separators(seps).split(text):
+            end = at + len(piece)
+            out.append((piece, at, end))
+            at = end + 1
+        return out
     depth, last = 0, 0
     for m in _marks(seps).finditer(text):  # only brackets and separators are visited
         i = m.start()
@@ -104,6 +114,38 @@ _BRACKET = re.compile("[" + re.escape(OPEN + CLOSE) + "]")
 def _marks(seps: str) -> re.Pattern[str]:
     """A bracket or one of ``seps``."""
     return re.compile("[" + re.escape(OPEN + CLOSE + seps) + "]") if seps else _BRACKET
+
+
+@lru_cache(maxsize=64)
+def _separators(seps: str) -> re.Pattern[str]:
+    """One of ``seps`` (none: a pattern that never matches)."""
+    return re.compile("[" + re.escape(seps) + "]") if seps else re.compile("(?!)")
+
+
+# --------------------------------------------------------------------------
+# Memos (one per document: a notice prints the same names many times)
+# --------------------------------------------------------------------------
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Memo(dict[K, V], Generic[K, V]):
+    """``fn(key)`` of every key asked so far: ``memo[key]`` computes a key once, then is one lookup (in C,
+    no Python call). Kept on a per-document object (a reader, a unit book), so it lives as long as one
+    document.
+
+    >>> lengths = Memo(len); lengths["区发改局"], lengths["区发改局"], dict(lengths)
+    (4, 4, {'区发改局': 4})
+    """
+
+    def __init__(self, fn: Callable[[K], V]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: K) -> V:
+        value = self[key] = self.fn(key)
+        return value
 
 
 # --------------------------------------------------------------------------

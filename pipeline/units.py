@@ -87,8 +87,11 @@ class UnitBook:
         self._normalized: dict[str, tuple[list[Name], str | None]] = {}  # raw -> normalize(raw, 0)
         self._scopes: dict[str, str | None] = {}  # name -> scope_of(name)
         self._scoped: dict[tuple[str, str], str | None] = {}  # (name, scope) -> with_shared_scope(name, scope)
-        names = [clean(p, rules.list_tail) for p in printed]
-        self.vocab = Counter(n for n in names if self.shaped(n))
+        self._in_list: dict[tuple[str, str | None], tuple[list[Name], str | None]] = {}  # (raw, scope) -> in_list()
+        self.vocab: Counter[str] = Counter()
+        for p, times in Counter(printed).items():  # each printed form read once (a notice repeats its names)
+            if self.shaped(name := clean(p, rules.list_tail)):
+                self.vocab[name] += times
         self._tokens = self._glue_tokens()
 
     # ------------------------------------------------------------- shape
@@ -252,6 +255,24 @@ class UnitBook:
         if (hit := self._normalized.get(raw)) is None:
             hit = self._normalized[raw] = self._normalize(raw)
         return hit
+
+    def in_list(self, raw: str, scope: str | None) -> tuple[list[Name], str | None]:
+        """:meth:`normalized` of ``raw`` printed in a unit list whose first name prints ``scope`` (None: it prints
+        none, or ``raw`` is that first name): a short department name printed without a scope takes the
+        list's (市发改委、统计局 -> 市统计局, see :meth:`with_shared_scope`). Read once per document (do not
+        change the list).
+        """
+        key = (raw, scope)
+        if (hit := self._in_list.get(key)) is None:
+            names, why = self.normalized(raw)
+            hit = self._in_list[key] = ([self._scoped_name(n, scope) for n in names] if scope else names), why
+        return hit
+
+    def _scoped_name(self, n: Name, scope: str) -> Name:
+        if n.rule is None and (scoped := self.with_shared_scope(n.name, scope)) is not None:
+            return Name(scoped, n.raw, n.start, n.end, True, "unit_shared_prefix",
+                        f"the list's first name prints the scope {scope}; {n.raw} prints none")
+        return n
 
     def _normalize(self, raw: str, start: int = 0) -> tuple[list[Name], str | None]:
         name = clean(raw, self.rules.list_tail)

@@ -515,14 +515,7 @@ class ClauseRules(_ListPatterns):
     unit_endings: tuple[str, ...]  # endings that make a list member a unit whatever it starts with
     collective: tuple[regex.Pattern[str], ...]  # collective names (各街道, 区直各部门)
     list_tail: regex.Pattern[str]  # 等 / 等部门 / 等相关单位 closing a unit list (units.toml)
-
-    @cached_property
-    def _label_backwards(self) -> regex.Pattern[str] | None:
-        """``label_re`` matched from right to left (None when it holds a construct that does not
-        backtrack fully: atomic groups or possessive quantifiers)."""
-        if regex.search(r"\(\?>|[*+?}]\+", self.label_re.pattern):
-            return None
-        return regex.compile(self.label_re.pattern, self.label_re.flags | regex.REVERSE)
+    label_backwards: regex.Pattern[str] | None  # label_re matched from right to left (has_label), or None
 
     def has_label(self, text: str) -> bool:
         """Does a label stand anywhere in ``text``? (``label_re.search``, read from the right.)
@@ -537,7 +530,7 @@ class ClauseRules(_ListPatterns):
         >>> c.has_label("一、目标。责任单位:区发改局"), c.has_label("一、目标。(区发改局)")
         (True, False)
         """
-        backwards = self._label_backwards
+        backwards = self.label_backwards
         return (backwards if backwards is not None else self.label_re).search(text) is not None
 
     def role_of(self, label: str) -> str | None:
@@ -568,13 +561,17 @@ BEFORE_INLINE = "。；;.!！ \t\u3000"
 OPENERS = "([（【［〔"
 
 
-def _han_guard(made: str, words: Mapping[str, tuple[str, ...]], whole: list[str]) -> str:
+def _han_guard(made: str, words: Mapping[str, tuple[str, ...]], whole: list[str], possessive: bool = True) -> str:
     """The label grammar ``made`` behind a lookahead that every label it makes passes: a run of at most N
     Han characters, then the label's colon (after blanks) or its closing 】. Labels are looked for after
     every sentence end of every block; the guard turns the many places where none stands away in one
     step, instead of trying each word list at each of the grammar's lazy lengths. The grammar matches
     exactly what it matched before (the guard only holds true where it could match); without the guard
     when a word is not all Han characters (N would not bound it).
+
+    The run is taken whole (``possessive``): what follows it is no Han character, so giving one back
+    never lets the guard hold; read greedily, a run of N Han characters that fails (most places of a
+    task's text) was tried again at each of its N lengths.
     """
     lists = [words["leader"], words["leader_nouns"], whole, *(words[r] for r in ("lead", "cooperating", "responsible")),
              words["unit_nouns"]]
@@ -587,7 +584,7 @@ def _han_guard(made: str, words: Mapping[str, tuple[str, ...]], whole: list[str]
     roles_longest = max(longest(words[r]) for r in ("lead", "cooperating", "responsible"))
     n = max(6 + longest(words["leader"]) + 3 + longest(words["leader_nouns"]), 4 + longest(whole),
             4 + roles_longest + 4 + longest(words["unit_nouns"]))
-    return rf"(?=\p{{Han}}{{1,{n}}}(?:[ \t\u3000]*[:：]|[】\]］]))(?:{made})"
+    return rf"(?=\p{{Han}}{{1,{n}}}{'+' if possessive else ''}(?:[ \t\u3000]*[:：]|[】\]］]))(?:{made})"
 
 
 _ALL_HAN = regex.compile(r"\p{Han}+")
@@ -606,12 +603,15 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
     whole = alternation(whole_words) or "(?!)"
     made = (rf"\p{{Han}}{{0,6}}?(?:{leader_words})\p{{Han}}{{0,3}}?(?:{leader_nouns})|\p{{Han}}{{0,4}}?(?:{whole})"
             rf"|\p{{Han}}{{0,4}}?(?:{role_words})\p{{Han}}{{0,4}}?(?:{unit_nouns})")
-    grammar = rf"{_han_guard(made, words, whole_words)}|(?x:{roles.posts.pattern})"
-    label = "|".join(spaced(w) for w in longest_first(labels)) + "|" + grammar
-    # blanks after 【label】 belong to the label only before its colon: read backwards (has_label), blanks
-    # that may end the match anywhere made every place in a long run of blanks read the whole run
-    label_re = regex.compile(
-        rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|[【\[［](?P<label>{label})[】\]］](?:[ \t\u3000]*[:：])?)")
+
+    def label_pattern(possessive: bool) -> str:
+        grammar = rf"{_han_guard(made, words, whole_words, possessive)}|(?x:{roles.posts.pattern})"
+        label = "|".join(spaced(w) for w in longest_first(labels)) + "|" + grammar
+        # blanks after 【label】 belong to the label only before its colon: read backwards (has_label), blanks
+        # that may end the match anywhere made every place in a long run of blanks read the whole run
+        return rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|[【\[［](?P<label>{label})[】\]］](?:[ \t\u3000]*[:：])?)"
+
+    label_re = regex.compile(label_pattern(possessive=True))
     line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{label_re.pattern}")
     trigger = regex.compile(
         rf"[{regex.escape(OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
@@ -623,7 +623,16 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
                        trigger, regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes,
                        deadlines.patterns + deadlines.ongoing,
                        longest_first(units.strong_suffixes + units.department_suffixes), units.collective,
-                       units.list_tail)
+                       units.list_tail, _backwards(label_pattern(possessive=False)))
+
+
+def _backwards(pattern: str) -> regex.Pattern[str] | None:
+    """``pattern`` matched from right to left (None when it holds a construct that does not backtrack
+    fully: atomic groups or possessive quantifiers; the label pattern is given with its Han guard greedy,
+    the same matches)."""
+    if regex.search(r"\(\?>|[*+?}]\+", pattern):
+        return None
+    return regex.compile(pattern, regex.REVERSE)
 
 
 @dataclass(frozen=True)
