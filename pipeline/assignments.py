@@ -143,28 +143,6 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
     return ItemClauses(out.build(acting), tuple(out.repairs), tuple(out.findings), deadline)
 
 
-def _assignment(doc_id: str, item_seq: int, role: str, role_label: str, position: int, name: str, name_raw: str,
-                acting_lead: bool, known: bool, span_start: int, span_end: int) -> Assignment:
-    """``Assignment(…)``, made without the frozen dataclass's ``__init__``, which sets each of the eleven
-    fields through a call of ``object.__setattr__``: assignments are the most numerous rows of a notice,
-    and the fields set at once cost half as much. The same record (Assignment has no ``__post_init__``).
-
-    >>> args = ("doc", 3, "lead", "牵头单位", 1, "区发改局", "区发改局", False, True, 10, 14)
-    >>> _assignment(*args) == Assignment(*args), repr(_assignment(*args)) == repr(Assignment(*args))
-    (True, True)
-    >>> hasattr(Assignment, "__post_init__")  # nothing that __init__ would do is left out
-    False
-    """
-    row = _new(Assignment)
-    row.__dict__.update(doc_id=doc_id, item_seq=item_seq, role=role, role_label=role_label, position=position,
-                        name=name, name_raw=name_raw, acting_lead=acting_lead, known=known, span_start=span_start,
-                        span_end=span_end)
-    return row
-
-
-_new = object.__new__
-
-
 class _Rows:
     """The rows, repairs and findings of one item as they are read (positions in printed order)."""
 
@@ -185,9 +163,9 @@ class _Rows:
             first = next((k for k, r in enumerate(rows) if r[0] == "responsible"), None)
             acts = [r[0] == "responsible" and (acting == RESPONSIBLE_ACT_AS_LEAD or k == first)
                     for k, r in enumerate(rows)]
-            return tuple(_assignment(doc_id, seq, role, label, k, name, raw, act, known, start, end)
+            return tuple(Assignment(doc_id, seq, role, label, k, name, raw, act, known, start, end)
                          for k, ((role, label, name, raw, known, start, end), act) in enumerate(zip(rows, acts), 1))
-        return tuple(_assignment(doc_id, seq, role, label, k, name, raw, False, known, start, end)
+        return tuple(Assignment(doc_id, seq, role, label, k, name, raw, False, known, start, end)
                      for k, (role, label, name, raw, known, start, end) in enumerate(rows, 1))
 
     def units(self, book: UnitBook, raw: str, start: int, role: str, role_label: str,
