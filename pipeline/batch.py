@@ -438,6 +438,10 @@ class _Generation:
                 self.writer = DatasetWriter(self.gen)
             key = self.by_id[s.doc_id].key
             path = self.cache.document_path(key)
+            columns = None if extra else _read_or_none(self.cache.columns_path(key))
+            if columns is not None:  # the JSON is linked from the cache, not read (unless it must be copied)
+                self.writer.add(s.doc_id, None, columns=columns, link_from=path)
+                return
             try:
                 data = path.read_bytes()
             except OSError as exc:
@@ -445,7 +449,7 @@ class _Generation:
             if extra:
                 self.writer.add(s.doc_id, _with_findings(data, extra))  # its columns made from the new JSON
             else:
-                self.writer.add(s.doc_id, data, columns=_read_or_none(self.cache.columns_path(key)), link_from=path)
+                self.writer.add(s.doc_id, data, link_from=path)
         except BaseException:
             self.discard()
             raise

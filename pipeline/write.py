@@ -261,6 +261,16 @@ def tables_of(lines: bytes | bytearray, max_line: int) -> dict[str, pa.Table]:
     return out
 
 
+def _read_cached(path: Path | None) -> bytes:
+    """A cached document's bytes; unreadable, a :class:`WriteError` naming it (not the file being written)."""
+    if path is None:
+        raise ValueError("DatasetWriter.add needs the document or the path to read it from")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise WriteError(f"cached document unreadable: {exc.strerror or exc}", source=str(path)) from None
+
+
 def _repeated(values: list[str], counts: list[int]) -> pa.Array:
     """A string array of ``values[i]`` repeated ``counts[i]`` times, made from its buffers (``pa.array`` of a
     list would load pandas and ``pyarrow.compute``).
@@ -376,10 +386,13 @@ class DatasetWriter:
     def path(self, table: str) -> Path:
         return self.directory / f"{table}.parquet"
 
-    def add(self, doc_id: str, document: bytes, *, columns: bytes | None = None, link_from: Path | None = None) -> None:
+    def add(self, doc_id: str, document: bytes | None, *, columns: bytes | None = None,
+            link_from: Path | None = None) -> None:
         """Add one document's JSON line: hard-linked from ``link_from`` (same bytes) when given, else written.
 
-        ``columns`` is its :func:`columns_line` when the caller has it (else it is made from ``document``).
+        ``columns`` is its :func:`columns_line` when the caller has it (else it is made from ``document``);
+        ``document`` may be None when both ``columns`` and ``link_from`` are given (it is read from there
+        only if the link cannot be made).
         """
         target = self.json_dir / f"{doc_id}.json"
         with self._writing(target):
@@ -391,10 +404,16 @@ class DatasetWriter:
                 except OSError:  # another file system, no hard links: write a copy
                     pass
             if not linked:
+                if document is None:
+                    document = _read_cached(link_from)
                 fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(document)
-        line = columns if columns is not None else columns_of_document(document)
+        if columns is None:
+            if document is None:
+                raise ValueError("DatasetWriter.add needs the document or its columns")
+            columns = columns_of_document(document)
+        line = columns
         self._buffer += line
         self._max_line = max(self._max_line, len(line))
         self.n_documents += 1

@@ -372,6 +372,23 @@ def test_the_tables_built_from_columns_lines_hold_the_records():
     assert tables_of(both, len(both))["assignments"].equals(table("assignments", done))
 
 
+def test_a_cached_document_is_linked_not_read_and_a_missing_one_is_named(tmp_path):
+    from pipeline.errors import WriteError
+    from pipeline.extract import extract_file
+    from pipeline.rules import load_rules
+    from pipeline.write import DatasetWriter, columns_line, document_bytes
+
+    ex = extract_file(SAMPLE, load_rules())
+    cached = tmp_path / "entry.json"
+    cached.write_bytes(document_bytes(ex))
+    w = DatasetWriter(tmp_path / "gen")
+    w.add("a", None, columns=columns_line(ex), link_from=cached)
+    assert os.path.samefile(tmp_path / "gen" / "json" / "a.json", cached)  # linked
+    with pytest.raises(WriteError, match=f"{tmp_path / 'gone.json'}: write: cached document unreadable"):
+        w.add("b", None, columns=columns_line(ex), link_from=tmp_path / "gone.json")
+    w.abort()
+
+
 @pytest.mark.parametrize("value, printed", [(1e-05, b'"value":1e-05,'), (2.5e-07, b'"value":2.5e-07,'),
                                             (1e-4, b'"value":0.0001,'), (1e+16, b'"value":1e+16,')])
 def test_a_float_orjson_would_print_otherwise_is_written_by_json(value, printed):
