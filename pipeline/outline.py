@@ -55,7 +55,8 @@ def numbered(text: str, rules: OutlineRules) -> Numbered | None:
         return None
     k, m = hit
     level, depth = levels[k]
-    return Numbered(level, m["label"].strip(), m.start("body"), depth)
+    number = patterns.numbers  # the groups asked by number (a name is looked up by the regex module each time)
+    return Numbered(level, m.group(number["label"][k]).strip(), m.start(number["body"][k]), depth)
 
 
 def _title(text: str) -> str:

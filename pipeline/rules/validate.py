@@ -93,6 +93,10 @@ class AnyOf:
         # the number of each pattern's wrapper group in the union (a number is found faster than a name)
         self._wrappers = tuple(self.joined.groupindex[f"_{i}"] for i in range(len(self.patterns))) \
             if self.joined is not None else ()
+        names = {name for p in self.patterns for name in p.groupindex}
+        #: group name -> its number, for each pattern, in the match :meth:`first` returns
+        self.numbers = {name: tuple((self.joined or p).groupindex.get(name, -1) for p in self.patterns)
+                        for name in names}
 
     def match(self, text: str) -> bool:
         """Does one of the patterns match at the start of ``text``?"""
@@ -120,6 +124,8 @@ class AnyOf:
         >>> b = AnyOf([regex.compile("(?P<n>1)(?P<body>.*)"), regex.compile("(?P<n>一)(?P<body>.*)")])
         >>> b.first("一、x")[0], b.first("1.x")[0], AnyOf([regex.compile("a")]).first("a")[0]
         (1, 0, 0)
+        >>> k, m = b.first("一、x"); m.start(b.numbers["body"][k])  # a group asked by number: found faster
+        1
         """
         if self.joined is not None:
             m = self.joined.match(text)
