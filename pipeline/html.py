@@ -576,10 +576,16 @@ def _find_body(root: etree._Element, rules: HtmlRules) -> etree._Element:
     """The article container: a known CMS container, else the densest element."""
     levels: list[list[etree._Element]] = [[] for _ in rules.body_containers]
     tags = {name for kind, name in rules.container_level if kind == "tag"}
+    # decided once per tag, id and class (a page repeats a few: a Word export gives every paragraph one class)
+    known: dict[tuple[str, str | None, str | None], int | None] = {}
     for el in root.iter(tag=etree.Element):
         if not el.attrib and el.tag.lower() not in tags:
             continue  # no id, no class, and a tag that names no container
-        level = _container_level(el, rules)
+        key = (el.tag, el.get("id"), el.get("class"))
+        if key in known:
+            level = known[key]
+        else:
+            level = known[key] = _container_level(el, rules)
         if level is not None:
             levels[level].append(el)
     for i, candidates in enumerate(levels):

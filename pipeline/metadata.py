@@ -143,8 +143,9 @@ def _dates(page: Page, rules: MetadataRules) -> tuple[dt.date | None, dt.date | 
             issued = parse_date(m)
             if issued:
                 break
+    # every label of LABELED_DATE ends in 日期: a block without it is not searched
     labeled = {m["label"]: m["date"] for b in blocks[:HEADER_BLOCKS] if len(b.text) <= SHORT_BLOCK * 3
-               for m in LABELED_DATE.finditer(b.text)}
+               and "日期" in b.text for m in LABELED_DATE.finditer(b.text)}
     if issued is None:
         issued = parse_iso_date(_info(page, "成文日期", "发文日期") or labeled.get("成文日期") or labeled.get("发文日期")
                                 or labeled.get("印发日期"))

@@ -55,7 +55,8 @@ def numbered(text: str, rules: OutlineRules) -> Numbered | None:
         return None
     k, m = hit
     level, depth = levels[k]
-    return Numbered(level, m["label"].strip(), m.start("body"), depth)
+    number = patterns.numbers  # the groups asked by number (a name is looked up by the regex module each time)
+    return Numbered(level, m.group(number["label"][k]).strip(), m.start(number["body"][k]), depth)
 
 
 def _title(text: str) -> str:
@@ -438,6 +439,8 @@ def drop_closing_sections(items: list[ItemDraft]) -> list[ItemDraft]:
     and only when most of the items before them name units.
     """
     assigned = [bool(d.clauses) for d in items]
+    if not items or assigned[-1]:
+        return items  # the last item names units: no closing section follows (its headings are not hashed)
     sections_with_units = {d.section for d, a in zip(items, assigned) if a}
     end = len(items)
     while end > 0 and not assigned[end - 1] and items[end - 1].section is not None \

@@ -241,6 +241,9 @@ def apply_edits(page: Page, edits: list[Edit], doc_id: str) -> tuple[Page, tuple
     inserted characters in the printed script, :func:`~pipeline.script.printed_form`), and
     each repair records what was printed.
     """
+    # the printed text is edited only when it is not the text itself (a page in simplified script has
+    # nothing to edit twice: no printed parts, no printed form of an edit)
+    printed = page.printed
     pairs = printed_pairs(page)
     by_block: dict[int, list[Edit]] = {}
     for e in sorted(edits, key=lambda e: (e.block, e.start)):
@@ -248,19 +251,21 @@ def apply_edits(page: Page, edits: list[Edit], doc_id: str) -> tuple[Page, tuple
     parts, printed_parts = [], []
     placed: list[tuple[int, int, Edit]] = []  # (block, offset of `after` in new block text, edit)
     for i, b in enumerate(page.blocks):
-        text, shown = b.text, page.printed_text[b.start:b.end]
+        text, shown = b.text, printed[b.start:b.end] if printed is not None else ""
         shift = 0
-        for e in by_block.get(i, []):
+        for e in by_block.get(i, ()):
             s, t = e.start + shift, e.end + shift
             after = e.after
-            shown = shown[:s] + printed_edit(b.text[e.start:e.end], shown[s:t], after, pairs) + shown[t:]
+            if printed is not None:
+                shown = shown[:s] + printed_edit(b.text[e.start:e.end], shown[s:t], after, pairs) + shown[t:]
             text = text[:s] + after + text[t:]
             placed.append((i, s, e))
             shift += len(after) - (e.end - e.start)
         parts.append((text, b.kind, b.cell))
-        printed_parts.append((shown, b.kind, b.cell))
+        if printed is not None:
+            printed_parts.append((shown, b.kind, b.cell))
     new_text, new_blocks = join_blocks(parts)
-    new_printed = join_blocks(printed_parts)[0] if page.printed is not None else None
+    new_printed = join_blocks(printed_parts)[0] if printed is not None else None
     shown_text = new_printed if new_printed is not None else new_text
     repairs = []
     for i, s, e in placed:

@@ -90,7 +90,13 @@ class AnyOf:
     def __init__(self, patterns: Sequence[regex.Pattern[str]]) -> None:
         self.patterns = tuple(patterns)
         self.joined = union(self.patterns)
-        self._index = {f"_{i}": i for i in range(len(self.patterns))}  # group name -> pattern
+        # the number of each pattern's wrapper group in the union (a number is found faster than a name)
+        self._wrappers = tuple(self.joined.groupindex[f"_{i}"] for i in range(len(self.patterns))) \
+            if self.joined is not None else ()
+        names = {name for p in self.patterns for name in p.groupindex}
+        #: group name -> its number, for each pattern, in the match :meth:`first` returns
+        self.numbers = {name: tuple((self.joined or p).groupindex.get(name, -1) for p in self.patterns)
+                        for name in names}
 
     def match(self, text: str) -> bool:
         """Does one of the patterns match at the start of ``text``?"""
@@ -114,15 +120,22 @@ class AnyOf:
         """The first pattern (in order) that matches at the start of ``text``: its index and its match.
 
         The match is the union's when joined: its named groups are those of the pattern that matched.
+
+        >>> b = AnyOf([regex.compile("(?P<n>1)(?P<body>.*)"), regex.compile("(?P<n>一)(?P<body>.*)")])
+        >>> b.first("一、x")[0], b.first("1.x")[0], AnyOf([regex.compile("a")]).first("a")[0]
+        (1, 0, 0)
+        >>> k, m = b.first("一、x"); m.start(b.numbers["body"][k])  # a group asked by number: found faster
+        1
         """
         if self.joined is not None:
             m = self.joined.match(text)
             if m is None:
                 return None
-            name = m.lastgroup  # the wrapper of the pattern that matched closes last
-            if name in self._index:
-                return self._index[name], m
-            return next(i for i, g in enumerate(self._index) if m.start(g) >= 0), m  # pragma: no cover
+            if len(self._wrappers) == 1:
+                return 0, m
+            # only the wrapper of the pattern that matched took part: it starts where the match does, the
+            # others at -1 (one call; lastgroup names an inner group when the patterns share group names)
+            return m.start(*self._wrappers).index(m.start()), m
         return next(((i, m) for i, p in enumerate(self.patterns) if (m := p.match(text))), None)
 
 
