@@ -183,18 +183,15 @@ def join_blocks(texts: list[tuple[str, str, Cell | None]]) -> tuple[str, tuple[B
     """
     parts: list[str] = []
     blocks: list[Block] = []
-    pos = 0
+    pos = -1  # before the newline that would precede the first block
     for text, kind, cell in texts:
         text = text.strip()
-        if not text:
-            continue
-        if parts:
-            parts.append("\n")
-            pos += 1
-        blocks.append(Block(text=text, start=pos, end=pos + len(text), kind=kind, cell=cell))
-        parts.append(text)
-        pos += len(text)
-    return "".join(parts), tuple(blocks)
+        if text:
+            start = pos + 1
+            pos = start + len(text)
+            blocks.append(Block(text, start, pos, kind, cell))
+            parts.append(text)
+    return "\n".join(parts), tuple(blocks)
 
 
 # --------------------------------------------------------------------------
