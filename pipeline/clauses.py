@@ -250,7 +250,7 @@ class ClauseReader:
             body = self.rules.list_tail.sub("", content.rstrip())
             return [Segment("responsible", "", tuple(self.names(body, base)), body, base)]
         segs: list[Segment] = []
-        marks = list(self.label_re.finditer(content, 0, label_limit(content)))
+        marks = self.label_marks(content)
         if marks and _BRACKET.search(content):  # labels inside a nested bracket are not this clause's
             top = _top_level(content)
             marks = [m for m in marks if top[m.start()]]
@@ -280,6 +280,36 @@ class ClauseReader:
             segs.append(Segment(role, label, kept, stripped, s0))
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
+
+    def label_marks(self, content: str) -> list[regex.Match[str]]:
+        """The labels of a clause's content: ``label_re.finditer(content, 0, label_limit(content))``.
+
+        Found faster when every label is Han characters and blanks (``rules.han_labels``): a label then
+        starts inside the run of Han characters and blanks that reaches its colon or closing bracket, or
+        at the opening bracket right before that run. Only those few places are tried, in order, instead
+        of the whole label pattern at every character up to the last colon.
+
+        >>> from pipeline.rules import load_rules
+        >>> reader = ClauseReader(load_rules().clauses)
+        >>> [m["label"] for m in reader.label_marks("牵头单位:区发改局;【责任单位】区财政局、区住建局")]
+        ['牵头单位', '责任单位']
+        """
+        limit = label_limit(content)
+        if not self.rules.han_labels:
+            return list(self.label_re.finditer(content, 0, limit))
+        out: list[regex.Match[str]] = []
+        match = self.label_re.match
+        done = 0  # where the last label ended: finditer looks on from there
+        for run in _LABEL_RUN.finditer(content, 0, limit):
+            start, stop = run.start(), run.end() - 1
+            if start > 0 and content[start - 1] in "【[［":
+                start -= 1
+            for p in range(max(start, done), stop):
+                if (m := match(content, p, limit)) is not None:
+                    out.append(m)
+                    done = m.end()  # past this run's colon or bracket
+                    break
+        return out
 
     def marked_role(self, name: str, marked: regex.Pattern[str]) -> regex.Match[str] | None:
         """``marked.search(name)`` (a role marked on one unit: 区发改局(牵头)), read once per name with the
@@ -387,6 +417,9 @@ def _outside(t: str, at: int, notes: list[tuple[int, int]]) -> list[tuple[str, i
 
 #: Every label match ends with one of these (its colon, or the bracket around it), then maybe blanks.
 _LABEL_ENDS = ":：】]］"
+#: A run of Han characters and blanks that reaches a colon or closing bracket, from its first character (at
+#: any later character of the run the lookbehind fails at once: read once, not from each of its places).
+_LABEL_RUN = regex.compile(r"(?<![\p{Han} \t\u3000])[\p{Han} \t\u3000]*+[:：】\]］]")
 
 
 def label_limit(text: str) -> int:
