@@ -253,16 +253,14 @@ class ClauseReader:
         marks = self.label_marks(content)
         if marks and _BRACKET.search(content):  # labels inside a nested bracket are not this clause's
             top = _top_level(content)
-            marks = [m for m in marks if top[m.start()]]
-        for k, m in enumerate(marks):
-            label = m["label"]
+            marks = [m for m in marks if top[m[1]]]
+        for k, (label, _, body_start) in enumerate(marks):
             if " " in label or "\t" in label or "\u3000" in label:  # what _LABEL_SPACE removes
                 label = _LABEL_SPACE.sub("", label)
             role = self._roles[label]
             if role is None:  # pragma: no cover - the label pattern only matches role labels
                 continue
-            body_start = m.end()
-            body_end = marks[k + 1].start() if k + 1 < len(marks) else len(content)
+            body_end = marks[k + 1][1] if k + 1 < len(marks) else len(content)
             body = content[body_start:body_end]
             # trim separators and the sentence end the next label stands behind
             stripped = body.rstrip(" \t\u3000;；,，。.")
@@ -281,32 +279,42 @@ class ClauseReader:
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
 
-    def label_marks(self, content: str) -> list[regex.Match[str]]:
-        """The labels of a clause's content: ``label_re.finditer(content, 0, label_limit(content))``.
+    def label_marks(self, content: str) -> list[tuple[str, int, int]]:
+        """The labels of a clause's content, (label as printed, start, end): what
+        ``label_re.finditer(content, 0, label_limit(content))`` matches.
 
         Found faster when every label is Han characters and blanks (``rules.han_labels``): a label then
         starts inside the run of Han characters and blanks that reaches its colon or closing bracket, or
         at the opening bracket right before that run. Only those few places are tried, in order, instead
-        of the whole label pattern at every character up to the last colon.
+        of the whole label pattern at every character up to the last colon. A run that is one listed label
+        and its colon (责任单位:) needs no pattern at all: the pattern tries the listed labels first, and
+        no other listed label can end at that colon.
 
         >>> from pipeline.rules import load_rules
         >>> reader = ClauseReader(load_rules().clauses)
-        >>> [m["label"] for m in reader.label_marks("牵头单位:区发改局;【责任单位】区财政局、区住建局")]
-        ['牵头单位', '责任单位']
+        >>> reader.label_marks("牵头单位:区发改局;【责任单位】区财政局、区住建局;配合部门 :各街道")
+        [('牵头单位', 0, 5), ('责任单位', 10, 16), ('配合部门', 26, 32)]
         """
-        limit = label_limit(content)
         if not self.rules.han_labels:
-            return list(self.label_re.finditer(content, 0, limit))
-        out: list[regex.Match[str]] = []
-        match = self.label_re.match
+            return [(m["label"], m.start(), m.end())
+                    for m in self.label_re.finditer(content, 0, label_limit(content))]
+        out: list[tuple[str, int, int]] = []
+        match, labels = self.label_re.match, self.labels
         done = 0  # where the last label ended: finditer looks on from there
-        for run in _LABEL_RUN.finditer(content, 0, limit):
+        # (every match ends at the latest on a colon after its closing bracket: label_limit would not cut it)
+        for run in _LABEL_RUN.finditer(content):
             start, stop = run.start(), run.end() - 1
+            if start >= done and content[stop] in ":：":
+                word = content[start:stop].rstrip(" \t\u3000")
+                if word in labels:
+                    out.append((word, start, stop + 1))
+                    done = stop + 1
+                    continue
             if start > 0 and content[start - 1] in "【[［":
                 start -= 1
             for p in range(max(start, done), stop):
-                if (m := match(content, p, limit)) is not None:
-                    out.append(m)
+                if (m := match(content, p)) is not None:
+                    out.append((m["label"], p, m.end()))
                     done = m.end()  # past this run's colon or bracket
                     break
         return out
