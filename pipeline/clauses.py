@@ -66,6 +66,7 @@ class ClauseReader:
         self.trigger = rules.trigger
         self.verb_re = rules.verb_re
         self.posts = rules.posts
+        self.label_start = rules.label_start
         # read once per name or label (a notice repeats its unit names); no Python call once known
         self._deadline: Memo[str, bool] = Memo(
             lambda name: bool(rules.any_deadline.match(name)) and not name.endswith(rules.unit_endings))
@@ -79,7 +80,13 @@ class ClauseReader:
     # ---------------------------------------------------------------- locate
 
     def is_role_line(self, text: str) -> bool:
-        return bool(self.line_re.match(text))
+        return self.rules.line_start.match(text) is not None and self.line_re.match(text) is not None
+
+    def label_at(self, text: str, pos: int, endpos: int | None = None) -> bool:
+        """Does a label start at ``pos``? (``label_re.match(text, pos, endpos)``; most places are turned away
+        by ``rules.label_start`` first, a few hundred instructions where the label pattern costs thousands.)"""
+        end = len(text) if endpos is None else endpos
+        return self.label_start.match(text, pos, end) is not None and self.label_re.match(text, pos, end) is not None
 
     @staticmethod
     def only_clauses(text: str, locs: list[ClauseLoc]) -> bool:
@@ -98,7 +105,7 @@ class ClauseReader:
             return [tail] if tail is not None else []
         # every label ends on a colon or a closing 】: none starts after the last one (none at all: -1)
         last = max(map(text.rfind, _LABEL_ENDS))
-        if last >= 0 and (m := self.line_re.match(text)):
+        if last >= 0 and self.rules.line_start.match(text) and (m := self.line_re.match(text)):
             return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
         out: list[ClauseLoc] = []
         n = len(text)
@@ -109,7 +116,7 @@ class ClauseReader:
             i = t
             ch = text[i]
             inline = i == 0 or text[i - 1] in BEFORE_INLINE
-            if ch not in PAIR or (ch in "【[［" and inline and i <= last and self.label_re.match(text, i)):
+            if ch not in PAIR or (ch in "【[［" and inline and i <= last and self.label_at(text, i)):
                 out.append(ClauseLoc(i, n, i, n, "inline"))  # 主办单位:A。 / 【牵头单位】A【责任单位】B
                 break
             j = pairs.get(i)
@@ -117,7 +124,7 @@ class ClauseReader:
             k = i + 1
             while k < inner_end and text[k] in " \t\u3000":
                 k += 1
-            if k <= last and self.label_re.match(text, k, inner_end):
+            if k <= last and self.label_at(text, k, inner_end):
                 out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
                                      "bracket", j is not None))
                 i = inner_end + 1
@@ -147,10 +154,10 @@ class ClauseReader:
         o = _OPENER.search(text, pos)
         stop = o.start() if o is not None else len(text)
         last = stop if label_end is None else min(stop, label_end)  # the places a label may start are before it
-        if pos == 0 and last > 0 and not line_checked and self.label_re.match(text, 0):
+        if pos == 0 and last > 0 and not line_checked and self.label_at(text, 0):
             return 0
         for m in _INLINE_BEFORE.finditer(text, max(0, pos - 1), max(0, last - 1)):
-            if self.label_re.match(text, m.end()):
+            if self.label_at(text, m.end()):
                 return m.end()
         return stop if o is not None else None
 

@@ -517,6 +517,11 @@ class ClauseRules(_ListPatterns):
     list_tail: regex.Pattern[str]  # 等 / 等部门 / 等相关单位 closing a unit list (units.toml)
     label_backwards: regex.Pattern[str] | None  # label_re matched from right to left (has_label), or None
     han_labels: bool  # between its bracket and its colon (or closing bracket) a label holds only Han and blanks
+    #: where label_re / line_re can match at all, asked first (a failing label_re.match costs thousands of
+    #: instructions, these a few hundred): the run of Han characters and blanks a label makes, up to its colon
+    #: or closing bracket (when han_labels; else they match wherever the full patterns may)
+    label_start: regex.Pattern[str]
+    line_start: regex.Pattern[str]
 
     def has_label(self, text: str) -> bool:
         """Does a label stand anywhere in ``text``? (``label_re.search``, read from the right.)
@@ -614,6 +619,10 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
 
     label_re = regex.compile(label_pattern(possessive=True))
     line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{label_re.pattern}")
+    han_labels = _han_labels(labels, words, roles.posts)
+    # a label starts with a Han character or its bracket: the blanks before it are all line_re's lead's (possessive)
+    label_start = regex.compile(r"[【\[［]?[\p{Han} \t\u3000]*+[:：】\]］]" if han_labels else "")
+    line_start = regex.compile(r"[ \t\u3000]*+(?:[-—·•]\s*+)?" + label_start.pattern)
     trigger = regex.compile(
         rf"[{regex.escape(OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
     verbs = alternation(roles.verbs)
@@ -624,8 +633,7 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
                        trigger, regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes,
                        deadlines.patterns + deadlines.ongoing,
                        longest_first(units.strong_suffixes + units.department_suffixes), units.collective,
-                       units.list_tail, _backwards(label_pattern(possessive=False)),
-                       _han_labels(labels, words, roles.posts))
+                       units.list_tail, _backwards(label_pattern(possessive=False)), han_labels, label_start, line_start)
 
 
 #: Pattern syntax that matches no character itself (groups, alternation, quantifiers): a verbose pattern made of
