@@ -154,6 +154,10 @@ class ClauseReader:
         o = _OPENER.search(text, pos)
         stop = o.start() if o is not None else len(text)
         last = stop if label_end is None else min(stop, label_end)  # the places a label may start are before it
+        if self.rules.han_labels and not _LABEL_END.search(text, pos, stop):
+            # a label is a run of Han characters and blanks up to its colon or 】: with none before the
+            # bracket (a task's text before its clause), no label starts before it
+            return stop if o is not None else None
         if pos == 0 and last > 0 and not line_checked and self.label_at(text, 0):
             return 0
         for m in _INLINE_BEFORE.finditer(text, max(0, pos - 1), max(0, last - 1)):
@@ -432,6 +436,7 @@ def _outside(t: str, at: int, notes: list[tuple[int, int]]) -> list[tuple[str, i
 
 #: Every label match ends with one of these (its colon, or the bracket around it), then maybe blanks.
 _LABEL_ENDS = ":：】]］"
+_LABEL_END = re.compile("[" + re.escape(_LABEL_ENDS) + "]")
 #: A run of Han characters and blanks that reaches a colon or closing bracket, from its first character (at
 #: any later character of the run the lookbehind fails at once: read once, not from each of its places).
 _LABEL_RUN = regex.compile(r"(?<![\p{Han} \t\u3000])[\p{Han} \t\u3000]*+[:：】\]］]")
