@@ -22,7 +22,7 @@ import regex
 
 from .records import ClauseLoc, Segment
 from .rules.sets import BEFORE_INLINE, OPENERS, ClauseRules
-from .text import CLOSE, OPEN, PAIR, PINYIN, Memo, bracket_pairs, split_top
+from .text import CLOSE, OPEN, PAIR, PINYIN, Memo, bracket_pairs, closing_bracket, split_top
 
 #: 由 before the units of a verb clause: (由区发改局牵头).
 _BY = regex.compile(r"由\s*")
@@ -86,7 +86,12 @@ class ClauseReader:
         """Does a label start at ``pos``? (``label_re.match(text, pos, endpos)``; most places are turned away
         by ``rules.label_start`` first, a few hundred instructions where the label pattern costs thousands.)"""
         end = len(text) if endpos is None else endpos
-        return self.label_start.match(text, pos, end) is not None and self.label_re.match(text, pos, end) is not None
+        if (run := self.label_start.match(text, pos, end)) is None:
+            return False
+        stop = run.end() - 1
+        if self.rules.han_labels and text[stop] in ":：" and text[pos:stop].rstrip(" \t\u3000") in self.labels:
+            return True  # one listed label and its colon (see label_marks)
+        return self.label_re.match(text, pos, end) is not None
 
     @staticmethod
     def only_clauses(text: str, locs: list[ClauseLoc]) -> bool:
@@ -104,12 +109,14 @@ class ClauseReader:
             tail = self._verb_tail(text, unit_like) or self._units_tail(text)
             return [tail] if tail is not None else []
         # every label ends on a colon or a closing 】: none starts after the last one (none at all: -1)
-        last = max(map(text.rfind, _LABEL_ENDS))
+        last = m.start() if (m := _LAST_LABEL_END.search(text)) is not None else -1
         if last >= 0 and self.rules.line_start.match(text) and (m := self.line_re.match(text)):
             return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
         out: list[ClauseLoc] = []
         n = len(text)
-        pairs = bracket_pairs(text)
+        # the closing bracket of each bracket visited, read up to there (the next is looked for after it);
+        # every pair made at once only after a bracket left open (its closing was looked for to the end)
+        pairs: dict[int, int] | None = None
         content_end = len(text.rstrip(_TRAILING))  # nothing but punctuation after this: no clause starts there
         i = 0
         while i < content_end and (t := self.next_trigger(text, i, last + 1, line_checked=True)) is not None:
@@ -119,7 +126,11 @@ class ClauseReader:
             if ch not in PAIR or (ch in "【[［" and inline and i <= last and self.label_at(text, i)):
                 out.append(ClauseLoc(i, n, i, n, "inline"))  # 主办单位:A。 / 【牵头单位】A【责任单位】B
                 break
-            j = pairs.get(i)
+            if pairs is None:
+                if (j := closing_bracket(text, i)) is None:
+                    pairs = bracket_pairs(text)
+            else:
+                j = pairs.get(i)
             inner_end = j if j is not None else n
             k = i + 1
             while k < inner_end and text[k] in " \t\u3000":
@@ -436,6 +447,8 @@ def _outside(t: str, at: int, notes: list[tuple[int, int]]) -> list[tuple[str, i
 
 #: Every label match ends with one of these (its colon, or the bracket around it), then maybe blanks.
 _LABEL_ENDS = ":：】]］"
+#: The last of _LABEL_ENDS in a text, looked for from its end.
+_LAST_LABEL_END = regex.compile("[" + regex.escape(_LABEL_ENDS) + "]", regex.REVERSE)
 _LABEL_END = re.compile("[" + re.escape(_LABEL_ENDS) + "]")
 #: A run of Han characters and blanks that reaches a colon or closing bracket, from its first character (at
 #: any later character of the run the lookbehind fails at once: read once, not from each of its places).
