@@ -67,6 +67,8 @@ class ClauseReader:
         self.verb_re = rules.verb_re
         self.posts = rules.posts
         self.label_start = rules.label_start
+        # may this character stand in a label? (asked of each character a label_marks run steps back over)
+        self._in_run: Memo[str, bool] = Memo(lambda ch: _IN_LABEL.fullmatch(ch) is not None)
         # read once per name or label (a notice repeats its unit names); no Python call once known
         self._deadline: Memo[str, bool] = Memo(
             lambda name: bool(rules.any_deadline.match(name)) and not name.endswith(rules.unit_endings))
@@ -321,17 +323,19 @@ class ClauseReader:
             return [(m["label"], m.start(), m.end())
                     for m in self.label_re.finditer(content, 0, label_limit(content))]
         out: list[tuple[str, int, int]] = []
-        match, labels = self.label_re.match, self.labels
+        match, labels, in_run = self.label_re.match, self.labels, self._in_run
         done = 0  # where the last label ended: finditer looks on from there
         # (every match ends at the latest on a colon after its closing bracket: label_limit would not cut it)
-        for run in _LABEL_RUN.finditer(content):
-            start, stop = run.start(), run.end() - 1
-            if start >= done and content[stop] in ":：":
-                word = content[start:stop].rstrip(" \t\u3000")
-                if word in labels:
-                    out.append((word, start, stop + 1))
-                    done = stop + 1
-                    continue
+        for end in _LABEL_END.finditer(content):
+            stop = start = end.start()
+            if stop < done:
+                continue
+            while start > done and in_run[content[start - 1]]:  # back to the start of the run (a label's
+                start -= 1  # end ends a run: the one before ended at ``done`` at the latest)
+            if content[stop] in ":：" and content[start:stop].rstrip(" \t\u3000") in labels:
+                out.append((content[start:stop].rstrip(" \t\u3000"), start, stop + 1))
+                done = stop + 1
+                continue
             if start > 0 and content[start - 1] in "【[［":
                 start -= 1
             for p in range(max(start, done), stop):
@@ -450,9 +454,8 @@ _LABEL_ENDS = ":：】]］"
 #: The last of _LABEL_ENDS in a text, looked for from its end.
 _LAST_LABEL_END = regex.compile("[" + regex.escape(_LABEL_ENDS) + "]", regex.REVERSE)
 _LABEL_END = re.compile("[" + re.escape(_LABEL_ENDS) + "]")
-#: A run of Han characters and blanks that reaches a colon or closing bracket, from its first character (at
-#: any later character of the run the lookbehind fails at once: read once, not from each of its places).
-_LABEL_RUN = regex.compile(r"(?<![\p{Han} \t\u3000])[\p{Han} \t\u3000]*+[:：】\]］]")
+#: A character a label may hold (when rules.han_labels): a Han character or a blank.
+_IN_LABEL = regex.compile(r"[\p{Han} \t\u3000]")
 
 
 def label_limit(text: str) -> int:
