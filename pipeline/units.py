@@ -107,12 +107,12 @@ class UnitBook:
         return found
 
     def _shape(self, name: str) -> bool:
-        core = _TRAILING_PAREN.sub("", name)
-        if len(core) < 2 or _NOT_A_NAME.search(core):
+        # the cheap tests first: a name without a closing bracket has no trailing parenthesis to drop, most
+        # names end in a unit suffix (no collective pattern asked), and a name that is no unit is not searched
+        core = _TRAILING_PAREN.sub("", name) if ")" in name or "）" in name else name
+        if len(core) < 2 or not (core.endswith(self.suffixes) or self.rules.any_collective.fullmatch(core)):
             return False
-        if self.rules.any_collective.fullmatch(core):
-            return True
-        return core.endswith(self.suffixes) and len(core) > 1
+        return not _NOT_A_NAME.search(core)
 
     def known(self, name: str) -> bool:
         return name in self.alias or name in self.vocab or self.shaped(name)
