@@ -458,7 +458,12 @@ class IssuerUnits:
     units: FrozenMap[str, tuple[str, ...]]  # canonical -> aliases
 
     def aliases(self) -> dict[str, str]:
-        """Printed form -> canonical name (a canonical name maps to itself)."""
+        """Printed form -> canonical name (a canonical name maps to itself): made once per dictionary, not
+        per document (do not change it)."""
+        return self._aliases
+
+    @cached_property
+    def _aliases(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for canon, aliases in self.units.items():
             out[canon] = canon
