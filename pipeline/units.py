@@ -89,6 +89,7 @@ class UnitBook:
         self._scoped: dict[tuple[str, str], str | None] = {}  # (name, scope) -> with_shared_scope(name, scope)
         self._in_list: dict[tuple[str, str | None], tuple[list[Name], str | None]] = {}  # (raw, scope) -> in_list()
         self.vocab: Counter[str] = Counter()
+        self._pool: set[str] | None = None  # the printed and canonical names a short name may complete to
         for p, times in Counter(printed).items():  # each printed form read once (a notice repeats its names)
             if self.shaped(name := clean(p, rules.list_tail)):
                 self.vocab[name] += times
@@ -159,7 +160,9 @@ class UnitBook:
     def _complete(self, name: str) -> tuple[str, str] | None:
         if self.has_prefix(name) and name in self.vocab:
             return None
-        pool = set(self.vocab) | set(self.alias.values())
+        if self._pool is None:  # (the names asked about are completed from one pool: made once)
+            self._pool = set(self.vocab) | set(self.alias.values())
+        pool = self._pool
         hits = set()
         for cand in pool:
             if cand == name or name not in cand:
