@@ -22,7 +22,7 @@ import regex
 
 from .records import ClauseLoc, Segment
 from .rules.sets import BEFORE_INLINE, OPENERS, ClauseRules
-from .text import CLOSE, OPEN, PAIR, PINYIN, Memo, bracket_pairs, split_top
+from .text import CLOSE, OPEN, PAIR, PINYIN, Memo, bracket_pairs, closing_bracket, split_top
 
 #: 由 before the units of a verb clause: (由区发改局牵头).
 _BY = regex.compile(r"由\s*")
@@ -66,6 +66,9 @@ class ClauseReader:
         self.trigger = rules.trigger
         self.verb_re = rules.verb_re
         self.posts = rules.posts
+        self.label_start = rules.label_start
+        # may this character stand in a label? (asked of each character a label_marks run steps back over)
+        self._in_run: Memo[str, bool] = Memo(lambda ch: _IN_LABEL.fullmatch(ch) is not None)
         # read once per name or label (a notice repeats its unit names); no Python call once known
         self._deadline: Memo[str, bool] = Memo(
             lambda name: bool(rules.any_deadline.match(name)) and not name.endswith(rules.unit_endings))
@@ -79,7 +82,18 @@ class ClauseReader:
     # ---------------------------------------------------------------- locate
 
     def is_role_line(self, text: str) -> bool:
-        return bool(self.line_re.match(text))
+        return self.rules.line_start.match(text) is not None and self.line_re.match(text) is not None
+
+    def label_at(self, text: str, pos: int, endpos: int | None = None) -> bool:
+        """Does a label start at ``pos``? (``label_re.match(text, pos, endpos)``; most places are turned away
+        by ``rules.label_start`` first, a few hundred instructions where the label pattern costs thousands.)"""
+        end = len(text) if endpos is None else endpos
+        if (run := self.label_start.match(text, pos, end)) is None:
+            return False
+        stop = run.end() - 1
+        if self.rules.han_labels and text[stop] in ":：" and text[pos:stop].rstrip(" \t\u3000") in self.labels:
+            return True  # one listed label and its colon (see label_marks)
+        return self.label_re.match(text, pos, end) is not None
 
     @staticmethod
     def only_clauses(text: str, locs: list[ClauseLoc]) -> bool:
@@ -97,27 +111,33 @@ class ClauseReader:
             tail = self._verb_tail(text, unit_like) or self._units_tail(text)
             return [tail] if tail is not None else []
         # every label ends on a colon or a closing 】: none starts after the last one (none at all: -1)
-        last = max(map(text.rfind, _LABEL_ENDS))
-        if last >= 0 and (m := self.line_re.match(text)):
+        last = m.start() if (m := _LAST_LABEL_END.search(text)) is not None else -1
+        if last >= 0 and self.rules.line_start.match(text) and (m := self.line_re.match(text)):
             return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
         out: list[ClauseLoc] = []
         n = len(text)
-        pairs = bracket_pairs(text)
+        # the closing bracket of each bracket visited, read up to there (the next is looked for after it);
+        # every pair made at once only after a bracket left open (its closing was looked for to the end)
+        pairs: dict[int, int] | None = None
         content_end = len(text.rstrip(_TRAILING))  # nothing but punctuation after this: no clause starts there
         i = 0
         while i < content_end and (t := self.next_trigger(text, i, last + 1, line_checked=True)) is not None:
             i = t
             ch = text[i]
             inline = i == 0 or text[i - 1] in BEFORE_INLINE
-            if ch not in PAIR or (ch in "【[［" and inline and i <= last and self.label_re.match(text, i)):
+            if ch not in PAIR or (ch in "【[［" and inline and i <= last and self.label_at(text, i)):
                 out.append(ClauseLoc(i, n, i, n, "inline"))  # 主办单位:A。 / 【牵头单位】A【责任单位】B
                 break
-            j = pairs.get(i)
+            if pairs is None:
+                if (j := closing_bracket(text, i)) is None:
+                    pairs = bracket_pairs(text)
+            else:
+                j = pairs.get(i)
             inner_end = j if j is not None else n
             k = i + 1
             while k < inner_end and text[k] in " \t\u3000":
                 k += 1
-            if k <= last and self.label_re.match(text, k, inner_end):
+            if k <= last and self.label_at(text, k, inner_end):
                 out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
                                      "bracket", j is not None))
                 i = inner_end + 1
@@ -147,10 +167,14 @@ class ClauseReader:
         o = _OPENER.search(text, pos)
         stop = o.start() if o is not None else len(text)
         last = stop if label_end is None else min(stop, label_end)  # the places a label may start are before it
-        if pos == 0 and last > 0 and not line_checked and self.label_re.match(text, 0):
+        if self.rules.han_labels and not _LABEL_END.search(text, pos, stop):
+            # a label is a run of Han characters and blanks up to its colon or 】: with none before the
+            # bracket (a task's text before its clause), no label starts before it
+            return stop if o is not None else None
+        if pos == 0 and last > 0 and not line_checked and self.label_at(text, 0):
             return 0
         for m in _INLINE_BEFORE.finditer(text, max(0, pos - 1), max(0, last - 1)):
-            if self.label_re.match(text, m.end()):
+            if self.label_at(text, m.end()):
                 return m.end()
         return stop if o is not None else None
 
@@ -250,19 +274,17 @@ class ClauseReader:
             body = self.rules.list_tail.sub("", content.rstrip())
             return [Segment("responsible", "", tuple(self.names(body, base)), body, base)]
         segs: list[Segment] = []
-        marks = list(self.label_re.finditer(content, 0, label_limit(content)))
+        marks = self.label_marks(content)
         if marks and _BRACKET.search(content):  # labels inside a nested bracket are not this clause's
             top = _top_level(content)
-            marks = [m for m in marks if top[m.start()]]
-        for k, m in enumerate(marks):
-            label = m["label"]
+            marks = [m for m in marks if top[m[1]]]
+        for k, (label, _, body_start) in enumerate(marks):
             if " " in label or "\t" in label or "\u3000" in label:  # what _LABEL_SPACE removes
                 label = _LABEL_SPACE.sub("", label)
             role = self._roles[label]
             if role is None:  # pragma: no cover - the label pattern only matches role labels
                 continue
-            body_start = m.end()
-            body_end = marks[k + 1].start() if k + 1 < len(marks) else len(content)
+            body_end = marks[k + 1][1] if k + 1 < len(marks) else len(content)
             body = content[body_start:body_end]
             # trim separators and the sentence end the next label stands behind
             stripped = body.rstrip(" \t\u3000;；,，。.")
@@ -280,6 +302,48 @@ class ClauseReader:
             segs.append(Segment(role, label, kept, stripped, s0))
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
+
+    def label_marks(self, content: str) -> list[tuple[str, int, int]]:
+        """The labels of a clause's content, (label as printed, start, end): what
+        ``label_re.finditer(content, 0, label_limit(content))`` matches.
+
+        Found faster when every label is Han characters and blanks (``rules.han_labels``): a label then
+        starts inside the run of Han characters and blanks that reaches its colon or closing bracket, or
+        at the opening bracket right before that run. Only those few places are tried, in order, instead
+        of the whole label pattern at every character up to the last colon. A run that is one listed label
+        and its colon (责任单位:) needs no pattern at all: the pattern tries the listed labels first, and
+        no other listed label can end at that colon.
+
+        >>> from pipeline.rules import load_rules
+        >>> reader = ClauseReader(load_rules().clauses)
+        >>> reader.label_marks("牵头单位:区发改局;【责任单位】区财政局、区住建局;配合部门 :各街道")
+        [('牵头单位', 0, 5), ('责任单位', 10, 16), ('配合部门', 26, 32)]
+        """
+        if not self.rules.han_labels:
+            return [(m["label"], m.start(), m.end())
+                    for m in self.label_re.finditer(content, 0, label_limit(content))]
+        out: list[tuple[str, int, int]] = []
+        match, labels, in_run = self.label_re.match, self.labels, self._in_run
+        done = 0  # where the last label ended: finditer looks on from there
+        # (every match ends at the latest on a colon after its closing bracket: label_limit would not cut it)
+        for end in _LABEL_END.finditer(content):
+            stop = start = end.start()
+            if stop < done:
+                continue
+            while start > done and in_run[content[start - 1]]:  # back to the start of the run (a label's
+                start -= 1  # end ends a run: the one before ended at ``done`` at the latest)
+            if content[stop] in ":：" and content[start:stop].rstrip(" \t\u3000") in labels:
+                out.append((content[start:stop].rstrip(" \t\u3000"), start, stop + 1))
+                done = stop + 1
+                continue
+            if start > 0 and content[start - 1] in "【[［":
+                start -= 1
+            for p in range(max(start, done), stop):
+                if (m := match(content, p)) is not None:
+                    out.append((m["label"], p, m.end()))
+                    done = m.end()  # past this run's colon or bracket
+                    break
+        return out
 
     def marked_role(self, name: str, marked: regex.Pattern[str]) -> regex.Match[str] | None:
         """``marked.search(name)`` (a role marked on one unit: 区发改局(牵头)), read once per name with the
@@ -387,6 +451,11 @@ def _outside(t: str, at: int, notes: list[tuple[int, int]]) -> list[tuple[str, i
 
 #: Every label match ends with one of these (its colon, or the bracket around it), then maybe blanks.
 _LABEL_ENDS = ":：】]］"
+#: The last of _LABEL_ENDS in a text, looked for from its end.
+_LAST_LABEL_END = regex.compile("[" + regex.escape(_LABEL_ENDS) + "]", regex.REVERSE)
+_LABEL_END = re.compile("[" + re.escape(_LABEL_ENDS) + "]")
+#: A character a label may hold (when rules.han_labels): a Han character or a blank.
+_IN_LABEL = regex.compile(r"[\p{Han} \t\u3000]")
 
 
 def label_limit(text: str) -> int:

@@ -76,6 +76,24 @@ def bracket_pairs(text: str) -> dict[int, int]:
     return out
 
 
+def closing_bracket(text: str, i: int) -> int | None:
+    """Offset of the bracket that closes the one opening at ``i``, as :func:`bracket_pairs` pairs it (None:
+    never closed), read only up to there.
+
+    >>> closing_bracket("甲(乙[丙]丁)戊(", 1), closing_bracket("甲(乙[丙]丁)戊(", 3), closing_bracket("甲(乙[丙]丁)戊(", 8)
+    (7, 5, None)
+    """
+    depth = 0
+    for m in _BRACKET.finditer(text, i):  # only the brackets are visited
+        if text[m.start()] in OPEN:
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return m.start()
+    return None
+
+
 def split_top(text: str, seps: str, base: int = 0) -> list[tuple[str, int, int]]:
     """Split on separators outside brackets, keeping offsets (``base`` added).
 

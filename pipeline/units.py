@@ -89,6 +89,7 @@ class UnitBook:
         self._scoped: dict[tuple[str, str], str | None] = {}  # (name, scope) -> with_shared_scope(name, scope)
         self._in_list: dict[tuple[str, str | None], tuple[list[Name], str | None]] = {}  # (raw, scope) -> in_list()
         self.vocab: Counter[str] = Counter()
+        self._pool: set[str] | None = None  # the printed and canonical names a short name may complete to
         for p, times in Counter(printed).items():  # each printed form read once (a notice repeats its names)
             if self.shaped(name := clean(p, rules.list_tail)):
                 self.vocab[name] += times
@@ -107,12 +108,12 @@ class UnitBook:
         return found
 
     def _shape(self, name: str) -> bool:
-        core = _TRAILING_PAREN.sub("", name)
-        if len(core) < 2 or _NOT_A_NAME.search(core):
+        # the cheap tests first: a name without a closing bracket has no trailing parenthesis to drop, most
+        # names end in a unit suffix (no collective pattern asked), and a name that is no unit is not searched
+        core = _TRAILING_PAREN.sub("", name) if ")" in name or "）" in name else name
+        if len(core) < 2 or not (core.endswith(self.suffixes) or self.rules.any_collective.fullmatch(core)):
             return False
-        if self.rules.any_collective.fullmatch(core):
-            return True
-        return core.endswith(self.suffixes) and len(core) > 1
+        return not _NOT_A_NAME.search(core)
 
     def known(self, name: str) -> bool:
         return name in self.alias or name in self.vocab or self.shaped(name)
@@ -159,7 +160,9 @@ class UnitBook:
     def _complete(self, name: str) -> tuple[str, str] | None:
         if self.has_prefix(name) and name in self.vocab:
             return None
-        pool = set(self.vocab) | set(self.alias.values())
+        if self._pool is None:  # (the names asked about are completed from one pool: made once)
+            self._pool = set(self.vocab) | set(self.alias.values())
+        pool = self._pool
         hits = set()
         for cand in pool:
             if cand == name or name not in cand:

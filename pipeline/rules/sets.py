@@ -458,7 +458,12 @@ class IssuerUnits:
     units: FrozenMap[str, tuple[str, ...]]  # canonical -> aliases
 
     def aliases(self) -> dict[str, str]:
-        """Printed form -> canonical name (a canonical name maps to itself)."""
+        """Printed form -> canonical name (a canonical name maps to itself): made once per dictionary, not
+        per document (do not change it)."""
+        return self._aliases
+
+    @cached_property
+    def _aliases(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for canon, aliases in self.units.items():
             out[canon] = canon
@@ -516,6 +521,12 @@ class ClauseRules(_ListPatterns):
     collective: tuple[regex.Pattern[str], ...]  # collective names (各街道, 区直各部门)
     list_tail: regex.Pattern[str]  # 等 / 等部门 / 等相关单位 closing a unit list (units.toml)
     label_backwards: regex.Pattern[str] | None  # label_re matched from right to left (has_label), or None
+    han_labels: bool  # between its bracket and its colon (or closing bracket) a label holds only Han and blanks
+    #: where label_re / line_re can match at all, asked first (a failing label_re.match costs thousands of
+    #: instructions, these a few hundred): the run of Han characters and blanks a label makes, up to its colon
+    #: or closing bracket (when han_labels; else they match wherever the full patterns may)
+    label_start: regex.Pattern[str]
+    line_start: regex.Pattern[str]
 
     def has_label(self, text: str) -> bool:
         """Does a label stand anywhere in ``text``? (``label_re.search``, read from the right.)
@@ -613,6 +624,10 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
 
     label_re = regex.compile(label_pattern(possessive=True))
     line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{label_re.pattern}")
+    han_labels = _han_labels(labels, words, roles.posts)
+    # a label starts with a Han character or its bracket: the blanks before it are all line_re's lead's (possessive)
+    label_start = regex.compile(r"[【\[［]?[\p{Han} \t\u3000]*+[:：】\]］]" if han_labels else "")
+    line_start = regex.compile(r"[ \t\u3000]*+(?:[-—·•]\s*+)?" + label_start.pattern)
     trigger = regex.compile(
         rf"[{regex.escape(OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
     verbs = alternation(roles.verbs)
@@ -623,7 +638,29 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
                        trigger, regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes,
                        deadlines.patterns + deadlines.ongoing,
                        longest_first(units.strong_suffixes + units.department_suffixes), units.collective,
-                       units.list_tail, _backwards(label_pattern(possessive=False)))
+                       units.list_tail, _backwards(label_pattern(possessive=False)), han_labels, label_start, line_start)
+
+
+#: Pattern syntax that matches no character itself (groups, alternation, quantifiers): a verbose pattern made of
+#: these, Han characters and (ignored) blanks matches nothing but Han characters.
+_HAN_ONLY_PATTERN = regex.compile(r"(?:\(\?:|[()|?*+]|\{\d*,?\d*\}|[\p{Han}\s])*")
+
+
+def _han_labels(labels: Mapping[str, str], words: Mapping[str, tuple[str, ...]], posts: regex.Pattern[str]) -> bool:
+    r"""Does every label ``label_re`` can match consist of Han characters and blanks only? True when the listed
+    labels (matched with blanks between their characters), the words of the label grammar (joined by
+    Han characters) and the post pattern (taken verbose) are all made of Han characters. Then a label ends
+    a run of Han characters and blanks that stops at its colon or closing bracket (what
+    :meth:`~pipeline.clauses.ClauseReader.label_marks` relies on).
+
+    >>> import regex
+    >>> _han_labels({"牵头单位": "lead"}, {"unit_nouns": ("单位",)}, regex.compile(r"(?: 分管 ){0,2} 副? 市长"))
+    True
+    >>> _han_labels({"牵头单位": "lead"}, {"unit_nouns": ("单位",)}, regex.compile(r"\w+长"))
+    False
+    """
+    return (all(_ALL_HAN.fullmatch(w) for w in labels) and all(_ALL_HAN.fullmatch(w) for ws in words.values() for w in ws)
+            and _HAN_ONLY_PATTERN.fullmatch(posts.pattern) is not None)
 
 
 def _backwards(pattern: str) -> regex.Pattern[str] | None:
