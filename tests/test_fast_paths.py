@@ -55,6 +55,13 @@ def test_label_fast_paths(rules, text):
     for pos in range(len(text) + 2):
         m = c.trigger.search(text, pos)
         assert reader.next_trigger(text, pos) == (m.start() if m else None)
+    # the labels of a clause, found from its colons and closing brackets (rules.han_labels)
+    assert c.han_labels
+    assert reader.label_marks(text) == [(m["label"], m.start(), m.end())
+                                        for m in c.label_re.finditer(text, 0, label_limit(text))]
+    # a label at a place: a listed label and its colon taken without the pattern
+    for pos in range(len(text) + 1):
+        assert reader.label_at(text, pos) == (c.label_re.match(text, pos) is not None), pos
 
 
 @pytest.mark.parametrize("text", LINES)
