@@ -32,6 +32,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import accumulate
 
 import regex
@@ -41,6 +42,7 @@ from .anchored import AnchoredReader, header_columns
 from .glued import find_glued
 from .records import Cell, Page, join_blocks
 from .rules.sets import FlatTableVocabulary as TableRules
+from .rules.sets import FrozenMap
 from .text import HORIZONTAL, JUNCTIONS, VERTICAL, compact, display_width, join_lines, width_table
 
 # ---------------------------------------------------------------- thresholds
@@ -193,11 +195,13 @@ def _header_words(text: str, tr: TableRules) -> list[tuple[str, int, int]] | Non
         return None
     chars = [(i, c) for i, c in enumerate(text) if not c.isspace()]
     squeezed = "".join(c for _, c in chars)
-    words = tr.header_words
+    # only the words with the character at k as their first can start there: those, in their rank order
+    # (longest first), instead of every header word
+    by_initial = tr._by_initial
     out: list[tuple[str, int, int]] = []
     k = 0
     while k < len(squeezed):
-        word = next((w for w in words if squeezed.startswith(w, k)), None)
+        word = next((w for _, w in by_initial.get(squeezed[k], ()) if squeezed.startswith(w, k)), None)
         if word is None:
             return None
         out.append((tr.headers[word], chars[k][0], chars[k + len(word) - 1][0] + 1))
@@ -787,6 +791,40 @@ def _blank_after_number(head: str) -> bool:
     return " " in head or "\t" in head or "\u3000" in head
 
 
+@lru_cache(maxsize=8)
+def _seq_words(headers: FrozenMap[str, str]) -> tuple[str, ...]:
+    """The header words of kind "seq" (序号, 编号), read once per rule table (its hash is kept)."""
+    return tuple(w for w, kind in headers.items() if kind == "seq" and w)
+
+
+@lru_cache(maxsize=8)
+def _spaced_any(words: tuple[str, ...]) -> regex.Pattern[str]:
+    """Any of ``words`` with blank space (what :func:`compact` drops) between its characters."""
+    return regex.compile("|".join(r"\s*".join(regex.escape(c) for c in w) for w in words) or "(?!)")
+
+
+#: The start of a line that may open a box (a junction) or be a bare numbered row (a digit, then blank
+#: space among the next three characters: what _may_open asks before the row pattern).
+_BOX_OR_ROW_START = regex.compile(rf"^(?:[{regex.escape(JUNCTIONS)}]|[1-9].{{0,2}}[\ \t\u3000])", regex.MULTILINE)
+
+
+def _may_hold_other_than_flat(joined: str, seq_words: tuple[str, ...]) -> bool:
+    """Can a glued, box, row or anchored table stand in these lines (``joined``: joined by newlines)?
+
+    Each needs something one scan of the whole text finds: a glued table 序号 or 编号 in its line
+    (find_glued's first test), a box a line opening with a junction, a row table a numbered row line
+    (under its header too), an anchored table a line holding a seq header word (spaces removed). When
+    none is there, only a flat table can: most notices hold no table, and the other finders are not
+    asked line by line.
+
+    >>> seq = ("序号", "编号")
+    >>> [_may_hold_other_than_flat(t, seq) for t in ("一、总体要求\\n有序推进", "序  号\\n工作任务", "1 修路 住建局", "┌─┐")]
+    [False, True, True, True]
+    """
+    return ("序号" in joined or "编号" in joined or _BOX_OR_ROW_START.search(joined) is not None
+            or _spaced_any(seq_words).search(joined) is not None)
+
+
 def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None = None) -> list[TextTable]:
     """Text tables among lines (block texts), in document order, not overlapping.
 
@@ -809,16 +847,19 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
     # an anchored or flat table opens with a short header line (at most HEADER_MAX_CHARS without spaces):
     # at a longer line neither is looked for
     short = [_short(line, max(HEADER_MAX_CHARS, ANCHORED_HEADER_MAX_CHARS)) for line in lines]
-    seq_initials = frozenset(w[0] for w, kind in tr.headers.items() if kind == "seq" and w)
+    seq_words = _seq_words(tr.headers)
+    seq_initials = frozenset(w[0] for w in seq_words)
+    if only_flat := not _may_hold_other_than_flat("\n".join(lines), seq_words):
+        finders = tuple(f for f in finders if f[0] == "flat")
     tables: list[TextTable] = []
     i = 0
     while i < len(lines):
-        if glued := find_glued(lines, i, tr):
+        if not only_flat and (glued := find_glued(lines, i, tr)):
             tables.append(TextTable(i, glued.end, "glued", tuple(CellText(*c) for c in glued.cells), glued.before,
                                     glued.after))
             i = glued.end
             continue
-        if not short[i] and not _may_open(lines[i], seq_initials):
+        if not short[i] and (only_flat or not _may_open(lines[i], seq_initials)):
             i += 1  # most lines of a notice: a sentence, no finder asked
             continue
         for shape, finder in finders:
@@ -842,33 +883,38 @@ def find_text_tables(page: Page, tr: TableRules, gaps: Sequence[int] | None = No
     text tables are numbered after the page's existing tables. ``gaps``, when given,
     holds for every block the number of blank lines printed before it.
     """
-    out: list[tuple[str, str, Cell | None]] = []
-    next_table = 1 + max((b.cell.table for b in page.blocks if b.cell is not None), default=-1)
-    i = 0
-    changed = False
     blocks = page.blocks
+    found: list[tuple[int, int, list[TextTable]]] = []  # (first block, end block, tables) of a run with tables
+    i = 0
     while i < len(blocks):
         if blocks[i].kind != "p":
-            out.append((blocks[i].text, blocks[i].kind, blocks[i].cell))
             i += 1
             continue
         j = i
         while j < len(blocks) and blocks[j].kind == "p":
             j += 1
+        if tables := find_tables([b.text for b in blocks[i:j]], tr, gaps[i:j] if gaps is not None else None):
+            found.append((i, j, tables))
+        i = j
+    if not found:
+        return page  # most pages hold no text table: nothing is rebuilt
+    out: list[tuple[str, str, Cell | None]] = []
+    next_table = 1 + max((b.cell.table for b in blocks if b.cell is not None), default=-1)
+    done = 0  # blocks before this one are in out
+    for i, j, tables in found:
+        out += [(b.text, b.kind, None if b.kind == "p" else b.cell) for b in blocks[done:i]]
         run = [b.text for b in blocks[i:j]]
         pos = 0
-        for table in find_tables(run, tr, gaps[i:j] if gaps is not None else None):
+        for table in tables:
             out += [(t, "p", None) for t in run[pos:table.first]]
             out.append((table.before, "p", None))
             out += [(c.text, "cell", Cell(next_table, c.row, c.col, c.rowspan, c.colspan, c.header)) for c in table.cells]
             out.append((table.after, "p", None))
             next_table += 1
             pos = table.end
-            changed = True
         out += [(t, "p", None) for t in run[pos:]]
-        i = j
-    if not changed:
-        return page
+        done = j
+    out += [(b.text, b.kind, None if b.kind == "p" else b.cell) for b in blocks[done:]]
     text, new_blocks = join_blocks(out)
     return replace(page, text=text, blocks=new_blocks)
 
