@@ -29,11 +29,12 @@ uncertain is left as it was.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 
 import regex
 
@@ -541,12 +542,25 @@ def _cell_moves(p: int, c: int, cols: tuple[_Column, ...], widths: Sequence[int]
     return moves, tried
 
 
-def _header_line(line: str, tr: TableRules, kind_of: Callable[[str], str] | None = None) -> bool:
-    """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限."""
+def _header_line(line: str, tr: TableRules) -> bool:
+    """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限.
+
+    >>> from pipeline.rules import load_rules
+    >>> tr = load_rules().flat_tables
+    >>> [_header_line(t, tr) for t in ("目   标   任   务", "完成", "推动产业创新升级", "二、重点工作", "12")]
+    [True, True, False, False, False]
+    """
     t = compact(line)
     if not t or len(t) > HEADER_MAX_CHARS or t.isdigit() or tr.any_heading.match(line.strip()):
         return False
-    return len(t) <= HEADER_FRAGMENT_MAX_CHARS or (kind_of or tr.kind_of)(t) != "other"
+    # tr.kind_of(t) is not "other" exactly when t holds a header word: one search of them all says so
+    return len(t) <= HEADER_FRAGMENT_MAX_CHARS or _any_header_word(tr.headers).search(t) is not None
+
+
+@lru_cache(maxsize=8)
+def _any_header_word(headers: FrozenMap[str, str]) -> re.Pattern[str]:
+    """Any header word (of a rule table: its hash is kept, the pattern is made once)."""
+    return re.compile("|".join(re.escape(w) for w in headers if w) or "(?!)")
 
 
 class _FlatFinder:
@@ -565,7 +579,7 @@ class _FlatFinder:
         """``_header_line`` of line ``k``, decided once."""
         hit = self._is_header[k]
         if hit is None:
-            hit = self._is_header[k] = _header_line(self.lines[k], self.tr, self.kind_of)
+            hit = self._is_header[k] = _header_line(self.lines[k], self.tr)
         return hit
 
     def header_run(self, i: int) -> tuple[int, list[str], list[str]] | None:
@@ -825,6 +839,29 @@ def _may_hold_other_than_flat(joined: str, seq_words: tuple[str, ...]) -> bool:
             or _spaced_any(seq_words).search(joined) is not None)
 
 
+def _shorts(lines: Sequence[str], limit: int) -> list[bool]:
+    """:func:`_short` of every line; a line without blank space is as long as it is printed (compact keeps it
+    whole), so only a line of more than ``limit`` characters with a blank in it is compacted.
+
+    >>> _shorts(["序  号", "一、总体要求", "责  任  单  位"], 4)
+    [True, False, True]
+    """
+    return [len(line) <= limit or (not (line.isprintable() and " " not in line) and _short(line, limit))
+            for line in lines]
+
+
+def _flat_tables(short: Sequence[bool], flat: _FlatFinder) -> list[TextTable]:
+    """The tables of :func:`find_tables` where only a flat table can stand: each opens at a short header
+    line (the short lines picked out at C speed, the header test asked before the finder)."""
+    tables: list[TextTable] = []
+    end = 0
+    for i in compress(range(len(short)), short):
+        if i >= end and flat.is_header(i) and (found := flat.find(i)):
+            end, cells = found
+            tables.append(TextTable(i, end, "flat", tuple(cells)))
+    return tables
+
+
 def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None = None) -> list[TextTable]:
     """Text tables among lines (block texts), in document order, not overlapping.
 
@@ -846,20 +883,20 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
     )
     # an anchored or flat table opens with a short header line (at most HEADER_MAX_CHARS without spaces):
     # at a longer line neither is looked for
-    short = [_short(line, max(HEADER_MAX_CHARS, ANCHORED_HEADER_MAX_CHARS)) for line in lines]
+    short = _shorts(lines, max(HEADER_MAX_CHARS, ANCHORED_HEADER_MAX_CHARS))
     seq_words = _seq_words(tr.headers)
+    if not _may_hold_other_than_flat("\n".join(lines), seq_words):
+        return _flat_tables(short, flat)
     seq_initials = frozenset(w[0] for w in seq_words)
-    if only_flat := not _may_hold_other_than_flat("\n".join(lines), seq_words):
-        finders = tuple(f for f in finders if f[0] == "flat")
     tables: list[TextTable] = []
     i = 0
     while i < len(lines):
-        if not only_flat and (glued := find_glued(lines, i, tr)):
+        if glued := find_glued(lines, i, tr):
             tables.append(TextTable(i, glued.end, "glued", tuple(CellText(*c) for c in glued.cells), glued.before,
                                     glued.after))
             i = glued.end
             continue
-        if not short[i] and (only_flat or not _may_open(lines[i], seq_initials)):
+        if not short[i] and not _may_open(lines[i], seq_initials):
             i += 1  # most lines of a notice: a sentence, no finder asked
             continue
         for shape, finder in finders:
