@@ -811,32 +811,41 @@ def _seq_words(headers: FrozenMap[str, str]) -> tuple[str, ...]:
     return tuple(w for w, kind in headers.items() if kind == "seq" and w)
 
 
-@lru_cache(maxsize=8)
-def _spaced_any(words: tuple[str, ...]) -> regex.Pattern[str]:
-    """Any of ``words`` with blank space (what :func:`compact` drops) between its characters."""
-    return regex.compile("|".join(r"\s*".join(regex.escape(c) for c in w) for w in words) or "(?!)")
+@lru_cache(maxsize=64)
+def _spaced_word(word: str) -> regex.Pattern[str]:
+    """``word`` with blank space (what :func:`compact` drops) between its characters (a literal first:
+    the engine skips to it, where a union of words is tried at every place)."""
+    return regex.compile(r"\s*".join(regex.escape(c) for c in word))
 
 
-#: The start of a line that may open a box (a junction) or be a bare numbered row (a digit, then blank
-#: space among the next three characters: what _may_open asks before the row pattern).
-_BOX_OR_ROW_START = regex.compile(rf"^(?:[{regex.escape(JUNCTIONS)}]|[1-9].{{0,2}}[\ \t\u3000])", regex.MULTILINE)
+#: A line (after its newline) that may open a box (a junction) or be a bare numbered row (a digit, then
+#: blank space among the next three characters: what _may_open asks before the row pattern). The newline
+#: first lets the engine skip from line to line.
+_BOX_OR_ROW_START = regex.compile(rf"\n(?:[{regex.escape(JUNCTIONS)}]|[1-9].{{0,2}}[\ \t\u3000])")
+
+#: The words find_glued looks for in a line before anything else (a glued table's header holds one).
+_GLUED_WORDS = ("序号", "编号")
 
 
-def _may_hold_other_than_flat(joined: str, seq_words: tuple[str, ...]) -> bool:
-    """Can a glued, box, row or anchored table stand in these lines (``joined``: joined by newlines)?
+def _may_hold_other_than_flat(lines: Sequence[str], seq_words: tuple[str, ...]) -> bool:
+    """Can a glued, box, row or anchored table stand in these lines?
 
-    Each needs something one scan of the whole text finds: a glued table 序号 or 编号 in its line
+    Each needs something a scan of the whole text finds: a glued table 序号 or 编号 in its line
     (find_glued's first test), a box a line opening with a junction, a row table a numbered row line
     (under its header too), an anchored table a line holding a seq header word (spaces removed). When
     none is there, only a flat table can: most notices hold no table, and the other finders are not
     asked line by line.
 
     >>> seq = ("序号", "编号")
-    >>> [_may_hold_other_than_flat(t, seq) for t in ("一、总体要求\\n有序推进", "序  号\\n工作任务", "1 修路 住建局", "┌─┐")]
+    >>> [_may_hold_other_than_flat(t.split("/"), seq) for t in ("一、总体要求/有序推进/2025年", "序  号/工作任务",
+    ...                                                         "1 修路 住建局", "┌─┐")]
     [False, True, True, True]
     """
-    return ("序号" in joined or "编号" in joined or _BOX_OR_ROW_START.search(joined) is not None
-            or _spaced_any(seq_words).search(joined) is not None)
+    text = "\n" + "\n".join(lines)  # every line after a newline (a word spaced over two lines is found too)
+    if _BOX_OR_ROW_START.search(text) is not None:
+        return True
+    # 序号 spaced by nothing is 序号: the glued words are found with the seq words
+    return any(_spaced_word(w).search(text) is not None for w in dict.fromkeys((*_GLUED_WORDS, *seq_words)))
 
 
 def _shorts(lines: Sequence[str], limit: int) -> list[bool]:
@@ -885,7 +894,7 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
     # at a longer line neither is looked for
     short = _shorts(lines, max(HEADER_MAX_CHARS, ANCHORED_HEADER_MAX_CHARS))
     seq_words = _seq_words(tr.headers)
-    if not _may_hold_other_than_flat("\n".join(lines), seq_words):
+    if not _may_hold_other_than_flat(lines, seq_words):
         return _flat_tables(short, flat)
     seq_initials = frozenset(w[0] for w in seq_words)
     tables: list[TextTable] = []
