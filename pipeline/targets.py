@@ -658,6 +658,8 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
     out: list[Target] = []
     # read on the simplified copy, mirror-site pinyin (會(hui)) masked so it does not end a clause
     shadow = simplified_shadow(text) if simplified is None else simplified
+    if _NUMBER_START.search(shadow) is None:
+        return ()  # no character a number starts with (many items): no target, nothing to prepare
     if "(" in shadow or "（" in shadow:  # every ruby is bracketed
         shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)
     bounds = _Bounds(shadow)

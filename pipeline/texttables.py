@@ -29,10 +29,12 @@ uncertain is left as it was.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from itertools import accumulate
+from functools import lru_cache
+from itertools import accumulate, compress
 
 import regex
 
@@ -41,6 +43,7 @@ from .anchored import AnchoredReader, header_columns
 from .glued import find_glued
 from .records import Cell, Page, join_blocks
 from .rules.sets import FlatTableVocabulary as TableRules
+from .rules.sets import FrozenMap
 from .text import HORIZONTAL, JUNCTIONS, VERTICAL, compact, display_width, join_lines, width_table
 
 # ---------------------------------------------------------------- thresholds
@@ -193,11 +196,13 @@ def _header_words(text: str, tr: TableRules) -> list[tuple[str, int, int]] | Non
         return None
     chars = [(i, c) for i, c in enumerate(text) if not c.isspace()]
     squeezed = "".join(c for _, c in chars)
-    words = tr.header_words
+    # only the words with the character at k as their first can start there: those, in their rank order
+    # (longest first), instead of every header word
+    by_initial = tr._by_initial
     out: list[tuple[str, int, int]] = []
     k = 0
     while k < len(squeezed):
-        word = next((w for w in words if squeezed.startswith(w, k)), None)
+        word = next((w for _, w in by_initial.get(squeezed[k], ()) if squeezed.startswith(w, k)), None)
         if word is None:
             return None
         out.append((tr.headers[word], chars[k][0], chars[k + len(word) - 1][0] + 1))
@@ -537,12 +542,25 @@ def _cell_moves(p: int, c: int, cols: tuple[_Column, ...], widths: Sequence[int]
     return moves, tried
 
 
-def _header_line(line: str, tr: TableRules, kind_of: Callable[[str], str] | None = None) -> bool:
-    """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限."""
+def _header_line(line: str, tr: TableRules) -> bool:
+    """A short line that is (or is part of) a header cell: 主要责任单位, 目   标   任   务, 完成 / 时限.
+
+    >>> from pipeline.rules import load_rules
+    >>> tr = load_rules().flat_tables
+    >>> [_header_line(t, tr) for t in ("目   标   任   务", "完成", "推动产业创新升级", "二、重点工作", "12")]
+    [True, True, False, False, False]
+    """
     t = compact(line)
     if not t or len(t) > HEADER_MAX_CHARS or t.isdigit() or tr.any_heading.match(line.strip()):
         return False
-    return len(t) <= HEADER_FRAGMENT_MAX_CHARS or (kind_of or tr.kind_of)(t) != "other"
+    # tr.kind_of(t) is not "other" exactly when t holds a header word: one search of them all says so
+    return len(t) <= HEADER_FRAGMENT_MAX_CHARS or _any_header_word(tr.headers).search(t) is not None
+
+
+@lru_cache(maxsize=8)
+def _any_header_word(headers: FrozenMap[str, str]) -> re.Pattern[str]:
+    """Any header word (of a rule table: its hash is kept, the pattern is made once)."""
+    return re.compile("|".join(re.escape(w) for w in headers if w) or "(?!)")
 
 
 class _FlatFinder:
@@ -561,7 +579,7 @@ class _FlatFinder:
         """``_header_line`` of line ``k``, decided once."""
         hit = self._is_header[k]
         if hit is None:
-            hit = self._is_header[k] = _header_line(self.lines[k], self.tr, self.kind_of)
+            hit = self._is_header[k] = _header_line(self.lines[k], self.tr)
         return hit
 
     def header_run(self, i: int) -> tuple[int, list[str], list[str]] | None:
@@ -787,6 +805,72 @@ def _blank_after_number(head: str) -> bool:
     return " " in head or "\t" in head or "\u3000" in head
 
 
+@lru_cache(maxsize=8)
+def _seq_words(headers: FrozenMap[str, str]) -> tuple[str, ...]:
+    """The header words of kind "seq" (序号, 编号), read once per rule table (its hash is kept)."""
+    return tuple(w for w, kind in headers.items() if kind == "seq" and w)
+
+
+@lru_cache(maxsize=64)
+def _spaced_word(word: str) -> regex.Pattern[str]:
+    """``word`` with blank space (what :func:`compact` drops) between its characters (a literal first:
+    the engine skips to it, where a union of words is tried at every place)."""
+    return regex.compile(r"\s*".join(regex.escape(c) for c in word))
+
+
+#: A line (after its newline) that may open a box (a junction) or be a bare numbered row (a digit, then
+#: blank space among the next three characters: what _may_open asks before the row pattern). The newline
+#: first lets the engine skip from line to line.
+_BOX_OR_ROW_START = regex.compile(rf"\n(?:[{regex.escape(JUNCTIONS)}]|[1-9].{{0,2}}[\ \t\u3000])")
+
+#: The words find_glued looks for in a line before anything else (a glued table's header holds one).
+_GLUED_WORDS = ("序号", "编号")
+
+
+def _may_hold_other_than_flat(lines: Sequence[str], seq_words: tuple[str, ...]) -> bool:
+    """Can a glued, box, row or anchored table stand in these lines?
+
+    Each needs something a scan of the whole text finds: a glued table 序号 or 编号 in its line
+    (find_glued's first test), a box a line opening with a junction, a row table a numbered row line
+    (under its header too), an anchored table a line holding a seq header word (spaces removed). When
+    none is there, only a flat table can: most notices hold no table, and the other finders are not
+    asked line by line.
+
+    >>> seq = ("序号", "编号")
+    >>> [_may_hold_other_than_flat(t.split("/"), seq) for t in ("一、总体要求/有序推进/2025年", "序  号/工作任务",
+    ...                                                         "1 修路 住建局", "┌─┐")]
+    [False, True, True, True]
+    """
+    text = "\n" + "\n".join(lines)  # every line after a newline (a word spaced over two lines is found too)
+    if _BOX_OR_ROW_START.search(text) is not None:
+        return True
+    # 序号 spaced by nothing is 序号: the glued words are found with the seq words
+    return any(_spaced_word(w).search(text) is not None for w in dict.fromkeys((*_GLUED_WORDS, *seq_words)))
+
+
+def _shorts(lines: Sequence[str], limit: int) -> list[bool]:
+    """:func:`_short` of every line; a line without blank space is as long as it is printed (compact keeps it
+    whole), so only a line of more than ``limit`` characters with a blank in it is compacted.
+
+    >>> _shorts(["序  号", "一、总体要求", "责  任  单  位"], 4)
+    [True, False, True]
+    """
+    return [len(line) <= limit or (not (line.isprintable() and " " not in line) and _short(line, limit))
+            for line in lines]
+
+
+def _flat_tables(short: Sequence[bool], flat: _FlatFinder) -> list[TextTable]:
+    """The tables of :func:`find_tables` where only a flat table can stand: each opens at a short header
+    line (the short lines picked out at C speed, the header test asked before the finder)."""
+    tables: list[TextTable] = []
+    end = 0
+    for i in compress(range(len(short)), short):
+        if i >= end and flat.is_header(i) and (found := flat.find(i)):
+            end, cells = found
+            tables.append(TextTable(i, end, "flat", tuple(cells)))
+    return tables
+
+
 def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None = None) -> list[TextTable]:
     """Text tables among lines (block texts), in document order, not overlapping.
 
@@ -808,8 +892,11 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
     )
     # an anchored or flat table opens with a short header line (at most HEADER_MAX_CHARS without spaces):
     # at a longer line neither is looked for
-    short = [_short(line, max(HEADER_MAX_CHARS, ANCHORED_HEADER_MAX_CHARS)) for line in lines]
-    seq_initials = frozenset(w[0] for w, kind in tr.headers.items() if kind == "seq" and w)
+    short = _shorts(lines, max(HEADER_MAX_CHARS, ANCHORED_HEADER_MAX_CHARS))
+    seq_words = _seq_words(tr.headers)
+    if not _may_hold_other_than_flat(lines, seq_words):
+        return _flat_tables(short, flat)
+    seq_initials = frozenset(w[0] for w in seq_words)
     tables: list[TextTable] = []
     i = 0
     while i < len(lines):
@@ -842,33 +929,38 @@ def find_text_tables(page: Page, tr: TableRules, gaps: Sequence[int] | None = No
     text tables are numbered after the page's existing tables. ``gaps``, when given,
     holds for every block the number of blank lines printed before it.
     """
-    out: list[tuple[str, str, Cell | None]] = []
-    next_table = 1 + max((b.cell.table for b in page.blocks if b.cell is not None), default=-1)
-    i = 0
-    changed = False
     blocks = page.blocks
+    found: list[tuple[int, int, list[TextTable]]] = []  # (first block, end block, tables) of a run with tables
+    i = 0
     while i < len(blocks):
         if blocks[i].kind != "p":
-            out.append((blocks[i].text, blocks[i].kind, blocks[i].cell))
             i += 1
             continue
         j = i
         while j < len(blocks) and blocks[j].kind == "p":
             j += 1
+        if tables := find_tables([b.text for b in blocks[i:j]], tr, gaps[i:j] if gaps is not None else None):
+            found.append((i, j, tables))
+        i = j
+    if not found:
+        return page  # most pages hold no text table: nothing is rebuilt
+    out: list[tuple[str, str, Cell | None]] = []
+    next_table = 1 + max((b.cell.table for b in blocks if b.cell is not None), default=-1)
+    done = 0  # blocks before this one are in out
+    for i, j, tables in found:
+        out += [(b.text, b.kind, None if b.kind == "p" else b.cell) for b in blocks[done:i]]
         run = [b.text for b in blocks[i:j]]
         pos = 0
-        for table in find_tables(run, tr, gaps[i:j] if gaps is not None else None):
+        for table in tables:
             out += [(t, "p", None) for t in run[pos:table.first]]
             out.append((table.before, "p", None))
             out += [(c.text, "cell", Cell(next_table, c.row, c.col, c.rowspan, c.colspan, c.header)) for c in table.cells]
             out.append((table.after, "p", None))
             next_table += 1
             pos = table.end
-            changed = True
         out += [(t, "p", None) for t in run[pos:]]
-        i = j
-    if not changed:
-        return page
+        done = j
+    out += [(b.text, b.kind, None if b.kind == "p" else b.cell) for b in blocks[done:]]
     text, new_blocks = join_blocks(out)
     return replace(page, text=text, blocks=new_blocks)
 
