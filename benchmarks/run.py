@@ -354,7 +354,7 @@ def report(results: dict) -> None:
     before = results.get("before")
     print("## fenjie benchmark" + (f": before = {before}, after = the working tree" if before else ""))
     print(f"\n{m['cpu']}, {m['cores']} cores, {m['memory']}; {m['system']}; Python {m['python']}; " +
-          ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f"; load average at start {m['load']}")
+          ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f"; load average at start {m['load']}" + (f"; files written under {m['work']}" if m.get("work") else ""))
     if "pages" in results:
         print_pages(results["pages"])
     if "fidelity" in results:
@@ -380,6 +380,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=2, help="rounds of each batch configuration")
     ap.add_argument("--compare-sizes", type=int, nargs="+", default=[100, 1000, 5000])
     ap.add_argument("--skip", nargs="+", default=[], choices=["pages", "fidelity", "cold", "batch", "compare"])
+    ap.add_argument("--work", type=Path, help="make the temporary corpora and outputs under this directory "
+                    "(e.g. /dev/shm: the batch then measures the processors, not a virtual disk)")
     ap.add_argument("--json", type=Path, help="write every number here")
     ap.add_argument("--report", type=Path, metavar="JSON", help="print the tables of an earlier --json, measure nothing")
     args = ap.parse_args()
@@ -387,7 +389,7 @@ def main() -> None:
         report(json.loads(args.report.read_text("utf-8")))
         return
 
-    work = Path(tempfile.mkdtemp(prefix="fenjie-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="fenjie-bench-", dir=args.work))
     results: dict[str, object] = {}
     try:
         roots = {"after": ROOT}
@@ -397,6 +399,7 @@ def main() -> None:
             compile_bytecode(root)
         m = machine()
         results["machine"] = m
+        m["work"] = str(work.parent)  # where the batch corpora and datasets were written
         results["before"] = args.before
         print("## fenjie benchmark" + (f": before = {args.before}, after = the working tree" if args.before else ""))
         print(f"\n{m['cpu']}, {m['cores']} cores, {m['memory']}; {m['system']}; Python {m['python']}; " +
