@@ -317,7 +317,16 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def _iso_dates(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``YYYY-MM-DD`` strings (or nulls) as a date32 column."""
+    """``YYYY-MM-DD`` strings (or nulls) as a date32 column.
+
+    Each distinct date is parsed once (a notice repeats its deadlines), and the strings' own validity
+    bitmap is the dates' (with the same offset: the strings may be a slice).
+
+    >>> import pyarrow as pa
+    >>> strings = pa.array(["x", "2025-06-30", None, "2025-06-30"]).slice(1)
+    >>> _iso_dates(pa.chunked_array([strings])).to_pylist()
+    [datetime.date(2025, 6, 30), None, datetime.date(2025, 6, 30)]
+    """
     import array
 
     import pyarrow as pa
@@ -325,17 +334,14 @@ def _iso_dates(col: pa.ChunkedArray) -> pa.ChunkedArray:
     chunks = []
     for chunk in col.chunks:
         values = chunk.to_pylist()
-        days = array.array("i", (dt.date.fromisoformat(v).toordinal() - _EPOCH if v is not None else 0 for v in values))
+        days_of: dict[str | None, int] = {v: dt.date.fromisoformat(v).toordinal() - _EPOCH
+                                          for v in set(values) if v is not None}
+        days_of[None] = 0
+        days = array.array("i", bytes(4 * chunk.offset))  # the data buffer starts where the bitmap does
+        days.extend(map(days_of.__getitem__, values))
         assert days.itemsize == 4
-        nulls = values.count(None)
-        valid = None
-        if nulls:
-            bits = bytearray((len(values) + 7) // 8)
-            for i, v in enumerate(values):
-                if v is not None:
-                    bits[i >> 3] |= 1 << (i & 7)
-            valid = pa.py_buffer(bits)
-        chunks.append(pa.Array.from_buffers(pa.date32(), len(values), [valid, pa.py_buffer(days)], null_count=nulls))
+        chunks.append(pa.Array.from_buffers(pa.date32(), len(values), [chunk.buffers()[0], pa.py_buffer(days)],
+                                            null_count=chunk.null_count, offset=chunk.offset))
     return pa.chunked_array(chunks, type=pa.date32())
 
 
