@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 import regex
 
 from .records import ClauseLoc, Segment
-from .rules.sets import BEFORE_INLINE, OPENERS, ClauseRules
+from .rules.sets import BEFORE_INLINE, MARKED_ROLE_ENDS, OPENERS, ClauseRules
 from .text import CLOSE, OPEN, PAIR, PINYIN, Memo, bracket_pairs, closing_bracket, split_top
 
 #: 由 before the units of a verb clause: (由区发改局牵头).
@@ -76,7 +76,8 @@ class ClauseReader:
         self._deadline: Memo[str, bool] = Memo(
             lambda name: bool(rules.any_deadline.match(name)) and not name.endswith(rules.unit_endings))
         self._roles: Memo[str, str | None] = Memo(rules.role_of)  # label -> role
-        self._marks: Memo[str, regex.Match[str] | None] = Memo(rules.marked_role.search)  # see marked_role()
+        self._marks: Memo[str, regex.Match[str] | None] = Memo(  # see marked_role()
+            lambda name: rules.marked_role.search(name) if name.endswith(MARKED_ROLE_ENDS) else None)
         posts: Memo[str, bool] = Memo(lambda name: rules.posts.fullmatch(name) is not None)
         self._posts = posts
         #: is_post() of a printed name (its blanks at either end left out)

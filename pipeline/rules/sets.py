@@ -165,6 +165,10 @@ class RoleRules:
         return regex.compile(self.leader_heading.pattern, self.leader_heading.flags | regex.REVERSE)
 
 
+#: How a name a role is marked on ends (ClauseRules.marked_role: its closing bracket, at the end or before a
+#: final newline): a name ending otherwise is not searched.
+MARKED_ROLE_ENDS = (")", "）", ")\n", "）\n")
+
 #: Keys of [label_words] besides the roles.
 LABEL_NOUNS = ("leader", "unit_nouns", "leader_nouns")
 
@@ -646,7 +650,7 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
     trigger = regex.compile(
         rf"[{regex.escape(OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
     verbs = alternation(roles.verbs)
-    marked = regex.compile(rf"[(（]\s*(?P<verb>{verbs})\s*(?:单位)?\s*[)）]$")
+    marked = regex.compile(rf"[(（]\s*(?P<verb>{verbs})\s*(?:单位)?\s*[)）]$")  # see MARKED_ROLE_ENDS
     return ClauseRules(FrozenMap(labels),
                        tuple((r, words[r]) for r in ("lead", "cooperating", "responsible")),
                        words["leader"], words["unit_nouns"], words["leader_nouns"], roles.verbs, roles.separators, label_re, line_re,
