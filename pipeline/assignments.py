@@ -18,7 +18,7 @@ import regex
 
 from .clauses import ClauseReader
 from .records import Assignment, ClauseLoc, Finding, ItemDraft, ItemSegments, Page, Repair, Segment
-from .rules.sets import ClauseRules, RoleRules
+from .rules.sets import MARKED_ROLE_ENDS, ClauseRules, RoleRules
 from .text import Memo
 from .units import Name, UnitBook
 
@@ -53,7 +53,8 @@ def read_segments(page: Page, draft: ItemDraft, reader: ClauseReader) -> ItemSeg
 
 def raw_names(items: list[ItemSegments], rules: ClauseRules) -> list[str]:
     """Every unit name printed in the items' clauses (the document's own vocabulary)."""
-    unmarked: Memo[str, str] = Memo(lambda n: rules.marked_role.sub("", n))  # each name read once
+    unmarked: Memo[str, str] = Memo(  # each name read once; most end on no bracket and hold no marked role
+        lambda n: rules.marked_role.sub("", n) if n.endswith(MARKED_ROLE_ENDS) else n)
     return [unmarked[n] for it in items for _, seg in it.segments
             if seg.role not in ("deadline", "leader") for n, _, _ in seg.names]
 
@@ -89,7 +90,9 @@ def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules,
         if seen is not None and span in seen:
             found = seen[span]
         else:
-            m = rules.leader_heading.search(page.text, head.start, head.end)
+            # (most headings name no leader: the reversed pattern, many times cheaper, says so first)
+            m = rules.leader_heading.search(page.text, head.start, head.end) \
+                if rules.leader_heading_reversed.search(page.text, head.start, head.end) else None
             found = (m["person"], page.text[m.end("post"):m.end()], m.start("person"), m.end("person")) if m else None
             if seen is not None:
                 seen[span] = found

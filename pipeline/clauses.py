@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 import regex
 
 from .records import ClauseLoc, Segment
-from .rules.sets import BEFORE_INLINE, OPENERS, ClauseRules
+from .rules.sets import BEFORE_INLINE, MARKED_ROLE_ENDS, OPENERS, ClauseRules
 from .text import CLOSE, OPEN, PAIR, PINYIN, Memo, bracket_pairs, closing_bracket, split_top
 
 #: 由 before the units of a verb clause: (由区发改局牵头).
@@ -39,6 +39,9 @@ _OPENER = re.compile("[" + re.escape(OPENERS) + "]")
 _INLINE_BEFORE = re.compile("[" + re.escape(BEFORE_INLINE) + "]")
 #: Where a bare unit list may start at the end of a task line: after a dash, a wide gap or the last sentence.
 _TAIL_CUT = regex.compile(r"(?:——|—|--|[ \t\u3000]{2,}+|\t|[。；;])[ \t\u3000]*+(?=[^。；;—\t]*$)")
+#: The last mark a cut may start at (looked for from the end); without one, where else it may start.
+_LAST_CUT_MARK = regex.compile(r"[。；;—\t]", regex.REVERSE)
+_CUT_WITHOUT_MARK = re.compile(r"--|[ \t\u3000]{2}")
 #: A sentence mark, a digit or a quote never stands in a unit name.
 _NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
 #: What a name in a list never starts or ends with (spaces, a stray sentence mark).
@@ -73,7 +76,8 @@ class ClauseReader:
         self._deadline: Memo[str, bool] = Memo(
             lambda name: bool(rules.any_deadline.match(name)) and not name.endswith(rules.unit_endings))
         self._roles: Memo[str, str | None] = Memo(rules.role_of)  # label -> role
-        self._marks: Memo[str, regex.Match[str] | None] = Memo(rules.marked_role.search)  # see marked_role()
+        self._marks: Memo[str, regex.Match[str] | None] = Memo(  # see marked_role()
+            lambda name: rules.marked_role.search(name) if name.endswith(MARKED_ROLE_ENDS) else None)
         posts: Memo[str, bool] = Memo(lambda name: rules.posts.fullmatch(name) is not None)
         self._posts = posts
         #: is_post() of a printed name (its blanks at either end left out)
@@ -192,7 +196,9 @@ class ClauseReader:
         # lookahead read to the end of the line and failed, quadratic on a long line); a run of spaces
         # holding that mark (a tab) may begin before it; the blanks are taken whole (possessive): split
         # every way, a long run before a mark was tried in quadratically many ways at each of its places
-        last = max(text.rfind(ch, 0, end) for ch in "。；;—\t")
+        last = m.start() if (m := _LAST_CUT_MARK.search(text, 0, end)) is not None else -1
+        if last < 0 and not _CUT_WITHOUT_MARK.search(text, 0, end):
+            return None  # (most blocks) no cut at all, found by a plain scan without _TAIL_CUT
         since = last - 1  # (a dash may be doubled: ——)
         while last >= 0 and text[last] == "\t" and since > 0 and text[since - 1] in " \t\u3000":
             since -= 1  # only a tab is itself a blank: blanks before any other mark cannot start the cut
