@@ -91,8 +91,9 @@ def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules,
             found = seen[span]
         else:
             # (most headings name no leader: the reversed pattern, many times cheaper, says so first)
+            rev = rules.leader_heading_reversed
             m = rules.leader_heading.search(page.text, head.start, head.end) \
-                if rules.leader_heading_reversed.search(page.text, head.start, head.end) else None
+                if rev is None or rev.search(page.text, head.start, head.end) else None
             found = (m["person"], page.text[m.end("post"):m.end()], m.start("person"), m.end("person")) if m else None
             if seen is not None:
                 seen[span] = found

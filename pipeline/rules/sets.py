@@ -150,7 +150,7 @@ class RoleRules:
     rule_notes: regex.Pattern[str]  # (列第一位者为牵头单位,下同): a rule, not a unit
 
     @cached_property
-    def leader_heading_reversed(self) -> regex.Pattern[str]:
+    def leader_heading_reversed(self) -> regex.Pattern[str] | None:
         """``leader_heading`` read from the right (``regex.REVERSE``): it matches the same stretches of text,
         so it finds one exactly where ``leader_heading`` does; it only picks another among them. It tells a
         heading that names no leader faster: read from the right, the pattern's last word (主抓, 牵头 …)
@@ -161,9 +161,21 @@ class RoleRules:
         >>> r = load_rules().roles
         >>> [r.leader_heading_reversed.search(t) is not None for t in ("王纲市长主抓重点工作", "打造临空经济桥头堡")]
         [True, False]
+
+        None when the pattern holds an atomic group or a possessive quantifier, whose matches depend on the
+        direction they are read in (then every heading is searched from the left):
+
+        >>> from dataclasses import replace
+        >>> replace(r, leader_heading=regex.compile(r"\\p{Han}++主抓")).leader_heading_reversed is None
+        True
         """
+        if _DIRECTIONAL.search(self.leader_heading.pattern):
+            return None
         return regex.compile(self.leader_heading.pattern, self.leader_heading.flags | regex.REVERSE)
 
+
+#: An atomic group or a possessive quantifier (a false alarm, such as an escaped +, only costs speed).
+_DIRECTIONAL = regex.compile(r"\(\?>|[*+?}]\+")
 
 #: How a name a role is marked on ends (ClauseRules.marked_role: its closing bracket, at the end or before a
 #: final newline): a name ending otherwise is not searched.
