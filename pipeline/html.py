@@ -304,6 +304,10 @@ def _span(value: str | None) -> int:
     return min(max(n, 1), MAX_SPAN)
 
 
+#: The tags the walk reads apart: a line break, an image (its alt), a table (its cells).
+_SPECIAL_TAGS = frozenset({"br", "img", "table"})
+
+
 @dataclass
 class _Walker:
     """Collects (text, kind, cell, recovered_chars) blocks from an element tree."""
@@ -316,6 +320,11 @@ class _Walker:
     _buf: list[str] = field(default_factory=list)
     _rec: int = 0  # recovered characters in the current buffer
     _attrs: dict[tuple[tuple[str, str], ...], tuple[bool, bool]] = field(default_factory=dict)  # see _read_attrs
+    _skip: frozenset[str] = SKIP_TAGS  # tags never read: SKIP_TAGS and the chrome tags (one lookup per element)
+
+    def __post_init__(self) -> None:
+        if self.chrome is not None:
+            self._skip = SKIP_TAGS | self.chrome.chrome_tags
 
     def flush(self, kind: str = "p") -> None:
         if not self._buf:  # nothing collected since the last block
@@ -339,12 +348,9 @@ class _Walker:
         Decided once per set of attributes (a page repeats a few: a Word export styles every span alike):
         the chrome names are a long pattern, searched once per class and id.
         """
-        key = tuple(items)
-        found = self._attrs.get(key)
-        if found is None:
-            chrome = self.chrome
-            skip = _hidden(el) or (chrome is not None and _chrome_name(_names(el), chrome))
-            found = self._attrs[key] = (skip, el.get(RECOVERED_ATTR) is not None)
+        chrome = self.chrome
+        skip = _hidden(el) or (chrome is not None and _chrome_name(_names(el), chrome))
+        found = self._attrs[tuple(items)] = (skip, el.get(RECOVERED_ATTR) is not None)
         return found
 
     def walk(self, el: etree._Element, recovered: bool = False) -> None:
@@ -353,27 +359,26 @@ class _Walker:
         if not isinstance(tag, str):  # comment or processing instruction
             return
         tag = tag.lower()
-        if tag in SKIP_TAGS:
-            return
-        chrome = self.chrome
-        if chrome is not None and tag in chrome.chrome_tags:
+        if tag in self._skip:
             return
         if items := el.items():
-            skip, marked = self._read_attrs(el, items)
-            if skip:
+            # the memo is looked up here, not in _read_attrs: most elements repeat a set of attributes
+            found = self._attrs.get(tuple(items)) or self._read_attrs(el, items)
+            if found[0]:
                 return
-            recovered = recovered or marked
-        if tag == "br":
-            self.flush()
-            return
-        if tag == "img":
-            if self.recover_alt and (el.get(RECOVERED_ATTR) is not None or el.get("v:shapes")):
-                self.add(el.get("alt"), recovered=True)
-            return
-        if tag == "table" and not self.flatten_tables and _is_data_table(el):
-            self.flush()
-            self._table(el, recovered)
-            return
+            recovered = recovered or found[1]
+        if tag in _SPECIAL_TAGS:  # one lookup for the three tags read apart (most elements are none of them)
+            if tag == "br":
+                self.flush()
+                return
+            if tag == "img":
+                if self.recover_alt and (el.get(RECOVERED_ATTR) is not None or el.get("v:shapes")):
+                    self.add(el.get("alt"), recovered=True)
+                return
+            if not self.flatten_tables and _is_data_table(el):
+                self.flush()
+                self._table(el, recovered)
+                return
         block = tag in BLOCK_TAGS
         if block:
             self.flush()
@@ -384,12 +389,13 @@ class _Walker:
                 self.add(child.tail, True)
         else:  # add() inlined: most of a page is not recovered text
             buf = self._buf
-            if el.text:
-                buf.append(el.text)
-            for child in el:
-                self.walk(child, False)
-                if child.tail:
-                    buf.append(child.tail)
+            if text := el.text:  # each read of .text or .tail decodes the string anew: read once
+                buf.append(text)
+            if len(el):  # a leaf (most spans of a Word export) builds no child iterator
+                for child in el:
+                    self.walk(child, False)
+                    if tail := child.tail:
+                        buf.append(tail)
         if block:
             self.flush()
 
