@@ -501,12 +501,12 @@ def _info(root: etree._Element, body: etree._Element | None, rules: HtmlRules) -
     follows in the same element, in its tail, or in the next element.
     """
     found: list[tuple[str, str]] = []
-    for el in root.iter():
+    for el in _outside(root, body):
         head = el.text
         if not head or ("：" not in head and ":" not in head) or not isinstance(el.tag, str):
             continue
         head = head.lstrip()
-        if not rules.info_label.match(head) or _inside(el, body) or _tag(el) in SKIP_TAGS:
+        if not rules.info_label.match(head) or _tag(el) in SKIP_TAGS:
             continue
         text = _text(el)
         if len(text) > MAX_INFO_TEXT:
@@ -520,9 +520,26 @@ def _info(root: etree._Element, body: etree._Element | None, rules: HtmlRules) -
     return tuple(found)
 
 
-def _inside(el: etree._Element, body: etree._Element | None) -> bool:
-    """``el`` is ``body`` or stands in it (its few ancestors read, not the body's many elements collected)."""
-    return body is not None and (el is body or any(a is body for a in el.iterancestors()))
+def _outside(root: etree._Element, body: etree._Element | None) -> Iterator[etree._Element]:
+    """The nodes of ``root`` that do not stand in ``body``, in document order (the body, most of a page,
+    is stepped over, not read node by node).
+
+    >>> root = etree.fromstring("<a><b/><c><d/></c><e/></a>")
+    >>> [el.tag for el in _outside(root, root.find("c"))], len(list(_outside(root, None)))
+    (['a', 'b', 'e'], 5)
+    """
+    if body is None:
+        yield from root.iter()
+        return
+    for el in root.iter():  # what precedes the body: its ancestors and what stands before it
+        if el is body:
+            break
+        yield el
+    node: etree._Element | None = body
+    while node is not None:  # what follows it: its siblings' subtrees, then its ancestors' siblings'
+        for sib in node.itersiblings():
+            yield from sib.iter()
+        node = node.getparent()
 
 
 def _value_after(el: etree._Element, label_text: str) -> str:
