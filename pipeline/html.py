@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import html as _html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -601,14 +601,17 @@ def _find_body(root: etree._Element, rules: HtmlRules) -> etree._Element:
     tags = {name for kind, name in rules.container_level if kind == "tag"}
     # decided once per tag, id and class (a page repeats a few: a Word export gives every paragraph one class)
     known: dict[tuple[str, str | None, str | None], int | None] = {}
-    for el in root.iter(tag=etree.Element):
+
+    def level_of(el: etree._Element) -> int | None:
         if not el.attrib and el.tag.lower() not in tags:
-            continue  # no id, no class, and a tag that names no container
+            return None  # no id, no class, and a tag that names no container
         key = (el.tag, el.get("id"), el.get("class"))
         if key in known:
-            level = known[key]
-        else:
-            level = known[key] = _container_level(el, rules)
+            return known[key]
+        level = known[key] = _container_level(el, rules)
+        return level
+
+    for el, level in _levels(root, level_of):
         if level is not None:
             levels[level].append(el)
     for i, candidates in enumerate(levels):
@@ -626,6 +629,30 @@ def _find_body(root: etree._Element, rules: HtmlRules) -> etree._Element:
                 best = anc
         return best
     return _densest(root, rules)
+
+
+def _levels(root: etree._Element, level_of: Callable[[etree._Element], int | None]
+            ) -> Iterator[tuple[etree._Element, int | None]]:
+    """The elements of ``root`` with their container level, in document order, but none inside a container
+    of the first level.
+
+    >>> root = etree.fromstring("<a><b><c/></b><d><b/><e/></d><f/></a>")
+    >>> [(el.tag, level) for el, level in _levels(root, lambda el: 0 if el.tag == "b" else None)]
+    [('a', None), ('b', 0), ('d', None), ('b', 0), ('e', None), ('f', None)]
+
+    What such a container holds cannot change :func:`_find_body`'s choice (a container of the first level
+    with text wins, and of nested ones the outermost), and it holds most of a page: it is stepped over.
+    """
+    for el in root.iter(tag=etree.Element):
+        level = level_of(el)
+        yield el, level
+        if level == 0:
+            node = el
+            while node is not root:  # what follows it in root: its siblings, then its ancestors' siblings
+                for sib in node.itersiblings(tag=etree.Element):
+                    yield from _levels(sib, level_of)
+                node = node.getparent()
+            return
 
 
 def _densest(root: etree._Element, rules: HtmlRules) -> etree._Element:
