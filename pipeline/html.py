@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import html as _html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -304,6 +304,10 @@ def _span(value: str | None) -> int:
     return min(max(n, 1), MAX_SPAN)
 
 
+#: The tags the walk reads apart: a line break, an image (its alt), a table (its cells).
+_SPECIAL_TAGS = frozenset({"br", "img", "table"})
+
+
 @dataclass
 class _Walker:
     """Collects (text, kind, cell, recovered_chars) blocks from an element tree."""
@@ -316,6 +320,11 @@ class _Walker:
     _buf: list[str] = field(default_factory=list)
     _rec: int = 0  # recovered characters in the current buffer
     _attrs: dict[tuple[tuple[str, str], ...], tuple[bool, bool]] = field(default_factory=dict)  # see _read_attrs
+    _skip: frozenset[str] = SKIP_TAGS  # tags never read: SKIP_TAGS and the chrome tags (one lookup per element)
+
+    def __post_init__(self) -> None:
+        if self.chrome is not None:
+            self._skip = SKIP_TAGS | self.chrome.chrome_tags
 
     def flush(self, kind: str = "p") -> None:
         if not self._buf:  # nothing collected since the last block
@@ -339,12 +348,9 @@ class _Walker:
         Decided once per set of attributes (a page repeats a few: a Word export styles every span alike):
         the chrome names are a long pattern, searched once per class and id.
         """
-        key = tuple(items)
-        found = self._attrs.get(key)
-        if found is None:
-            chrome = self.chrome
-            skip = _hidden(el) or (chrome is not None and _chrome_name(_names(el), chrome))
-            found = self._attrs[key] = (skip, el.get(RECOVERED_ATTR) is not None)
+        chrome = self.chrome
+        skip = _hidden(el) or (chrome is not None and _chrome_name(_names(el), chrome))
+        found = self._attrs[tuple(items)] = (skip, el.get(RECOVERED_ATTR) is not None)
         return found
 
     def walk(self, el: etree._Element, recovered: bool = False) -> None:
@@ -353,27 +359,26 @@ class _Walker:
         if not isinstance(tag, str):  # comment or processing instruction
             return
         tag = tag.lower()
-        if tag in SKIP_TAGS:
-            return
-        chrome = self.chrome
-        if chrome is not None and tag in chrome.chrome_tags:
+        if tag in self._skip:
             return
         if items := el.items():
-            skip, marked = self._read_attrs(el, items)
-            if skip:
+            # the memo is looked up here, not in _read_attrs: most elements repeat a set of attributes
+            found = self._attrs.get(tuple(items)) or self._read_attrs(el, items)
+            if found[0]:
                 return
-            recovered = recovered or marked
-        if tag == "br":
-            self.flush()
-            return
-        if tag == "img":
-            if self.recover_alt and (el.get(RECOVERED_ATTR) is not None or el.get("v:shapes")):
-                self.add(el.get("alt"), recovered=True)
-            return
-        if tag == "table" and not self.flatten_tables and _is_data_table(el):
-            self.flush()
-            self._table(el, recovered)
-            return
+            recovered = recovered or found[1]
+        if tag in _SPECIAL_TAGS:  # one lookup for the three tags read apart (most elements are none of them)
+            if tag == "br":
+                self.flush()
+                return
+            if tag == "img":
+                if self.recover_alt and (el.get(RECOVERED_ATTR) is not None or el.get("v:shapes")):
+                    self.add(el.get("alt"), recovered=True)
+                return
+            if not self.flatten_tables and _is_data_table(el):
+                self.flush()
+                self._table(el, recovered)
+                return
         block = tag in BLOCK_TAGS
         if block:
             self.flush()
@@ -384,12 +389,13 @@ class _Walker:
                 self.add(child.tail, True)
         else:  # add() inlined: most of a page is not recovered text
             buf = self._buf
-            if el.text:
-                buf.append(el.text)
-            for child in el:
-                self.walk(child, False)
-                if child.tail:
-                    buf.append(child.tail)
+            if text := el.text:  # each read of .text or .tail decodes the string anew: read once
+                buf.append(text)
+            if len(el):  # a leaf (most spans of a Word export) builds no child iterator
+                for child in el:
+                    self.walk(child, False)
+                    if tail := child.tail:
+                        buf.append(tail)
         if block:
             self.flush()
 
@@ -495,12 +501,12 @@ def _info(root: etree._Element, body: etree._Element | None, rules: HtmlRules) -
     follows in the same element, in its tail, or in the next element.
     """
     found: list[tuple[str, str]] = []
-    for el in root.iter():
+    for el in _outside(root, body):
         head = el.text
         if not head or ("：" not in head and ":" not in head) or not isinstance(el.tag, str):
             continue
         head = head.lstrip()
-        if not rules.info_label.match(head) or _inside(el, body) or _tag(el) in SKIP_TAGS:
+        if not rules.info_label.match(head) or _tag(el) in SKIP_TAGS:
             continue
         text = _text(el)
         if len(text) > MAX_INFO_TEXT:
@@ -514,9 +520,26 @@ def _info(root: etree._Element, body: etree._Element | None, rules: HtmlRules) -
     return tuple(found)
 
 
-def _inside(el: etree._Element, body: etree._Element | None) -> bool:
-    """``el`` is ``body`` or stands in it (its few ancestors read, not the body's many elements collected)."""
-    return body is not None and (el is body or any(a is body for a in el.iterancestors()))
+def _outside(root: etree._Element, body: etree._Element | None) -> Iterator[etree._Element]:
+    """The nodes of ``root`` that do not stand in ``body``, in document order (the body, most of a page,
+    is stepped over, not read node by node).
+
+    >>> root = etree.fromstring("<a><b/><c><d/></c><e/></a>")
+    >>> [el.tag for el in _outside(root, root.find("c"))], len(list(_outside(root, None)))
+    (['a', 'b', 'e'], 5)
+    """
+    if body is None:
+        yield from root.iter()
+        return
+    for el in root.iter():  # what precedes the body: its ancestors and what stands before it
+        if el is body:
+            break
+        yield el
+    node: etree._Element | None = body
+    while node is not None:  # what follows it: its siblings' subtrees, then its ancestors' siblings'
+        for sib in node.itersiblings():
+            yield from sib.iter()
+        node = node.getparent()
 
 
 def _value_after(el: etree._Element, label_text: str) -> str:
@@ -578,14 +601,17 @@ def _find_body(root: etree._Element, rules: HtmlRules) -> etree._Element:
     tags = {name for kind, name in rules.container_level if kind == "tag"}
     # decided once per tag, id and class (a page repeats a few: a Word export gives every paragraph one class)
     known: dict[tuple[str, str | None, str | None], int | None] = {}
-    for el in root.iter(tag=etree.Element):
+
+    def level_of(el: etree._Element) -> int | None:
         if not el.attrib and el.tag.lower() not in tags:
-            continue  # no id, no class, and a tag that names no container
+            return None  # no id, no class, and a tag that names no container
         key = (el.tag, el.get("id"), el.get("class"))
         if key in known:
-            level = known[key]
-        else:
-            level = known[key] = _container_level(el, rules)
+            return known[key]
+        level = known[key] = _container_level(el, rules)
+        return level
+
+    for el, level in _levels(root, level_of):
         if level is not None:
             levels[level].append(el)
     for i, candidates in enumerate(levels):
@@ -603,6 +629,30 @@ def _find_body(root: etree._Element, rules: HtmlRules) -> etree._Element:
                 best = anc
         return best
     return _densest(root, rules)
+
+
+def _levels(root: etree._Element, level_of: Callable[[etree._Element], int | None]
+            ) -> Iterator[tuple[etree._Element, int | None]]:
+    """The elements of ``root`` with their container level, in document order, but none inside a container
+    of the first level.
+
+    >>> root = etree.fromstring("<a><b><c/></b><d><b/><e/></d><f/></a>")
+    >>> [(el.tag, level) for el, level in _levels(root, lambda el: 0 if el.tag == "b" else None)]
+    [('a', None), ('b', 0), ('d', None), ('b', 0), ('e', None), ('f', None)]
+
+    What such a container holds cannot change :func:`_find_body`'s choice (a container of the first level
+    with text wins, and of nested ones the outermost), and it holds most of a page: it is stepped over.
+    """
+    for el in root.iter(tag=etree.Element):
+        level = level_of(el)
+        yield el, level
+        if level == 0:
+            node = el
+            while node is not root:  # what follows it in root: its siblings, then its ancestors' siblings
+                for sib in node.itersiblings(tag=etree.Element):
+                    yield from _levels(sib, level_of)
+                node = node.getparent()
+            return
 
 
 def _densest(root: etree._Element, rules: HtmlRules) -> etree._Element:
