@@ -358,12 +358,15 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
     """
     s = clause_start(text, pos, SENTENCE_END, HEDGE_REACH) if sentence_start is None \
         else max(sentence_start, pos - HEDGE_REACH)
-    sentence = text[s:pos]
-    if not r.any_aspirational.search(sentence):
+    # hedge words are plain words: asked for between s and pos of the text itself, with no copy
+    if not r.any_aspirational.search(text, s, pos):
         return False  # no hedge word: nothing to block
+    sentence = text[s:pos]
     blocked = [m.span() for needs, p in r.not_aspirational_needing
                if all(map(sentence.__contains__, needs))  # 力争 holds no 取: 对上争取 cannot stand there
                for m in p.finditer(sentence)]
+    if not blocked and r.any_firm.search(sentence) is None:
+        return True  # a hedge word stands, none is blocked, and no firm word follows it (none at all)
     last = -1
     for word in r.aspirational:
         i = sentence.find(word)
