@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import lru_cache
@@ -359,12 +358,15 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
     """
     s = clause_start(text, pos, SENTENCE_END, HEDGE_REACH) if sentence_start is None \
         else max(sentence_start, pos - HEDGE_REACH)
-    sentence = text[s:pos]
-    if not r.any_aspirational.search(sentence):
+    # hedge words are plain words: asked for between s and pos of the text itself, with no copy
+    if not r.any_aspirational.search(text, s, pos):
         return False  # no hedge word: nothing to block
+    sentence = text[s:pos]
     blocked = [m.span() for needs, p in r.not_aspirational_needing
                if all(map(sentence.__contains__, needs))  # 力争 holds no 取: 对上争取 cannot stand there
                for m in p.finditer(sentence)]
+    if not blocked and r.any_firm.search(sentence) is None:
+        return True  # a hedge word stands, none is blocked, and no firm word follows it (none at all)
     last = -1
     for word in r.aspirational:
         i = sentence.find(word)
@@ -514,7 +516,8 @@ def _metric_after(text: str, after: int, nxt: Quantity | None, ends: _Bounds) ->
 
     It ends at the clause end, or at the 、 (else the joiner) before the next quantity in the clause.
     """
-    c_end = ends.clause_end(after)
+    # a mark at or past the next quantity is not asked for: the cut before it comes first
+    c_end = ends.clause_end(after, None if nxt is None else max(after, nxt.start + 1))
     if nxt is not None and nxt.start < c_end:
         cut = text.rfind("、", after, nxt.start)
         c_end = trim_joiners(text, after, cut if cut >= 0 else nxt.start)
@@ -539,52 +542,50 @@ def _chain(text: str, qs: Sequence[Quantity], i: int, after: int,
 
 #: Any character of CLAUSE_END / SENTENCE_END (found by the regex engine, not a Python loop per character).
 _CLAUSE_MARK = re.compile("[" + re.escape(CLAUSE_END) + "]")
-_SENTENCE_MARK = re.compile("[" + re.escape(SENTENCE_END) + "]")
+#: Everything up to the last clause / sentence mark of the text matched (the engine jumps to the end and
+#: steps back to the mark in C): the last mark before an offset without a Python loop or a list of marks.
+_TO_LAST_CLAUSE_MARK = re.compile(".*[" + re.escape(CLAUSE_END) + "]", re.DOTALL)
+_TO_LAST_SENTENCE_MARK = re.compile(".*[" + re.escape(SENTENCE_END) + "]", re.DOTALL)
 
 
 class _Bounds:
-    """Clause and sentence boundaries of one text: the offsets of its marks, found once (lookups by bisection).
+    """Clause and sentence boundaries of one text, each found by one search from the offset asked about.
+
+    The searches stop at ``lo`` (the previous target's end, the hedge reach) or ``hi`` (the next
+    quantity): no mark is looked for twice, so reading a text stays linear however many numbers it holds.
 
     >>> b = _Bounds("增长7%，完成15,000人。新增")
     >>> b.clause_start(6), b.clause_start(12), b.clause_end(6), b.sentence_start(16), b.sentence_start(14)
     (5, 5, 9, 15, 0)
+    >>> b.clause_start(12, lo=7), b.clause_end(6, hi=8), b.sentence_start(16, lo=16)
+    (7, 8, 16)
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.n = len(text)
-        self._ends: list[int] | None = None
-        self._starts: list[int] | None = None
-        self._sentences: list[int] | None = None
 
-    def _clauses(self) -> tuple[list[int], list[int]]:
-        """Every clause end (clause_end stops at each), and the offsets after those a clause starts after
-        (not a comma between digits: 15,000); found on first use (most texts hold no target)."""
-        if self._ends is None or self._starts is None:
-            text, n = self.text, self.n
-            self._ends = [m.start() for m in _CLAUSE_MARK.finditer(text)]
-            self._starts = [i + 1 for i in self._ends if not (text[i] == "," and 0 < i < n - 1
-                                                              and text[i - 1].isdigit() and text[i + 1].isdigit())]
-        return self._ends, self._starts
+    def clause_start(self, pos: int, lo: int = 0) -> int:
+        """Offset after the last clause end before ``pos`` that is not a comma between digits (15,000);
+        ``lo`` when there is none at or after ``lo``."""
+        text = self.text
+        while (m := _TO_LAST_CLAUSE_MARK.match(text, lo, pos)) is not None:
+            i = m.end() - 1
+            if not (text[i] == "," and 0 < i < self.n - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()):
+                return i + 1
+            pos = i  # a comma inside a number: look before it
+        return lo
 
-    def clause_start(self, pos: int) -> int:
-        """Offset after the last clause end before ``pos`` (0 when none)."""
-        starts = self._clauses()[1]
-        k = bisect_right(starts, pos) - 1
-        return starts[k] if k >= 0 else 0
+    def clause_end(self, pos: int, hi: int | None = None) -> int:
+        """Offset of the first clause end at or after ``pos`` (before ``hi``); ``hi`` (the text's length
+        when None) when there is none."""
+        m = _CLAUSE_MARK.search(self.text, pos, self.n if hi is None else hi)
+        return m.start() if m is not None else (self.n if hi is None else hi)
 
-    def clause_end(self, pos: int) -> int:
-        """Offset of the first clause end at or after ``pos`` (the text's length when none)."""
-        ends = self._clauses()[0]
-        k = bisect_left(ends, pos)
-        return ends[k] if k < len(ends) else self.n
-
-    def sentence_start(self, pos: int) -> int:
-        """Offset after the last sentence end before ``pos`` (0 when none)."""
-        if self._sentences is None:
-            self._sentences = [m.end() for m in _SENTENCE_MARK.finditer(self.text)]
-        k = bisect_right(self._sentences, pos) - 1
-        return self._sentences[k] if k >= 0 else 0
+    def sentence_start(self, pos: int, lo: int = 0) -> int:
+        """Offset after the last sentence end before ``pos``; ``lo`` when there is none at or after ``lo``."""
+        m = _TO_LAST_SENTENCE_MARK.match(self.text, lo, pos)
+        return m.end() if m is not None else lo
 
 
 def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
@@ -598,7 +599,7 @@ def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
     while i < len(qs):
         q = qs[i]
         after_q, after = _after_qualifier(text, q, r)
-        c_start = max(ends.clause_start(q.start), boundary)
+        c_start = ends.clause_start(q.start, boundary)  # max(clause start, boundary)
         # words right before the number: links (达到), qualifiers (控制在, 超), growth (增长, 涨幅)
         m_end, seen = strip_tail(text, c_start, q.start, r.tail_words)
         before_q, growth = _tail_meaning(seen, r) if seen else (None, False)  # most numbers stand bare
@@ -677,7 +678,8 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
             value_std=float(q.value * q.spec.factor),
             unit_std=q.spec.std,
             qualifier=f.qualifier,
-            aspirational=hedged(shadow, q.start, r, bounds.sentence_start(q.start)),
+            # a hedge word reaches HEDGE_REACH back at most: the sentence start is looked for that far
+            aspirational=hedged(shadow, q.start, r, bounds.sentence_start(q.start, max(0, q.start - HEDGE_REACH))),
             span_text=text[a:b],
             span_start=start + a,
             span_end=start + b,
