@@ -50,6 +50,9 @@ _NAME_EDGE = " \t\u3000\n。."
 _CONJUNCTION = re.compile(r"以及|及|和|与")
 #: A character every match of _CONJUNCTION holds (a name without one is not looked at).
 _CONJUNCTION_CHARS = frozenset("及和与")
+#: The ASCII characters rules.line_start can match first (when rules.han_labels): blanks, a dash, an
+#: opening bracket, a label's end.
+_ROLE_LINE_ASCII_OPENERS = " \t-[:]"
 #: Any bracket (a clause without one has every label at its top level).
 _BRACKET = re.compile("[" + re.escape(OPEN + CLOSE) + "]")
 
@@ -62,12 +65,15 @@ class ClauseReader:
     def __init__(self, rules: ClauseRules) -> None:
         self.rules = rules
         self.labels = rules.labels
+        self._labels = frozenset(rules.labels)  # (``in`` a frozenset is one call in C)
         self.verbs = rules.verbs
         self.separators = rules.separators
         self.label_re = rules.label_re
         self.line_re = rules.line_re
         self.trigger = rules.trigger
         self.verb_re = rules.verb_re
+        # what verb_re matches at the end of a text: a literal word (no verbs: the empty pattern, at every end)
+        self._verb_words = tuple(rules.verbs) or ("",)
         self.posts = rules.posts
         self.label_start = rules.label_start
         # may this character stand in a label? (asked of each character a label_marks run steps back over)
@@ -86,7 +92,16 @@ class ClauseReader:
     # ---------------------------------------------------------------- locate
 
     def is_role_line(self, text: str) -> bool:
-        return self.rules.line_start.match(text) is not None and self.line_re.match(text) is not None
+        return self._may_open_role_line(text) and self.line_re.match(text) is not None
+
+    def _may_open_role_line(self, text: str) -> bool:
+        """``rules.line_start.match(text)``: may a role line open ``text``? When every label is Han characters
+        and blanks, a role line opens with a blank, a dash, a bracket, a Han character or a label's end:
+        a block opening with any other ASCII character (a task's number: 10.) is told without the pattern."""
+        head = text[:1]
+        if self.rules.han_labels and head.isascii() and head not in _ROLE_LINE_ASCII_OPENERS:
+            return False
+        return self.rules.line_start.match(text) is not None
 
     def label_at(self, text: str, pos: int, endpos: int | None = None) -> bool:
         """Does a label start at ``pos``? (``label_re.match(text, pos, endpos)``; most places are turned away
@@ -95,7 +110,7 @@ class ClauseReader:
         if (run := self.label_start.match(text, pos, end)) is None:
             return False
         stop = run.end() - 1
-        if self.rules.han_labels and text[stop] in ":：" and text[pos:stop].rstrip(" \t\u3000") in self.labels:
+        if self.rules.han_labels and text[stop] in ":：" and text[pos:stop].rstrip(" \t\u3000") in self._labels:
             return True  # one listed label and its colon (see label_marks)
         return self.label_re.match(text, pos, end) is not None
 
@@ -116,7 +131,7 @@ class ClauseReader:
             return [tail] if tail is not None else []
         # every label ends on a colon or a closing 】: none starts after the last one (none at all: -1)
         last = m.start() if (m := _LAST_LABEL_END.search(text)) is not None else -1
-        if last >= 0 and self.rules.line_start.match(text) and (m := self.line_re.match(text)):
+        if last >= 0 and self._may_open_role_line(text) and (m := self.line_re.match(text)):
             return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
         out: list[ClauseLoc] = []
         n = len(text)
@@ -168,10 +183,17 @@ class ClauseReader:
         right after one of BEFORE_INLINE) tried with the label pattern. A caller that knows more says
         so: no label starts at or after ``label_end``; ``line_checked``: ``line_re`` found none at the start.
         """
-        o = _OPENER.search(text, pos)
+        # the next opening bracket or label end, in one scan: most often the bracket, with no label end before it
+        first = _OPENER_OR_LABEL_END.search(text, pos)
+        if first is not None and text[first.start()] in OPENERS:
+            o: re.Match[str] | None = first
+            ended = False  # no label end before the bracket
+        else:
+            o = _OPENER.search(text, first.end()) if first is not None else None
+            ended = first is not None
         stop = o.start() if o is not None else len(text)
         last = stop if label_end is None else min(stop, label_end)  # the places a label may start are before it
-        if self.rules.han_labels and not _LABEL_END.search(text, pos, stop):
+        if self.rules.han_labels and not ended:
             # a label is a run of Han characters and blanks up to its colon or 】: with none before the
             # bracket (a task's text before its clause), no label starts before it
             return stop if o is not None else None
@@ -221,7 +243,7 @@ class ClauseReader:
         sentence that are each unit names closed by a role verb.
         """
         end = len(text.rstrip(_TRAILING))
-        if end == 0 or not self.verb_re.search(text[max(0, end - 8):end]):
+        if end == 0 or not self._ends_with_verb(text, max(0, end - 8), end):
             return None
         sentence = max(text.rfind(ch, 0, end) for ch in "。；;！!？?") + 1
         parts = split_top(text[sentence:end], _PART_SEP, sentence)
@@ -235,10 +257,27 @@ class ClauseReader:
         lead = len(text[start:end]) - len(text[start:end].lstrip(" \t\u3000"))
         return ClauseLoc(start + lead, end, start + lead, end, "verb")
 
+    def _ends_with_verb(self, text: str, start: int, end: int) -> bool:
+        """``verb_re.search(text[start:end])``: does a role verb end ``text[start:end]`` (or end it before a
+        final newline, where ``$`` matches too)? The verbs are literal words: told by ``str.endswith``
+        without a call of the regex engine.
+
+        >>> from pipeline.rules import load_rules
+        >>> reader = ClauseReader(load_rules().clauses)
+        >>> [reader._ends_with_verb(t, 0, len(t)) for t in ("区发改局牵头", "区发改局牵头\\n", "牵头单位", "")]
+        [True, True, False, False]
+        """
+        words = self._verb_words
+        return text.endswith(words, start, end) or (text.endswith("\n", start, end)
+                                                     and text.endswith(words, start, end - 1))
+
     def _is_verb_clause(self, inner: str, unit_like: UnitLike) -> bool:
-        if not inner or PINYIN.fullmatch(inner) or "。" in inner:
+        if not inner or "。" in inner:
             return False
         first = split_top(inner, _PART_SEP)[0][0].strip()
+        # (most brackets: no verb closes the first part, told before any pattern is asked)
+        if not self._ends_with_verb(first, 0, len(first)) or PINYIN.fullmatch(inner):
+            return False
         m = self.verb_re.search(first)
         if not m:
             return False
@@ -329,7 +368,7 @@ class ClauseReader:
             return [(m["label"], m.start(), m.end())
                     for m in self.label_re.finditer(content, 0, label_limit(content))]
         out: list[tuple[str, int, int]] = []
-        match, labels, in_run = self.label_re.match, self.labels, self._in_run
+        match, labels, in_run = self.label_re.match, self._labels, self._in_run
         done = 0  # where the last label ended: finditer looks on from there
         # (every match ends at the latest on a colon after its closing bracket: label_limit would not cut it)
         for end in _LABEL_END.finditer(content):
@@ -460,6 +499,7 @@ _LABEL_ENDS = ":：】]］"
 #: The last of _LABEL_ENDS in a text, looked for from its end.
 _LAST_LABEL_END = regex.compile("[" + regex.escape(_LABEL_ENDS) + "]", regex.REVERSE)
 _LABEL_END = re.compile("[" + re.escape(_LABEL_ENDS) + "]")
+_OPENER_OR_LABEL_END = re.compile("[" + re.escape(OPENERS + _LABEL_ENDS) + "]")
 #: A character a label may hold (when rules.han_labels): a Han character or a blank.
 _IN_LABEL = regex.compile(r"[\p{Han} \t\u3000]")
 

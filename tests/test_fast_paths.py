@@ -18,6 +18,7 @@ from pipeline.text import (
     _traditional_chars,
     bracket_pairs,
     char_width,
+    closing_bracket,
     display_width,
     split_top,
     to_simplified,
@@ -39,6 +40,8 @@ LINES = [
     "",
     "  \u3000 ",
     "(区发改局、区财政局)按职责分工负责",
+    "(区发改局(粮食局)牵头)\n区财政局配合\n",
+    "-牵头单位:区发改局",
 ]
 
 
@@ -62,6 +65,23 @@ def test_label_fast_paths(rules, text):
     # a label at a place: a listed label and its colon taken without the pattern
     for pos in range(len(text) + 1):
         assert reader.label_at(text, pos) == (c.label_re.match(text, pos) is not None), pos
+    # a role line's first character told without line_start; a verb at the end told by str.endswith
+    for pos in range(len(text) + 1):
+        assert reader._may_open_role_line(text[pos:]) == (c.line_start.match(text[pos:]) is not None), pos
+        for start in range(pos + 1):
+            assert reader._ends_with_verb(text, start, pos) == (c.verb_re.search(text[start:pos]) is not None)
+    # the bracket that closes each opening bracket, found by one match when none stands between them
+    pairs = bracket_pairs(text)
+    for i, ch in enumerate(text):
+        if ch in "([（【［〔":
+            assert closing_bracket(text, i) == pairs.get(i), i
+
+
+def test_role_line_openers(rules):
+    reader = ClauseReader(rules.clauses)
+    for code in range(128):
+        for text in (chr(code) + "牵头单位:区发改局", chr(code) + "【牵头单位】区发改局", chr(code) + "：区发改局"):
+            assert reader._may_open_role_line(text) == (rules.clauses.line_start.match(text) is not None), text
 
 
 @pytest.mark.parametrize("text", LINES)
