@@ -133,17 +133,21 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
                                         f"item {draft.label or draft.seq}: {seg.role_label} names no unit",
                                         base + seg.start, base + seg.start + len(seg.text)))
         scope: str | None = None  # the scope prefix the first name of the list prints (市发改委、统计局)
-        for k, (raw, s, e) in enumerate(seg.names):
+        first = True
+        for raw, s, e in seg.names:
             role, role_label = seg_role, seg_label
             if role != "leader" and (mark := marks[raw]):
                 raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
                 role, role_label = reader.verbs.get(mark["verb"], role), mark["verb"]
             if role == "leader" or posts[raw]:  # a person, or a post (分管副省长)
                 out.add("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e)
+                first = False
                 continue
             names = out.units(book, raw, base + s, role, role_label, scope)
-            if k == 0 and names:
-                scope = book.scope_of(names[0].raw)
+            if first:
+                first = False
+                if names:
+                    scope = book.scope_of(names[0].raw)
     return ItemClauses(out.build(acting), tuple(out.repairs), tuple(out.findings), deadline)
 
 
@@ -167,10 +171,10 @@ class _Rows:
             first = next((k for k, r in enumerate(rows) if r[0] == "responsible"), None)
             acts = [r[0] == "responsible" and (acting == RESPONSIBLE_ACT_AS_LEAD or k == first)
                     for k, r in enumerate(rows)]
-            return tuple(Assignment(doc_id, seq, role, label, k, name, raw, act, known, start, end)
-                         for k, ((role, label, name, raw, known, start, end), act) in enumerate(zip(rows, acts), 1))
-        return tuple(Assignment(doc_id, seq, role, label, k, name, raw, False, known, start, end)
-                     for k, (role, label, name, raw, known, start, end) in enumerate(rows, 1))
+            return tuple([Assignment(doc_id, seq, role, label, k, name, raw, act, known, start, end)
+                          for k, ((role, label, name, raw, known, start, end), act) in enumerate(zip(rows, acts), 1)])
+        return tuple([Assignment(doc_id, seq, role, label, k, name, raw, False, known, start, end)
+                      for k, (role, label, name, raw, known, start, end) in enumerate(rows, 1)])
 
     def units(self, book: UnitBook, raw: str, start: int, role: str, role_label: str,
               scope: str | None) -> list[Name]:
@@ -183,10 +187,11 @@ class _Rows:
             self.repairs.append(Repair(self.doc_id, "unit_glue_split", "".join(n.raw for n in names),
                                        "、".join(n.raw for n in names), start + names[0].start, start + names[-1].end,
                                        glued, "unit"))
+        rows = self.rows
         for n in names:
             a, b = start + n.start, start + n.end
-            self.rows.append((role, role_label, n.name, n.raw, n.known, a, b))
-            if n.rule:
+            rows.append((role, role_label, n.name, n.raw, n.known, a, b))
+            if n.rule is not None:
                 self.repairs.append(Repair(self.doc_id, n.rule, n.raw, n.name, a, b, n.evidence, "unit"))
             if not n.known:
                 self.findings.append(Finding(self.doc_id, "warning", "unknown_unit",

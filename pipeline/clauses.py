@@ -332,10 +332,9 @@ class ClauseReader:
             body_end = marks[k + 1][1] if k + 1 < len(marks) else len(content)
             body = content[body_start:body_end]
             # trim separators and the sentence end the next label stands behind
-            stripped = body.rstrip(" \t\u3000;；,，。.")
-            lead_ws = len(stripped) - len(stripped.lstrip(" \t\u3000"))
-            stripped = stripped.lstrip(" \t\u3000")
-            s0 = base + body_start + lead_ws
+            trimmed = body.rstrip(" \t\u3000;；,，。.")
+            stripped = trimmed.lstrip(" \t\u3000")
+            s0 = base + body_start + len(trimmed) - len(stripped)
             if role == "deadline":
                 segs.append(Segment(role, label, (), stripped, s0))
                 continue
@@ -377,8 +376,8 @@ class ClauseReader:
                 continue
             while start > done and in_run[content[start - 1]]:  # back to the start of the run (a label's
                 start -= 1  # end ends a run: the one before ended at ``done`` at the latest)
-            if content[stop] in ":：" and content[start:stop].rstrip(" \t\u3000") in labels:
-                out.append((content[start:stop].rstrip(" \t\u3000"), start, stop + 1))
+            if content[stop] in ":：" and (label := content[start:stop].rstrip(" \t\u3000")) in labels:
+                out.append((label, start, stop + 1))
                 done = stop + 1
                 continue
             if start > 0 and content[start - 1] in "【[［":

@@ -71,6 +71,21 @@ def clean(raw: str, tail: regex.Pattern[str]) -> str:
     return s2 or s
 
 
+def _glue_tokens(names: frozenset[str], prefixes: tuple[str, ...]) -> frozenset[str]:
+    """``names`` and those of them longer than 3 that print a scope prefix, without its first character.
+
+    >>> sorted(_glue_tokens(frozenset({"区发改局", "区财政局", "区委"}), ("区", "各")))
+    ['区发改局', '区委', '区财政局', '发改局', '财政局']
+    """
+    return names.union([t[1:] for t in names if len(t) > 3 and t.startswith(prefixes)])
+
+
+@lru_cache(maxsize=16)
+def _dictionary_glue_tokens(dictionary: IssuerUnits, prefixes: tuple[str, ...]) -> frozenset[str]:
+    """:func:`_glue_tokens` of a dictionary's printed forms (a few rule files: made once each)."""
+    return _glue_tokens(frozenset(dictionary.aliases()), prefixes)
+
+
 class UnitBook:
     """Unit knowledge for one document: generic shape, issuer dictionary, own vocabulary."""
 
@@ -88,6 +103,7 @@ class UnitBook:
         self._scopes: dict[str, str | None] = {}  # name -> scope_of(name)
         self._scoped: dict[tuple[str, str], str | None] = {}  # (name, scope) -> with_shared_scope(name, scope)
         self._in_list: dict[tuple[str, str | None], tuple[list[Name], str | None]] = {}  # (raw, scope) -> in_list()
+        self._dictionary = dictionary
         self.vocab: Counter[str] = Counter()
         self._pool: set[str] | None = None  # the printed and canonical names a short name may complete to
         for p, times in Counter(printed).items():  # each printed form read once (a notice repeats its names)
@@ -186,12 +202,10 @@ class UnitBook:
     # ------------------------------------------------------------- glue
 
     def _glue_tokens(self) -> frozenset[str]:
-        """Names a glued list may be cut into: printed, dictionary, and printed without their scope prefix."""
-        toks = set(self.vocab) | set(self.alias)
-        for t in list(toks):
-            if t.startswith(self.prefixes) and len(t) > 3:
-                toks.add(t[1:])
-        return frozenset(toks)
+        """Names a glued list may be cut into: printed, dictionary, and printed without their scope prefix
+        (the dictionary's made once per dictionary, not per document)."""
+        printed = _glue_tokens(frozenset(self.vocab), self.prefixes)
+        return printed | _dictionary_glue_tokens(self._dictionary, self.prefixes) if self._dictionary else printed
 
     def split_glued(self, name: str) -> list[tuple[int, int]] | None:
         """Boundaries ``[(start, end), …]`` of a glued list, or None when it is one name."""
@@ -204,7 +218,7 @@ class UnitBook:
     def _split_glued(self, name: str) -> list[tuple[int, int]] | None:
         if name in self.alias:
             return None
-        toks = self._tokens - {name}
+        toks = self._tokens  # (the whole name is no piece of itself: left out below, not copied out of the set)
         n = len(name)
         best: list[tuple[int, int] | None] = [None] * (n + 1)  # (count, ways) covering name[:i]
         best[0] = (0, 1)
@@ -212,7 +226,7 @@ class UnitBook:
         for i in range(1, n + 1):
             for j in range(max(0, i - 20), i):
                 prev = best[j]
-                if prev is None or name[j:i] not in toks:
+                if prev is None or name[j:i] not in toks or (j == 0 and i == n):
                     continue
                 cand = (prev[0] + 1, prev[1])
                 here = best[i]
