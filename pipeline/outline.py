@@ -22,7 +22,7 @@ from .deadlines import parse_deadline
 from .records import Block, ClauseLoc, Heading, ItemDraft, Page
 from .rules import Rules
 from .rules.sets import OutlineRules
-from .tables import GridRow, grid, tables_in
+from .tables import GridRow, task_tables
 from .text import HEADER_BLOCKS
 
 #: An unnumbered line up to this long, followed by a task, is a theme heading.
@@ -329,15 +329,15 @@ class _Walker:
                          blocks=tuple(cur.blocks), text_start=start, text_end=max(start, end), clauses=tuple(locs))
 
 
-def table_items(page: Page, rows: tuple[GridRow, ...], rules: OutlineRules, reader: ClauseReader,
+def table_items(page: Page, rows: tuple[GridRow, ...], index: dict[int, int], rules: OutlineRules, reader: ClauseReader,
                 unit_like: Callable[[str], bool], deadline_like: Callable[[str], bool]) -> list[ItemDraft]:
     """One item per data row of a task table; heading rows set the section / subsection / group.
 
     An unnumbered heading row right above a subsection row (强化科技创新支撑能力。 over (一)…) is
     the section they belong to. A progress column (进展情况) is never read: the item's text is its
-    task cell, so achieved figures are neither text nor targets.
+    task cell, so achieved figures are neither text nor targets. ``index``: the position of each of the
+    page's blocks (by identity), made once per page, not per table.
     """
-    index = {id(b): i for i, b in enumerate(page.blocks)}
     section = subsection = group = None
     out: list[ItemDraft] = []
     levels = [(numbered(r.heading, rules) if r.heading is not None else None) for r in rows]
@@ -482,7 +482,7 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
     When no task carries a recognised clause and the document calls itself a breakdown notice,
     its numbered tasks after the covering letter are still items (their units unknown).
     """
-    tables = tables_in(page, rules.headers)
+    tables = task_tables(page, rules.headers)
     skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables)
     walker = _Walker(page, rules.outline, reader, unit_like, skip)
     fallback = letter_end(page, rules) if calls_itself_a_breakdown(page, title, rules) else None
@@ -490,8 +490,9 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
     first = walker.start(fallback)
     n_candidates = walker.candidates(first if first is not None else (fallback or 0))
     deadline_like = lambda t: parse_deadline(t, 2000, rules.deadlines) is not None  # noqa: E731
-    for t in tables:
-        rows = table_items(page, grid(page, t, rules.headers), rules.outline, reader, unit_like, deadline_like)
+    index = {id(b): i for i, b in enumerate(page.blocks)} if tables else {}
+    for grid_rows in tables.values():
+        rows = table_items(page, grid_rows, index, rules.outline, reader, unit_like, deadline_like)
         drafts.extend(rows)
         n_candidates += len(rows)
     drafts.sort(key=lambda d: page.blocks[d.block].start)

@@ -69,20 +69,42 @@ def column_kind(header: str, vocabulary: HeaderVocabulary) -> str:
     return vocabulary.kind_of(header)
 
 
-def _matrix(page: Page, table: int) -> list[list[Block | None]]:
-    """The table's grid: every position a cell covers holds that cell's block."""
-    blocks = [b for b in page.blocks if b.kind == "cell" and b.cell is not None and b.cell.table == table]
+def _cells(page: Page) -> dict[int, list[Block]]:
+    """The cell blocks of every table, by table index, in page order (one pass over the page's blocks)."""
+    by_table: dict[int, list[Block]] = {}
+    for b in page.blocks:
+        if b.kind == "cell" and b.cell is not None:
+            by_table.setdefault(b.cell.table, []).append(b)
+    return by_table
+
+
+def _matrix(blocks: list[Block]) -> list[list[Block | None]]:
+    """A table's grid: every position a cell covers holds that cell's block.
+
+    A row is as long as the cells covering it reach, not the table's width: a last row of thousands of
+    cells under a long table must not make every row that wide (rows x width places, gigabytes).
+
+    >>> from pipeline.records import Cell
+    >>> cell = lambda r, c, rs=1, cs=1: Block("x", 0, 1, "cell", Cell(0, r, c, rs, cs, False))
+    >>> [len(row) for row in _matrix([cell(0, 0, rs=2), cell(0, 1), cell(1, 1), cell(2, 0), cell(2, 1), cell(2, 2)])]
+    [2, 2, 3]
+    """
     if not blocks:
         return []
-    n_rows = max(b.cell.row + b.cell.rowspan for b in blocks)  # type: ignore[union-attr]
-    n_cols = max(b.cell.col + b.cell.colspan for b in blocks)  # type: ignore[union-attr]
-    grid: list[list[Block | None]] = [[None] * n_cols for _ in range(n_rows)]
+    reach = [0] * max(b.cell.row + b.cell.rowspan for b in blocks)  # type: ignore[union-attr]
+    for b in blocks:
+        c = b.cell
+        assert c is not None
+        end = c.col + c.colspan
+        for r in range(c.row, c.row + c.rowspan):
+            if reach[r] < end:
+                reach[r] = end
+    grid: list[list[Block | None]] = [[None] * n for n in reach]
     for b in blocks:
         c = b.cell
         assert c is not None
         for r in range(c.row, c.row + c.rowspan):
-            for k in range(c.col, c.col + c.colspan):
-                grid[r][k] = b
+            grid[r][c.col:c.col + c.colspan] = [b] * c.colspan
     return grid
 
 
@@ -145,9 +167,11 @@ def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[in
             got = read[id(b)] = (column_kind(b.text, rules), compact(b.text))
         return got
 
+    width = max(map(len, grid), default=0)
     for r, row in enumerate(grid[:MAX_HEADER_ROW]):
-        kinds = [cell(b)[0] if b is not None else "other" for b in row]
-        texts = [cell(b)[1] if b is not None else "" for b in row]
+        pad = width - len(row)  # the places no cell of this row reaches
+        kinds = [cell(b)[0] if b is not None else "other" for b in row] + ["other"] * pad
+        texts = [cell(b)[1] if b is not None else "" for b in row] + [""] * pad
         named = {k for k in kinds if k != "other"}
         if len(named | {"task"}) < MIN_HEADER_KINDS or ("task" not in named and not ROLE_KINDS & named):
             continue
@@ -156,7 +180,7 @@ def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[in
         if r + 1 < len(grid):
             below = grid[r + 1]
             for c, b in enumerate(row):
-                sub = below[c]
+                sub = below[c] if c < len(below) else None
                 if (b is not None and b.cell and b.cell.colspan > 1 and sub is not None and sub is not b):
                     kind, text = cell(sub)
                     if kind != "other":
@@ -170,16 +194,11 @@ def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[in
     return None
 
 
-def grid(page: Page, table: int, rules: HeaderVocabulary) -> tuple[GridRow, ...]:
-    """The data rows of one table, spans expanded; () when it is not a task table.
-
-    A row holding one cell across (nearly) the whole width is a heading row
-    (``GridRow.heading``); empty rows are skipped.
-    """
-    matrix = _matrix(page, table)
+def _rows(table: int, matrix: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[GridRow, ...] | None:
+    """The data rows of a table's grid (see :func:`grid`); None when it is not a task table."""
     found = _header(matrix, rules) if matrix else None
     if found is None:
-        return ()
+        return None
     start, kinds, texts = found
     width = len(kinds)
     headers: dict[str, str] = {}
@@ -205,7 +224,29 @@ def grid(page: Page, table: int, rules: HeaderVocabulary) -> tuple[GridRow, ...]
     return tuple(rows)
 
 
+def grid(page: Page, table: int, rules: HeaderVocabulary) -> tuple[GridRow, ...]:
+    """The data rows of one table, spans expanded; () when it is not a task table.
+
+    A row holding one cell across (nearly) the whole width is a heading row
+    (``GridRow.heading``); empty rows are skipped.
+    """
+    return _rows(table, _matrix(_cells(page).get(table, [])), rules) or ()
+
+
+def task_tables(page: Page, rules: HeaderVocabulary) -> dict[int, tuple[GridRow, ...]]:
+    """The data rows of each task table of the page (:func:`grid`), by table index in page order.
+
+    One pass over the page's blocks for all its tables: a page of thousands of small tables is not
+    read once per table.
+    """
+    out: dict[int, tuple[GridRow, ...]] = {}
+    for table, blocks in sorted(_cells(page).items()):
+        rows = _rows(table, _matrix(blocks), rules)
+        if rows is not None:
+            out[table] = rows
+    return out
+
+
 def tables_in(page: Page, rules: HeaderVocabulary) -> tuple[int, ...]:
     """Indexes of the page's task tables (tables whose header names a task column)."""
-    indexes = sorted({b.cell.table for b in page.blocks if b.kind == "cell" and b.cell is not None})
-    return tuple(t for t in indexes if _header(_matrix(page, t), rules) is not None)
+    return tuple(task_tables(page, rules))

@@ -22,6 +22,17 @@ from pipeline.segment import tokens
 HEAD = "某区人民政府关于印发2025年重点工作分解意见的通知\n一、发展\n"
 WIDE_HEADER = (Path(__file__).parent / "fixtures" / "linear" / "wide-header-row.tmpl").read_text("utf-8")
 
+def _small_table(i: int) -> str:
+    return (f'<p>附表{i}</p><table border="1"><tr><td>序号</td><td>重点工作</td><td>牵头单位</td></tr>'
+            f"<tr><td>{i}</td><td>推进第{i}项工作</td><td>区发改局</td></tr></table>")
+
+
+def _table_page(rows: str) -> str:
+    """An HTML page holding one task table (序号 | 重点工作 | 牵头单位) with ``rows`` after its header."""
+    return ("<html><head><meta charset=\"utf-8\"><title>2025年重点工作任务分解表</title></head><body>"
+            "<table><tr><th>序号</th><th>重点工作</th><th>牵头单位</th></tr>" + rows + "</table></body></html>")
+
+
 CRAFTED = {
     # (shape at size n, size the issue reported stalling at)
     "unclosed-brackets": (lambda n: HEAD + "1.推进工作" + "(" * n, 100_000),
@@ -81,6 +92,8 @@ CRAFTED = {
     # its distinct cells were found by comparing each with every one before it (80 s)
     "wide-header-row": (lambda n: WIDE_HEADER.replace("{cells}", '<td colspan="2">责任单位</td><td rowspan="2">备注<务</td>' * n),
                         10_000),
+    # each table's cells were looked for among all the blocks of the page
+    "many-small-tables": (lambda n: _table_page("</table>" + "".join(map(_small_table, range(n))) + "<table>"), 4_000),
 }
 
 RULES = load_rules()
@@ -125,6 +138,29 @@ def test_crafted_input_is_read_in_linear_time(name):
 def test_crafted_input_at_the_size_that_stalled_runs_in_under_a_second(name):
     shape, reported = CRAFTED[name]
     assert _seconds(shape(reported), runs=2) < 1.0
+
+
+def _peak_mib(text: str) -> float:
+    """Peak memory (MiB, tracemalloc) of one extraction of ``text``."""
+    import tracemalloc
+
+    data = text.encode("utf-8")
+    tracemalloc.start()
+    try:
+        extract_raw(RawInput("crafted.html", data, hashlib.sha256(data).hexdigest()), RULES)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_wide_last_row_does_not_make_every_row_of_a_long_table_as_wide():
+    # found by the soak: a last row of 24,623 cells under 26,445 rows made a grid of 650 million places
+    # (5 GB, minutes); at test sizes the time is still the items', the memory shows it (old: 5.6 -> 38 MiB)
+    def page(n: int) -> str:
+        return _table_page("<tr><td>1</td><td>2</td></tr>" * n + "<tr>" + "<td>全年</td>" * n + "</tr>")
+
+    small, large = _peak_mib(page(500)), _peak_mib(page(2000))
+    assert large / small < 4, f"4x the rows and the width took {large / small:.1f}x the memory ({small:.1f} -> {large:.1f} MiB)"
 
 
 def _html(depth: int) -> bytes:
