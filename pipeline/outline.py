@@ -483,8 +483,11 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
     tables = tables_in(page, rules.headers)
     skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables)
     walker = _Walker(page, rules.outline, reader, unit_like, skip)
-    fallback = letter_end(page, rules) if calls_itself_a_breakdown(page, title, rules) else None
-    first = walker.start(fallback)
+    first = walker.start()
+    fallback = None
+    if first is None:  # (with a task that carries a clause the list starts there: no fallback is looked for)
+        fallback = letter_end(page, rules) if calls_itself_a_breakdown(page, title, rules) else None
+        first = walker.start(fallback)
     drafts = walker.walk(first)
     n_candidates = walker.candidates(first if first is not None else (fallback or 0))
     deadline_like = lambda t: parse_deadline(t, 2000, rules.deadlines) is not None  # noqa: E731
