@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import regex
 
 from .records import Block, Finding, Page, Repair, join_blocks
 from .rules.sets import MetadataRules, RepairRules
+from .rules.targetrules import needed_chars
 from .script import printed_edit, printed_pairs
 from .text import HEADER_BLOCKS, TITLE_END, YEAR_WITH_NIAN, clean_title
 
@@ -140,11 +142,23 @@ def doc_number_edits(page: Page, rules: RepairRules, meta_rules: MetadataRules) 
     return edits, findings
 
 
+@lru_cache(maxsize=8)
+def _needed(p: regex.Pattern[str]) -> frozenset[str]:
+    """The characters every match of ``p`` holds (:func:`~pipeline.rules.targetrules.needed_chars`, read once
+    per pattern).
+
+    >>> from pipeline.rules import load_rules
+    >>> sorted(_needed(load_rules().repairs.garbled_date))
+    ['月']
+    """
+    return needed_chars(p)
+
+
 def date_edits(page: Page, rules: RepairRules) -> tuple[list[Edit], list[Finding]]:
     """``20251月13`` -> ``2025年1月13日`` for a block that is only a date."""
     edits: list[Edit] = []
     findings: list[Finding] = []
-    needs = rules.garbled_date_needs
+    needs = _needed(rules.garbled_date)
     for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
         t = b.text.strip()
         if len(t) > 16:

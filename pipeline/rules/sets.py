@@ -272,18 +272,6 @@ class RepairRules:
     missing_ordinal: regex.Pattern[str]
     quote_pairs: FrozenMap[str, str]  # opening -> closing
 
-    @cached_property
-    def garbled_date_needs(self) -> frozenset[str]:
-        """The characters every ``garbled_date`` match holds (a line without one is not asked).
-
-        >>> from pipeline.rules import load_rules
-        >>> sorted(load_rules().repairs.garbled_date_needs)
-        ['月']
-        """
-        from .targetrules import needed_chars  # (targetrules builds on this module)
-
-        return needed_chars(self.garbled_date)
-
 
 def build_repairs(path: str, d: Mapping[str, Any]) -> RepairRules:
     return RepairRules(d["garbled_doc_number"], d["doc_number_without_hao"], d["garbled_date"],
