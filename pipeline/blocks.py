@@ -36,20 +36,21 @@ def _strip_chrome(lines: list[str], rules: Rules) -> tuple[list[str], dict[str, 
     """
     found: dict[str, str] = {}
     n = len(lines)
-    keep: list[str] = []
+    gone: set[int] = set()
     dropped: list[str] = []
     patterns = rules.metadata.chrome_lines
-    for i, line in enumerate(lines):
-        s = line.strip()
-        near_edge = i < CHROME_WINDOW or i >= n - CHROME_WINDOW
-        m = next((m for p in patterns if (m := p.match(s))), None) if near_edge and s else None
+    # only the lines near either end are looked at (the lines between are kept as they are)
+    for i in sorted(set(range(min(n, CHROME_WINDOW))) | set(range(max(0, n - CHROME_WINDOW), n))):
+        s = lines[i].strip()
+        m = next((m for p in patterns if (m := p.match(s))), None) if s else None
         if m is None or _task_like(s, rules):
-            keep.append(line)
             continue
+        gone.add(i)
         dropped.append(s)
         published = m.groupdict().get("published")
         if published and "published" not in found:
             found["published"] = published
+    keep = [line for i, line in enumerate(lines) if i not in gone] if gone else lines
     if not any(line.strip() for line in keep):
         return lines, {}, []
     return keep, found, dropped

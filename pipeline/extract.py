@@ -35,7 +35,6 @@ from .records import (
     Document,
     Extraction,
     Finding,
-    Heading,
     Item,
     ItemDraft,
     ItemSegments,
@@ -127,7 +126,8 @@ def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: Clause
     repairs: list[Repair] = []
     findings: list[Finding] = []
     leaders: dict[tuple[int, int], tuple[str, str, int, int] | None] = {}  # heading span -> its leader
-    shadow = simplified_shadow(page.printed_text)  # character for character: each item's copy is a slice
+    printed = page.printed_text
+    shadow = simplified_shadow(printed)  # character for character: each item's copy is a slice
     for segs in segments:
         d = segs.draft
         clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role,
@@ -135,8 +135,8 @@ def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: Clause
         assignments.extend(clauses.assignments)
         repairs.extend(clauses.repairs)
         findings.extend(clauses.findings)
-        items.append(_item(doc_id, page.printed_text, d, clauses.deadline_text, meta.year, rules))
-        text = page.printed_text[d.text_start:d.text_end]
+        text = printed[d.text_start:d.text_end]
+        items.append(_item(doc_id, printed, text, d, clauses.deadline_text, meta.year, rules))
         targets.extend(extract_targets(doc_id, d.seq, text, d.text_start, rules.targets,
                                        shadow[d.text_start:d.text_end]))
     return _ItemRows(tuple(items), tuple(assignments), tuple(targets), tuple(repairs), tuple(findings))
@@ -158,17 +158,17 @@ def _printed_meta(meta: Metadata, page: Page) -> Metadata:
                    addressees=tuple(printed_value(a, page, pairs) or a for a in meta.addressees))
 
 
-def _item(doc_id: str, text: str, d: ItemDraft, deadline_text: str | None, year: int | None,
+def _item(doc_id: str, printed: str, text: str, d: ItemDraft, deadline_text: str | None, year: int | None,
           rules: Rules) -> Item:
-    """An item row; every title and the task text are taken from ``text`` (the printed text)."""
-    def title(h: Heading | None) -> str | None:
-        return text[h.start:h.end] if h else None
-
-    return Item(doc_id=doc_id, item_seq=d.seq, item_label=d.label,
-                section_label=d.section.label if d.section else None, section_title=title(d.section),
-                subsection_label=d.subsection.label if d.subsection else None, subsection_title=title(d.subsection),
-                group_title=title(d.group), text=text[d.text_start:d.text_end], span_start=d.text_start, span_end=d.text_end,
-                deadline_text=deadline_text, deadline=parse_deadline(deadline_text, year, rules.deadlines))
+    """An item row: its task ``text`` (``printed[d.text_start:d.text_end]``), every title taken from ``printed``
+    (the printed text)."""
+    section, subsection, group = d.section, d.subsection, d.group
+    return Item(doc_id, d.seq, d.label,
+                section.label if section else None, printed[section.start:section.end] if section else None,
+                subsection.label if subsection else None,
+                printed[subsection.start:subsection.end] if subsection else None,
+                printed[group.start:group.end] if group else None, text, d.text_start, d.text_end,
+                deadline_text, parse_deadline(deadline_text, year, rules.deadlines) if deadline_text else None)
 
 
 def extract_file(path: Path | str, rules: Rules) -> Extraction:

@@ -70,7 +70,7 @@ def _heading(b: Block, label: str, body_start: int) -> Heading:
     return Heading(label, b.start + body_start + lead, b.start + body_start + lead + len(title))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Open:
     """The task being read by the walker (mutable while its blocks are collected)."""
 
@@ -89,42 +89,42 @@ class _Walker:
                  unit_like: Callable[[str], bool], skip: frozenset[int] = frozenset()) -> None:
         self.page, self.rules, self.reader, self.unit_like = page, rules, reader, unit_like
         # blocks of task tables are read by table_items(); the walker sees the text around them
-        self.blocks = tuple(b if i not in skip else Block(" ", b.start, b.end, "skip") for i, b in enumerate(page.blocks))
+        self.blocks = page.blocks if not skip else tuple(
+            b if i not in skip else Block(" ", b.start, b.end, "skip") for i, b in enumerate(page.blocks))
         self.nums = [numbered(b.text, rules) for b in self.blocks]
         # a bracket of bare unit names counts after a numbered task, or alone on the line after a numbered
-        # task (its units); in prose, or after a paragraph of prose, it is a source note
+        # task (its units); in prose, or after a paragraph of prose, it is a source note (a numbered block
+        # keeps every clause found: not filtered)
         found = [reader.find(b.text, unit_like) for b in self.blocks]
-        self.clauses = [[c for c in f if c.form != "units" or num is not None
+        self.clauses = [f if num is not None or not f else
+                        [c for c in f if c.form != "units"
                          or (i > 0 and self.nums[i - 1] is not None and reader.only_clauses(b.text, f))]
                         for i, (b, num, f) in enumerate(zip(self.blocks, self.nums, found))]
         # a role line: opens with a label, or holds nothing but a bracketed clause ((责任单位:区发改局) alone)
         self.role_line = [bool(c) and (c[0].form == "line" or reader.only_clauses(b.text, c))
                           for b, c in zip(self.blocks, self.clauses)]
+        #: per block: it carries a clause, or role lines follow it (asked many times per block by the walk)
+        self.has_clause = [bool(c) and not role or nxt for c, role, nxt
+                           in zip(self.clauses, self.role_line, self.role_line[1:] + [False])]
         stops = set(rules.stop_headings)
         # a title can only start like a stop heading with one of their first characters (most blocks are
         # decided by that one lookup); with an empty stop heading every title must be compared
         initials = None if "" in stops else frozenset(s[0] for s in stops)
-        self.stop = [self._is_stop(i, stops, initials) for i in range(len(self.blocks))]
+        self.stop = [len(b.text) <= HEADING_MAX_CHARS and self._is_stop(b, num, stops, initials)
+                     for b, num in zip(self.blocks, self.nums)]
 
-    def _is_stop(self, i: int, stops: set[str], initials: frozenset[str] | None) -> bool:
-        b, num = self.blocks[i], self.nums[i]
-        if len(b.text) > HEADING_MAX_CHARS:
-            return False
+    @staticmethod
+    def _is_stop(b: Block, num: Numbered | None, stops: set[str], initials: frozenset[str] | None) -> bool:
+        """A heading (at most HEADING_MAX_CHARS long) titled like a stop heading."""
         title = _title(b.text[num.body_start:] if num else b.text)
         if initials is not None and title[:1] not in initials:
             return False
         return title in stops or any(title.startswith(s) and len(title) <= len(s) + 8 for s in stops)
 
-    def has_clause(self, i: int) -> bool:
-        """The block carries a clause, or role lines follow it."""
-        if self.clauses[i] and not self.role_line[i]:
-            return True
-        return i + 1 < len(self.blocks) and self.role_line[i + 1]
-
     def is_heading(self, i: int) -> bool:
         b, num = self.blocks[i], self.nums[i]
         body = b.text[num.body_start:] if num else b.text
-        return len(b.text) <= HEADING_MAX_CHARS and "。" not in body.rstrip("。") and not self.has_clause(i)
+        return len(b.text) <= HEADING_MAX_CHARS and "。" not in body.rstrip("。") and not self.has_clause[i]
 
     def is_task(self, i: int) -> bool:
         """A numbered or unnumbered block that is a task."""
@@ -132,14 +132,14 @@ class _Walker:
         if self.role_line[i]:
             return False
         if num is None:
-            return self.has_clause(i)
-        if self.has_clause(i):
+            return self.has_clause[i]
+        if self.has_clause[i]:
             return True
         if num.level == "item":
             # 1、 over (1)(2)… that carry the units: 1、 heads a group, the (n) are the tasks
             nxt = self._next_structural(i)
             below = self.nums[nxt] if nxt is not None else None
-            deeper = nxt is not None and self.has_clause(nxt) and (
+            deeper = nxt is not None and self.has_clause[nxt] and (
                 below is not None and below.level == "item" and below.depth > num.depth
                 or below is None and self.is_heading(i) and len(self.blocks[i].text) <= GROUP_MAX_CHARS
                 and not self.blocks[i].text.rstrip().endswith(("。", "；", ";")))
@@ -157,7 +157,7 @@ class _Walker:
     def _next_structural(self, i: int) -> int | None:
         """The next block that is numbered or a task, skipping theme lines."""
         for j in range(i + 1, min(len(self.blocks), i + 4)):
-            if self.nums[j] is not None or self.has_clause(j):
+            if self.nums[j] is not None or self.has_clause[j]:
                 return j
         return None
 
@@ -168,7 +168,7 @@ class _Walker:
         recognised clause starts at its first numbered task after ``fallback_from`` (when given: the
         document calls itself a breakdown notice), so its tasks are still read, each with a finding.
         """
-        anchor = next((i for i in range(len(self.blocks)) if self.has_clause(i) and not self.role_line[i]), None)
+        anchor = next((i for i in range(len(self.blocks)) if self.has_clause[i] and not self.role_line[i]), None)
         if anchor is None and fallback_from is not None:
             anchor = next((i for i in range(fallback_from, len(self.blocks))
                            if self._level(i) in ("item", "bullet", "subsection") and self.is_task(i)
@@ -190,7 +190,7 @@ class _Walker:
                 seen_numbered = True
                 i = j
             elif num is None and not seen_numbered and len(self.blocks[j].text) <= GROUP_MAX_CHARS \
-                    and not self.has_clause(j) and not self.stop[j] and self._is_group_text(j):
+                    and not self.has_clause[j] and not self.stop[j] and self._is_group_text(j):
                 i = j
             else:
                 break
@@ -212,12 +212,12 @@ class _Walker:
             if self.stop[i]:
                 break
             num = self.nums[i]
-            n += (num is not None and num.level != "section") or (num is None and self.has_clause(i)
+            n += (num is not None and num.level != "section") or (num is None and self.has_clause[i]
                                                                    and not self.role_line[i])
         return n
 
-    def walk(self, fallback_from: int | None = None) -> list[ItemDraft]:
-        first = self.start(fallback_from)
+    def walk(self, first: int | None) -> list[ItemDraft]:
+        """The items of the task list that starts at block ``first`` (:meth:`start`; None: there is none)."""
         if first is None:
             return []
         items: list[ItemDraft] = []
@@ -249,7 +249,7 @@ class _Walker:
                         cur.wrapped.append(i)
                 i += 1
                 continue
-            if cur is not None and self._continues(cur, i):
+            if cur is not None and num is None and self._continues(cur, i):  # (a numbered block never does)
                 # the task's text goes on in this paragraph, and its clause comes at the end of it or a later one
                 cur.blocks.append(i)
                 cur.cont.append(i)
@@ -309,7 +309,7 @@ class _Walker:
                 locs.append((j, ClauseLoc(0, len(self.blocks[j].text), 0, len(self.blocks[j].text), "wrap")))
         last = cur.cont[-1] if cur.cont else i  # the paragraph where the task's text ends
         b = self.blocks[last]
-        own = [c for c in self.clauses[last]]
+        own = self.clauses[last]
         text_end_local = len(b.text)
         if own:
             # the trailing run of clauses (and punctuation after them) is not part of the task text
@@ -318,15 +318,13 @@ class _Walker:
                 k -= 1
             if not b.text[own[-1].end:].strip(" \t\u3000。.;；,，"):
                 text_end_local = own[k].start
-        fb = self.blocks[i]
-        start = fb.start + body_start
+        start = self.blocks[i].start + body_start
         end = b.start + len(b.text[:text_end_local].rstrip(" \t\u3000,，、;；—-"))
-        body = self.page.text[start:end]
-        start += len(body) - len(body.lstrip(" \t\u3000"))
-        return ItemDraft(seq=seq, label=num.label if num else "", level=num.level if num else "",
-                         section=cur.section,
-                         subsection=cur.subsection, group=cur.group, block=i,
-                         blocks=tuple(cur.blocks), text_start=start, text_end=max(start, end), clauses=tuple(locs))
+        text = self.page.text
+        while start < end and text[start] in " \t\u3000":  # (a numbered body starts after its blanks)
+            start += 1
+        return ItemDraft(seq, num.label if num else "", num.level if num else "", cur.section, cur.subsection,
+                         cur.group, i, tuple(cur.blocks), start, max(start, end), tuple(locs))
 
 
 def table_items(page: Page, rows: tuple[GridRow, ...], index: dict[int, int], rules: OutlineRules, reader: ClauseReader,
@@ -485,9 +483,12 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
     tables = task_tables(page, rules.headers)
     skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables)
     walker = _Walker(page, rules.outline, reader, unit_like, skip)
-    fallback = letter_end(page, rules) if calls_itself_a_breakdown(page, title, rules) else None
-    drafts = walker.walk(fallback)
-    first = walker.start(fallback)
+    first = walker.start()
+    fallback = None
+    if first is None:  # (with a task that carries a clause the list starts there: no fallback is looked for)
+        fallback = letter_end(page, rules) if calls_itself_a_breakdown(page, title, rules) else None
+        first = walker.start(fallback)
+    drafts = walker.walk(first)
     n_candidates = walker.candidates(first if first is not None else (fallback or 0))
     deadline_like = lambda t: parse_deadline(t, 2000, rules.deadlines) is not None  # noqa: E731
     index = {id(b): i for i, b in enumerate(page.blocks)} if tables else {}

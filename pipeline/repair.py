@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import regex
 
 from .records import Block, Finding, Page, Repair, join_blocks
 from .rules.sets import MetadataRules, RepairRules
+from .rules.targetrules import needed_chars
 from .script import printed_edit, printed_pairs
 from .text import HEADER_BLOCKS, TITLE_END, YEAR_WITH_NIAN, clean_title
 
@@ -48,11 +50,17 @@ class Repaired:
 
 #: A date line that lost both 年 and 月 (2025113).
 _DATE_DIGITS = regex.compile(r"(?:19|20)\d{4,6}日?")
+#: How every _DATE_DIGITS match opens.
+_DATE_DIGITS_START = ("19", "20")
 
 
-def _known_doc_numbers(page: Page, doc_re: regex.Pattern[str]) -> list[tuple[str, str, str]]:
-    """(prefix, year, number) of every 文号 printed in full in the header or page title."""
-    texts = [b.text for b in page.blocks[:HEADER_BLOCKS]]
+def _known_doc_numbers(page: Page, doc_re: regex.Pattern[str], dated: set[int]) -> list[tuple[str, str, str]]:
+    """(prefix, year, number) of every 文号 printed in full in the header or page title.
+
+    Only the header blocks in ``dated`` (those holding DOC_NUMBER_YEAR) are read: a 文号 crosses a
+    bracketed year (tests/test_repair.py checks that metadata.toml's ``doc_number`` still does).
+    """
+    texts = [page.blocks[i].text for i in sorted(dated)]
     if page.meta.title:
         texts.append(page.meta.title)
     texts.extend(v for _, v in page.meta.info)
@@ -75,6 +83,8 @@ def _plan_year(page: Page) -> tuple[int, str] | None:
 DOC_NUMBER_YEAR = regex.compile(r"[〔\[［(（【]\s*(?:19|20)\d\d")
 #: The brackets DOC_NUMBER_YEAR opens with.
 _YEAR_BRACKETS = "〔[［(（【"
+#: What may follow such a bracket in DOC_NUMBER_YEAR: the first digit of 19xx / 20xx (else a blank).
+_YEAR_FIRST_DIGITS = "12"
 
 
 def _with_bracket_year(page: Page, n: int) -> set[int]:
@@ -87,7 +97,11 @@ def _with_bracket_year(page: Page, n: int) -> set[int]:
     end = blocks[-1].end if blocks else 0
     found: set[int] = set()
     k = 0
-    for at in sorted(at for ch in _YEAR_BRACKETS for at in _places(page.text, ch, end)):
+    text = page.text
+    for at in sorted(at for ch in _YEAR_BRACKETS for at in _places(text, ch, end)):
+        after = text[at + 1:at + 2]
+        if after not in _YEAR_FIRST_DIGITS and not after.isspace():
+            continue  # most brackets open a task's (责任单位:…): no year can follow, turned away without the regex
         while blocks[k].end <= at:
             k += 1
         b = blocks[k]
@@ -100,9 +114,10 @@ def doc_number_edits(page: Page, rules: RepairRules, meta_rules: MetadataRules) 
     """``港政发〔20251`` -> ``港政发〔2025〕1号`` when the year is known from the document."""
     edits: list[Edit] = []
     findings: list[Finding] = []
-    known = _known_doc_numbers(page, meta_rules.doc_number)
+    dated = _with_bracket_year(page, HEADER_BLOCKS)
+    known = _known_doc_numbers(page, meta_rules.doc_number, dated)
     year = _plan_year(page)
-    for i in sorted(_with_bracket_year(page, HEADER_BLOCKS)):
+    for i in sorted(dated):
         b = page.blocks[i]
         for m in rules.garbled_doc_number.finditer(b.text):
             prefix, digits = m["prefix"], m["digits"]
@@ -127,19 +142,34 @@ def doc_number_edits(page: Page, rules: RepairRules, meta_rules: MetadataRules) 
     return edits, findings
 
 
+@lru_cache(maxsize=8)
+def _needed(p: regex.Pattern[str]) -> frozenset[str]:
+    """The characters every match of ``p`` holds (:func:`~pipeline.rules.targetrules.needed_chars`, read once
+    per pattern).
+
+    >>> from pipeline.rules import load_rules
+    >>> sorted(_needed(load_rules().repairs.garbled_date))
+    ['月']
+    """
+    return needed_chars(p)
+
+
 def date_edits(page: Page, rules: RepairRules) -> tuple[list[Edit], list[Finding]]:
     """``20251月13`` -> ``2025年1月13日`` for a block that is only a date."""
     edits: list[Edit] = []
     findings: list[Finding] = []
+    needs = _needed(rules.garbled_date)
     for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
         t = b.text.strip()
         if len(t) > 16:
             continue
-        if m := rules.garbled_date.fullmatch(t):
+        # each pattern is asked only of a line holding what every match of it holds (garbled_date: its
+        # needed characters, 月; _DATE_DIGITS: its opening): the short headings are turned away without them
+        if all(c in t for c in needs) and (m := rules.garbled_date.fullmatch(t)):
             after = f"{m['year']}年{int(m['month'])}月{int(m['day'])}日"
             edits.append(Edit(i, 0, len(b.text), after, "garbled_date",
                               "a date line: four-digit year, month marked by 月, then the day; 年 and 日 restored"))
-        elif _DATE_DIGITS.fullmatch(t):
+        elif t.startswith(_DATE_DIGITS_START) and _DATE_DIGITS.fullmatch(t):
             findings.append(Finding("", "warning", "ambiguous_date",
                                     f"date line {t!r} has lost 年/月: the month/day split is not certain",
                                     b.start, b.end))

@@ -120,9 +120,10 @@ def _required_at(src: str, at: int) -> bool:
 
 
 def test_doc_number_patterns_cross_a_bracketed_year(rules):
-    # repair.py scans a block with these patterns only where DOC_NUMBER_YEAR finds a bracket then a year:
-    # exact while every match of each pattern crosses one
-    for p in (rules.repairs.garbled_doc_number, rules.repairs.doc_number_without_hao):
+    # repair.py scans a block with these patterns (and reads the 文号 printed in full, metadata.toml's
+    # doc_number) only where DOC_NUMBER_YEAR finds a bracket then a year: exact while every match of each
+    # pattern crosses one
+    for p in (rules.repairs.garbled_doc_number, rules.repairs.doc_number_without_hao, rules.metadata.doc_number):
         src = regex.sub(r"\s+", "", p.pattern)
         m = regex.search(r"\[([^\]]*)\]\\s\*(?:\(\?P<\w+>)?\(\?:19\|20\)\\d\\d", src)
         assert m is not None, p.pattern
@@ -131,3 +132,4 @@ def test_doc_number_patterns_cross_a_bracketed_year(rules):
     assert _required_at("a(b)c", 2) and not _required_at("a(b)?c", 2) and not _required_at("a|(b)c", 2)
     assert not _required_at("(a|b)c", 3) and _required_at("(a|b)c", 5)
     assert DOC_NUMBER_YEAR.search("港政发〔2025") and DOC_NUMBER_YEAR.search("（ 1998")
+    assert DOC_NUMBER_YEAR.match("〔\u30002025")  # a blank after the bracket: asked, not turned away
