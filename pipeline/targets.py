@@ -423,12 +423,29 @@ def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
     """The spans of every not_targets match in ``text``, sorted and merged.
 
     A pattern is run only over a text that holds every character it needs (most need a word:
-    实事, 指标, 方面). Those of the text are found in one scan for any of them (cheaper than a set of
-    all the text's characters).
+    实事, 指标, 方面), and a word of each group of words it needs (个月/季度, 年产/产能). The
+    characters of the text are found in one scan for any of them (cheaper than a set of all the
+    text's characters); the words are asked for only when the characters are there.
     """
     present = set(r.not_target_chars.findall(text))
-    return _merged(b.span() for needs, p in r.not_targets_needing if needs <= present
+    return _merged(b.span() for needs, words, p in r.not_targets_needing
+                   if needs <= present and (not words or holds_words(text, words))
                    for b in p.finditer(text))  # quotes pair left to right
+
+
+def holds_words(text: str, words: Sequence[Sequence[str]]) -> bool:
+    """True when ``text`` holds a word of each group of ``words`` (see :func:`~pipeline.rules.targetrules.needed_words`).
+
+    >>> holds_words("年产25万吨", [("年产", "产能")]), holds_words("新增3个", [("个月", "季度")]), holds_words("x", [])
+    (True, False, True)
+    """
+    for group in words:
+        for word in group:
+            if word in text:
+                break
+        else:
+            return False
+    return True
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
