@@ -85,6 +85,7 @@ NAME_SEPARATORS = (
 # --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)  # notices repeat their numbers (1, 2, 10, 100): a Decimal is immutable, kept once
 def parse_number(s: str) -> Decimal:
     """The value of a number as printed (Arabic, full-width, with commas, or Chinese).
 
@@ -406,7 +407,7 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
         if k < len(blocked) and blocked[k][0] < m.end("unit"):
             continue
         number, high, unit = m.group("num", "num2", "unit")
-        spec = r.units[unit]
+        spec = r.unit_specs[unit]
         if number in r.articles and spec.kind == "count" and not high:
             continue  # 一批项目, 建好一栋: an article, not a count
         if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, m.start()):
@@ -681,6 +682,8 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
     if "(" in shadow or "（" in shadow:  # every ruby is bracketed
         shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)
     bounds = _Bounds(shadow)
+    # a target before the first hedge word of the item (most items have none) is not hedged: not asked
+    first_hedge = m.start() if (m := r.any_aspirational.search(shadow)) is not None else len(shadow)
     for f in _find(shadow, r, bounds):
         q = f.q
         a, b = f.span
@@ -696,7 +699,8 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
             unit_std=q.spec.std,
             qualifier=f.qualifier,
             # a hedge word reaches HEDGE_REACH back at most: the sentence start is looked for that far
-            aspirational=hedged(shadow, q.start, r, bounds.sentence_start(q.start, max(0, q.start - HEDGE_REACH))),
+            aspirational=q.start > first_hedge
+            and hedged(shadow, q.start, r, bounds.sentence_start(q.start, max(0, q.start - HEDGE_REACH))),
             span_text=text[a:b],
             span_start=start + a,
             span_end=start + b,

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 import regex
@@ -67,6 +68,11 @@ class TargetRules:
     not_aspirational: tuple[regex.Pattern[str], ...]
     not_targets: tuple[regex.Pattern[str], ...]
     articles: frozenset[str]  # a bare numeral that is an article before a count unit (一批, 一栋)
+
+    @cached_property
+    def unit_specs(self) -> Mapping[str, UnitSpec]:
+        """:attr:`units` as a read-only view of a plain dictionary (looked up in C, once per number read)."""
+        return MappingProxyType(dict(self.units))
 
     @cached_property
     def any_aspirational(self) -> re.Pattern[str]:
