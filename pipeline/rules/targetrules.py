@@ -75,6 +75,16 @@ class TargetRules:
         return MappingProxyType(dict(self.units))
 
     @cached_property
+    def qualifiers_after_by_initial(self) -> Mapping[str, tuple[tuple[str, str], ...]] | None:
+        """:attr:`qualifiers_after` by the first character of their word (see :func:`words_by_char`)."""
+        return words_by_char(self.qualifiers_after, last=False)
+
+    @cached_property
+    def tail_words_by_final(self) -> Mapping[str, tuple[tuple[str, str], ...]] | None:
+        """:attr:`tail_words` by the last character of their word (see :func:`words_by_char`)."""
+        return words_by_char(self.tail_words, last=True)
+
+    @cached_property
     def any_aspirational(self) -> re.Pattern[str]:
         """Any hedge word (one scan tells whether a sentence holds one)."""
         return re.compile("|".join(re.escape(w) for w in self.aspirational) or "(?!)")
@@ -105,6 +115,23 @@ class TargetRules:
     def any_not_target(self) -> AnyOf:
         """The not_targets patterns asked together (does any of them match in a text?)."""
         return AnyOf(self.not_targets)
+
+
+def words_by_char(table: Iterable[tuple[str, str]], last: bool) -> Mapping[str, tuple[tuple[str, str], ...]] | None:
+    """The (word, category) pairs of ``table`` by the first (or ``last``) character of their word, each list in
+    the table's order; None when the table has an empty word (it matches anywhere).
+
+    >>> dict(words_by_char((("左右", "around"), ("以上", "at_least"), ("上下", "around")), last=False))
+    {'左': (('左右', 'around'),), '以': (('以上', 'at_least'),), '上': (('上下', 'around'),)}
+    >>> words_by_char((("", "link"),), last=True) is None
+    True
+    """
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for word, cat in table:
+        if not word:
+            return None
+        groups.setdefault(word[-1] if last else word[0], []).append((word, cat))
+    return MappingProxyType({ch: tuple(pairs) for ch, pairs in groups.items()})
 
 
 #: Pattern text the standard library would read differently from the regex module, with no error:
