@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
@@ -41,7 +41,7 @@ from typing import NamedTuple
 import regex
 
 from .records import Target
-from .rules.targetrules import NUMBER_START, TargetRules, UnitSpec
+from .rules.targetrules import NUMBER_START, TargetRules, UnitSpec, words_by_char
 from .segment import starts_word, tokens
 from .text import PINYIN_RUBY, chinese_numeral, to_simplified
 
@@ -85,6 +85,7 @@ NAME_SEPARATORS = (
 # --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)  # notices repeat their numbers (1, 2, 10, 100): a Decimal is immutable, kept once
 def parse_number(s: str) -> Decimal:
     """The value of a number as printed (Arabic, full-width, with commas, or Chinese).
 
@@ -164,13 +165,18 @@ def clause_end(text: str, pos: int, ends: str = CLAUSE_END) -> int:
     return len(text)
 
 
-def qualifier_after(text: str, pos: int, table: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
+def qualifier_after(text: str, pos: int, table: Sequence[tuple[str, str]],
+                    by_initial: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> tuple[str, str] | None:
     """The qualifier word starting at ``pos`` and its category, if any.
+
+    ``by_initial`` is :func:`~pipeline.rules.targetrules.words_by_char` of ``table`` when the caller keeps it
+    (the rules do: :attr:`TargetRules.qualifiers_after_by_initial`).
 
     >>> qualifier_after("7%左右。", 2, (("左右", "around"), ("以上", "at_least")))
     ('左右', 'around')
     """
-    by_initial = _by_initial(table)
+    if by_initial is None:
+        by_initial = words_by_char(table, last=False)
     if by_initial is not None:  # only the words that start with the character at pos can match there
         table = by_initial.get(text[pos], ()) if pos < len(text) else ()
     for word, cat in table:
@@ -179,44 +185,13 @@ def qualifier_after(text: str, pos: int, table: Sequence[tuple[str, str]]) -> tu
     return None
 
 
-#: Tables derived from a rule table, by the rule table's identity (it is the same object for every call).
-_DERIVED: dict[tuple[str, int], tuple[object, object]] = {}
-
-
-def _derived(kind: str, table: Sequence[tuple[str, str]]) -> dict[str, tuple[tuple[str, str], ...]] | None:
-    """The (word, category) pairs of ``table`` by their first (``kind`` "initial") or last character,
-    each list in the table's order; None when the table has an empty word (it matches anywhere).
-
-    Kept by the table's identity: a rule table is a tuple, and hashing it on every call would cost
-    more than the lookup it speeds up.
-    """
-    key = (kind, id(table))
-    hit = _DERIVED.get(key)
-    if hit is not None and hit[0] is table:
-        return hit[1]  # type: ignore[return-value]
-    out: dict[str, tuple[tuple[str, str], ...]] | None = None
-    if all(word for word, _ in table):
-        groups: dict[str, list[tuple[str, str]]] = {}
-        for word, cat in table:
-            groups.setdefault(word[0] if kind == "initial" else word[-1], []).append((word, cat))
-        out = {ch: tuple(pairs) for ch, pairs in groups.items()}
-    if len(_DERIVED) >= 64:
-        _DERIVED.clear()
-    _DERIVED[key] = (table, out)
-    return out
-
-
-def _by_initial(table: Sequence[tuple[str, str]]) -> dict[str, tuple[tuple[str, str], ...]] | None:
-    """The pairs of ``table`` by the first character of their word (see :func:`_derived`)."""
-    return _derived("initial", table)
-
-
-def strip_tail(text: str, start: int, end: int,
-               words: Sequence[tuple[str, str]]) -> tuple[int, list[tuple[str, str]]]:
+def strip_tail(text: str, start: int, end: int, words: Sequence[tuple[str, str]],
+               by_final: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> tuple[int, list[tuple[str, str]]]:
     """Trim link, qualifier and growth words off the end of ``text[start:end]``.
 
     Returns the new end and the (word, role) pairs trimmed, nearest the number first. A decline word
-    is noted but kept (and trimming stops there), so the metric shows the direction.
+    is noted but kept (and trimming stops there), so the metric shows the direction. ``by_final`` is
+    :func:`~pipeline.rules.targetrules.words_by_char` of ``words`` (last characters) when the caller keeps it.
 
     >>> w = (("控制在", "qualifier"), ("涨幅", "growth"), ("下降", "decline"), ("达", "link"))
     >>> s = "居民消费价格指数涨幅控制在"
@@ -226,7 +201,8 @@ def strip_tail(text: str, start: int, end: int,
     ('能耗下降', [('下降', 'decline')])
     """
     seen: list[tuple[str, str]] = []
-    by_final = _derived("final", words)
+    if by_final is None:
+        by_final = words_by_char(words, last=True)
     while end > start:
         while end > start and text[end - 1].isspace():
             end -= 1
@@ -406,7 +382,7 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
         if k < len(blocked) and blocked[k][0] < m.end("unit"):
             continue
         number, high, unit = m.group("num", "num2", "unit")
-        spec = r.units[unit]
+        spec = r.unit_specs[unit]
         if number in r.articles and spec.kind == "count" and not high:
             continue  # 一批项目, 建好一栋: an article, not a count
         if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, m.start()):
@@ -423,12 +399,29 @@ def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
     """The spans of every not_targets match in ``text``, sorted and merged.
 
     A pattern is run only over a text that holds every character it needs (most need a word:
-    实事, 指标, 方面). Those of the text are found in one scan for any of them (cheaper than a set of
-    all the text's characters).
+    实事, 指标, 方面), and a word of each group of words it needs (个月/季度, 年产/产能). The
+    characters of the text are found in one scan for any of them (cheaper than a set of all the
+    text's characters); the words are asked for only when the characters are there.
     """
     present = set(r.not_target_chars.findall(text))
-    return _merged(b.span() for needs, p in r.not_targets_needing if needs <= present
+    return _merged(b.span() for needs, words, p in r.not_targets_needing
+                   if needs <= present and (not words or holds_words(text, words))
                    for b in p.finditer(text))  # quotes pair left to right
+
+
+def holds_words(text: str, words: Sequence[Sequence[str]]) -> bool:
+    """True when ``text`` holds a word of each group of ``words`` (see :func:`~pipeline.rules.targetrules.needed_words`).
+
+    >>> holds_words("年产25万吨", [("年产", "产能")]), holds_words("新增3个", [("个月", "季度")]), holds_words("x", [])
+    (True, False, True)
+    """
+    for group in words:
+        for word in group:
+            if word in text:
+                break
+        else:
+            return False
+    return True
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -492,7 +485,7 @@ def split_names(text: str, start: int, end: int, n: int) -> list[tuple[int, int]
 
 def _after_qualifier(text: str, q: Quantity, r: TargetRules) -> tuple[str | None, int]:
     """The qualifier category printed after ``q``'s unit (if any) and where the target ends."""
-    qa = qualifier_after(text, q.end, r.qualifiers_after)
+    qa = qualifier_after(text, q.end, r.qualifiers_after, r.qualifiers_after_by_initial)
     return (qa[1], q.end + len(qa[0])) if qa else (None, q.end)
 
 
@@ -601,7 +594,7 @@ def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
         after_q, after = _after_qualifier(text, q, r)
         c_start = ends.clause_start(q.start, boundary)  # max(clause start, boundary)
         # words right before the number: links (达到), qualifiers (控制在, 超), growth (增长, 涨幅)
-        m_end, seen = strip_tail(text, c_start, q.start, r.tail_words)
+        m_end, seen = strip_tail(text, c_start, q.start, r.tail_words, r.tail_words_by_final)
         before_q, growth = _tail_meaning(seen, r) if seen else (None, False)  # most numbers stand bare
 
         if _counts_a_noun(text, q, after):
@@ -664,6 +657,8 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
     if "(" in shadow or "（" in shadow:  # every ruby is bracketed
         shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)
     bounds = _Bounds(shadow)
+    # a target before the first hedge word of the item (most items have none) is not hedged: not asked
+    first_hedge = m.start() if (m := r.any_aspirational.search(shadow)) is not None else len(shadow)
     for f in _find(shadow, r, bounds):
         q = f.q
         a, b = f.span
@@ -679,7 +674,8 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
             unit_std=q.spec.std,
             qualifier=f.qualifier,
             # a hedge word reaches HEDGE_REACH back at most: the sentence start is looked for that far
-            aspirational=hedged(shadow, q.start, r, bounds.sentence_start(q.start, max(0, q.start - HEDGE_REACH))),
+            aspirational=q.start > first_hedge
+            and hedged(shadow, q.start, r, bounds.sentence_start(q.start, max(0, q.start - HEDGE_REACH))),
             span_text=text[a:b],
             span_start=start + a,
             span_end=start + b,

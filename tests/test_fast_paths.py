@@ -150,3 +150,18 @@ def test_text_helpers(text):
     assert list(bracket_pairs(text).items()) == list(pairs.items())
     for seps in ("、", "、,，;；", ",，;；"):
         assert split_top(text, seps) == _split_top_plainly(text, seps)
+
+
+NOT_TARGET_LINES = LINES + [
+    "年产25万吨,日处理500吨,装机容量100兆瓦", "3个月内、15个工作日", "5000万元以上项目、超100亿元的产业集群",
+    "十三届人大四次会议", "七个方面重点工作", "“两个毫不动摇”、四个意识", "一系列、一老一幼", "两位数增长", "11项为民办实事",
+    "4个结构性指标均实现10%以上增长", "13.32平方公里核心区的", "第一时间", "八项规定",
+]
+
+
+@pytest.mark.parametrize("text", NOT_TARGET_LINES)
+def test_not_targets_run_only_where_they_can_match(rules, text):
+    from pipeline.targets import holds_words
+    for needs, words, p in rules.targets.not_targets_needing:
+        if p.search(text) is not None:  # a pattern that matches is never skipped
+            assert needs <= set(text) and holds_words(text, words), p.pattern

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 import regex
@@ -69,14 +70,30 @@ class TargetRules:
     articles: frozenset[str]  # a bare numeral that is an article before a count unit (一批, 一栋)
 
     @cached_property
+    def unit_specs(self) -> Mapping[str, UnitSpec]:
+        """:attr:`units` as a read-only view of a plain dictionary (looked up in C, once per number read)."""
+        return MappingProxyType(dict(self.units))
+
+    @cached_property
+    def qualifiers_after_by_initial(self) -> Mapping[str, tuple[tuple[str, str], ...]] | None:
+        """:attr:`qualifiers_after` by the first character of their word (see :func:`words_by_char`)."""
+        return words_by_char(self.qualifiers_after, last=False)
+
+    @cached_property
+    def tail_words_by_final(self) -> Mapping[str, tuple[tuple[str, str], ...]] | None:
+        """:attr:`tail_words` by the last character of their word (see :func:`words_by_char`)."""
+        return words_by_char(self.tail_words, last=True)
+
+    @cached_property
     def any_aspirational(self) -> re.Pattern[str]:
         """Any hedge word (one scan tells whether a sentence holds one)."""
         return re.compile("|".join(re.escape(w) for w in self.aspirational) or "(?!)")
 
     @cached_property
-    def not_targets_needing(self) -> tuple[tuple[frozenset[str], regex.Pattern[str]], ...]:
-        """Each not_targets pattern with the characters every match of it holds (see :func:`needed_chars`)."""
-        return tuple((needed_chars(p), p) for p in self.not_targets)
+    def not_targets_needing(self) -> tuple[tuple[frozenset[str], tuple[tuple[str, ...], ...], regex.Pattern[str]], ...]:
+        """Each not_targets pattern with the characters every match of it holds and the words a text holds
+        where it matches (see :func:`needed_chars`, :func:`needed_words`)."""
+        return tuple((needed_chars(p), needed_words(p), p) for p in self.not_targets)
 
     @cached_property
     def not_aspirational_needing(self) -> tuple[tuple[frozenset[str], regex.Pattern[str]], ...]:
@@ -86,7 +103,7 @@ class TargetRules:
     @cached_property
     def not_target_chars(self) -> re.Pattern[str]:
         """Any character a not_targets pattern needs (one scan finds those a text holds)."""
-        chars = sorted(set().union(*(needs for needs, _ in self.not_targets_needing)))
+        chars = sorted(set().union(*(needs for needs, _, _ in self.not_targets_needing)))
         return re.compile("[" + "".join(re.escape(c) for c in chars) + "]" if chars else "(?!)")
 
     @cached_property
@@ -98,6 +115,23 @@ class TargetRules:
     def any_not_target(self) -> AnyOf:
         """The not_targets patterns asked together (does any of them match in a text?)."""
         return AnyOf(self.not_targets)
+
+
+def words_by_char(table: Iterable[tuple[str, str]], last: bool) -> Mapping[str, tuple[tuple[str, str], ...]] | None:
+    """The (word, category) pairs of ``table`` by the first (or ``last``) character of their word, each list in
+    the table's order; None when the table has an empty word (it matches anywhere).
+
+    >>> dict(words_by_char((("左右", "around"), ("以上", "at_least"), ("上下", "around")), last=False))
+    {'左': (('左右', 'around'),), '以': (('以上', 'at_least'),), '上': (('上下', 'around'),)}
+    >>> words_by_char((("", "link"),), last=True) is None
+    True
+    """
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for word, cat in table:
+        if not word:
+            return None
+        groups.setdefault(word[-1] if last else word[0], []).append((word, cat))
+    return MappingProxyType({ch: tuple(pairs) for ch, pairs in groups.items()})
 
 
 #: Pattern text the standard library would read differently from the regex module, with no error:
@@ -126,18 +160,49 @@ def needed_chars(p: regex.Pattern[str]) -> frozenset[str]:
     >>> sorted(needed_chars(regex.compile(r"\\p[\p{Han}]")))
     ['\\', 'p']
     """
+    parsed = _parsed(p)
+    return frozenset() if parsed is None else frozenset(_needed(parsed))
+
+
+def needed_words(p: regex.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    r"""Words a text holds wherever ``p`` matches in it: for each tuple, at least one of its words.
+
+    A word is a run of literal characters; an alternation asks for one word of each alternative; a
+    lookahead or lookbehind asks for its words too (they stand in the text, if not in the match). Read
+    like :func:`needed_chars` (a pattern it cannot read needs no word); a lone character is left to it.
+    Most rule patterns need a common character (个, 一, 元) but a rarer word (个月, 一系列, 元 … 项目),
+    or no character at all but one of a few words (年产|产能|装机): asking the text for those words (one
+    ``in`` each) costs far less than running the pattern.
+
+    >>> needed_words(regex.compile(r"(?:年产|产能|装机) (?:能力|量)? [0-9]{1,16}", regex.VERBOSE))
+    (('年产', '产能', '装机'),)
+    >>> needed_words(regex.compile(r"[0-9]{1,6} 个? (?:为民办|民生)? 实事 (?= 的? (?:项目|企业))", regex.VERBOSE))
+    (('实事',), ('项目', '企业'))
+    >>> needed_words(regex.compile(r"(?:两个|四个) (?:意识|自信) | 一 \p{Han} 一", regex.VERBOSE))
+    (('两个', '四个', '一'),)
+    >>> needed_words(regex.compile(r"[0-9]+ 个 (?!月)", regex.VERBOSE)), needed_words(regex.compile(r"ab", regex.IGNORECASE))
+    ((), ())
+    """
+    parsed = _parsed(p)
+    if parsed is None:
+        return ()
+    return tuple(words for words in _words(parsed) if len(words) > 1 or len(words[0]) > 1)
+
+
+def _parsed(p: regex.Pattern[str]) -> Any | None:
+    """The standard library's parse of ``p`` (None when it cannot read it as the regex module does)."""
     # a property becomes \s\S (in a set: any character; outside: two classes), which asks for no character
     # where it stands (not "."; a set of "." alone reads as the character "."); every other escape stays
     source = _ESCAPE.sub(lambda m: r"\s\S" if m[0][1] in "pP" else m[0], p.pattern)
     if p.flags & (regex.IGNORECASE | regex.VERSION1) or _READ_DIFFERENTLY.search(source):
-        return frozenset()
+        return None
     try:
         parsed = sre_parse.parse(source, p.flags & (re.VERBOSE | re.DOTALL | re.MULTILINE))
     except (re.error, OverflowError, RecursionError):
-        return frozenset()
+        return None
     if parsed.state.flags & re.IGNORECASE:  # an inline (?i)
-        return frozenset()
-    return frozenset(_needed(parsed))
+        return None
+    return parsed
 
 
 def _needed(items: Iterable[tuple[Any, Any]]) -> set[str]:
@@ -159,6 +224,42 @@ def _needed(items: Iterable[tuple[Any, Any]]) -> set[str]:
         elif op is sre.BRANCH:
             out |= set.intersection(*(_needed(b) for b in av[1]))
         # sets, any character, lookarounds, anchors, references, conditionals: no character asked for
+    return out
+
+
+def _words(items: Iterable[tuple[Any, Any]]) -> list[tuple[str, ...]]:
+    """The words a text holds where a parsed (sub)pattern matches, as tuples of which one stands
+    (see :func:`needed_words`)."""
+    out: list[tuple[str, ...]] = []
+    run = ""  # the literal characters read since the last item that is not one
+    for op, av in items:
+        if op is sre.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            out.append((run,))
+            run = ""
+        if op is sre.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = av
+            if not add_flags & re.IGNORECASE:
+                out += _words(sub)
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, _high, sub = av
+            if low >= 1:
+                out += _words(sub)
+        elif op is sre.ATOMIC_GROUP:
+            out += _words(av)
+        elif op is sre.ASSERT:  # a lookahead or lookbehind (not a negative one): its words stand in the text
+            _direction, sub = av
+            out += _words(sub)
+        elif op is sre.BRANCH:
+            # one word of each alternative stands: of its tuples, the one with the fewest (then longest) words
+            picks = [min(ws, key=lambda w: (len(w), -min(map(len, w)))) if (ws := _words(b)) else None for b in av[1]]
+            if all(picks):
+                out.append(tuple(dict.fromkeys(w for pick in picks if pick for w in pick)))
+        # sets, any character, negative lookarounds, anchors, references, conditionals: no word asked for
+    if run:
+        out.append((run,))
     return out
 
 
