@@ -581,6 +581,21 @@ def _classes(el: etree._Element) -> set[str]:
 TEXT_SIZE = etree.XPath("string-length(normalize-space(string(.)))")
 
 
+def _holds_text(el: etree._Element) -> bool:
+    """``TEXT_SIZE(el) >= MIN_BODY_CHARS``, read from the first texts of the element, not all of it (an
+    article's text is long: collapsing all of it to count it is most of :func:`_find_body`'s work).
+
+    >>> _holds_text(etree.fromstring("<div> <p> </p><p> a  b</p>c</div>")), _holds_text(etree.fromstring("<div> a </div>"))
+    (True, False)
+    """
+    seen = 0
+    for text in el.itertext():
+        seen += len("".join(text.split()))  # characters besides blank space (Python's holds XPath's four)
+        if seen >= MIN_BODY_CHARS:
+            return True  # collapsing the blank space keeps these characters
+    return int(TEXT_SIZE(el)) >= MIN_BODY_CHARS
+
+
 def _container_level(el: etree._Element, rules: HtmlRules) -> int | None:
     """The body_containers level an element matches (the best of its tag, id and classes)."""
     tags, ids, classes = rules.container_tables
@@ -615,8 +630,11 @@ def _find_body(root: etree._Element, rules: HtmlRules) -> etree._Element:
         if level is not None:
             levels[level].append(el)
     for i, candidates in enumerate(levels):
-        sized = [(int(TEXT_SIZE(el)), el) for el in candidates]
-        sized = [(n, el) for n, el in sized if n >= MIN_BODY_CHARS]
+        if len(candidates) == 1:  # nothing to compare it with: only its text is asked for, not measured
+            sized = [(MIN_BODY_CHARS, candidates[0])] if _holds_text(candidates[0]) else []
+        else:
+            sized = [(int(TEXT_SIZE(el)), el) for el in candidates]
+            sized = [(n, el) for n, el in sized if n >= MIN_BODY_CHARS]
         if not sized:
             continue
         if i == len(rules.body_containers) - 1:  # a Word export (WordSection1, 2 …): all of <body>
