@@ -45,7 +45,8 @@ def read_segments(page: Page, draft: ItemDraft, reader: ClauseReader) -> ItemSeg
                 last = segments[-1][1]
                 segments.append((bi, Segment(last.role, last.role_label, tuple(reader.names(text, 0)), text, 0)))
             continue
-        segments.extend((bi, seg) for seg in reader.parse(text, loc))
+        for seg in reader.parse(text, loc):  # (most clauses: one or two segments, no generator made for them)
+            segments.append((bi, seg))
         if not loc.closed:
             unclosed.append((bi, loc))
     return ItemSegments(draft, tuple(segments), tuple(unclosed))

@@ -318,6 +318,7 @@ class ClauseReader:
             body = self.rules.list_tail.sub("", content.rstrip())
             return [Segment("responsible", "", tuple(self.names(body, base)), body, base)]
         segs: list[Segment] = []
+        deadline = self._deadline
         marks = self.label_marks(content)
         if marks and _BRACKET.search(content):  # labels inside a nested bracket are not this clause's
             top = _top_level(content)
@@ -339,10 +340,11 @@ class ClauseReader:
                 continue
             listed = self.names(stripped, s0)
             # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit
-            deadline = self._deadline
             dates = [n for n in listed if deadline[n[0]]]
-            kept = tuple(n for n in listed if n not in dates) if dates else tuple(listed)
-            segs.append(Segment(role, label, kept, stripped, s0))
+            if not dates:
+                segs.append(Segment(role, label, tuple(listed), stripped, s0))
+                continue
+            segs.append(Segment(role, label, tuple(n for n in listed if n not in dates), stripped, s0))
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
 
