@@ -34,6 +34,8 @@ _NOT_UNIT_START = re.compile(r"含|包括|不含|即|如|其中|以下|暂定|�
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
 _MAY_HOLD_CLAUSE = re.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
+#: What may stand between and around the clauses of a role line.
+_BETWEEN_CLAUSES = " \t\u3000。.;；,，"
 #: An opening bracket (a clause may start there); one of BEFORE_INLINE (an inline label may start after it).
 _OPENER = re.compile("[" + re.escape(OPENERS) + "]")
 _INLINE_BEFORE = re.compile("[" + re.escape(BEFORE_INLINE) + "]")
@@ -116,12 +118,14 @@ class ClauseReader:
     @staticmethod
     def only_clauses(text: str, locs: list[ClauseLoc]) -> bool:
         """The block holds nothing but its clauses (and punctuation): a role line in brackets."""
-        rest, last = [], 0
-        for loc in locs:
-            rest.append(text[last:loc.start])
+        if not locs:
+            return False
+        last = 0
+        for loc in locs:  # (a task's text before its clause answers at the first piece)
+            if text[last:loc.start].strip(_BETWEEN_CLAUSES):
+                return False
             last = loc.end
-        rest.append(text[last:])
-        return bool(locs) and not "".join(rest).strip(" \t\u3000。.;；,，")
+        return not text[last:].strip(_BETWEEN_CLAUSES)
 
     def find(self, text: str, unit_like: UnitLike) -> list[ClauseLoc]:
         """Clauses in one block, in order. ``unit_like(name) -> bool`` vets verb clauses."""

@@ -116,7 +116,7 @@ class _Walker:
     @staticmethod
     def _is_stop(b: Block, num: Numbered | None, stops: set[str], initials: frozenset[str] | None) -> bool:
         """A heading (at most HEADING_MAX_CHARS long) titled like a stop heading."""
-        title = _title(b.text[num.body_start:] if num else b.text)
+        title = (b.text[num.body_start:] if num else b.text).strip().rstrip("。.:：")  # (_title, without a call)
         if initials is not None and title[:1] not in initials:
             return False
         return title in stops or any(title.startswith(s) and len(title) <= len(s) + 8 for s in stops)
