@@ -301,10 +301,11 @@ class _Walker:
         i = cur.block
         num: Numbered | None = cur.num
         body_start = num.body_start if num else 0
-        locs = [(i, c) for c in self.clauses[i]]
-        for j in cur.blocks[1:]:
+        locs: list[tuple[int, ClauseLoc]] = []
+        for j in cur.blocks:  # (a loop, not a comprehension per block: most tasks are one block with one clause)
             if j not in cur.wrapped:
-                locs.extend((j, c) for c in self.clauses[j])
+                for c in self.clauses[j]:
+                    locs.append((j, c))
             else:  # continuation of the previous role line: one clause over two blocks
                 locs.append((j, ClauseLoc(0, len(self.blocks[j].text), 0, len(self.blocks[j].text), "wrap")))
         last = cur.cont[-1] if cur.cont else i  # the paragraph where the task's text ends
