@@ -45,7 +45,8 @@ def read_segments(page: Page, draft: ItemDraft, reader: ClauseReader) -> ItemSeg
                 last = segments[-1][1]
                 segments.append((bi, Segment(last.role, last.role_label, tuple(reader.names(text, 0)), text, 0)))
             continue
-        segments.extend((bi, seg) for seg in reader.parse(text, loc))
+        for seg in reader.parse(text, loc):  # (most clauses: one or two segments, no generator made for them)
+            segments.append((bi, seg))
         if not loc.closed:
             unclosed.append((bi, loc))
     return ItemSegments(draft, tuple(segments), tuple(unclosed))
@@ -157,22 +158,26 @@ class _Rows:
     def __init__(self, doc_id: str, seq: int) -> None:
         self.doc_id, self.seq = doc_id, seq
         self.rows: list[tuple[str, str, str, str, bool, int, int]] = []  # what add() was given, in order
+        self.has_lead = False  # one of the rows is a lead (kept as they are added: build() asks it of every item)
         self.repairs: list[Repair] = []
         self.findings: list[Finding] = []
 
     def add(self, role: str, role_label: str, name: str, raw: str, known: bool, start: int, end: int) -> None:
         """A row (numbered after the rows before it when built)."""
         self.rows.append((role, role_label, name, raw, known, start, end))
+        if role == "lead":
+            self.has_lead = True
 
     def build(self, acting: str | None) -> tuple[Assignment, ...]:
         """The rows, numbered; ``acting_lead`` set by the notice's acting-lead rule when no row is a lead."""
         rows, doc_id, seq = self.rows, self.doc_id, self.seq
-        if acting and rows and not any(r[0] == "lead" for r in rows):
-            first = next((k for k, r in enumerate(rows) if r[0] == "responsible"), None)
-            acts = [r[0] == "responsible" and (acting == RESPONSIBLE_ACT_AS_LEAD or k == first)
-                    for k, r in enumerate(rows)]
-            return tuple([Assignment(doc_id, seq, role, label, k, name, raw, act, known, start, end)
-                          for k, ((role, label, name, raw, known, start, end), act) in enumerate(zip(rows, acts), 1)])
+        if acting and rows and not self.has_lead:
+            # every responsible row acts as lead, or only the first (its number: 0 when there is none)
+            every = acting == RESPONSIBLE_ACT_AS_LEAD
+            first = 0 if every else next((k for k, r in enumerate(rows, 1) if r[0] == "responsible"), 0)
+            return tuple([Assignment(doc_id, seq, role, label, k, name, raw,
+                                     role == "responsible" and (every or k == first), known, start, end)
+                          for k, (role, label, name, raw, known, start, end) in enumerate(rows, 1)])
         return tuple([Assignment(doc_id, seq, role, label, k, name, raw, False, known, start, end)
                       for k, (role, label, name, raw, known, start, end) in enumerate(rows, 1)])
 
@@ -188,6 +193,8 @@ class _Rows:
                                        "、".join(n.raw for n in names), start + names[0].start, start + names[-1].end,
                                        glued, "unit"))
         rows = self.rows
+        if role == "lead" and names:
+            self.has_lead = True
         for n in names:
             a, b = start + n.start, start + n.end
             rows.append((role, role_label, n.name, n.raw, n.known, a, b))

@@ -22,7 +22,7 @@ import regex
 
 from .records import ClauseLoc, Segment
 from .rules.sets import BEFORE_INLINE, MARKED_ROLE_ENDS, OPENERS, ClauseRules
-from .text import CLOSE, OPEN, PAIR, PINYIN, Memo, bracket_pairs, closing_bracket, split_top
+from .text import CLOSE, OPEN, PAIR, PINYIN, Memo, bracket_pairs, closing_bracket, separator_pattern, split_top
 
 #: 由 before the units of a verb clause: (由区发改局牵头).
 _BY = regex.compile(r"由\s*")
@@ -34,6 +34,8 @@ _NOT_UNIT_START = re.compile(r"含|包括|不含|即|如|其中|以下|暂定|�
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
 _MAY_HOLD_CLAUSE = re.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
+#: What may stand between and around the clauses of a role line.
+_BETWEEN_CLAUSES = " \t\u3000。.;；,，"
 #: An opening bracket (a clause may start there); one of BEFORE_INLINE (an inline label may start after it).
 _OPENER = re.compile("[" + re.escape(OPENERS) + "]")
 _INLINE_BEFORE = re.compile("[" + re.escape(BEFORE_INLINE) + "]")
@@ -68,6 +70,7 @@ class ClauseReader:
         self._labels = frozenset(rules.labels)  # (``in`` a frozenset is one call in C)
         self.verbs = rules.verbs
         self.separators = rules.separators
+        self._cut = separator_pattern(rules.separators).split  # a list without brackets: cut at every separator
         self.label_re = rules.label_re
         self.line_re = rules.line_re
         self.trigger = rules.trigger
@@ -76,8 +79,6 @@ class ClauseReader:
         self._verb_words = tuple(rules.verbs) or ("",)
         self.posts = rules.posts
         self.label_start = rules.label_start
-        # may this character stand in a label? (asked of each character a label_marks run steps back over)
-        self._in_run: Memo[str, bool] = Memo(lambda ch: _IN_LABEL.fullmatch(ch) is not None)
         # read once per name or label (a notice repeats its unit names); no Python call once known
         self._deadline: Memo[str, bool] = Memo(
             lambda name: bool(rules.any_deadline.match(name)) and not name.endswith(rules.unit_endings))
@@ -117,12 +118,14 @@ class ClauseReader:
     @staticmethod
     def only_clauses(text: str, locs: list[ClauseLoc]) -> bool:
         """The block holds nothing but its clauses (and punctuation): a role line in brackets."""
-        rest, last = [], 0
-        for loc in locs:
-            rest.append(text[last:loc.start])
+        if not locs:
+            return False
+        last = 0
+        for loc in locs:  # (a task's text before its clause answers at the first piece)
+            if text[last:loc.start].strip(_BETWEEN_CLAUSES):
+                return False
             last = loc.end
-        rest.append(text[last:])
-        return bool(locs) and not "".join(rest).strip(" \t\u3000。.;；,，")
+        return not text[last:].strip(_BETWEEN_CLAUSES)
 
     def find(self, text: str, unit_like: UnitLike) -> list[ClauseLoc]:
         """Clauses in one block, in order. ``unit_like(name) -> bool`` vets verb clauses."""
@@ -319,6 +322,7 @@ class ClauseReader:
             body = self.rules.list_tail.sub("", content.rstrip())
             return [Segment("responsible", "", tuple(self.names(body, base)), body, base)]
         segs: list[Segment] = []
+        deadline = self._deadline
         marks = self.label_marks(content)
         if marks and _BRACKET.search(content):  # labels inside a nested bracket are not this clause's
             top = _top_level(content)
@@ -340,10 +344,11 @@ class ClauseReader:
                 continue
             listed = self.names(stripped, s0)
             # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit
-            deadline = self._deadline
             dates = [n for n in listed if deadline[n[0]]]
-            kept = tuple(n for n in listed if n not in dates) if dates else tuple(listed)
-            segs.append(Segment(role, label, kept, stripped, s0))
+            if not dates:
+                segs.append(Segment(role, label, tuple(listed), stripped, s0))
+                continue
+            segs.append(Segment(role, label, tuple(n for n in listed if n not in dates), stripped, s0))
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
 
@@ -367,15 +372,16 @@ class ClauseReader:
             return [(m["label"], m.start(), m.end())
                     for m in self.label_re.finditer(content, 0, label_limit(content))]
         out: list[tuple[str, int, int]] = []
-        match, labels, in_run = self.label_re.match, self._labels, self._in_run
+        match, labels, run_back = self.label_re.match, self._labels, _LABEL_RUN.match
         done = 0  # where the last label ended: finditer looks on from there
         # (every match ends at the latest on a colon after its closing bracket: label_limit would not cut it)
         for end in _LABEL_END.finditer(content):
-            stop = start = end.start()
+            stop = end.start()
             if stop < done:
                 continue
-            while start > done and in_run[content[start - 1]]:  # back to the start of the run (a label's
-                start -= 1  # end ends a run: the one before ended at ``done`` at the latest)
+            # back to the start of the run (a label's end ends a run: the one before ended at ``done`` at the
+            # latest), matched backwards in one call
+            start = run_back(content, done, stop).start()  # (it matches, if only the empty run)
             if content[stop] in ":：" and (label := content[start:stop].rstrip(" \t\u3000")) in labels:
                 out.append((label, start, stop + 1))
                 done = stop + 1
@@ -436,20 +442,24 @@ class ClauseReader:
         A rule note in the list ((列第一位者为牵头单位,下同)) is not a name; 及/和/与 join two names
         when both end like a unit (市财政局及市税务局), not inside one (人力资源和社会保障局).
         """
-        blanked = self._without_notes(text)
-        if blanked is not text:
-            return self._names_around_notes(text, blanked, base)
+        if "(" in text or "（" in text:  # (a rule note is bracketed: a list without a bracket holds none)
+            blanked = self._without_notes(text)
+            if blanked is not text:
+                return self._names_around_notes(text, blanked, base)
         out: list[tuple[str, int, int]] = []
-        for piece, at, _ in split_top(text, self.separators, base):
+        # the pieces split_top cuts, each followed by one separator (their offsets follow from their lengths);
+        # most lists hold no bracket: every separator cuts, found in C without split_top's offsets
+        pieces = [p for p, _, _ in split_top(text, self.separators)] if _BRACKET.search(text) else self._cut(text)
+        at = base
+        for piece in pieces:
             name = piece.strip(_NAME_EDGE)
-            if not name:
-                continue
-            if len(name) < len(piece):
-                at += len(piece) - len(piece.lstrip(_NAME_EDGE))
-            if _CONJUNCTION_CHARS.isdisjoint(name):  # (most names: no 及/和/与 to look at)
-                out.append((name, at, at + len(name)))
-            else:
-                out.extend(self._conjoined(name, at))
+            if name:
+                lead = len(piece) - len(piece.lstrip(_NAME_EDGE)) if len(name) < len(piece) else 0
+                if _CONJUNCTION_CHARS.isdisjoint(name):  # (most names: no 及/和/与 to look at)
+                    out.append((name, at + lead, at + lead + len(name)))
+                else:
+                    out.extend(self._conjoined(name, at + lead))
+            at += len(piece) + 1
         return out
 
     def _names_around_notes(self, text: str, blanked: str, base: int) -> list[tuple[str, int, int]]:
@@ -499,8 +509,9 @@ _LABEL_ENDS = ":：】]］"
 _LAST_LABEL_END = regex.compile("[" + regex.escape(_LABEL_ENDS) + "]", regex.REVERSE)
 _LABEL_END = re.compile("[" + re.escape(_LABEL_ENDS) + "]")
 _OPENER_OR_LABEL_END = re.compile("[" + re.escape(OPENERS + _LABEL_ENDS) + "]")
-#: A character a label may hold (when rules.han_labels): a Han character or a blank.
-_IN_LABEL = regex.compile(r"[\p{Han} \t\u3000]")
+#: The run of characters a label may hold (when rules.han_labels: Han characters and blanks) that ends where
+#: the match starts, matched backwards.
+_LABEL_RUN = regex.compile(r"[\p{Han} \t\u3000]*", regex.REVERSE)
 
 
 def label_limit(text: str) -> int:

@@ -35,6 +35,7 @@ from .records import (
     Document,
     Extraction,
     Finding,
+    Heading,
     Item,
     ItemDraft,
     ItemSegments,
@@ -128,10 +129,14 @@ def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: Clause
     leaders: dict[tuple[int, int], tuple[str, str, int, int] | None] = {}  # heading span -> its leader
     printed = page.printed_text
     shadow = simplified_shadow(printed)  # character for character: each item's copy is a slice
+    heads: tuple[Heading | None, ...] = ()  # the headings above the item before, and the leaders they name
+    named: list[tuple[str, str, int, int]] = []
     for segs in segments:
         d = segs.draft
-        clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role,
-                                   heading_leaders(page, d, rules.roles, leaders))
+        if (d.section, d.subsection, d.group) != heads:  # (the items under one heading follow each other)
+            heads = (d.section, d.subsection, d.group)
+            named = heading_leaders(page, d, rules.roles, leaders)
+        clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role, named)
         assignments.extend(clauses.assignments)
         repairs.extend(clauses.repairs)
         findings.extend(clauses.findings)

@@ -116,7 +116,7 @@ class _Walker:
     @staticmethod
     def _is_stop(b: Block, num: Numbered | None, stops: set[str], initials: frozenset[str] | None) -> bool:
         """A heading (at most HEADING_MAX_CHARS long) titled like a stop heading."""
-        title = _title(b.text[num.body_start:] if num else b.text)
+        title = (b.text[num.body_start:] if num else b.text).strip().rstrip("。.:：")  # (_title, without a call)
         if initials is not None and title[:1] not in initials:
             return False
         return title in stops or any(title.startswith(s) and len(title) <= len(s) + 8 for s in stops)
@@ -301,10 +301,11 @@ class _Walker:
         i = cur.block
         num: Numbered | None = cur.num
         body_start = num.body_start if num else 0
-        locs = [(i, c) for c in self.clauses[i]]
-        for j in cur.blocks[1:]:
+        locs: list[tuple[int, ClauseLoc]] = []
+        for j in cur.blocks:  # (a loop, not a comprehension per block: most tasks are one block with one clause)
             if j not in cur.wrapped:
-                locs.extend((j, c) for c in self.clauses[j])
+                for c in self.clauses[j]:
+                    locs.append((j, c))
             else:  # continuation of the previous role line: one clause over two blocks
                 locs.append((j, ClauseLoc(0, len(self.blocks[j].text), 0, len(self.blocks[j].text), "wrap")))
         last = cur.cont[-1] if cur.cont else i  # the paragraph where the task's text ends

@@ -107,7 +107,7 @@ def split_top(text: str, seps: str, base: int = 0) -> list[tuple[str, int, int]]
     out: list[tuple[str, int, int]] = []
     if _BRACKET.search(text) is None:  # no bracket (most lists): every separator cuts, found in C
         at = base
-        for piece in _separators(seps).split(text):
+        for piece in separator_pattern(seps).split(text):
             end = at + len(piece)
             out.append((piece, at, end))
             at = end + 1
@@ -139,7 +139,7 @@ def _marks(seps: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=64)
-def _separators(seps: str) -> re.Pattern[str]:
+def separator_pattern(seps: str) -> re.Pattern[str]:
     """One of ``seps`` (none: a pattern that never matches)."""
     return re.compile("[" + re.escape(seps) + "]") if seps else re.compile("(?!)")
 

@@ -110,6 +110,7 @@ class UnitBook:
             if self.shaped(name := clean(p, rules.list_tail)):
                 self.vocab[name] += times
         self._tokens = self._glue_tokens()
+        self._scopes_not_each = tuple(p for p in self.prefixes if p != "各")  # where a glued name may be cut
 
     # ------------------------------------------------------------- shape
 
@@ -223,10 +224,13 @@ class UnitBook:
         best: list[tuple[int, int] | None] = [None] * (n + 1)  # (count, ways) covering name[:i]
         best[0] = (0, 1)
         back: list[int] = [-1] * (n + 1)
+        # only the places a run of pieces reaches can start the next piece: those are tried, in order (most
+        # names reach none but 0: a few lookups per end instead of every earlier place)
+        reached = [0]
         for i in range(1, n + 1):
-            for j in range(max(0, i - 20), i):
-                prev = best[j]
-                if prev is None or name[j:i] not in toks or (j == 0 and i == n):
+            for j in reached:
+                prev = best[j]  # (never None: j was reached)
+                if prev is None or j < i - 20 or name[j:i] not in toks or (j == 0 and i == n):
                     continue
                 cand = (prev[0] + 1, prev[1])
                 here = best[i]
@@ -234,6 +238,8 @@ class UnitBook:
                     best[i], back[i] = cand, j
                 elif cand[0] == here[0]:
                     best[i] = (here[0], here[1] + cand[1])
+            if best[i] is not None:
+                reached.append(i)
         whole = best[n]
         if whole is not None and whole[0] >= 2 and whole[1] == 1:
             cuts, i = [], n
@@ -243,10 +249,10 @@ class UnitBook:
             return cuts[::-1]
         # a unit suffix meets a scope prefix: 区财政局|区税务局. Not before 各: 区政府各相关部门
         # is one collective (the district government's departments), not two units.
-        scopes = tuple(p for p in self.prefixes if p != "各")
+        scopes, strong = self._scopes_not_each, self.rules.strong_suffixes
         for i in range(2, n - 1):
             # tested in place before slicing: two slices at every cut made a long name quadratic
-            if not (name.endswith(self.rules.strong_suffixes, 0, i) and name.startswith(scopes, i)):
+            if not (name.endswith(strong, 0, i) and name.startswith(scopes, i)):
                 continue
             left, right = name[:i], name[i:]
             if self.shaped(left) and self.shaped(right) and len(right) >= 3:
