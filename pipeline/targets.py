@@ -400,13 +400,23 @@ def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
 
     A pattern is run only over a text that holds every character it needs (most need a word:
     实事, 指标, 方面), and a word of each group of words it needs (个月/季度, 年产/产能). The
-    characters of the text are found in one scan for any of them (cheaper than a set of all the
-    text's characters); the words are asked for only when the characters are there.
+    patterns are filed under a key character (:attr:`TargetRules.not_targets_by_key`): one scan finds
+    the keys the text holds, and only the patterns filed under them are asked about (not all of them).
     """
-    present = set(r.not_target_chars.findall(text))
-    return _merged(b.span() for needs, words, p in r.not_targets_needing
-                   if needs <= present and (not words or holds_words(text, words))
-                   for b in p.finditer(text))  # quotes pair left to right
+    spans: list[tuple[int, int]] = []
+    for p in r.not_targets_unkeyed:
+        spans.extend(m.span() for m in p.finditer(text))
+    keys = r.not_target_keys.findall(text)
+    if not keys:
+        return _merged(spans)
+    run: set[regex.Pattern[str]] = set()  # a pattern filed under two keys the text holds is run once
+    for key in set(keys):
+        for rest, words, p in r.not_targets_by_key[key]:
+            if p not in run and all(map(text.__contains__, rest)) and (not words or holds_words(text, words)):
+                run.add(p)
+                for m in p.finditer(text):
+                    spans.append(m.span())
+    return _merged(spans)
 
 
 def holds_words(text: str, words: Sequence[Sequence[str]]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import re._constants as sre
 import re._parser as sre_parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -101,10 +101,27 @@ class TargetRules:
         return tuple((needed_chars(p), p) for p in self.not_aspirational)
 
     @cached_property
-    def not_target_chars(self) -> re.Pattern[str]:
-        """Any character a not_targets pattern needs (one scan finds those a text holds)."""
-        chars = sorted(set().union(*(needs for needs, _, _ in self.not_targets_needing)))
-        return re.compile("[" + "".join(re.escape(c) for c in chars) + "]" if chars else "(?!)")
+    def not_targets_by_key(self) -> Mapping[str, tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...], regex.Pattern[str]], ...]]:
+        """The not_targets patterns filed under their key characters (see :func:`key_chars`), each with the other
+        characters and the words it needs: a text is asked only for the patterns filed under a character it holds."""
+        by_key: dict[str, list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...], regex.Pattern[str]]]] = {}
+        for needs, words, p in self.not_targets_needing:
+            keys = key_chars(needs, words)
+            for k in keys:
+                rest = tuple(sorted(needs - keys))
+                by_key.setdefault(k, []).append((rest, words, p))
+        return MappingProxyType({k: tuple(v) for k, v in by_key.items()})
+
+    @cached_property
+    def not_targets_unkeyed(self) -> tuple[regex.Pattern[str], ...]:
+        """The not_targets patterns that need no character or word (run over every text holding a number)."""
+        return tuple(p for needs, words, p in self.not_targets_needing if not key_chars(needs, words))
+
+    @cached_property
+    def not_target_keys(self) -> re.Pattern[str]:
+        """Any key character of a not_targets pattern (one scan finds those a text holds)."""
+        return re.compile("[" + "".join(re.escape(c) for c in sorted(self.not_targets_by_key)) + "]"
+                          if self.not_targets_by_key else "(?!)")
 
     @cached_property
     def any_firm(self) -> re.Pattern[str]:
@@ -162,6 +179,20 @@ def needed_chars(p: regex.Pattern[str]) -> frozenset[str]:
     """
     parsed = _parsed(p)
     return frozenset() if parsed is None else frozenset(_needed(parsed))
+
+
+def key_chars(needs: frozenset[str], words: Sequence[Sequence[str]]) -> frozenset[str]:
+    """Characters one of which stands in every text a pattern matches: one of the characters it ``needs``, or
+    the first characters of one group of its needed ``words`` (:func:`needed_words`); the fewest, a word's
+    before a lone character when as few (a word is rarer than any of its characters). Empty when it needs nothing.
+
+    >>> sorted(key_chars(frozenset("个"), (("两个", "四个"),))), sorted(key_chars(frozenset("实事"), (("实事",),)))
+    (['个'], ['实'])
+    >>> sorted(key_chars(frozenset(), (("年产", "产能", "装机"),))), key_chars(frozenset(), ())
+    (['产', '年', '装'], frozenset())
+    """
+    options = [frozenset(w[0] for w in group) for group in words] + [frozenset(c) for c in sorted(needs)]
+    return min(options, key=len) if options else frozenset()
 
 
 def needed_words(p: regex.Pattern[str]) -> tuple[tuple[str, ...], ...]:
