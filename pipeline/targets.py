@@ -369,12 +369,7 @@ def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     blocked: list[tuple[int, int]] = []
     k = 0
     out: list[Quantity] = []
-    first = _NUMBER_START.search(text)
-    if first is None:
-        return out
-    # the quantity pattern tries its lookahead at every place; the first character a number can start with
-    # is found faster on its own, and the scan starts there (most texts hold few numbers, many none)
-    for i, m in enumerate(r.quantity.finditer(text, first.start())):
+    for i, m in enumerate(r.quantity.finditer(text)):
         if i == 0:  # a text without a number is not scanned for the patterns that block one
             blocked = _blocked(text, r)
         while k < len(blocked) and blocked[k][1] <= m.start():

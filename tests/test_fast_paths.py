@@ -165,3 +165,11 @@ def test_not_targets_run_only_where_they_can_match(rules, text):
     for needs, words, p in rules.targets.not_targets_needing:
         if p.search(text) is not None:  # a pattern that matches is never skipped
             assert needs <= set(text) and holds_words(text, words), p.pattern
+
+
+@pytest.mark.parametrize("text", NOT_TARGET_LINES)
+def test_not_targets_filed_under_a_key_the_text_holds(rules, text):
+    tr = rules.targets
+    for p in tr.not_targets:
+        if p.search(text) is not None and p not in tr.not_targets_unkeyed:  # a pattern that matches is asked
+            assert any(p is q for k in set(text) for _, _, q in tr.not_targets_by_key.get(k, ())), p.pattern
