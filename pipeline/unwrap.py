@@ -26,7 +26,7 @@ from dataclasses import replace
 
 from .records import Cell, Page, join_blocks
 from .rules.sets import UnwrapVocabulary as UnwrapRules
-from .text import JUNCTIONS, VERTICAL, display_width, join_lines
+from .text import JUNCTIONS, VERTICAL, columns_encoded, join_lines
 
 # ---------------------------------------------------------------- thresholds
 
@@ -56,8 +56,8 @@ def typeset_width(line: str) -> int:
     >>> typeset_width("增长7%,完成"), typeset_width("增长7%，完成")
     (12, 12)
     """
-    ascii_part = line.encode("ascii", "ignore")  # the marks are ASCII: counted among the ASCII characters, in C
-    return display_width(line) + len(ascii_part) - len(ascii_part.translate(None, _NARROWED))
+    encoded = columns_encoded(line)  # a byte a column; the marks are ASCII bytes: counted in C
+    return 2 * len(encoded) - len(encoded.translate(None, _NARROWED))
 
 
 def full_width(widths: Sequence[int]) -> int | None:
@@ -122,13 +122,8 @@ def _typeset_widths(lines: list[str]) -> list[int]:
     ([36, 0, 36], [40])
     """
     shortest = (MIN_FULL_WIDTH - WIDTH_TOLERANCE + 1) // 2
-    try:
-        # all the lines in one GB 2312 encode (C), as display_width measures a line: ASCII is one byte and
-        # one column, any other character two of each; the narrowed marks are ASCII bytes, never part of
-        # a two-byte character, so a line's width is its bytes plus its marks, both counted in C
-        encoded = "\n".join(lines).encode("gb2312")
-    except UnicodeEncodeError:  # a character outside GB 2312: line by line
-        return [typeset_width(line) if len(line) >= shortest else 0 for line in lines]
+    # all the lines in one encode, a byte a column (as typeset_width measures a line), then split
+    encoded = columns_encoded("\n".join(lines))
     sizes = map(len, encoded.split(b"\n"))
     unmarked = map(len, encoded.translate(None, _NARROWED).split(b"\n"))
     return [2 * n - u if len(line) >= shortest else 0 for line, n, u in zip(lines, sizes, unmarked)]
