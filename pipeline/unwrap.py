@@ -23,6 +23,9 @@ import operator
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
+
+import regex
 
 from .records import Cell, Page, join_blocks
 from .rules.sets import UnwrapVocabulary as UnwrapRules
@@ -163,14 +166,29 @@ def looks_pdf(lines: Sequence[str], ur: UnwrapRules) -> int | None:
     return width
 
 
+def _without_page_numbers(lines: list[str], ur: UnwrapRules) -> list[str]:
+    """The lines that are not a page number (``— 2 —``)."""
+    joined = ur.any_page_number.joined
+    # most pages print none: proved by one search of all the lines, not a match call a line
+    if joined is not None and _page_number_line(joined).search("\n" + "\n".join(lines) + "\n") is None:
+        return lines
+    return [line for line in lines if not ur.any_page_number.fullmatch(line)]
+
+
+@lru_cache(maxsize=8)
+def _page_number_line(page_number: regex.Pattern[str]) -> regex.Pattern[str]:
+    """A page number between two newlines: found at every line that is one (and maybe across lines: the
+    lines are then asked one by one)."""
+    return regex.compile(r"\n(?:" + page_number.pattern + r")(?=\n)", page_number.flags)
+
+
 def unwrap(page: Page, ur: UnwrapRules) -> Page:
     """The page with hard line breaks joined and page numbers dropped, if it looks PDF-extracted.
 
     Any other page is returned as it is (the same object).
     """
     lines = [b.text for b in page.blocks if b.kind == "p"]
-    kept = [line for line in lines if not ur.any_page_number.fullmatch(line)]
-    width = looks_pdf(kept, ur)
+    width = looks_pdf(_without_page_numbers(lines, ur), ur)
     if width is None:
         return page
     out: list[tuple[str, str, Cell | None]] = []
