@@ -215,7 +215,7 @@ def quote_findings(page: Page, pairs: dict[str, str]) -> list[Finding]:
     stack: list[tuple[str, int]] = []
     for at in sorted(at for ch in set("".join(pairs) + "".join(closing)) for at in _places(page.text, ch, end)):
         if k < 0 or at >= blocks[k].end:
-            if k >= 0:
+            if stack:  # (a block's quotes are most often balanced: no call)
                 _never_closed(blocks[k], stack, out)
             k += 1
             while blocks[k].end <= at:
@@ -234,7 +234,7 @@ def quote_findings(page: Page, pairs: dict[str, str]) -> list[Finding]:
                 out.append(Finding("", "warning", "unbalanced_quote",
                                    f"closing {ch} without an opening {closing[ch]} in {ctx!r}: the opening quote was lost",
                                    at, at + 1))
-    if k >= 0:
+    if stack:
         _never_closed(blocks[k], stack, out)
     return out
 
