@@ -301,11 +301,11 @@ def apply_edits(page: Page, edits: list[Edit], doc_id: str) -> tuple[Page, tuple
             printed_parts.append((shown, b.kind, b.cell))
     start, end = blocks[lo].start, blocks[hi - 1].end
     mid_text, mid_blocks = join_blocks(parts, start)
-    shift = start + len(mid_text) - end
-    after = blocks[hi:] if not shift else tuple(
-        [Block(b.text, b.start + shift, b.end + shift, b.kind, b.cell) for b in blocks[hi:]])
+    moved_by = start + len(mid_text) - end
+    moved = blocks[hi:] if not moved_by else tuple(
+        [Block(b.text, b.start + moved_by, b.end + moved_by, b.kind, b.cell) for b in blocks[hi:]])
     new_text = page.text[:start] + mid_text + page.text[end:]
-    new_blocks = blocks[:lo] + mid_blocks + after
+    new_blocks = blocks[:lo] + mid_blocks + moved
     new_printed = printed[:start] + join_blocks(printed_parts)[0] + printed[end:] if printed is not None else None
     shown_text = new_printed if new_printed is not None else new_text
     repairs = []
