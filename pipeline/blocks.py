@@ -9,12 +9,14 @@ text capture still carries (breadcrumb, release-date line, footer) is moved to
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 import regex
 
 from .errors import ContentError
 from .records import Decoded, Page, PageMeta, join_blocks
 from .rules import Rules
+from .rules.validate import AnyOf
 from .text import is_traditional, to_simplified
 from .texttables import find_text_tables
 from .unwrap import unwrap
@@ -38,22 +40,35 @@ def _strip_chrome(lines: list[str], rules: Rules) -> tuple[list[str], dict[str, 
     n = len(lines)
     gone: set[int] = set()
     dropped: list[str] = []
-    patterns = rules.metadata.chrome_lines
+    chrome = _any_chrome(rules.metadata.chrome_lines)
     # only the lines near either end are looked at (the lines between are kept as they are)
     for i in sorted(set(range(min(n, CHROME_WINDOW))) | set(range(max(0, n - CHROME_WINDOW), n))):
         s = lines[i].strip()
-        m = next((m for p in patterns if (m := p.match(s))), None) if s else None
-        if m is None or _task_like(s, rules):
+        # a task-like line is asked first: one short match, where the chrome patterns (.* …) read a
+        # long numbered paragraph to its end; then the first chrome pattern that matches, asked of
+        # them all in one call (its groups are in the match)
+        if not s or _task_like(s, rules) or (found_at := chrome.first(s)) is None:
             continue
+        m = found_at[1]
         gone.add(i)
         dropped.append(s)
         published = m.groupdict().get("published")
         if published and "published" not in found:
             found["published"] = published
-    keep = [line for i, line in enumerate(lines) if i not in gone] if gone else lines
+    keep = lines
+    if gone:  # the few dropped lines taken out of a copy (not every line of the capture asked about)
+        keep = lines.copy()
+        for i in sorted(gone, reverse=True):
+            del keep[i]
     if not any(line.strip() for line in keep):
         return lines, {}, []
     return keep, found, dropped
+
+
+@lru_cache(maxsize=8)
+def _any_chrome(patterns: tuple[regex.Pattern[str], ...]) -> AnyOf:
+    """The chrome-line patterns asked together (of a rule table: made once)."""
+    return AnyOf(patterns)
 
 
 def _task_like(line: str, rules: Rules) -> bool:

@@ -172,18 +172,19 @@ class Page:
         return self.printed if self.printed is not None else self.text
 
 
-def join_blocks(texts: list[tuple[str, str, Cell | None]]) -> tuple[str, tuple[Block, ...]]:
+def join_blocks(texts: list[tuple[str, str, Cell | None]], start: int = 0) -> tuple[str, tuple[Block, ...]]:
     """Join ``(text, kind, cell)`` triples into one text and offset-carrying blocks.
 
-    Empty texts are dropped; blocks are separated by one newline.
+    Empty texts are dropped; blocks are separated by one newline. The first block starts at ``start``
+    (the joined text is then a piece of a page's text from there).
 
     >>> text, blocks = join_blocks([("甲", "p", None), ("", "p", None), ("乙丙", "p", None)])
-    >>> text, [(b.start, b.end) for b in blocks]
-    ('甲\\n乙丙', [(0, 1), (2, 4)])
+    >>> text, [(b.start, b.end) for b in blocks], [(b.start, b.end) for b in join_blocks([("甲", "p", None)], 5)[1]]
+    ('甲\\n乙丙', [(0, 1), (2, 4)], [(5, 6)])
     """
     parts: list[str] = []
     blocks: list[Block] = []
-    pos = -1  # before the newline that would precede the first block
+    pos = start - 1  # before the newline that would precede the first block
     for text, kind, cell in texts:
         text = text.strip()
         if text:

@@ -215,7 +215,7 @@ def quote_findings(page: Page, pairs: dict[str, str]) -> list[Finding]:
     stack: list[tuple[str, int]] = []
     for at in sorted(at for ch in set("".join(pairs) + "".join(closing)) for at in _places(page.text, ch, end)):
         if k < 0 or at >= blocks[k].end:
-            if k >= 0:
+            if stack:  # (a block's quotes are most often balanced: no call)
                 _never_closed(blocks[k], stack, out)
             k += 1
             while blocks[k].end <= at:
@@ -234,7 +234,7 @@ def quote_findings(page: Page, pairs: dict[str, str]) -> list[Finding]:
                 out.append(Finding("", "warning", "unbalanced_quote",
                                    f"closing {ch} without an opening {closing[ch]} in {ctx!r}: the opening quote was lost",
                                    at, at + 1))
-    if k >= 0:
+    if stack:
         _never_closed(blocks[k], stack, out)
     return out
 
@@ -278,9 +278,14 @@ def apply_edits(page: Page, edits: list[Edit], doc_id: str) -> tuple[Page, tuple
     by_block: dict[int, list[Edit]] = {}
     for e in sorted(edits, key=lambda e: (e.block, e.start)):
         by_block.setdefault(e.block, []).append(e)
+    # only the blocks from the first edited one to the last are rebuilt (the edits sit in the header): the
+    # blocks before keep their place, the blocks after move by the change in length, and the page text
+    # around them is sliced as it is (a page's text is its blocks, stripped, joined by newlines)
+    blocks = page.blocks
+    lo, hi = min(by_block), max(by_block) + 1
     parts, printed_parts = [], []
     placed: list[tuple[int, int, Edit]] = []  # (block, offset of `after` in new block text, edit)
-    for i, b in enumerate(page.blocks):
+    for i, b in enumerate(blocks[lo:hi], lo):
         text, shown = b.text, printed[b.start:b.end] if printed is not None else ""
         shift = 0
         for e in by_block.get(i, ()):
@@ -294,8 +299,14 @@ def apply_edits(page: Page, edits: list[Edit], doc_id: str) -> tuple[Page, tuple
         parts.append((text, b.kind, b.cell))
         if printed is not None:
             printed_parts.append((shown, b.kind, b.cell))
-    new_text, new_blocks = join_blocks(parts)
-    new_printed = join_blocks(printed_parts)[0] if printed is not None else None
+    start, end = blocks[lo].start, blocks[hi - 1].end
+    mid_text, mid_blocks = join_blocks(parts, start)
+    moved_by = start + len(mid_text) - end
+    moved = blocks[hi:] if not moved_by else tuple(
+        [Block(b.text, b.start + moved_by, b.end + moved_by, b.kind, b.cell) for b in blocks[hi:]])
+    new_text = page.text[:start] + mid_text + page.text[end:]
+    new_blocks = blocks[:lo] + mid_blocks + moved
+    new_printed = printed[:start] + join_blocks(printed_parts)[0] + printed[end:] if printed is not None else None
     shown_text = new_printed if new_printed is not None else new_text
     repairs = []
     for i, s, e in placed:

@@ -551,10 +551,13 @@ def _header_line(line: str, tr: TableRules) -> bool:
     [True, True, False, False, False]
     """
     t = compact(line)
-    if not t or len(t) > HEADER_MAX_CHARS or t.isdigit() or tr.any_heading.match(line.strip()):
+    if not t or len(t) > HEADER_MAX_CHARS or t.isdigit():
         return False
     # tr.kind_of(t) is not "other" exactly when t holds a header word: one search of them all says so
-    return len(t) <= HEADER_FRAGMENT_MAX_CHARS or _any_header_word(tr.headers).search(t) is not None
+    # (asked before the heading patterns: a line without one is turned away by a search in C)
+    if len(t) > HEADER_FRAGMENT_MAX_CHARS and _any_header_word(tr.headers).search(t) is None:
+        return False
+    return not tr.any_heading.match(line.strip())
 
 
 @lru_cache(maxsize=8)

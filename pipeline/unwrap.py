@@ -18,13 +18,18 @@ Only ``"p"`` blocks are touched; table cells stay as they are.
 
 from __future__ import annotations
 
+import math
+import operator
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
+
+import regex
 
 from .records import Cell, Page, join_blocks
 from .rules.sets import UnwrapVocabulary as UnwrapRules
-from .text import JUNCTIONS, VERTICAL, display_width, join_lines
+from .text import JUNCTIONS, VERTICAL, columns_encoded, join_lines
 
 # ---------------------------------------------------------------- thresholds
 
@@ -54,8 +59,8 @@ def typeset_width(line: str) -> int:
     >>> typeset_width("增长7%,完成"), typeset_width("增长7%，完成")
     (12, 12)
     """
-    ascii_part = line.encode("ascii", "ignore")  # the marks are ASCII: counted among the ASCII characters, in C
-    return display_width(line) + len(ascii_part) - len(ascii_part.translate(None, _NARROWED))
+    encoded = columns_encoded(line)  # a byte a column; the marks are ASCII bytes: counted in C
+    return 2 * len(encoded) - len(encoded.translate(None, _NARROWED))
 
 
 def full_width(widths: Sequence[int]) -> int | None:
@@ -70,8 +75,12 @@ def full_width(widths: Sequence[int]) -> int | None:
     >>> full_width([120, 64, 88, 230, 56, 140, 40]) is None
     True
     """
-    wide = [w for w in widths if w >= MIN_FULL_WIDTH]
-    if len(wide) < MIN_FULL_LINES:
+    wide = sorted(w for w in widths if w >= MIN_FULL_WIDTH)
+    # the best width needs `least` lines within WIDTH_TOLERANCE of it: `least` consecutive sorted widths
+    # that close together. Most pages (one paragraph per line) have none, proved by one pass in C over
+    # the sorted widths, without the counts below
+    least = max(MIN_FULL_LINES, math.ceil(MIN_FULL_SHARE * len(wide)))
+    if len(wide) < least or min(map(operator.sub, wide[least - 1:], wide)) > WIDTH_TOLERANCE:
         return None
     counts = Counter(wide)
     near = {w: sum(counts.get(v, 0) for v in range(w - WIDTH_TOLERANCE, w + 1)) for w in counts}
@@ -100,7 +109,27 @@ def _indented_start(line: str, width: int, ur: UnwrapRules) -> bool:
 
 def _boxed(line: str) -> bool:
     """A line of a text table drawn with rules (never measured, never joined)."""
-    return line[0] in VERTICAL or line[0] in JUNCTIONS
+    return line[0] in _BOX_STARTS
+
+
+_BOX_STARTS = VERTICAL + JUNCTIONS
+
+
+def _typeset_widths(lines: list[str]) -> list[int]:
+    """:func:`typeset_width` of every line, 0 for a line too short to be full on any page.
+
+    A character is at most two columns: a line too short to be full, even of the narrowest page
+    (MIN_FULL_WIDTH - WIDTH_TOLERANCE), is not measured.
+
+    >>> _typeset_widths(["增长7%,完成" * 3, "短", "增长7%，完成" * 3]), _typeset_widths(["€" * 20])
+    ([36, 0, 36], [40])
+    """
+    shortest = (MIN_FULL_WIDTH - WIDTH_TOLERANCE + 1) // 2
+    # all the lines in one encode, a byte a column (as typeset_width measures a line), then split
+    encoded = columns_encoded("\n".join(lines))
+    sizes = map(len, encoded.split(b"\n"))
+    unmarked = map(len, encoded.translate(None, _NARROWED).split(b"\n"))
+    return [2 * n - u if len(line) >= shortest else 0 for line, n, u in zip(lines, sizes, unmarked)]
 
 
 def _depth(text: str, depth: int = 0) -> int:
@@ -126,11 +155,8 @@ def _starts_element(line: str, ur: UnwrapRules) -> bool:
 
 def looks_pdf(lines: Sequence[str], ur: UnwrapRules) -> int | None:
     """The full line width when these lines look PDF-extracted, else None."""
-    lines = [line for line in lines if not _boxed(line)]
-    # a character is at most two columns: a line too short to be full, even of the narrowest page
-    # (MIN_FULL_WIDTH - WIDTH_TOLERANCE), is not measured (0 stands for "too narrow to count")
-    shortest = (MIN_FULL_WIDTH - WIDTH_TOLERANCE + 1) // 2
-    widths = [typeset_width(line) if len(line) >= shortest else 0 for line in lines]
+    lines = [line for line in lines if line[0] not in _BOX_STARTS]  # not _boxed(line), without a call a line
+    widths = _typeset_widths(lines)
     width = full_width(widths)
     if width is None:
         return None
@@ -140,14 +166,29 @@ def looks_pdf(lines: Sequence[str], ur: UnwrapRules) -> int | None:
     return width
 
 
+def _without_page_numbers(lines: list[str], ur: UnwrapRules) -> list[str]:
+    """The lines that are not a page number (``— 2 —``)."""
+    joined = ur.any_page_number.joined
+    # most pages print none: proved by one search of all the lines, not a match call a line
+    if joined is not None and _page_number_line(joined).search("\n" + "\n".join(lines) + "\n") is None:
+        return lines
+    return [line for line in lines if not ur.any_page_number.fullmatch(line)]
+
+
+@lru_cache(maxsize=8)
+def _page_number_line(page_number: regex.Pattern[str]) -> regex.Pattern[str]:
+    """A page number between two newlines: found at every line that is one (and maybe across lines: the
+    lines are then asked one by one)."""
+    return regex.compile(r"\n(?:" + page_number.pattern + r")(?=\n)", page_number.flags)
+
+
 def unwrap(page: Page, ur: UnwrapRules) -> Page:
     """The page with hard line breaks joined and page numbers dropped, if it looks PDF-extracted.
 
     Any other page is returned as it is (the same object).
     """
     lines = [b.text for b in page.blocks if b.kind == "p"]
-    kept = [line for line in lines if not ur.any_page_number.fullmatch(line)]
-    width = looks_pdf(kept, ur)
+    width = looks_pdf(_without_page_numbers(lines, ur), ur)
     if width is None:
         return page
     out: list[tuple[str, str, Cell | None]] = []
