@@ -343,11 +343,15 @@ class ClauseReader:
                 segs.append(Segment(role, label, (), stripped, s0))
                 continue
             listed = self.names(stripped, s0)
-            # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit
-            dates = [n for n in listed if deadline[n[0]]]
-            if not dates:
+            # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit; most lists
+            # hold none: told by a plain loop (no list comprehension, a call, made for each list)
+            for n in listed:
+                if deadline[n[0]]:
+                    break
+            else:
                 segs.append(Segment(role, label, tuple(listed), stripped, s0))
                 continue
+            dates = [n for n in listed if deadline[n[0]]]
             segs.append(Segment(role, label, tuple(n for n in listed if n not in dates), stripped, s0))
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
