@@ -50,8 +50,6 @@ _NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
 _NAME_EDGE = " \t\u3000\n。."
 #: Words that join two unit names in a list (市财政局及市税务局).
 _CONJUNCTION = re.compile(r"以及|及|和|与")
-#: A character every match of _CONJUNCTION holds (a name without one is not looked at).
-_CONJUNCTION_CHARS = frozenset("及和与")
 #: The ASCII characters rules.line_start can match first (when rules.han_labels): blanks, a dash, an
 #: opening bracket, a label's end.
 _ROLE_LINE_ASCII_OPENERS = " \t-[:]"
@@ -455,11 +453,14 @@ class ClauseReader:
         # most lists hold no bracket: every separator cuts, found in C without split_top's offsets
         pieces = [p for p, _, _ in split_top(text, self.separators)] if _BRACKET.search(text) else self._cut(text)
         at = base
+        # (most lists: no 及/和/与 to look at in any name; asked once of the list, by substring tests in C:
+        # a set asked of a name's characters makes a string object of each)
+        joined = _conjoins(text)
         for piece in pieces:
             name = piece.strip(_NAME_EDGE)
             if name:
                 lead = len(piece) - len(piece.lstrip(_NAME_EDGE)) if len(name) < len(piece) else 0
-                if _CONJUNCTION_CHARS.isdisjoint(name):  # (most names: no 及/和/与 to look at)
+                if not joined or not _conjoins(name):
                     out.append((name, at + lead, at + lead + len(name)))
                 else:
                     out.extend(self._conjoined(name, at + lead))
@@ -479,7 +480,7 @@ class ClauseReader:
         return out
 
     def _conjoined(self, name: str, start: int) -> list[tuple[str, int, int]]:
-        if _CONJUNCTION_CHARS.isdisjoint(name):
+        if not _conjoins(name):
             return [(name, start, start + len(name))]
         for m in _CONJUNCTION.finditer(name):
             left, right = name[:m.start()], name[m.end():]
@@ -487,6 +488,16 @@ class ClauseReader:
                     and (right.endswith(self.rules.unit_endings) or right.startswith("各")):
                 return [(left, start, start + len(left))] + self._conjoined(right, start + m.end())
         return [(name, start, start + len(name))]
+
+
+def _conjoins(text: str) -> bool:
+    """Does ``text`` hold a character every match of _CONJUNCTION holds (及, 和, 与)? (A name without one
+    is not looked at.)
+
+    >>> _conjoins("市财政局及市税务局"), _conjoins("区发改局、区财政局")
+    (True, False)
+    """
+    return "及" in text or "和" in text or "与" in text
 
 
 def _outside(t: str, at: int, notes: list[tuple[int, int]]) -> list[tuple[str, int]]:
