@@ -322,7 +322,9 @@ class ClauseReader:
         segs: list[Segment] = []
         deadline = self._deadline
         marks = self.label_marks(content)
-        if marks and _BRACKET.search(content):  # labels inside a nested bracket are not this clause's
+        # (asked once of the clause: a unit list in a clause without a bracket holds none either)
+        bracketed = bool(marks) and _BRACKET.search(content) is not None
+        if bracketed:  # labels inside a nested bracket are not this clause's
             top = _top_level(content)
             marks = [m for m in marks if top[m[1]]]
         for k, (label, _, body_start) in enumerate(marks):
@@ -340,7 +342,7 @@ class ClauseReader:
             if role == "deadline":
                 segs.append(Segment(role, label, (), stripped, s0))
                 continue
-            listed = self.names(stripped, s0)
+            listed = self.names(stripped, s0, bracketed)
             # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit; most lists
             # hold none: told by a plain loop (no list comprehension, a call, made for each list)
             for n in listed:
@@ -438,20 +440,22 @@ class ClauseReader:
                                 p, base + s + lead))
         return segs
 
-    def names(self, text: str, base: int) -> list[tuple[str, int, int]]:
-        """Raw names of a unit list (split on separators outside brackets), offsets kept.
+    def names(self, text: str, base: int, bracketed: bool = True) -> list[tuple[str, int, int]]:
+        """Raw names of a unit list (split on separators outside brackets), offsets kept. ``bracketed``:
+        False when the caller knows the list holds no bracket (it is not looked for again).
 
         A rule note in the list ((列第一位者为牵头单位,下同)) is not a name; 及/和/与 join two names
         when both end like a unit (市财政局及市税务局), not inside one (人力资源和社会保障局).
         """
-        if "(" in text or "（" in text:  # (a rule note is bracketed: a list without a bracket holds none)
+        if bracketed and ("(" in text or "（" in text):  # (a rule note is bracketed: a list without a bracket holds none)
             blanked = self._without_notes(text)
             if blanked is not text:
                 return self._names_around_notes(text, blanked, base)
         out: list[tuple[str, int, int]] = []
         # the pieces split_top cuts, each followed by one separator (their offsets follow from their lengths);
         # most lists hold no bracket: every separator cuts, found in C without split_top's offsets
-        pieces = [p for p, _, _ in split_top(text, self.separators)] if _BRACKET.search(text) else self._cut(text)
+        pieces = [p for p, _, _ in split_top(text, self.separators)] if bracketed and _BRACKET.search(text) \
+            else self._cut(text)
         at = base
         # (most lists: no 及/和/与 to look at in any name; asked once of the list, by substring tests in C:
         # a set asked of a name's characters makes a string object of each)
