@@ -385,7 +385,9 @@ class ClauseReader:
                 continue
             # back to the start of the run (a label's end ends a run: the one before ended at ``done`` at the
             # latest), matched backwards in one call
-            start = run_back(content, done, stop).start()  # (it matches, if only the empty run)
+            # (it matches, if only the empty run; a clause's first label most often starts right where the
+            # search does: a listed label there is all run, told without the backward match)
+            start = done if content[done:stop].rstrip(" \t\u3000") in labels else run_back(content, done, stop).start()
             if content[stop] in ":：" and (label := content[start:stop].rstrip(" \t\u3000")) in labels:
                 out.append((label, start, stop + 1))
                 done = stop + 1
