@@ -66,6 +66,7 @@ class ClauseReader:
         self.rules = rules
         self.labels = rules.labels
         self._labels = frozenset(rules.labels)  # (``in`` a frozenset is one call in C)
+        self._label_reach = max(map(len, self._labels), default=0) + 2  # a label, a blank and its colon
         self.verbs = rules.verbs
         self.separators = rules.separators
         self._cut = separator_pattern(rules.separators).split  # a list without brackets: cut at every separator
@@ -113,6 +114,21 @@ class ClauseReader:
             return True  # one listed label and its colon (see label_marks)
         return self.label_re.match(text, pos, end) is not None
 
+    def _listed_label_at(self, text: str, pos: int, end: int) -> bool:
+        """Does one listed label and its colon stand at ``pos`` (before ``end``)? Then a label starts there
+        (:meth:`label_at`: all of it is a run ``rules.label_start`` matches), told by a plain search as far
+        as the longest label and a blank reach. (Most brackets that hold a clause open so: 牵头单位:.)
+
+        >>> from pipeline.rules import load_rules
+        >>> reader = ClauseReader(load_rules().clauses)
+        >>> [reader._listed_label_at(t, 1, len(t)) for t in ("(牵头单位:区发改局)", "(牵头单位 :A)", "(区发改局牵头)")]
+        [True, True, False]
+        """
+        if not self.rules.han_labels:
+            return False
+        colon = text.find(":", pos, pos + self._label_reach)
+        return pos < colon < end and text[pos:colon].rstrip(" \t\u3000") in self._labels
+
     @staticmethod
     def only_clauses(text: str, locs: list[ClauseLoc]) -> bool:
         """The block holds nothing but its clauses (and punctuation): a role line in brackets."""
@@ -157,7 +173,7 @@ class ClauseReader:
             k = i + 1
             while k < inner_end and text[k] in " \t\u3000":
                 k += 1
-            if k <= last and self.label_at(text, k, inner_end):
+            if k <= last and (self._listed_label_at(text, k, inner_end) or self.label_at(text, k, inner_end)):
                 out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
                                      "bracket", j is not None))
                 i = inner_end + 1
