@@ -149,7 +149,8 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
                 first = False
                 if names:
                     scope = book.scope_of(names[0].raw)
-    return ItemClauses(out.build(acting), tuple(out.repairs), tuple(out.findings), deadline)
+    # (made by tuple.__new__, in C: a NamedTuple's own __new__ is Python code that does only that)
+    return tuple.__new__(ItemClauses, (out.build(acting), tuple(out.repairs), tuple(out.findings), deadline))
 
 
 class _Rows:

@@ -50,8 +50,6 @@ _NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
 _NAME_EDGE = " \t\u3000\n。."
 #: Words that join two unit names in a list (市财政局及市税务局).
 _CONJUNCTION = re.compile(r"以及|及|和|与")
-#: A character every match of _CONJUNCTION holds (a name without one is not looked at).
-_CONJUNCTION_CHARS = frozenset("及和与")
 #: The ASCII characters rules.line_start can match first (when rules.han_labels): blanks, a dash, an
 #: opening bracket, a label's end.
 _ROLE_LINE_ASCII_OPENERS = " \t-[:]"
@@ -68,6 +66,7 @@ class ClauseReader:
         self.rules = rules
         self.labels = rules.labels
         self._labels = frozenset(rules.labels)  # (``in`` a frozenset is one call in C)
+        self._label_reach = max(map(len, self._labels), default=0) + 2  # a label, a blank and its colon
         self.verbs = rules.verbs
         self.separators = rules.separators
         self._cut = separator_pattern(rules.separators).split  # a list without brackets: cut at every separator
@@ -115,6 +114,21 @@ class ClauseReader:
             return True  # one listed label and its colon (see label_marks)
         return self.label_re.match(text, pos, end) is not None
 
+    def _listed_label_at(self, text: str, pos: int, end: int) -> bool:
+        """Does one listed label and its colon stand at ``pos`` (before ``end``)? Then a label starts there
+        (:meth:`label_at`: all of it is a run ``rules.label_start`` matches), told by a plain search as far
+        as the longest label and a blank reach. (Most brackets that hold a clause open so: 牵头单位:.)
+
+        >>> from pipeline.rules import load_rules
+        >>> reader = ClauseReader(load_rules().clauses)
+        >>> [reader._listed_label_at(t, 1, len(t)) for t in ("(牵头单位:区发改局)", "(牵头单位 :A)", "(区发改局牵头)")]
+        [True, True, False]
+        """
+        if not self.rules.han_labels:
+            return False
+        colon = text.find(":", pos, pos + self._label_reach)
+        return pos < colon < end and text[pos:colon].rstrip(" \t\u3000") in self._labels
+
     @staticmethod
     def only_clauses(text: str, locs: list[ClauseLoc]) -> bool:
         """The block holds nothing but its clauses (and punctuation): a role line in brackets."""
@@ -159,7 +173,7 @@ class ClauseReader:
             k = i + 1
             while k < inner_end and text[k] in " \t\u3000":
                 k += 1
-            if k <= last and self.label_at(text, k, inner_end):
+            if k <= last and (self._listed_label_at(text, k, inner_end) or self.label_at(text, k, inner_end)):
                 out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
                                      "bracket", j is not None))
                 i = inner_end + 1
@@ -324,7 +338,9 @@ class ClauseReader:
         segs: list[Segment] = []
         deadline = self._deadline
         marks = self.label_marks(content)
-        if marks and _BRACKET.search(content):  # labels inside a nested bracket are not this clause's
+        # (asked once of the clause: a unit list in a clause without a bracket holds none either)
+        bracketed = bool(marks) and _BRACKET.search(content) is not None
+        if bracketed:  # labels inside a nested bracket are not this clause's
             top = _top_level(content)
             marks = [m for m in marks if top[m[1]]]
         for k, (label, _, body_start) in enumerate(marks):
@@ -342,12 +358,16 @@ class ClauseReader:
             if role == "deadline":
                 segs.append(Segment(role, label, (), stripped, s0))
                 continue
-            listed = self.names(stripped, s0)
-            # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit
-            dates = [n for n in listed if deadline[n[0]]]
-            if not dates:
+            listed = self.names(stripped, s0, bracketed)
+            # a deadline printed in the unit list (责任单位:县住建局,2024年底前完成) is no unit; most lists
+            # hold none: told by a plain loop (no list comprehension, a call, made for each list)
+            for n in listed:
+                if deadline[n[0]]:
+                    break
+            else:
                 segs.append(Segment(role, label, tuple(listed), stripped, s0))
                 continue
+            dates = [n for n in listed if deadline[n[0]]]
             segs.append(Segment(role, label, tuple(n for n in listed if n not in dates), stripped, s0))
             segs.extend(Segment("deadline", "", (), n, a) for n, a, _ in dates)
         return segs
@@ -381,7 +401,9 @@ class ClauseReader:
                 continue
             # back to the start of the run (a label's end ends a run: the one before ended at ``done`` at the
             # latest), matched backwards in one call
-            start = run_back(content, done, stop).start()  # (it matches, if only the empty run)
+            # (it matches, if only the empty run; a clause's first label most often starts right where the
+            # search does: a listed label there is all run, told without the backward match)
+            start = done if content[done:stop].rstrip(" \t\u3000") in labels else run_back(content, done, stop).start()
             if content[stop] in ":：" and (label := content[start:stop].rstrip(" \t\u3000")) in labels:
                 out.append((label, start, stop + 1))
                 done = stop + 1
@@ -436,26 +458,31 @@ class ClauseReader:
                                 p, base + s + lead))
         return segs
 
-    def names(self, text: str, base: int) -> list[tuple[str, int, int]]:
-        """Raw names of a unit list (split on separators outside brackets), offsets kept.
+    def names(self, text: str, base: int, bracketed: bool = True) -> list[tuple[str, int, int]]:
+        """Raw names of a unit list (split on separators outside brackets), offsets kept. ``bracketed``:
+        False when the caller knows the list holds no bracket (it is not looked for again).
 
         A rule note in the list ((列第一位者为牵头单位,下同)) is not a name; 及/和/与 join two names
         when both end like a unit (市财政局及市税务局), not inside one (人力资源和社会保障局).
         """
-        if "(" in text or "（" in text:  # (a rule note is bracketed: a list without a bracket holds none)
+        if bracketed and ("(" in text or "（" in text):  # (a rule note is bracketed: a list without a bracket holds none)
             blanked = self._without_notes(text)
             if blanked is not text:
                 return self._names_around_notes(text, blanked, base)
         out: list[tuple[str, int, int]] = []
         # the pieces split_top cuts, each followed by one separator (their offsets follow from their lengths);
         # most lists hold no bracket: every separator cuts, found in C without split_top's offsets
-        pieces = [p for p, _, _ in split_top(text, self.separators)] if _BRACKET.search(text) else self._cut(text)
+        pieces = [p for p, _, _ in split_top(text, self.separators)] if bracketed and _BRACKET.search(text) \
+            else self._cut(text)
         at = base
+        # (most lists: no 及/和/与 to look at in any name; asked once of the list, by substring tests in C:
+        # a set asked of a name's characters makes a string object of each)
+        joined = _conjoins(text)
         for piece in pieces:
             name = piece.strip(_NAME_EDGE)
             if name:
                 lead = len(piece) - len(piece.lstrip(_NAME_EDGE)) if len(name) < len(piece) else 0
-                if _CONJUNCTION_CHARS.isdisjoint(name):  # (most names: no 及/和/与 to look at)
+                if not joined or not _conjoins(name):
                     out.append((name, at + lead, at + lead + len(name)))
                 else:
                     out.extend(self._conjoined(name, at + lead))
@@ -475,7 +502,7 @@ class ClauseReader:
         return out
 
     def _conjoined(self, name: str, start: int) -> list[tuple[str, int, int]]:
-        if _CONJUNCTION_CHARS.isdisjoint(name):
+        if not _conjoins(name):
             return [(name, start, start + len(name))]
         for m in _CONJUNCTION.finditer(name):
             left, right = name[:m.start()], name[m.end():]
@@ -483,6 +510,16 @@ class ClauseReader:
                     and (right.endswith(self.rules.unit_endings) or right.startswith("各")):
                 return [(left, start, start + len(left))] + self._conjoined(right, start + m.end())
         return [(name, start, start + len(name))]
+
+
+def _conjoins(text: str) -> bool:
+    """Does ``text`` hold a character every match of _CONJUNCTION holds (及, 和, 与)? (A name without one
+    is not looked at.)
+
+    >>> _conjoins("市财政局及市税务局"), _conjoins("区发改局、区财政局")
+    (True, False)
+    """
+    return "及" in text or "和" in text or "与" in text
 
 
 def _outside(t: str, at: int, notes: list[tuple[int, int]]) -> list[tuple[str, int]]:

@@ -56,7 +56,8 @@ def numbered(text: str, rules: OutlineRules) -> Numbered | None:
     k, m = hit
     level, depth = levels[k]
     number = patterns.numbers  # the groups asked by number (a name is looked up by the regex module each time)
-    return Numbered(level, m.group(number["label"][k]).strip(), m.start(number["body"][k]), depth)
+    # (made by tuple.__new__, in C: a NamedTuple's own __new__ is Python code that does only that)
+    return tuple.__new__(Numbered, (level, m.group(number["label"][k]).strip(), m.start(number["body"][k]), depth))
 
 
 def _title(text: str) -> str:
