@@ -71,8 +71,6 @@ class ClauseReader:
         self.separators = rules.separators
         self._cut = separator_pattern(rules.separators).split  # a list without brackets: cut at every separator
         self.label_re = rules.label_re
-        self.line_re = rules.line_re
-        self.trigger = rules.trigger
         self.verb_re = rules.verb_re
         # what verb_re matches at the end of a text: a literal word (no verbs: the empty pattern, at every end)
         self._verb_words = tuple(rules.verbs) or ("",)
@@ -92,7 +90,7 @@ class ClauseReader:
     # ---------------------------------------------------------------- locate
 
     def is_role_line(self, text: str) -> bool:
-        return self._may_open_role_line(text) and self.line_re.match(text) is not None
+        return self._may_open_role_line(text) and self.rules.role_line(text) is not None
 
     def _may_open_role_line(self, text: str) -> bool:
         """``rules.line_start.match(text)``: may a role line open ``text``? When every label is Han characters
@@ -148,7 +146,7 @@ class ClauseReader:
             return [tail] if tail is not None else []
         # every label ends on a colon or a closing 】: none starts after the last one (none at all: -1)
         last = m.start() if (m := _LAST_LABEL_END.search(text)) is not None else -1
-        if last >= 0 and self._may_open_role_line(text) and (m := self.line_re.match(text)):
+        if last >= 0 and self._may_open_role_line(text) and (m := self.rules.role_line(text)):
             return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
         out: list[ClauseLoc] = []
         n = len(text)

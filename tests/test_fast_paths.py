@@ -65,6 +65,13 @@ def test_label_fast_paths(rules, text):
     # a label at a place: a listed label and its colon taken without the pattern
     for pos in range(len(text) + 1):
         assert reader.label_at(text, pos) == (c.label_re.match(text, pos) is not None), pos
+    # a role line read by label_re after its whole lead, as line_re reads it (label and end)
+    assert c._lead_then_label
+    for lead in ("", " ", "\u3000\t", "—", "- ", "·\n", " • \u3000"):
+        for pos in range(len(text) + 1):
+            line = lead + text[pos:]
+            got, want = c.role_line(line), c.line_re.match(line)
+            assert (got and (got.start("label"), got.end())) == (want and (want.start("label"), want.end())), line
     # a role line's first character told without line_start; a verb at the end told by str.endswith
     for pos in range(len(text) + 1):
         assert reader._may_open_role_line(text[pos:]) == (c.line_start.match(text[pos:]) is not None), pos

@@ -541,8 +541,6 @@ class ClauseRules(_ListPatterns):
     verbs: FrozenMap[str, str]
     separators: str
     label_re: regex.Pattern[str]  # a label and its colon, or a label in 【】
-    line_re: regex.Pattern[str]  # a block opening with a label (a role line)
-    trigger: regex.Pattern[str]  # where a clause may start
     verb_re: regex.Pattern[str]  # a role verb at the end of a unit list
     marked_role: regex.Pattern[str]  # a role marked on one unit: 区发改局(牵头)
     posts: regex.Pattern[str]  # a post named as a leader (分管副省长)
@@ -558,6 +556,42 @@ class ClauseRules(_ListPatterns):
     #: or closing bracket (when han_labels; else they match wherever the full patterns may)
     label_start: regex.Pattern[str]
     line_start: regex.Pattern[str]
+
+    # The label pattern is long (about 0.1 s to compile on the shipped rules): the two patterns made of it
+    # are compiled only when asked. A role line is read by ``label_re`` after its lead, line_re only where
+    # that could differ; ``trigger`` is the specification of ClauseReader.next_trigger, asked by its test.
+
+    @cached_property
+    def line_re(self) -> regex.Pattern[str]:
+        """A block opening with a label (a role line): a lead of blanks or a bullet, then a label."""
+        return regex.compile(rf"{_LINE_LEAD}{self.label_re.pattern}")
+
+    @cached_property
+    def trigger(self) -> regex.Pattern[str]:
+        """Where a clause may start: an opening bracket, or a label at the start or after BEFORE_INLINE."""
+        return regex.compile(
+            rf"[{regex.escape(OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={self.label_re.pattern})")
+
+    @cached_property
+    def _lead_then_label(self) -> bool:
+        """May :meth:`role_line` read the lead whole, then ``label_re``? When every label opens with a Han
+        character or a bracket (``han_labels``) and none is empty, no label starts inside a lead of blanks
+        or a bullet: line_re's lead, taken whole, gives the same match."""
+        return self.han_labels and not any(self.label_re.fullmatch(t) for t in (":", "：", "【】", "[]", "［］"))
+
+    def role_line(self, text: str) -> regex.Match[str] | None:
+        """``line_re.match(text)``, without compiling line_re where the lead and ``label_re`` tell the same.
+
+        >>> from pipeline.rules import load_rules
+        >>> c = load_rules().clauses
+        >>> [(m.start("label"), m.end()) if (m := c.role_line(t)) else None for t in ("  — 牵头单位:区发改局", "推进工作")]
+        [(4, 9), None]
+        """
+        if self._lead_then_label:
+            lead = _LINE_LEAD_WHOLE.match(text)
+            assert lead is not None  # (it matches the empty string)
+            return self.label_re.match(text, lead.end())
+        return self.line_re.match(text)
 
     def has_label(self, text: str) -> bool:
         """Does a label stand anywhere in ``text``? (``label_re.search``, read from the right.)
@@ -600,6 +634,9 @@ class ClauseRules(_ListPatterns):
 
 #: An inline label (主办单位:…) stands at the start of a block or after one of these.
 BEFORE_INLINE = "。；;.!！ \t\u3000"
+#: What may stand before a role line's label: blanks, or a bullet (line_re's lead; whole, possessive)
+_LINE_LEAD = r"[ \t\u3000]*(?:[-—·•]\s*)?"
+_LINE_LEAD_WHOLE = regex.compile(r"[ \t\u3000]*+(?:[-—·•]\s*+)?")
 OPENERS = "([（【［〔"
 
 
@@ -654,19 +691,16 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
         return rf"(?:(?P<label>{label})[ \t\u3000]*[:：]|[【\[［](?P<label>{label})[】\]］](?:[ \t\u3000]*[:：])?)"
 
     label_re = regex.compile(label_pattern(possessive=True))
-    line_re = regex.compile(rf"[ \t\u3000]*(?:[-—·•]\s*)?{label_re.pattern}")
     han_labels = _han_labels(labels, words, roles.posts)
     # a label starts with a Han character or its bracket: the blanks before it are all line_re's lead's (possessive)
     label_start = regex.compile(r"[【\[［]?[\p{Han} \t\u3000]*+[:：】\]］]" if han_labels else "")
     line_start = regex.compile(r"[ \t\u3000]*+(?:[-—·•]\s*+)?" + label_start.pattern)
-    trigger = regex.compile(
-        rf"[{regex.escape(OPENERS)}]|(?:(?<=[{regex.escape(BEFORE_INLINE)}])|\A)(?={label_re.pattern})")
     verbs = alternation(roles.verbs)
     marked = regex.compile(rf"[(（]\s*(?P<verb>{verbs})\s*(?:单位)?\s*[)）]$")  # see MARKED_ROLE_ENDS
     return ClauseRules(FrozenMap(labels),
                        tuple((r, words[r]) for r in ("lead", "cooperating", "responsible")),
-                       words["leader"], words["unit_nouns"], words["leader_nouns"], roles.verbs, roles.separators, label_re, line_re,
-                       trigger, regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes,
+                       words["leader"], words["unit_nouns"], words["leader_nouns"], roles.verbs, roles.separators, label_re,
+                       regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes,
                        deadlines.patterns + deadlines.ongoing,
                        longest_first(units.strong_suffixes + units.department_suffixes), units.collective,
                        units.list_tail, _backwards(label_pattern(possessive=False)), han_labels, label_start, line_start)
