@@ -374,25 +374,26 @@ _NUMBER_START = re.compile(NUMBER_START)
 def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
     blocked: list[tuple[int, int]] = []
-    k = 0
+    k = nb = 0
     out: list[Quantity] = []
+    specs, articles = r.unit_specs, r.articles  # looked up once per text, not once per number
     for i, m in enumerate(r.quantity.finditer(text)):
         if i == 0:  # a text without a number is not scanned for the patterns that block one
             blocked = _blocked(text, r)
-        while k < len(blocked) and blocked[k][1] <= m.start():
+            nb = len(blocked)
+        at, end = m.span()
+        while k < nb and blocked[k][1] <= at:
             k += 1  # matches come in order: spans that end before this one never block a later one
-        if k < len(blocked) and blocked[k][0] < m.end("unit"):
+        if k < nb and blocked[k][0] < end:  # the unit ends the match
             continue
         number, high, unit = m.group("num", "num2", "unit")
-        spec = r.unit_specs[unit]
-        if number in r.articles and spec.kind == "count" and not high:
+        spec = specs[unit]
+        if number in articles and spec.kind == "count" and not high:
             continue  # 一批项目, 建好一栋: an article, not a count
-        if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, m.start()):
+        if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, at):
             continue  # a numeral inside a word: 统一个人
-        out.append(Quantity(
-            start=m.start(), end=m.end(), number=number, value=parse_number(number),
-            value_high=parse_number(high) if high else None,
-            unit=unit, spec=spec,
+        out.append(Quantity(  # by position (start, end, number, value, value_high, unit, spec): one per number
+            at, end, number, parse_number(number), parse_number(high) if high else None, unit, spec,
         ))
     return out
 
