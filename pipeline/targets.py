@@ -403,18 +403,19 @@ def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
 
     A pattern is run only over a text that holds every character it needs (most need a word:
     实事, 指标, 方面), and a word of each group of words it needs (个月/季度, 年产/产能). The
-    patterns are filed under a key character (:attr:`TargetRules.not_targets_by_key`): one scan finds
+    patterns are filed under a key character (:attr:`TargetRules.not_targets_by_key`): a search per key finds
     the keys the text holds, and only the patterns filed under them are asked about (not all of them).
     """
     spans: list[tuple[int, int]] = []
     for p in r.not_targets_unkeyed:
         spans.extend(m.span() for m in p.finditer(text))
-    keys = r.not_target_keys.findall(text)
-    if not keys:
-        return _merged(spans)
     run: set[regex.Pattern[str]] = set()  # a pattern filed under two keys the text holds is run once
-    for key in set(keys):
-        for rest, words, p in r.not_targets_by_key[key]:
+    # each key is asked for by ``in`` (a C search, no match objects): the keys (的, 年, 个 …) are common
+    # characters, and a regex finding all of them would make a string per occurrence
+    for key, filed in r.not_targets_by_key.items():
+        if key not in text:
+            continue
+        for rest, words, p in filed:
             if p not in run and all(map(text.__contains__, rest)) and (not words or holds_words(text, words)):
                 run.add(p)
                 for m in p.finditer(text):
