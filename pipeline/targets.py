@@ -595,17 +595,14 @@ class _Bounds:
         return m.end() if m is not None else lo
 
 
-def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
-    """Every target in ``text`` (local offsets), in order.
+def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> list[_Found]:
+    """Every target in ``text`` (local offsets), in order, read from its quantities ``qs`` (:func:`scan_quantities`).
 
     Most numbers stand bare (no qualifier after the unit, no tail word or filler word next to them, no
     value joined after them): each helper below is called only when the character it starts from can
     begin its work, which spares a Python call per number and helper (tested in the same order the
     helpers test it, so the result is the same).
     """
-    qs = scan_quantities(text, r)
-    if not qs:
-        return []
     after_by_initial = r.qualifiers_after_by_initial  # None when a table has an empty word: always asked
     tail_by_final = r.tail_words_by_final
     lead_chars = _lead_chars(r.leading)
@@ -693,10 +690,13 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
         return ()  # no character a number starts with (many items): no target, nothing to prepare
     if "(" in shadow or "（" in shadow:  # every ruby is bracketed
         shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)
+    qs = scan_quantities(shadow, r)
+    if not qs:
+        return ()  # numbers without a unit (a date, an item number): no boundaries or hedges looked for
     bounds = _Bounds(shadow)
     # a target before the first hedge word of the item (most items have none) is not hedged: not asked
     first_hedge = m.start() if (m := r.any_aspirational.search(shadow)) is not None else len(shadow)
-    for q, (ms, me), (a, b), kind, qualifier in _find(shadow, r, bounds):  # unpacked: no attribute lookups
+    for q, (ms, me), (a, b), kind, qualifier in _find(shadow, qs, r, bounds):  # unpacked: no attribute lookups
         # by position, in the order of the fields (doc_id, item_seq, metric, kind, value, value_high, unit,
         # value_std, unit_std, qualifier, aspirational, span_text, span_start, span_end): a record per
         # number, and keywords cost about twice as much to pass
