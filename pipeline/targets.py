@@ -511,13 +511,6 @@ def _tail_meaning(seen: Sequence[tuple[str, str]], r: TargetRules) -> tuple[str 
     return before_q, any(role in ("growth", "decline") for _, role in seen)
 
 
-def _counts_a_noun(text: str, q: Quantity, after: int) -> bool:
-    """True when a measure word is followed by the noun it counts (50户困难家庭…): the metric follows."""
-    nxt = text[after:after + 1]
-    return (q.spec.kind in PRENOMINAL_KINDS  # the regex asked last: it costs the most
-            and bool(nxt) and nxt not in NOT_A_NOUN_START and HAN.match(nxt) is not None)
-
-
 def _metric_after(text: str, after: int, nxt: Quantity | None, ends: _Bounds) -> tuple[int, int]:
     """The metric printed after a count (50户困难老年人家庭适老化改造).
 
@@ -625,7 +618,10 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
         else:
             m_end, before_q, growth = q.start, None, False  # most numbers stand bare
 
-        if kind in PRENOMINAL_KINDS and _counts_a_noun(text, q, after):
+        # a measure word followed by the noun it counts (50户困难家庭…): the metric follows (at the
+        # text's end the slice is "", which is in every string: no noun; the regex asked last, it costs most)
+        if kind in PRENOMINAL_KINDS and text[after:after + 1] not in NOT_A_NOUN_START \
+                and HAN.match(text, after) is not None:
             ms, me = _metric_after(text, after, qs[i + 1] if i + 1 < n else None, ends)
             span_start = next((q.start - len(w) for w, _ in r.qualifiers_before
                                if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start),
