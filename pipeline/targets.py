@@ -506,9 +506,15 @@ def _after_qualifier(text: str, q: Quantity, r: TargetRules) -> tuple[str | None
 def _tail_meaning(seen: Sequence[tuple[str, str]], r: TargetRules) -> tuple[str | None, bool]:
     """The qualifier category named by the words trimmed before a number (if any), and whether one is a
     growth or decline word."""
-    qualifiers = [w for w, role in seen if role == "qualifier"]
+    qualifiers: list[str] = []
+    moved = False  # one or two words are trimmed: a loop, not two generators
+    for w, role in seen:
+        if role == "qualifier":
+            qualifiers.append(w)
+        elif role == "growth" or role == "decline":
+            moved = True
     before_q = next((cat for w, cat in r.qualifiers_before if w in qualifiers), None) if qualifiers else None
-    return before_q, any(role in ("growth", "decline") for _, role in seen)
+    return before_q, moved
 
 
 def _metric_after(text: str, after: int, nxt: Quantity | None, ends: _Bounds) -> tuple[int, int]:
