@@ -260,6 +260,13 @@ def _first_word(text: str) -> str | None:
 
 
 @lru_cache(maxsize=16)
+def _lead_chars(leading: frozenset[str]) -> frozenset[str]:
+    """Characters :func:`strip_leading` can drop or start dropping at, besides spaces (a metric starting
+    with none of them keeps its start: the call is skipped)."""
+    return _initials(leading) | frozenset("、，,")
+
+
+@lru_cache(maxsize=16)
 def _initials(leading: frozenset[str]) -> frozenset[str]:
     """First characters of the filler words and joiners (a word can only be dropped where one stands)."""
     return frozenset(w[0] for w in (*leading, *JOINERS) if w)
@@ -367,25 +374,26 @@ _NUMBER_START = re.compile(NUMBER_START)
 def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
     blocked: list[tuple[int, int]] = []
-    k = 0
+    k = nb = 0
     out: list[Quantity] = []
+    specs, articles = r.unit_specs, r.articles  # looked up once per text, not once per number
     for i, m in enumerate(r.quantity.finditer(text)):
         if i == 0:  # a text without a number is not scanned for the patterns that block one
             blocked = _blocked(text, r)
-        while k < len(blocked) and blocked[k][1] <= m.start():
+            nb = len(blocked)
+        at, end = m.span()
+        while k < nb and blocked[k][1] <= at:
             k += 1  # matches come in order: spans that end before this one never block a later one
-        if k < len(blocked) and blocked[k][0] < m.end("unit"):
+        if k < nb and blocked[k][0] < end:  # the unit ends the match
             continue
         number, high, unit = m.group("num", "num2", "unit")
-        spec = r.unit_specs[unit]
-        if number in r.articles and spec.kind == "count" and not high:
+        spec = specs[unit]
+        if number in articles and spec.kind == "count" and not high:
             continue  # 一批项目, 建好一栋: an article, not a count
-        if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, m.start()):
+        if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, at):
             continue  # a numeral inside a word: 统一个人
-        out.append(Quantity(
-            start=m.start(), end=m.end(), number=number, value=parse_number(number),
-            value_high=parse_number(high) if high else None,
-            unit=unit, spec=spec,
+        out.append(Quantity(  # by position (start, end, number, value, value_high, unit, spec): one per number
+            at, end, number, parse_number(number), parse_number(high) if high else None, unit, spec,
         ))
     return out
 
@@ -395,18 +403,19 @@ def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
 
     A pattern is run only over a text that holds every character it needs (most need a word:
     实事, 指标, 方面), and a word of each group of words it needs (个月/季度, 年产/产能). The
-    patterns are filed under a key character (:attr:`TargetRules.not_targets_by_key`): one scan finds
+    patterns are filed under a key character (:attr:`TargetRules.not_targets_by_key`): a search per key finds
     the keys the text holds, and only the patterns filed under them are asked about (not all of them).
     """
     spans: list[tuple[int, int]] = []
     for p in r.not_targets_unkeyed:
         spans.extend(m.span() for m in p.finditer(text))
-    keys = r.not_target_keys.findall(text)
-    if not keys:
-        return _merged(spans)
     run: set[regex.Pattern[str]] = set()  # a pattern filed under two keys the text holds is run once
-    for key in set(keys):
-        for rest, words, p in r.not_targets_by_key[key]:
+    # each key is asked for by ``in`` (a C search, no match objects): the keys (的, 年, 个 …) are common
+    # characters, and a regex finding all of them would make a string per occurrence
+    for key, filed in r.not_targets_by_key.items():
+        if key not in text:
+            continue
+        for rest, words, p in filed:
             if p not in run and all(map(text.__contains__, rest)) and (not words or holds_words(text, words)):
                 run.add(p)
                 for m in p.finditer(text):
@@ -497,16 +506,15 @@ def _after_qualifier(text: str, q: Quantity, r: TargetRules) -> tuple[str | None
 def _tail_meaning(seen: Sequence[tuple[str, str]], r: TargetRules) -> tuple[str | None, bool]:
     """The qualifier category named by the words trimmed before a number (if any), and whether one is a
     growth or decline word."""
-    qualifiers = [w for w, role in seen if role == "qualifier"]
+    qualifiers: list[str] = []
+    moved = False  # one or two words are trimmed: a loop, not two generators
+    for w, role in seen:
+        if role == "qualifier":
+            qualifiers.append(w)
+        elif role == "growth" or role == "decline":
+            moved = True
     before_q = next((cat for w, cat in r.qualifiers_before if w in qualifiers), None) if qualifiers else None
-    return before_q, any(role in ("growth", "decline") for _, role in seen)
-
-
-def _counts_a_noun(text: str, q: Quantity, after: int) -> bool:
-    """True when a measure word is followed by the noun it counts (50户困难家庭…): the metric follows."""
-    nxt = text[after:after + 1]
-    return (q.spec.kind in PRENOMINAL_KINDS  # the regex asked last: it costs the most
-            and bool(nxt) and nxt not in NOT_A_NOUN_START and HAN.match(nxt) is not None)
+    return before_q, moved
 
 
 def _metric_after(text: str, after: int, nxt: Quantity | None, ends: _Bounds) -> tuple[int, int]:
@@ -586,34 +594,56 @@ class _Bounds:
         return m.end() if m is not None else lo
 
 
-def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
-    """Every target in ``text`` (local offsets), in order."""
-    qs = scan_quantities(text, r)
-    if not qs:
-        return []
+def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> list[_Found]:
+    """Every target in ``text`` (local offsets), in order, read from its quantities ``qs`` (:func:`scan_quantities`).
+
+    Most numbers stand bare (no qualifier after the unit, no tail word or filler word next to them, no
+    value joined after them): each helper below is called only when the character it starts from can
+    begin its work, which spares a Python call per number and helper (tested in the same order the
+    helpers test it, so the result is the same).
+    """
+    after_by_initial = r.qualifiers_after_by_initial  # None when a table has an empty word: always asked
+    tail_by_final = r.tail_words_by_final
+    lead_chars = _lead_chars(r.leading)
     found: list[_Found] = []
     boundary = 0  # nothing before this offset belongs to the next metric
-    i = 0
-    while i < len(qs):
+    i, n = 0, len(qs)
+    while i < n:
         q = qs[i]
-        after_q, after = _after_qualifier(text, q, r)
+        kind = q.spec.kind
+        if after_by_initial is None or text[q.end:q.end + 1] in after_by_initial:
+            after_q, after = _after_qualifier(text, q, r)
+        else:
+            after_q, after = None, q.end
         c_start = ends.clause_start(q.start, boundary)  # max(clause start, boundary)
         # words right before the number: links (达到), qualifiers (控制在, 超), growth (增长, 涨幅)
-        m_end, seen = strip_tail(text, c_start, q.start, r.tail_words, r.tail_words_by_final)
-        before_q, growth = _tail_meaning(seen, r) if seen else (None, False)  # most numbers stand bare
+        prev = text[q.start - 1] if q.start > c_start else ""
+        if tail_by_final is None or prev in tail_by_final or prev.isspace():
+            m_end, seen = strip_tail(text, c_start, q.start, r.tail_words, tail_by_final)
+            before_q, growth = _tail_meaning(seen, r) if seen else (None, False)
+        else:
+            m_end, before_q, growth = q.start, None, False  # most numbers stand bare
 
-        if _counts_a_noun(text, q, after):
-            ms, me = _metric_after(text, after, qs[i + 1] if i + 1 < len(qs) else None, ends)
+        # a measure word followed by the noun it counts (50户困难家庭…): the metric follows (at the
+        # text's end the slice is "", which is in every string: no noun; the regex asked last, it costs most)
+        if kind in PRENOMINAL_KINDS and text[after:after + 1] not in NOT_A_NOUN_START \
+                and HAN.match(text, after) is not None:
+            ms, me = _metric_after(text, after, qs[i + 1] if i + 1 < n else None, ends)
             span_start = next((q.start - len(w) for w, _ in r.qualifiers_before
                                if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start),
                               q.start)  # 不少于50户…
-            found.append(_Found(q, (ms, me), (span_start, me), q.spec.kind, after_q or before_q or "exact"))
+            found.append(_Found(q, (ms, me), (span_start, me), kind, after_q or before_q or "exact"))
             boundary, i = me, i + 1
             continue
 
-        ms = strip_leading(text, c_start, m_end, r.leading)
-        chain = _chain(text, qs, i, after, r, after_q)
-        names = split_names(text, ms, m_end, len(chain)) if len(chain) > 1 else None
+        ms = strip_leading(text, c_start, m_end, r.leading) \
+            if c_start < m_end and (text[c_start] in lead_chars or text[c_start].isspace()) else c_start
+        # a value joined to the next one (80%、85%) starts a list: only then is the chain read
+        if i + 1 < n and text[after:qs[i + 1].start].strip() in JOINERS:
+            chain = _chain(text, qs, i, after, r, after_q)
+            names = split_names(text, ms, m_end, len(chain))
+        else:
+            names = None
         if names:
             # A、B分别达到80%、85%以上: names and values paired in order; a qualifier printed only
             # after the last value applies to all.
@@ -625,11 +655,12 @@ def _find(text: str, r: TargetRules, ends: _Bounds) -> list[_Found]:
             boundary, i = chain[-1][2], i + len(chain)
             continue
 
-        ms, me = cap_metric(text, ms, m_end, keep_end=True)
+        ms, me = cap_metric(text, ms, m_end, keep_end=True) if m_end - ms > MAX_METRIC_CHARS else (ms, m_end)
         # with no metric, the span still covers the words read (年均增长6.5%)
         span_start = ms if me > ms else strip_leading(text, c_start, q.start, frozenset())
-        found.append(_Found(q, (ms, me), (span_start, after), _resolve_kind(q, growth),
-                            after_q or before_q or "exact"))
+        if kind == "percent":
+            kind = "growth" if growth else "rate"
+        found.append(_Found(q, (ms, me), (span_start, after), kind, after_q or before_q or "exact"))
         boundary, i = after, i + 1
     return found
 
@@ -661,28 +692,24 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
         return ()  # no character a number starts with (many items): no target, nothing to prepare
     if "(" in shadow or "（" in shadow:  # every ruby is bracketed
         shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)
+    qs = scan_quantities(shadow, r)
+    if not qs:
+        return ()  # numbers without a unit (a date, an item number): no boundaries or hedges looked for
     bounds = _Bounds(shadow)
     # a target before the first hedge word of the item (most items have none) is not hedged: not asked
     first_hedge = m.start() if (m := r.any_aspirational.search(shadow)) is not None else len(shadow)
-    for f in _find(shadow, r, bounds):
-        q = f.q
-        a, b = f.span
+    for q, (ms, me), (a, b), kind, qualifier in _find(shadow, qs, r, bounds):  # unpacked: no attribute lookups
+        # by position, in the order of the fields (doc_id, item_seq, metric, kind, value, value_high, unit,
+        # value_std, unit_std, qualifier, aspirational, span_text, span_start, span_end): a record per
+        # number, and keywords cost about twice as much to pass
         out.append(Target(
-            doc_id=doc_id,
-            item_seq=item_seq,
-            metric=text[f.metric[0]:f.metric[1]],
-            kind=f.kind,
-            value=float(q.value),
-            value_high=float(q.value_high) if q.value_high is not None else None,
-            unit=text[q.end - len(q.unit):q.end],  # as printed (萬人 in a traditional-script notice)
-            value_std=float(q.value * q.spec.factor),
-            unit_std=q.spec.std,
-            qualifier=f.qualifier,
+            doc_id, item_seq, text[ms:me], kind, float(q.value),
+            float(q.value_high) if q.value_high is not None else None,
+            text[q.end - len(q.unit):q.end],  # the unit as printed (萬人 in a traditional-script notice)
+            float(q.value * q.spec.factor), q.spec.std, qualifier,
             # a hedge word reaches HEDGE_REACH back at most: the sentence start is looked for that far
-            aspirational=q.start > first_hedge
+            q.start > first_hedge
             and hedged(shadow, q.start, r, bounds.sentence_start(q.start, max(0, q.start - HEDGE_REACH))),
-            span_text=text[a:b],
-            span_start=start + a,
-            span_end=start + b,
+            text[a:b], start + a, start + b,
         ))
     return tuple(out)
