@@ -384,15 +384,15 @@ class _Walker:
             self.flush()
         if recovered:
             self.add(el.text, True)
-            for child in el:
+            for child in el[:]:
                 self.walk(child, True)
                 self.add(child.tail, True)
         else:  # add() inlined: most of a page is not recovered text
             buf = self._buf
             if text := el.text:  # each read of .text or .tail decodes the string anew: read once
                 buf.append(text)
-            if len(el):  # a leaf (most spans of a Word export) builds no child iterator
-                for child in el:
+            if len(el):  # a leaf (most spans of a Word export) builds no child list
+                for child in el[:]:  # a slice is made in C: lxml's child iterator costs more than the list
                     self.walk(child, False)
                     if tail := child.tail:
                         buf.append(tail)
