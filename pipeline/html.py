@@ -758,11 +758,15 @@ def _find_title(root: etree._Element, body: etree._Element, titles: list[str],
 # --------------------------------------------------------------------------
 
 
-def parse(markup: str, source: str | None = None) -> etree._Element:
-    """Parse decoded markup with lxml; a page without an element is a ContentError."""
+def parse(markup: str, source: str | None = None, utf8: bytes | None = None) -> etree._Element:
+    """Parse decoded markup with lxml; a page without an element is a ContentError.
+
+    ``utf8``, when given, is ``markup`` encoded in UTF-8 already (the input's own bytes): not encoded again.
+    """
     parser = etree.HTMLParser(encoding="utf-8", remove_comments=False, no_network=True)
     try:
-        root = etree.fromstring(markup.encode("utf-8", "surrogatepass"), parser=parser)
+        data = markup.encode("utf-8", "surrogatepass") if utf8 is None else utf8
+        root = etree.fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ContentError(f"not parseable as HTML ({exc})", source=source) from None
     if root is None:
@@ -789,7 +793,9 @@ def _depth(root: etree._Element) -> int:
 
 def html_page(decoded: Decoded, rules: HtmlRules) -> Page:
     """The article of an HTML page as text blocks, with the page's metadata."""
-    root = parse(unwrap_word_fallbacks(decoded.text, decoded.source), decoded.source)
+    markup = unwrap_word_fallbacks(decoded.text, decoded.source)
+    # markup left as decoded from UTF-8 is parsed from the input's bytes (encoding it again makes the same bytes)
+    root = parse(markup, decoded.source, decoded.utf8 if decoded.utf8 is not None and markup == decoded.text else None)
     meta = _meta(root, rules)
     html_title = root.find(".//title")
     page_title = normalize_space("".join(html_title.itertext())) if html_title is not None else ""
