@@ -573,10 +573,6 @@ def _meta(root: etree._Element, rules: HtmlRules) -> dict[str, str]:
     return meta
 
 
-def _classes(el: etree._Element) -> set[str]:
-    return set((el.get("class") or "").lower().split())
-
-
 #: Characters of an element's text, whitespace collapsed (evaluated in C; sizes candidates).
 TEXT_SIZE = etree.XPath("string-length(normalize-space(string(.)))")
 
@@ -732,11 +728,13 @@ def _find_title(root: etree._Element, body: etree._Element, titles: list[str],
     Without a page title, the nearest h1 above the body in the same region.
     """
     before: list[etree._Element] = []
-    for el in root.iter():  # in document order: nothing met before the body stands in it
+    title_classes = rules.title_classes
+    for el in root.iter(tag=etree.Element):  # in document order: nothing met before the body stands in it
         if el is body:
             break
-        tag = _tag(el)
-        if tag and (tag in ("h1", "h2") or _classes(el) & rules.title_classes):
+        # a class among the title classes (no set is built for an element: most have no class)
+        if el.tag.lower() in ("h1", "h2") or ((names := el.get("class"))
+                                              and not title_classes.isdisjoint(names.lower().split())):
             before.append(el)
     region = body.getparent()
     region = region.getparent() if region is not None and region.getparent() is not None else region
