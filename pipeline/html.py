@@ -225,8 +225,8 @@ def unwrap_word_fallbacks(markup: str, source: str | None = None) -> str:
             return f'<fenjie-vml {RECOVERED_ATTR}="1">{body}</fenjie-vml>'
         return mark_images(fallback)
 
-    if "<!" not in markup:
-        return markup
+    if "<!--[" not in markup and "<![" not in markup:  # what VML_OPEN and FALLBACK_OPEN begin with (no letter:
+        return markup  # no case to ignore): a page without either is searched in C, not by the patterns
     out: list[str] = []
     pos = 0
     unclosed_from = len(markup) + 1  # no FALLBACK_CLOSE stands at or after this (found once, not per block)
