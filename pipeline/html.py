@@ -815,9 +815,12 @@ def html_page(decoded: Decoded, rules: HtmlRules) -> Page:
     walker.walk(body)
     walker.flush()
 
-    # Recovered text that is also printed visibly is not kept twice.
-    visible = {t for t, _, _, rec in walker.out if rec == 0}
-    kept = [b for b in walker.out if not (b[3] and b[3] >= len(SPACE_RUN.sub("", b[0])) and b[0] in visible)]
+    # Recovered text that is also printed visibly is not kept twice (a page without recovered text, most
+    # pages, keeps every block: no set of the visible texts is made for it).
+    kept = walker.out
+    if any(rec for _, _, _, rec in kept):
+        visible = {t for t, _, _, rec in kept if rec == 0}
+        kept = [b for b in kept if not (b[3] and b[3] >= len(SPACE_RUN.sub("", b[0])) and b[0] in visible)]
     text, blocks = join_blocks([(t, kind, cell) for t, kind, cell, _ in kept])
     page_meta = PageMeta(title=title, published=published, source=meta.get("source"),
                          site=meta.get("site"), info=info)
