@@ -319,7 +319,8 @@ def decode(raw: RawInput) -> Decoded:
         except UnicodeDecodeError:
             failed.append((codec, evidence, skip))
             continue
-        return _decoded(raw, text, codec, evidence, 0)
+        # strict UTF-8 decodes one way only: the bytes are the text's UTF-8 (the HTML parser takes them, not a copy)
+        return _decoded(raw, text, codec, evidence, 0, data[skip:] if codec == "utf-8" else None)
     return _fallback(raw, failed, loose)
 
 
@@ -354,6 +355,7 @@ def _fewest_replaced(raw: RawInput, failed: list[tuple[str, str, int]]) -> tuple
     return best
 
 
-def _decoded(raw: RawInput, text: str, codec: str, evidence: str, n_replaced: int) -> Decoded:
+def _decoded(raw: RawInput, text: str, codec: str, evidence: str, n_replaced: int,
+             utf8: bytes | None = None) -> Decoded:
     return Decoded(source=raw.source, text=text, encoding=codec, n_replaced=n_replaced,
-                   is_html=looks_like_html(text), encoding_evidence=evidence)
+                   is_html=looks_like_html(text), encoding_evidence=evidence, utf8=utf8)

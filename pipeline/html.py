@@ -225,8 +225,8 @@ def unwrap_word_fallbacks(markup: str, source: str | None = None) -> str:
             return f'<fenjie-vml {RECOVERED_ATTR}="1">{body}</fenjie-vml>'
         return mark_images(fallback)
 
-    if "<!" not in markup:
-        return markup
+    if "<!--[" not in markup and "<![" not in markup:  # what VML_OPEN and FALLBACK_OPEN begin with (no letter:
+        return markup  # no case to ignore): a page without either is searched in C, not by the patterns
     out: list[str] = []
     pos = 0
     unclosed_from = len(markup) + 1  # no FALLBACK_CLOSE stands at or after this (found once, not per block)
@@ -384,15 +384,15 @@ class _Walker:
             self.flush()
         if recovered:
             self.add(el.text, True)
-            for child in el:
+            for child in el[:]:
                 self.walk(child, True)
                 self.add(child.tail, True)
         else:  # add() inlined: most of a page is not recovered text
             buf = self._buf
             if text := el.text:  # each read of .text or .tail decodes the string anew: read once
                 buf.append(text)
-            if len(el):  # a leaf (most spans of a Word export) builds no child iterator
-                for child in el:
+            if len(el):  # a leaf (most spans of a Word export) builds no child list
+                for child in el[:]:  # a slice is made in C: lxml's child iterator costs more than the list
                     self.walk(child, False)
                     if tail := child.tail:
                         buf.append(tail)
@@ -573,10 +573,6 @@ def _meta(root: etree._Element, rules: HtmlRules) -> dict[str, str]:
     return meta
 
 
-def _classes(el: etree._Element) -> set[str]:
-    return set((el.get("class") or "").lower().split())
-
-
 #: Characters of an element's text, whitespace collapsed (evaluated in C; sizes candidates).
 TEXT_SIZE = etree.XPath("string-length(normalize-space(string(.)))")
 
@@ -732,11 +728,13 @@ def _find_title(root: etree._Element, body: etree._Element, titles: list[str],
     Without a page title, the nearest h1 above the body in the same region.
     """
     before: list[etree._Element] = []
-    for el in root.iter():  # in document order: nothing met before the body stands in it
+    title_classes = rules.title_classes
+    for el in root.iter(tag=etree.Element):  # in document order: nothing met before the body stands in it
         if el is body:
             break
-        tag = _tag(el)
-        if tag and (tag in ("h1", "h2") or _classes(el) & rules.title_classes):
+        # a class among the title classes (no set is built for an element: most have no class)
+        if el.tag.lower() in ("h1", "h2") or ((names := el.get("class"))
+                                              and not title_classes.isdisjoint(names.lower().split())):
             before.append(el)
     region = body.getparent()
     region = region.getparent() if region is not None and region.getparent() is not None else region
@@ -758,11 +756,15 @@ def _find_title(root: etree._Element, body: etree._Element, titles: list[str],
 # --------------------------------------------------------------------------
 
 
-def parse(markup: str, source: str | None = None) -> etree._Element:
-    """Parse decoded markup with lxml; a page without an element is a ContentError."""
+def parse(markup: str, source: str | None = None, utf8: bytes | None = None) -> etree._Element:
+    """Parse decoded markup with lxml; a page without an element is a ContentError.
+
+    ``utf8``, when given, is ``markup`` encoded in UTF-8 already (the input's own bytes): not encoded again.
+    """
     parser = etree.HTMLParser(encoding="utf-8", remove_comments=False, no_network=True)
     try:
-        root = etree.fromstring(markup.encode("utf-8", "surrogatepass"), parser=parser)
+        data = markup.encode("utf-8", "surrogatepass") if utf8 is None else utf8
+        root = etree.fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ContentError(f"not parseable as HTML ({exc})", source=source) from None
     if root is None:
@@ -789,7 +791,9 @@ def _depth(root: etree._Element) -> int:
 
 def html_page(decoded: Decoded, rules: HtmlRules) -> Page:
     """The article of an HTML page as text blocks, with the page's metadata."""
-    root = parse(unwrap_word_fallbacks(decoded.text, decoded.source), decoded.source)
+    markup = unwrap_word_fallbacks(decoded.text, decoded.source)
+    # markup left as decoded from UTF-8 is parsed from the input's bytes (encoding it again makes the same bytes)
+    root = parse(markup, decoded.source, decoded.utf8 if decoded.utf8 is not None and markup == decoded.text else None)
     meta = _meta(root, rules)
     html_title = root.find(".//title")
     page_title = normalize_space("".join(html_title.itertext())) if html_title is not None else ""
@@ -811,9 +815,12 @@ def html_page(decoded: Decoded, rules: HtmlRules) -> Page:
     walker.walk(body)
     walker.flush()
 
-    # Recovered text that is also printed visibly is not kept twice.
-    visible = {t for t, _, _, rec in walker.out if rec == 0}
-    kept = [b for b in walker.out if not (b[3] and b[3] >= len(SPACE_RUN.sub("", b[0])) and b[0] in visible)]
+    # Recovered text that is also printed visibly is not kept twice (a page without recovered text, most
+    # pages, keeps every block: no set of the visible texts is made for it).
+    kept = walker.out
+    if any(rec for _, _, _, rec in kept):
+        visible = {t for t, _, _, rec in kept if rec == 0}
+        kept = [b for b in kept if not (b[3] and b[3] >= len(SPACE_RUN.sub("", b[0])) and b[0] in visible)]
     text, blocks = join_blocks([(t, kind, cell) for t, kind, cell, _ in kept])
     page_meta = PageMeta(title=title, published=published, source=meta.get("source"),
                          site=meta.get("site"), info=info)

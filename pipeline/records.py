@@ -89,6 +89,7 @@ class Decoded:
     n_replaced: int  # characters that could not be decoded and were replaced (U+FFFD)
     is_html: bool  # the text is markup, not a plain-text capture
     encoding_evidence: str = ""  # how the encoding was chosen: "bom", "http", "meta", "detected", "nul_pattern", "default"
+    utf8: bytes | None = None  # the input's bytes when they are exactly ``text`` in UTF-8 (parsing HTML reads them as they are)
 
 
 @quick_init
