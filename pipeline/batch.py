@@ -138,6 +138,7 @@ class ProgressLine:
 
 
 def _init_worker(rules_dir: str | None, cache_root: str) -> tuple:
+    _prepare_columns()  # already done when forked from the parent
     return load_rules(rules_dir), Cache(Path(cache_root))
 
 
@@ -153,7 +154,7 @@ def restamp(ex: Extraction, doc_id: str) -> Extraction:
 
 def extract_one(state: tuple, task: Input) -> Summary | Failed | Fatal:
     """Read, extract and serialize one input; keep the result in the cache. Never raises."""
-    from .write import columns_line, document_bytes
+    from .write import columns_bytes, document_bytes
 
     rules, cache = state
     try:
@@ -164,7 +165,7 @@ def extract_one(state: tuple, task: Input) -> Summary | Failed | Fatal:
         if ex.document.doc_id != task.doc_id:
             ex = restamp(ex, task.doc_id)
         data = document_bytes(ex)
-        columns = columns_line(ex)
+        columns = columns_bytes(ex)
     except PipelineError as exc:
         line = str(exc)
         try:
@@ -488,11 +489,14 @@ def _read_or_none(path: Path) -> bytes | None:
         return None
 
 
-def _prepare_writer() -> None:
-    """Import what writing needs (pyarrow) while the workers extract: they never load it."""
-    from .write import reader_schema
+def _prepare_columns() -> None:
+    """Import pyarrow and make the tables' row types: a worker makes each document's columns with them.
 
-    reader_schema()
+    Done by the parent before the workers start: forked, they share what it loaded.
+    """
+    from .write import prepare_columns
+
+    prepare_columns()
 
 
 def _extract_all(docs: list[Input], cache: Cache, report: BatchReport, *, rules_dir: str | None, jobs: int | None,
@@ -522,10 +526,10 @@ def _extract_all(docs: list[Input], cache: Cache, report: BatchReport, *, rules_
     done_ = on_done or (lambda doc_id, summary: None)
 
     def meanwhile() -> None:
-        _prepare_writer()
         for doc_id, summary in hits:
             done_(doc_id, summary)
 
+    _prepare_columns()
     start = time.monotonic()
     results = run_tasks(todo, extract_one, jobs=jobs or default_jobs(), budget=doc_timeout or None,
                         init=_init_worker, init_args=(rules_dir, str(cache.root)), close_fds=(lock_fd,),

@@ -7,8 +7,8 @@ stages use). Change any of them and the key changes, so exactly the affected doc
 extracted again; nothing is ever invalidated by a clock.
 
 An entry is three files in ``<out>/.cache/<key[:2]>/``: ``<key>.json``, the document's published JSON
-(hard-linked into the dataset when unchanged), ``<key>.columns``, the same rows column by column, which
-the tables are built from (:func:`pipeline.write.columns_line`), and ``<key>.meta``, a small JSON written after them with
+(hard-linked into the dataset when unchanged), ``<key>.columns``, the same rows as Arrow record batches,
+which the tables are built from (:func:`pipeline.write.columns_bytes`), and ``<key>.meta``, a small JSON written after them with
 what the batch needs without parsing the document (its summary line, 文号/title/issuer and a digest
 of its text for finding duplicate notices) — or the one-line error of an input that failed
 (errors of the pipeline only: a time-out or a crash is tried again next run). After a successful
@@ -33,7 +33,7 @@ from .files import atomic_write_bytes
 #: Bump when the layout of an entry changes.
 CACHE_FORMAT = "2"
 #: Libraries whose behaviour shapes an extraction (a different version may give a different result).
-LIBRARIES = ("lxml", "regex", "jieba", "charset-normalizer", "opencc-python-reimplemented", "orjson")
+LIBRARIES = ("lxml", "regex", "jieba", "charset-normalizer", "opencc-python-reimplemented", "orjson", "pyarrow")
 #: Name of the cache directory inside the output directory.
 CACHE_DIRNAME = ".cache"
 

@@ -1,10 +1,10 @@
 """Stage 9 — write: one JSON file per document and six Parquet tables, streamed into a generation.
 
 A document's JSON is compact (one line, UTF-8, strict: a NaN or an infinity is a write error naming
-the document, never ``NaN`` in the file). The tables are built from those same JSON lines by
-Arrow's JSON reader (no Python object per row, no second ``as_dict``; the full text is skipped) a
-few documents at a time, and appended to one ``pq.ParquetWriter`` per table, a row group per 128
-documents, so memory does not grow with the number of documents. Documents are added in ``doc_id`` order; the same documents give byte-identical
+the document, never ``NaN`` in the file). The tables are built from each document's *columns* (its
+rows as Arrow record batches, made by the worker that extracted it: :func:`columns_bytes`) and
+appended to one ``pq.ParquetWriter`` per table, a row group per 128 documents, so memory does not
+grow with the number of documents. Documents are added in ``doc_id`` order; the same documents give byte-identical
 files. The directory written is a generation that :mod:`pipeline.store` commits as a whole.
 """
 
@@ -16,8 +16,9 @@ import json
 import math
 import operator
 import os
+import struct
 from collections.abc import Iterable, Sequence
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,15 +26,13 @@ from .errors import WriteError
 from .records import TABLES, Extraction, as_dict
 from .schema import SCHEMA_VERSION, arrow_schema
 
-if TYPE_CHECKING:  # pyarrow is imported by the functions that build tables: a worker only writes JSON
+if TYPE_CHECKING:  # pyarrow is imported by the functions that build tables or columns (not by extraction)
     import pyarrow as pa
 
 #: Parquet settings of every published table.
 PARQUET_OPTIONS = {"compression": "zstd", "use_dictionary": True, "write_statistics": True}
 #: Documents per row group of every table (the last row group holds the rest).
 ROW_GROUP_DOCS = 128
-#: JSON lines are parsed into Arrow this many bytes at a time (memory, not layout: row groups are by documents).
-PARSE_BYTES = 2 * 1024 * 1024
 #: The tables nested in a document's JSON (all but ``documents``, whose columns are its top level).
 NESTED = tuple(t for t in TABLES if t != "documents")
 
@@ -163,101 +162,98 @@ def document_bytes(ex: Extraction) -> bytes:
 # --------------------------------------------------------------------------
 # Tables from documents (streaming)
 # --------------------------------------------------------------------------
+# The tables are built from a second file per document, its *columns*: the document's rows as one
+# Arrow record batch per table, with the tables' declared types, made by the worker beside the
+# published JSON. Turning Python values into Arrow is the one cost per value of the tables; made in
+# the workers, it runs on every core. The parent only maps the batches (no parsing, no copy) and
+# writes them into the Parquet row groups: the part of a batch that cannot run in parallel stays
+# small, and more workers keep paying off.
+
+#: First bytes of a columns file, then the byte length of each table's message (six little-endian u64).
+COLUMNS_MAGIC = b"fenjie-columns/1\n"
+_LENGTHS = struct.Struct("<" + "Q" * len(TABLES))
 
 
-def _as_read(t: pa.DataType) -> pa.DataType:
-    """The type Arrow's JSON reader is asked for: dates arrive as ISO strings (cast afterwards)."""
+@cache
+def _row_type(table: str) -> pa.DataType:
+    """One row of ``table`` as an Arrow struct (its declared fields, in order)."""
     import pyarrow as pa
 
-    return pa.string() if t == pa.date32() else t
+    return pa.struct(list(arrow_schema(table)))
 
 
-# The tables are built from a second line per document, its *columns*: the documents columns at the
-# top level and, for each nested table, an object of columns (lists) without doc_id (every row of a
-# document has the document's). Written by the worker beside the published JSON, it holds the same
-# values with every key once instead of once per row: half the bytes, and half the parent's work.
+def prepare_columns() -> None:
+    """Import pyarrow and make every table's row type (the first document's columns need them)."""
+    for name in TABLES:
+        _row_type(name)
 
 
-def columns_line(ex: Extraction) -> bytes:
-    """The columns of one document (see above), as one JSON line.
+def _columns_of_rows(rows: dict[str, list[Any]]) -> bytes:
+    """The columns file of one document, from each table's rows (tuples in field order, or dicts)."""
+    import pyarrow as pa
+
+    try:
+        parts = [pa.RecordBatch.from_struct_array(pa.array(rows[name], type=_row_type(name))).serialize()
+                 for name in TABLES]
+    except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
+        raise WriteError(f"a value does not fit its column's type ({exc})".replace("\n", " ")) from None
+    return b"".join((COLUMNS_MAGIC, _LENGTHS.pack(*map(len, parts)), *parts))
+
+
+def columns_bytes(ex: Extraction) -> bytes:
+    """The columns file of one document (see above); a value that cannot be a column (an integer beyond
+    64 bits) is a :class:`WriteError` naming the document.
 
     >>> from pipeline.records import Document, Finding
     >>> d = Document(*(["d1"] + [None] * 10))
-    >>> line = columns_line(Extraction(d, "", findings=(Finding("d1", "info", "x", "m", 3, 5),)))
-    >>> import json; json.loads(line)["findings"]
-    {'severity': ['info'], 'code': ['x'], 'message': ['m'], 'span_start': [3], 'span_end': [5]}
+    >>> data = columns_bytes(Extraction(d, "", findings=(Finding("d1", "info", "x", "m", 3, 5),)))
+    >>> data.startswith(COLUMNS_MAGIC), batches_of(data)["findings"].to_pylist()
+    (True, [{'doc_id': 'd1', 'severity': 'info', 'code': 'x', 'message': 'm', 'span_start': 3, 'span_end': 5}])
     """
-    import orjson
-
-    d = ex.document
-    out: dict[str, Any] = {name: getattr(d, name) for name in _fields_of(type(d))[0]}  # type: ignore[arg-type]
-    for table in NESTED:
-        names = _fields_of(TABLES[table])[0][1:]  # without doc_id
-        rows = ex.rows(table)
-        values = zip(*map(operator.attrgetter(*names), rows)) if rows else ((),) * len(names)
-        out[table] = dict(zip(names, values))
     try:
-        return orjson.dumps(out, option=orjson.OPT_APPEND_NEWLINE)
-    except (orjson.JSONEncodeError, TypeError):  # an integer beyond 64 bits: as the published JSON prints it
-        return columns_of_document(document_bytes(ex))
+        return _columns_of_rows({name: list(map(_fields_of(TABLES[name])[1], ex.rows(name))) for name in TABLES})
+    except WriteError as exc:
+        raise WriteError(exc.reason, source=ex.document.source) from None
 
 
 def columns_of_document(document: bytes) -> bytes:
-    """:func:`columns_line` made from a document's published JSON (a cache entry without its columns, a
+    """:func:`columns_bytes` made from a document's published JSON (a cache entry without its columns, a
     document given more findings by the batch).
 
-    >>> columns_of_document(b'{"doc_id":"a","text":"t","items":[{"doc_id":"a","item_seq":1}],"findings":[]}\\n')[:60]
-    b'{"doc_id":"a","items":{"item_seq":[1]},"findings":{"severity'
+    >>> doc = b'{"doc_id":"a","text":"t","items":[{"doc_id":"a","item_seq":1,"deadline":"2025-06-30"}]}'
+    >>> batches_of(columns_of_document(doc))["items"].to_pylist()[0]["deadline"]
+    datetime.date(2025, 6, 30)
     """
+    import pyarrow as pa
+
     doc = json.loads(document)
-    doc.pop("text", None)
-    for table in NESTED:
-        rows = doc.get(table)
-        if isinstance(rows, list):
-            names = [k for k in rows[0] if k != "doc_id"] if rows else [f.name for f in _fields(table)[1:]]
-            doc[table] = {k: [r[k] for r in rows] for k in names} if rows else {k: [] for k in names}
-    return dumps(doc)
-
-
-def _fields(table: str) -> tuple[dataclasses.Field, ...]:
-    return dataclasses.fields(TABLES[table])
-
-
-@lru_cache(maxsize=1)
-def reader_schema() -> pa.Schema:
-    """One columns line as one row: the documents columns, and a struct of lists per nested table."""
-    import pyarrow as pa
-
-    def fields(name: str, lists: bool) -> list[pa.Field]:
-        return [pa.field(f.name, pa.list_(_as_read(f.type)) if lists else _as_read(f.type))
-                for f in arrow_schema(name) if not lists or f.name != "doc_id"]
-
-    return pa.schema(fields("documents", False) + [pa.field(t, pa.struct(fields(t, True))) for t in NESTED])
-
-
-def tables_of(lines: bytes | bytearray, max_line: int) -> dict[str, pa.Table]:
-    """The six tables, with their declared schemas, of documents given as columns lines (:func:`columns_line`)."""
-    import pyarrow as pa
-    import pyarrow.json as pj
-
-    parsed = pj.read_json(
-        pa.BufferReader(pa.py_buffer(lines)),
-        read_options=pj.ReadOptions(use_threads=False, block_size=max(1 << 20, max_line + 1)),
-        parse_options=pj.ParseOptions(explicit_schema=reader_schema(), unexpected_field_behavior="ignore"))
-    out = {"documents": _conform(parsed, arrow_schema("documents"))}
-    doc_ids = parsed.column("doc_id")
+    rows: dict[str, list[Any]] = {"documents": [doc]}
     for name in NESTED:
-        schema = arrow_schema(name)
-        columns: list[list[pa.Array]] = [[] for _ in schema]
-        for ids, chunk in zip(doc_ids.chunks, parsed.column(name).chunks):
-            first = chunk.field(0)  # every column of a document has as many values as it has rows
-            counts = [b - a for a, b in zip(first.offsets.to_pylist(), first.offsets.to_pylist()[1:])]
-            columns[0].append(_repeated(ids.to_pylist(), counts))
-            for k in range(1, len(schema)):
-                columns[k].append(_values(chunk.field(k - 1)))
-        table = pa.Table.from_arrays([pa.chunked_array(c, type=f.type if f.type != pa.date32() else pa.string())
-                                      for c, f in zip(columns, schema)], names=schema.names)
-        out[name] = _conform(table, schema)
+        found = doc.get(name)
+        rows[name] = found if isinstance(found, list) else []
+    for name, found in rows.items():  # dates are ISO strings in the JSON
+        dates = [f.name for f in arrow_schema(name) if f.type == pa.date32()]
+        for row, field in ((r, f) for r in found for f in dates):
+            if isinstance(row.get(field), str):
+                row[field] = dt.date.fromisoformat(row[field])
+    return _columns_of_rows(rows)
+
+
+def batches_of(columns: bytes) -> dict[str, pa.RecordBatch]:
+    """The record batch of each table in a columns file (mapped, not copied); a file that is not one,
+    a ``ValueError``."""
+    import pyarrow as pa
+
+    start = len(COLUMNS_MAGIC) + _LENGTHS.size
+    if not columns.startswith(COLUMNS_MAGIC) or len(columns) < start:
+        raise ValueError("not a columns file")
+    lengths = _LENGTHS.unpack_from(columns, len(COLUMNS_MAGIC))
+    if start + sum(lengths) != len(columns):
+        raise ValueError("a columns file of the wrong length")
+    buffer, out = pa.py_buffer(columns), {}
+    for name, n in zip(TABLES, lengths):
+        out[name] = pa.ipc.read_record_batch(buffer.slice(start, n), arrow_schema(name))
+        start += n
     return out
 
 
@@ -269,80 +265,6 @@ def _read_cached(path: Path | None) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise WriteError(f"cached document unreadable: {exc.strerror or exc}", source=str(path)) from None
-
-
-def _repeated(values: list[str], counts: list[int]) -> pa.Array:
-    """A string array of ``values[i]`` repeated ``counts[i]`` times, made from its buffers (``pa.array`` of a
-    list would load pandas and ``pyarrow.compute``).
-
-    >>> _repeated(["a", "bc"], [2, 1]).to_pylist()
-    ['a', 'a', 'bc']
-    """
-    import array
-
-    import pyarrow as pa
-
-    data, offsets, pos = bytearray(), array.array("i", [0]), 0
-    for value, n in zip(values, counts):
-        b = value.encode("utf-8")
-        data += b * n
-        offsets.extend(range(pos + len(b), pos + len(b) * n + 1, len(b)) if b else [pos] * n)
-        pos += len(b) * n
-    assert offsets.itemsize == 4
-    return pa.Array.from_buffers(pa.string(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-
-
-def _values(lists: pa.ListArray) -> pa.Array:
-    """The items of every list, in order (``ListArray.flatten`` without loading ``pyarrow.compute``)."""
-    if not len(lists):
-        return lists.values.slice(0, 0)
-    start, end = lists.offsets[0].as_py(), lists.offsets[-1].as_py()
-    return lists.values.slice(start, end - start)
-
-
-#: date32 counts days from 1970-01-01.
-_EPOCH = dt.date(1970, 1, 1).toordinal()
-
-
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table``'s columns under ``schema`` (its nullability, descriptions and pandas metadata), ISO date
-    strings turned into date32. Done by hand: ``Table.cast`` would load ``pyarrow.compute`` (9 MB)."""
-    import pyarrow as pa
-
-    columns = []
-    for f in schema:
-        col = table.column(f.name)
-        columns.append(_iso_dates(col) if f.type == pa.date32() else col)
-    return pa.Table.from_arrays(columns, schema=schema)
-
-
-def _iso_dates(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``YYYY-MM-DD`` strings (or nulls) as a date32 column.
-
-    Each distinct date is parsed once (a notice repeats its deadlines), and the strings' own validity
-    bitmap is the dates' (with the same offset: the strings may be a slice).
-
-    >>> import pyarrow as pa
-    >>> strings = pa.array(["x", "2025-06-30", None, "2025-06-30"]).slice(1)
-    >>> _iso_dates(pa.chunked_array([strings])).to_pylist()
-    [datetime.date(2025, 6, 30), None, datetime.date(2025, 6, 30)]
-    """
-    import array
-
-    import pyarrow as pa
-
-    chunks = []
-    for chunk in col.chunks:
-        values = chunk.to_pylist()
-        days_of: dict[str | None, int] = {v: dt.date.fromisoformat(v).toordinal() - _EPOCH
-                                          for v in set(values) if v is not None}
-        days_of[None] = 0
-        days = array.array("i", bytes(4 * chunk.offset))  # the data buffer starts where the bitmap does
-        days.extend(map(days_of.__getitem__, values))
-        assert days.itemsize == 4
-        chunks.append(pa.Array.from_buffers(pa.date32(), len(values), [chunk.buffers()[0], pa.py_buffer(days)],
-                                            null_count=chunk.null_count, offset=chunk.offset))
-    return pa.chunked_array(chunks, type=pa.date32())
 
 
 #: Rows of each table kept for the data dictionary's examples.
@@ -372,9 +294,7 @@ class DatasetWriter:
         self.directory = Path(directory)
         self.json_dir = self.directory / "json"
         self._writers: dict[str, Any] = {}
-        self._buffer = bytearray()  # JSON lines not parsed yet
-        self._max_line = 0
-        self._parsed: dict[str, list[Any]] = {name: [] for name in TABLES}  # Arrow tables of the row group
+        self._batches: dict[str, list[Any]] = {name: [] for name in TABLES}  # record batches of the row group
         self._group_docs = 0
         self.n_documents = 0
         self._examples: dict[str, list[Any]] = {name: [] for name in TABLES}  # a few rows per table
@@ -396,7 +316,7 @@ class DatasetWriter:
             link_from: Path | None = None) -> None:
         """Add one document's JSON line: hard-linked from ``link_from`` (same bytes) when given, else written.
 
-        ``columns`` is its :func:`columns_line` when the caller has it (else it is made from ``document``);
+        ``columns`` is its :func:`columns_bytes` when the caller has it (else it is made from ``document``);
         ``document`` may be None when both ``columns`` and ``link_from`` are given (it is read from there
         only if the link cannot be made).
         """
@@ -418,43 +338,36 @@ class DatasetWriter:
         if columns is None:
             if document is None:
                 raise ValueError("DatasetWriter.add needs the document or its columns")
-            columns = columns_of_document(document)
-        line = columns
-        self._buffer += line
-        self._max_line = max(self._max_line, len(line))
+            try:
+                columns = columns_of_document(document)
+            except WriteError as exc:
+                raise WriteError(exc.reason, source=str(target)) from None
+        try:
+            batches = batches_of(columns)
+        except ValueError as exc:  # Arrow's errors reading a message are ValueErrors too
+            raise WriteError(f"cannot read the columns of {doc_id}: {exc}".replace("\n", " "),
+                             source=str(self.directory)) from None
+        for name, batch in batches.items():
+            self._batches[name].append(batch)
+            examples = self._examples[name]
+            if len(examples) < EXAMPLE_ROWS and batch.num_rows:
+                examples.extend(batch.slice(0, EXAMPLE_ROWS - len(examples)).to_pylist())
         self.n_documents += 1
         self._group_docs += 1
-        if len(self._buffer) >= PARSE_BYTES or self._group_docs >= ROW_GROUP_DOCS:
-            self._parse()
         if self._group_docs >= ROW_GROUP_DOCS:
             self._write_row_group()
-
-    def _parse(self) -> None:
-        import pyarrow as pa
-
-        if not self._buffer:
-            return
-        try:
-            tables = tables_of(self._buffer, self._max_line)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise WriteError(f"cannot convert documents to Parquet: {exc}".replace("\n", " "),
-                             source=str(self.directory)) from None
-        self._buffer = bytearray()
-        for name, tbl in tables.items():
-            self._parsed[name].append(tbl)
-            if len(self._examples[name]) < EXAMPLE_ROWS and tbl.num_rows:
-                self._examples[name].extend(tbl.slice(0, EXAMPLE_ROWS).to_pylist())
 
     def _write_row_group(self) -> None:
         import pyarrow as pa
 
-        self._parse()
-        for name, parts in self._parsed.items():
-            tbl = pa.concat_tables(parts) if parts else None
-            if tbl is not None and tbl.num_rows:
+        for name, batches in self._batches.items():
+            rows = sum(b.num_rows for b in batches)
+            if rows:
+                # one chunk per column: Parquet writes a table of many small chunks half as fast
+                tbl = pa.Table.from_batches(batches, schema=arrow_schema(name)).combine_chunks()
                 with self._writing(self.path(name)):
                     self._writers[name].write_table(tbl)
-            parts.clear()
+            batches.clear()
         self._group_docs = 0
 
     def close(self) -> list[Path]:
@@ -506,7 +419,7 @@ def write_outputs(extractions: Iterable[Extraction], directory: Path | str) -> l
     writer = DatasetWriter(Path(directory))
     try:
         for ex in sorted(extractions, key=lambda e: (e.document.doc_id, e.document.source)):
-            writer.add(ex.document.doc_id, document_bytes(ex), columns=columns_line(ex))
+            writer.add(ex.document.doc_id, document_bytes(ex), columns=columns_bytes(ex))
         return writer.close()
     except BaseException:
         writer.abort()

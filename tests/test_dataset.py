@@ -357,35 +357,67 @@ def test_orjson_writes_the_bytes_the_standard_library_writes():
     assert n > 80
 
 
-def test_the_tables_built_from_columns_lines_hold_the_records():
-    from pipeline.write import NESTED, columns_line, columns_of_document, document_bytes, table, tables_of
+def test_the_columns_of_a_document_hold_its_records_as_the_tables_declare_them():
+    import pyarrow as pa
+
+    from pipeline.write import TABLES, batches_of, columns_bytes, columns_of_document, document_bytes, table
 
     done = []
     for path, ex in _every_fixture_extraction():
-        line, other = columns_line(ex), columns_of_document(document_bytes(ex))
-        built, rebuilt = tables_of(line, len(line)), tables_of(other, len(other))
-        for name in ("documents", *NESTED):
-            assert built[name].equals(table(name, [ex])), (path, name)
+        built, rebuilt = batches_of(columns_bytes(ex)), batches_of(columns_of_document(document_bytes(ex)))
+        for name in TABLES:
+            assert pa.Table.from_batches([built[name]]).equals(table(name, [ex])), (path, name)
             assert rebuilt[name].equals(built[name]), (path, name)
         done.append(ex)
-    both = b"".join(columns_line(ex) for ex in done)  # many documents in one parse, in order
-    assert tables_of(both, len(both))["assignments"].equals(table("assignments", done))
+    assert len(done) > 80
+
+
+def test_a_columns_file_that_is_not_one_is_a_write_error_naming_the_document(tmp_path):
+    from pipeline.errors import WriteError
+    from pipeline.extract import extract_file
+    from pipeline.rules import load_rules
+    from pipeline.write import DatasetWriter, columns_bytes, document_bytes
+
+    ex = extract_file(SAMPLE, load_rules())
+    good = columns_bytes(ex)
+    w = DatasetWriter(tmp_path / "gen")
+    for n, bad in enumerate((good[:-10], b"{}\n", good[:20])):
+        with pytest.raises(WriteError, match=f"cannot read the columns of d{n}: "):
+            w.add(f"d{n}", document_bytes(ex), columns=bad)
+    w.abort()
+
+
+def test_an_integer_beyond_64_bits_fails_its_document_not_the_dataset():
+    from dataclasses import replace
+
+    from pipeline.errors import WriteError
+    from pipeline.extract import extract_file
+    from pipeline.rules import load_rules
+    from pipeline.write import columns_bytes, columns_of_document
+
+    ex = extract_file(SAMPLE, load_rules())
+    big = replace(ex, items=(replace(ex.items[0], span_end=2 ** 64),) + ex.items[1:])
+    with pytest.raises(WriteError, match="a value does not fit its column's type") as err:
+        columns_bytes(big)
+    assert err.value.source == ex.document.source
+    with pytest.raises(WriteError, match="a value does not fit its column's type"):
+        columns_of_document(b'{"doc_id":"a","year":18446744073709551616}')
 
 
 def test_a_cached_document_is_linked_not_read_and_a_missing_one_is_named(tmp_path):
     from pipeline.errors import WriteError
     from pipeline.extract import extract_file
     from pipeline.rules import load_rules
-    from pipeline.write import DatasetWriter, columns_line, document_bytes
+    from pipeline.write import DatasetWriter, columns_bytes, document_bytes
 
     ex = extract_file(SAMPLE, load_rules())
     cached = tmp_path / "entry.json"
     cached.write_bytes(document_bytes(ex))
     w = DatasetWriter(tmp_path / "gen")
-    w.add("a", None, columns=columns_line(ex), link_from=cached)
+    w.add("a", None, columns=columns_bytes(ex), link_from=cached)
     assert os.path.samefile(tmp_path / "gen" / "json" / "a.json", cached)  # linked
     with pytest.raises(WriteError, match=f"{tmp_path / 'gone.json'}: write: cached document unreadable"):
-        w.add("b", None, columns=columns_line(ex), link_from=tmp_path / "gone.json")
+        w.add("b", None, columns=columns_bytes(ex), link_from=tmp_path / "gone.json")
     w.abort()
 
 
