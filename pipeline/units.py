@@ -19,12 +19,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import regex
 
 from .rules.sets import IssuerUnits, UnitRules
-from .text import PINYIN_RUBY
+from .text import PINYIN_RUBY, Memo
 
 _INNER_SPACE = re.compile(r"[ \t\u3000\xa0]+")
 _TRAILING_PAREN = re.compile(r"[(（][^()（）]*[)）]$")
@@ -71,6 +71,11 @@ def clean(raw: str, tail: regex.Pattern[str]) -> str:
     return s2 or s
 
 
+def _scope_of(prefixes: tuple[str, ...], name: str) -> str | None:
+    """The scope prefix ``name`` prints (:meth:`UnitBook.scope_of`)."""
+    return next((p for p in prefixes if name.startswith(p) and p != "各" and len(name) > len(p) + 1), None)
+
+
 def _glue_tokens(names: frozenset[str], prefixes: tuple[str, ...]) -> frozenset[str]:
     """``names`` and those of them longer than 3 that print a scope prefix, without its first character.
 
@@ -100,9 +105,13 @@ class UnitBook:
         self._completed: dict[str, tuple[str, str] | None] = {}
         self._splits: dict[str, list[tuple[int, int]] | None] = {}
         self._normalized: dict[str, tuple[list[Name], str | None]] = {}  # raw -> normalize(raw, 0)
-        self._scopes: dict[str, str | None] = {}  # name -> scope_of(name)
+        #: scope_of() of each name asked (``scopes[name]``: one lookup in C once known, no Python call)
+        self.scopes: Memo[str, str | None] = Memo(partial(_scope_of, self.prefixes))  # (not a bound method: no cycle)
         self._scoped: dict[tuple[str, str], str | None] = {}  # (name, scope) -> with_shared_scope(name, scope)
-        self._in_list: dict[tuple[str, str | None], tuple[list[Name], str | None]] = {}  # (raw, scope) -> in_list()
+        #: in_list() of each (raw, scope) asked so far (``listed.get((raw, scope))``: one lookup in C, no Python call;
+        #: do not change it). A plain dict: a Memo of a bound method would tie the book in a reference cycle,
+        #: freed only by the garbage collector.
+        self.listed: dict[tuple[str, str | None], tuple[list[Name], str | None]] = {}
         self._dictionary = dictionary
         self.vocab: Counter[str] = Counter()
         self._pool: set[str] | None = None  # the printed and canonical names a short name may complete to
@@ -144,11 +153,7 @@ class UnitBook:
 
     def scope_of(self, name: str) -> str | None:
         """The scope prefix a name prints (市发改委 -> 市), not 各 (a collective)."""
-        if name in self._scopes:
-            return self._scopes[name]
-        found = self._scopes[name] = next((p for p in self.prefixes
-                                           if name.startswith(p) and p != "各" and len(name) > len(p) + 1), None)
-        return found
+        return self.scopes[name]
 
     def with_shared_scope(self, name: str, scope: str) -> str | None:
         """``scope + name`` for a short department name printed without a scope after a first name
@@ -286,9 +291,9 @@ class UnitBook:
         change the list).
         """
         key = (raw, scope)
-        if (hit := self._in_list.get(key)) is None:
+        if (hit := self.listed.get(key)) is None:
             names, why = self.normalized(raw)
-            hit = self._in_list[key] = ([self._scoped_name(n, scope) for n in names] if scope else names), why
+            hit = self.listed[key] = ([self._scoped_name(n, scope) for n in names] if scope else names), why
         return hit
 
     def _scoped_name(self, n: Name, scope: str) -> Name:
