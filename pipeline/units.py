@@ -304,9 +304,14 @@ class UnitBook:
 
     def _normalize(self, raw: str, start: int = 0) -> tuple[list[Name], str | None]:
         name = clean(raw, self.rules.list_tail)
-        core = raw.strip(" \t\u3000\n。.;；,，:：")
-        core = self.rules.list_tail.sub("", core).rstrip(" \t\u3000") or core
-        at = start + raw.find(core)
+        if name == raw and "\n" not in raw:
+            # (most names: printed clean, no blank, edge mark or list tail; clean() found them so: the printed
+            # characters are all of the name, told without the tail pattern again)
+            core, at = raw, start
+        else:
+            core = raw.strip(" \t\u3000\n。.;；,，:：")
+            core = self.rules.list_tail.sub("", core).rstrip(" \t\u3000") or core
+            at = start + raw.find(core)
         if core == name and (cuts := self.split_glued(name)) is not None:
             pieces = [self._one(name[a:b], at + a, name[a:b]) for a, b in cuts]
             why = (f"{name!r} is {len(cuts)} unit names printed without a separator "
