@@ -77,8 +77,9 @@ class ClauseReader:
         self.posts = rules.posts
         self.label_start = rules.label_start
         # read once per name or label (a notice repeats its unit names); no Python call once known
+        # (a name ending like a unit, most of them, is told without the deadline patterns)
         self._deadline: Memo[str, bool] = Memo(
-            lambda name: bool(rules.any_deadline.match(name)) and not name.endswith(rules.unit_endings))
+            lambda name: not name.endswith(rules.unit_endings) and bool(rules.any_deadline.match(name)))
         self._roles: Memo[str, str | None] = Memo(rules.role_of)  # label -> role
         self._marks: Memo[str, regex.Match[str] | None] = Memo(  # see marked_role()
             lambda name: rules.marked_role.search(name) if name.endswith(MARKED_ROLE_ENDS) else None)
