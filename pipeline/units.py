@@ -24,6 +24,7 @@ from functools import lru_cache, partial
 import regex
 
 from .rules.sets import IssuerUnits, UnitRules
+from .rules.validate import AnyOf
 from .text import PINYIN_RUBY, Memo
 
 _INNER_SPACE = re.compile(r"[ \t\u3000\xa0]+")
@@ -69,6 +70,22 @@ def clean(raw: str, tail: regex.Pattern[str]) -> str:
     s = PINYIN_RUBY.sub("", _INNER_SPACE.sub("", raw)).strip("。.;；,，:：")
     s2 = tail.sub("", s)
     return s2 or s
+
+
+@lru_cache(maxsize=8192)
+def _unit_shape(name: str, suffixes: tuple[str, ...], collective: AnyOf) -> bool:
+    """:meth:`UnitBook.shaped` (a pure function of the name and the rules: kept across documents, which print
+    the same names).
+
+    >>> _unit_shape("区发改局", ("局",), AnyOf([])), _unit_shape("2024年底前", ("局",), AnyOf([]))
+    (True, False)
+    """
+    # the cheap tests first: a name without a closing bracket has no trailing parenthesis to drop, most
+    # names end in a unit suffix (no collective pattern asked), and a name that is no unit is not searched
+    core = _TRAILING_PAREN.sub("", name) if ")" in name or "）" in name else name
+    if len(core) < 2 or not (core.endswith(suffixes) or collective.fullmatch(core)):
+        return False
+    return not _NOT_A_NAME.search(core)
 
 
 def _scope_of(prefixes: tuple[str, ...], name: str) -> str | None:
@@ -134,12 +151,7 @@ class UnitBook:
         return found
 
     def _shape(self, name: str) -> bool:
-        # the cheap tests first: a name without a closing bracket has no trailing parenthesis to drop, most
-        # names end in a unit suffix (no collective pattern asked), and a name that is no unit is not searched
-        core = _TRAILING_PAREN.sub("", name) if ")" in name or "）" in name else name
-        if len(core) < 2 or not (core.endswith(self.suffixes) or self.rules.any_collective.fullmatch(core)):
-            return False
-        return not _NOT_A_NAME.search(core)
+        return _unit_shape(name, self.suffixes, self.rules.any_collective)
 
     def known(self, name: str) -> bool:
         return name in self.alias or name in self.vocab or self.shaped(name)
