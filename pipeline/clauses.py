@@ -477,7 +477,7 @@ class ClauseReader:
         at = base
         # (most lists: no 及/和/与 to look at in any name; asked once of the list, by substring tests in C:
         # a set asked of a name's characters makes a string object of each)
-        joined = _conjoins(text)
+        joined = "及" in text or "和" in text or "与" in text  # _conjoins(text), without a call
         for piece in pieces:
             name = piece.strip(_NAME_EDGE)
             if name:
