@@ -123,6 +123,7 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
                                     f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
                                     b.start + loc.start, b.start + loc.end))
     marks, posts = reader.marks(marked_role), reader.posts_named  # read once per name (a notice repeats them)
+    listed, scopes, rows = book.listed, book.scopes, out.rows  # (and these: lookups in C, no Python call)
     for bi, seg in item.segments:
         base = page.blocks[bi].start
         seg_role, seg_label = seg.role, seg.role_label
@@ -144,11 +145,18 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
                 out.add("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e)
                 first = False
                 continue
-            names = out.units(book, raw, base + s, role, role_label, scope)
+            names, glued = listed.get((raw, scope)) or book.in_list(raw, scope)
+            if glued is None and len(names) == 1 and (n := names[0]).rule is None and n.known:
+                # (most names: one known unit, kept as printed: no repair, no finding, its row added here)
+                rows.append((role, role_label, n.name, n.raw, True, base + s + n.start, base + s + n.end))
+                if role == "lead":
+                    out.has_lead = True
+            else:
+                out.units(names, glued, base + s, role, role_label)
             if first:
                 first = False
                 if names:
-                    scope = book.scope_of(names[0].raw)
+                    scope = scopes[names[0].raw]
     # (made by tuple.__new__, in C: a NamedTuple's own __new__ is Python code that does only that)
     return tuple.__new__(ItemClauses, (out.build(acting), tuple(out.repairs), tuple(out.findings), deadline))
 
@@ -182,13 +190,9 @@ class _Rows:
         return tuple([Assignment(doc_id, seq, role, label, k, name, raw, False, known, start, end)
                       for k, (role, label, name, raw, known, start, end) in enumerate(rows, 1)])
 
-    def units(self, book: UnitBook, raw: str, start: int, role: str, role_label: str,
-              scope: str | None) -> list[Name]:
-        """Rows for one printed name (a glued list gives several), normalized, repairs logged.
-
-        Returns the names with offsets from ``start`` (only their printed text is read after).
-        """
-        names, glued = book.in_list(raw, scope)  # offsets from the start of raw
+    def units(self, names: list[Name], glued: str | None, start: int, role: str, role_label: str) -> None:
+        """Rows for one printed name, normalized (:meth:`UnitBook.in_list`: a glued list gives several, offsets
+        from ``start``), repairs logged."""
         if glued:
             self.repairs.append(Repair(self.doc_id, "unit_glue_split", "".join(n.raw for n in names),
                                        "、".join(n.raw for n in names), start + names[0].start, start + names[-1].end,
@@ -205,4 +209,3 @@ class _Rows:
                 self.findings.append(Finding(self.doc_id, "warning", "unknown_unit",
                                              f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
                                              a, b))
-        return names

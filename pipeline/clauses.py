@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 import regex
 
@@ -77,12 +78,13 @@ class ClauseReader:
         self.posts = rules.posts
         self.label_start = rules.label_start
         # read once per name or label (a notice repeats its unit names); no Python call once known
+        # (a name ending like a unit, most of them, is told without the deadline patterns)
         self._deadline: Memo[str, bool] = Memo(
-            lambda name: bool(rules.any_deadline.match(name)) and not name.endswith(rules.unit_endings))
+            lambda name: not name.endswith(rules.unit_endings) and bool(rules.any_deadline.match(name)))
         self._roles: Memo[str, str | None] = Memo(rules.role_of)  # label -> role
         self._marks: Memo[str, regex.Match[str] | None] = Memo(  # see marked_role()
             lambda name: rules.marked_role.search(name) if name.endswith(MARKED_ROLE_ENDS) else None)
-        posts: Memo[str, bool] = Memo(lambda name: rules.posts.fullmatch(name) is not None)
+        posts: Memo[str, bool] = Memo(lambda name: _fullmatches(rules.posts, name))
         self._posts = posts
         #: is_post() of a printed name (its blanks at either end left out)
         self.posts_named: Mapping[str, bool] = Memo(lambda raw: posts[raw.strip()])
@@ -475,7 +477,7 @@ class ClauseReader:
         at = base
         # (most lists: no 及/和/与 to look at in any name; asked once of the list, by substring tests in C:
         # a set asked of a name's characters makes a string object of each)
-        joined = _conjoins(text)
+        joined = "及" in text or "和" in text or "与" in text  # _conjoins(text), without a call
         for piece in pieces:
             name = piece.strip(_NAME_EDGE)
             if name:
@@ -508,6 +510,13 @@ class ClauseReader:
                     and (right.endswith(self.rules.unit_endings) or right.startswith("各")):
                 return [(left, start, start + len(left))] + self._conjoined(right, start + m.end())
         return [(name, start, start + len(name))]
+
+
+@lru_cache(maxsize=4096)
+def _fullmatches(pattern: regex.Pattern[str], name: str) -> bool:
+    """``pattern.fullmatch(name)``, kept across documents (the notices of one issuer print the same unit names;
+    a name is matched once, not once per document)."""
+    return pattern.fullmatch(name) is not None
 
 
 def _conjoins(text: str) -> bool:

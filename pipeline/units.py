@@ -19,12 +19,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import regex
 
 from .rules.sets import IssuerUnits, UnitRules
-from .text import PINYIN_RUBY
+from .rules.validate import AnyOf
+from .text import PINYIN_RUBY, Memo
 
 _INNER_SPACE = re.compile(r"[ \t\u3000\xa0]+")
 _TRAILING_PAREN = re.compile(r"[(（][^()（）]*[)）]$")
@@ -71,6 +72,27 @@ def clean(raw: str, tail: regex.Pattern[str]) -> str:
     return s2 or s
 
 
+@lru_cache(maxsize=8192)
+def _unit_shape(name: str, suffixes: tuple[str, ...], collective: AnyOf) -> bool:
+    """:meth:`UnitBook.shaped` (a pure function of the name and the rules: kept across documents, which print
+    the same names).
+
+    >>> _unit_shape("区发改局", ("局",), AnyOf([])), _unit_shape("2024年底前", ("局",), AnyOf([]))
+    (True, False)
+    """
+    # the cheap tests first: a name without a closing bracket has no trailing parenthesis to drop, most
+    # names end in a unit suffix (no collective pattern asked), and a name that is no unit is not searched
+    core = _TRAILING_PAREN.sub("", name) if ")" in name or "）" in name else name
+    if len(core) < 2 or not (core.endswith(suffixes) or collective.fullmatch(core)):
+        return False
+    return not _NOT_A_NAME.search(core)
+
+
+def _scope_of(prefixes: tuple[str, ...], name: str) -> str | None:
+    """The scope prefix ``name`` prints (:meth:`UnitBook.scope_of`)."""
+    return next((p for p in prefixes if name.startswith(p) and p != "各" and len(name) > len(p) + 1), None)
+
+
 def _glue_tokens(names: frozenset[str], prefixes: tuple[str, ...]) -> frozenset[str]:
     """``names`` and those of them longer than 3 that print a scope prefix, without its first character.
 
@@ -100,9 +122,13 @@ class UnitBook:
         self._completed: dict[str, tuple[str, str] | None] = {}
         self._splits: dict[str, list[tuple[int, int]] | None] = {}
         self._normalized: dict[str, tuple[list[Name], str | None]] = {}  # raw -> normalize(raw, 0)
-        self._scopes: dict[str, str | None] = {}  # name -> scope_of(name)
+        #: scope_of() of each name asked (``scopes[name]``: one lookup in C once known, no Python call)
+        self.scopes: Memo[str, str | None] = Memo(partial(_scope_of, self.prefixes))  # (not a bound method: no cycle)
         self._scoped: dict[tuple[str, str], str | None] = {}  # (name, scope) -> with_shared_scope(name, scope)
-        self._in_list: dict[tuple[str, str | None], tuple[list[Name], str | None]] = {}  # (raw, scope) -> in_list()
+        #: in_list() of each (raw, scope) asked so far (``listed.get((raw, scope))``: one lookup in C, no Python call;
+        #: do not change it). A plain dict: a Memo of a bound method would tie the book in a reference cycle,
+        #: freed only by the garbage collector.
+        self.listed: dict[tuple[str, str | None], tuple[list[Name], str | None]] = {}
         self._dictionary = dictionary
         self.vocab: Counter[str] = Counter()
         self._pool: set[str] | None = None  # the printed and canonical names a short name may complete to
@@ -125,12 +151,7 @@ class UnitBook:
         return found
 
     def _shape(self, name: str) -> bool:
-        # the cheap tests first: a name without a closing bracket has no trailing parenthesis to drop, most
-        # names end in a unit suffix (no collective pattern asked), and a name that is no unit is not searched
-        core = _TRAILING_PAREN.sub("", name) if ")" in name or "）" in name else name
-        if len(core) < 2 or not (core.endswith(self.suffixes) or self.rules.any_collective.fullmatch(core)):
-            return False
-        return not _NOT_A_NAME.search(core)
+        return _unit_shape(name, self.suffixes, self.rules.any_collective)
 
     def known(self, name: str) -> bool:
         return name in self.alias or name in self.vocab or self.shaped(name)
@@ -144,11 +165,7 @@ class UnitBook:
 
     def scope_of(self, name: str) -> str | None:
         """The scope prefix a name prints (市发改委 -> 市), not 各 (a collective)."""
-        if name in self._scopes:
-            return self._scopes[name]
-        found = self._scopes[name] = next((p for p in self.prefixes
-                                           if name.startswith(p) and p != "各" and len(name) > len(p) + 1), None)
-        return found
+        return self.scopes[name]
 
     def with_shared_scope(self, name: str, scope: str) -> str | None:
         """``scope + name`` for a short department name printed without a scope after a first name
@@ -286,9 +303,9 @@ class UnitBook:
         change the list).
         """
         key = (raw, scope)
-        if (hit := self._in_list.get(key)) is None:
+        if (hit := self.listed.get(key)) is None:
             names, why = self.normalized(raw)
-            hit = self._in_list[key] = ([self._scoped_name(n, scope) for n in names] if scope else names), why
+            hit = self.listed[key] = ([self._scoped_name(n, scope) for n in names] if scope else names), why
         return hit
 
     def _scoped_name(self, n: Name, scope: str) -> Name:
@@ -299,9 +316,14 @@ class UnitBook:
 
     def _normalize(self, raw: str, start: int = 0) -> tuple[list[Name], str | None]:
         name = clean(raw, self.rules.list_tail)
-        core = raw.strip(" \t\u3000\n。.;；,，:：")
-        core = self.rules.list_tail.sub("", core).rstrip(" \t\u3000") or core
-        at = start + raw.find(core)
+        if name == raw and "\n" not in raw:
+            # (most names: printed clean, no blank, edge mark or list tail; clean() found them so: the printed
+            # characters are all of the name, told without the tail pattern again)
+            core, at = raw, start
+        else:
+            core = raw.strip(" \t\u3000\n。.;；,，:：")
+            core = self.rules.list_tail.sub("", core).rstrip(" \t\u3000") or core
+            at = start + raw.find(core)
         if core == name and (cuts := self.split_glued(name)) is not None:
             pieces = [self._one(name[a:b], at + a, name[a:b]) for a, b in cuts]
             why = (f"{name!r} is {len(cuts)} unit names printed without a separator "
