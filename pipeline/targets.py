@@ -345,9 +345,11 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
     if not r.any_aspirational.search(text, s, pos):
         return False  # no hedge word: nothing to block
     sentence = text[s:pos]
+    # most sentences lack the character all the blocking patterns need: no pattern is asked about
+    key = r.not_aspirational_key
     blocked = [m.span() for needs, p in r.not_aspirational_needing
                if all(map(sentence.__contains__, needs))  # 力争 holds no 取: 对上争取 cannot stand there
-               for m in p.finditer(sentence)]
+               for m in p.finditer(sentence)] if not key or key in sentence else []
     if not blocked and r.any_firm.search(sentence) is None:
         return True  # a hedge word stands, none is blocked, and no firm word follows it (none at all)
     last = -1

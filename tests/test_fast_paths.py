@@ -180,3 +180,12 @@ def test_not_targets_filed_under_a_key_the_text_holds(rules, text):
     for p in tr.not_targets:
         if p.search(text) is not None and p not in tr.not_targets_unkeyed:  # a pattern that matches is asked
             assert any(p is q for k in set(text) for _, _, q in tr.not_targets_by_key.get(k, ())), p.pattern
+
+
+@pytest.mark.parametrize("text", ["对上争取资金", "积极争取省级资金支持", "向上争取项目", "力争新增企业4家"])
+def test_not_aspirational_skipped_only_without_their_key(rules, text):
+    tr = rules.targets
+    key = tr.not_aspirational_key
+    for _, p in tr.not_aspirational_needing:
+        if p.search(text) is not None:  # a sentence where a blocking pattern matches is never skipped
+            assert not key or key in text, p.pattern

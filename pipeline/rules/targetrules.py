@@ -102,6 +102,15 @@ class TargetRules:
         return tuple((needed_chars(p), p) for p in self.not_aspirational)
 
     @cached_property
+    def not_aspirational_key(self) -> str:
+        """A character every not_aspirational pattern needs (取 of 对上争取), "" when they share none: a
+        sentence without it holds no match of any of them. The sentences asked about hold a hedge word, so
+        the character in the fewest hedge words is taken (争 stands in every 力争)."""
+        common = frozenset.intersection(*(needs for needs, _ in self.not_aspirational_needing)) \
+            if self.not_aspirational_needing else frozenset()
+        return min(common, key=lambda c: (sum(c in w for w in self.aspirational), c), default="")
+
+    @cached_property
     def not_targets_by_key(self) -> Mapping[str, tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...], regex.Pattern[str]], ...]]:
         """The not_targets patterns filed under their key characters (see :func:`key_chars`), each with the other
         characters and the words it needs: a text is asked only for the patterns filed under a character it holds."""
