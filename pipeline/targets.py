@@ -411,18 +411,21 @@ def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for p in r.not_targets_unkeyed:
         spans.extend(m.span() for m in p.finditer(text))
-    run: set[regex.Pattern[str]] = set()  # a pattern filed under two keys the text holds is run once
+    asked: set[regex.Pattern[str]] = set()  # the patterns filed under several keys already asked about
     # each key is asked for by ``in`` (a C search, no match objects): the keys (的, 年, 个 …) are common
     # characters, and a regex finding all of them would make a string per occurrence
     for key, filed in r.not_targets_by_key.items():
         if key not in text:
             continue
-        for rest, words, p in filed:
-            if p not in run and all(map(text.__contains__, rest)) and (not words or holds_words(text, words)):
-                run.add(p)
+        for words, p, shared in filed:
+            if shared:  # whether it can match does not hang on the key: asked once
+                if p in asked:
+                    continue
+                asked.add(p)
+            if not words or holds_words(text, words):
                 for m in p.finditer(text):
                     spans.append(m.span())
-    return _merged(spans)
+    return _merged(spans) if len(spans) > 1 else spans  # none or one: already sorted and merged
 
 
 def holds_words(text: str, words: Sequence[Sequence[str]]) -> bool:

@@ -179,7 +179,7 @@ def test_not_targets_filed_under_a_key_the_text_holds(rules, text):
     tr = rules.targets
     for p in tr.not_targets:
         if p.search(text) is not None and p not in tr.not_targets_unkeyed:  # a pattern that matches is asked
-            assert any(p is q for k in set(text) for _, _, q in tr.not_targets_by_key.get(k, ())), p.pattern
+            assert any(p is q for k in set(text) for _, q, _ in tr.not_targets_by_key.get(k, ())), p.pattern
 
 
 @pytest.mark.parametrize("text", ["对上争取资金", "积极争取省级资金支持", "向上争取项目", "力争新增企业4家"])
@@ -189,3 +189,12 @@ def test_not_aspirational_skipped_only_without_their_key(rules, text):
     for _, p in tr.not_aspirational_needing:
         if p.search(text) is not None:  # a sentence where a blocking pattern matches is never skipped
             assert not key or key in text, p.pattern
+
+
+@pytest.mark.parametrize("text", NOT_TARGET_LINES)
+def test_not_targets_filed_with_what_they_need(rules, text):
+    from pipeline.targets import holds_words
+    for key, filed in rules.targets.not_targets_by_key.items():
+        for words, p, _shared in filed:
+            if p.search(text) is not None:  # a pattern that matches is asked about where its key stands
+                assert key not in text or holds_words(text, words), p.pattern

@@ -111,15 +111,18 @@ class TargetRules:
         return min(common, key=lambda c: (sum(c in w for w in self.aspirational), c), default="")
 
     @cached_property
-    def not_targets_by_key(self) -> Mapping[str, tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...], regex.Pattern[str]], ...]]:
-        """The not_targets patterns filed under their key characters (see :func:`key_chars`), each with the other
-        characters and the words it needs: a text is asked only for the patterns filed under a character it holds."""
-        by_key: dict[str, list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...], regex.Pattern[str]]]] = {}
+    def not_targets_by_key(self) -> Mapping[str, tuple[tuple[tuple[tuple[str, ...], ...], regex.Pattern[str], bool], ...]]:
+        """The not_targets patterns filed under their key characters (see :func:`key_chars`): a text is asked only
+        for the patterns filed under a character it holds. Each comes with what else a text holds where it matches,
+        as groups of words of which one stands (its other characters, each a group of its own, then its needed
+        words; a character every word of a group holds is left to the group), and whether it is filed under
+        more than one key (then a text holding two of them asks about it once)."""
+        by_key: dict[str, list[tuple[tuple[tuple[str, ...], ...], regex.Pattern[str], bool]]] = {}
         for needs, words, p in self.not_targets_needing:
             keys = key_chars(needs, words)
+            rest = tuple((c,) for c in sorted(needs - keys) if not any(all(c in w for w in group) for group in words))
             for k in keys:
-                rest = tuple(sorted(needs - keys))
-                by_key.setdefault(k, []).append((rest, words, p))
+                by_key.setdefault(k, []).append((rest + words, p, len(keys) > 1))
         return MappingProxyType({k: tuple(v) for k, v in by_key.items()})
 
     @cached_property
