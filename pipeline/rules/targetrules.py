@@ -18,12 +18,11 @@ from ..errors import RulesError
 from .sets import FrozenMap
 from .validate import AnyOf
 
-#: A number as printed: Arabic (with optional thousands commas and decimals, half- or full-width),
-#: or Chinese numerals. Chinese numerals start with a digit or 十 (not 万/千/百, which start words:
-#: 万达, 千家万户) and are lazy, so that a magnitude belongs to the unit (三千万元 = 三千 + 万元).
-#: Arabic runs are capped (a 400-digit "number" is noise, never a target).
-NUMBER = r"""
-    [0-9０-９一二两三四五六七八九十]            # the first character, one class: the engine skips ahead to it
+#: The characters a number starts with (the character class :data:`NUMBER` opens with).
+NUMBER_START = "[0-9０-９一二两三四五六七八九十]"
+
+#: A number after its first character (see :data:`NUMBER`).
+NUMBER_REST = r"""
     (?:
         (?<= [0-9０-９] ) (?<! [0-9０-９.．] . )    # Arabic, not inside a longer number
         (?: [0-9０-９]{0,2} (?: ,[0-9０-９]{3} ){1,4} (?! [0-9０-９] )   # 15,000
@@ -34,6 +33,18 @@ NUMBER = r"""
         [零〇一二两三四五六七八九十百千万亿]{0,12}?
     )
 """
+
+#: A number as printed: Arabic (with optional thousands commas and decimals, half- or full-width),
+#: or Chinese numerals. Chinese numerals start with a digit or 十 (not 万/千/百, which start words:
+#: 万达, 千家万户) and are lazy, so that a magnitude belongs to the unit (三千万元 = 三千 + 万元).
+#: Arabic runs are capped (a 400-digit "number" is noise, never a target). It opens with one character
+#: class (its lookbehinds come after the first character): the engine skips ahead to those characters.
+NUMBER = NUMBER_START + NUMBER_REST
+
+#: Characters that can follow the first character of a number + unit, besides the first characters of the
+#: units: digits, numerals, a thousands comma or decimal point, blanks and range separators (see
+#: :func:`quantity_pattern`).
+NUMBER_FOLLOW = r"0-9０-９,.．零〇一二两三四五六七八九十百千万亿\s\-—–~～－至到"
 
 #: Separators of a range: 5-8%, 5%—8%, 5至8个.
 RANGE_SEP = r"[-—–~～－至到]"
@@ -341,9 +352,6 @@ def unit_table(path: str, units: Mapping[str, Any], magnitudes: Mapping[str, flo
     return out
 
 
-#: The characters a number starts with (the character class :data:`NUMBER` opens with).
-NUMBER_START = "[0-9０-９一二两三四五六七八九十]"
-
 #: Up to three blanks around a range separator: ``\s`` as the regex module reads it (the standard
 #: library's ``\s`` also takes the separators \x1c-\x1f, left out so that the pattern reads as it did).
 BLANKS = r"[^\S\x1c-\x1f]{0,3}"
@@ -393,10 +401,15 @@ def quantity_pattern(units: Iterable[str]) -> re.Pattern[str]:
     >>> [m.group(0) for m in p.finditer("增长7%、5至8个、三千万元、2025年")]
     ['7%', '5至8个', '三千万元']
     """
+    units = tuple(units)
     unit = trie_alternation(units)
+    # most characters a number starts with stand in words (进一步, 统一): one that no digit, numeral, separator
+    # or unit follows is given up at once, before the lookbehinds and the units are tried (the rest of the
+    # pattern asks for one of these characters there, so no match is lost)
+    follow = "[" + NUMBER_FOLLOW + "".join(sorted({re.escape(u[0]) for u in units if u})) + "]"
     return re.compile(
         rf"""
-        (?P<num> {NUMBER} )
+        (?P<num> {NUMBER_START} (?= {follow} ) {NUMBER_REST} )
         (?:                                   # a range: 5-8%, 5%—8%, 5至8个
             (?P<unit1> {unit} )? {BLANKS} {RANGE_SEP} {BLANKS}
             (?P<num2> {NUMBER} )
