@@ -373,13 +373,14 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
 _NUMBER_START = re.compile(NUMBER_START)
 
 
-def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
-    """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
+def scan_quantities(text: str, r: TargetRules, start: int = 0) -> list[Quantity]:
+    """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped), none starting before
+    ``start`` (the first character a number can start with, when the caller has looked for it)."""
     blocked: list[tuple[int, int]] = []
     k = nb = 0
     out: list[Quantity] = []
     specs, articles = r.unit_specs, r.articles  # looked up once per text, not once per number
-    for i, m in enumerate(r.quantity.finditer(text)):
+    for i, m in enumerate(r.quantity.finditer(text, start)):  # its lookbehinds still see before start
         if i == 0:  # a text without a number is not scanned for the patterns that block one
             blocked = _blocked(text, r)
             nb = len(blocked)
@@ -694,11 +695,11 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
     out: list[Target] = []
     # read on the simplified copy, mirror-site pinyin (會(hui)) masked so it does not end a clause
     shadow = simplified_shadow(text) if simplified is None else simplified
-    if _NUMBER_START.search(shadow) is None:
+    if (first := _NUMBER_START.search(shadow)) is None:
         return ()  # no character a number starts with (many items): no target, nothing to prepare
     if "(" in shadow or "（" in shadow:  # every ruby is bracketed
-        shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)
-    qs = scan_quantities(shadow, r)
+        shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)  # same length, no new number
+    qs = scan_quantities(shadow, r, first.start())  # the text before the first number is not read twice
     if not qs:
         return ()  # numbers without a unit (a date, an item number): no boundaries or hedges looked for
     bounds = _Bounds(shadow)

@@ -212,3 +212,14 @@ def test_quantity_pattern_gives_up_only_where_nothing_follows(rules, text):
                        rf" (?P<unit> {unit} )", re.VERBOSE)  # the pattern without the look at the second character
     assert [(m.span(), m.groupdict()) for m in rules.targets.quantity.finditer(text)] == \
         [(m.span(), m.groupdict()) for m in plain.finditer(text)]
+
+
+@pytest.mark.parametrize("text", NOT_TARGET_LINES)
+def test_quantities_scanned_from_the_first_number_start(rules, text):
+    import re
+
+    from pipeline.rules.targetrules import NUMBER_START
+    from pipeline.targets import scan_quantities
+    first = re.search(NUMBER_START, text)
+    start = first.start() if first else len(text)
+    assert scan_quantities(text, rules.targets, start) == scan_quantities(text, rules.targets)
