@@ -703,8 +703,9 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
     if not qs:
         return ()  # numbers without a unit (a date, an item number): no boundaries or hedges looked for
     bounds = _Bounds(shadow)
-    # a target before the first hedge word of the item (most items have none) is not hedged: not asked
-    first_hedge = m.start() if (m := r.any_aspirational.search(shadow)) is not None else len(shadow)
+    # a target before the first hedge word of the item (most items have none) is not hedged: not asked; a
+    # hedge word ends before its target, so none is looked for past the last quantity's start
+    first_hedge = m.start() if (m := r.any_aspirational.search(shadow, 0, qs[-1].start)) is not None else len(shadow)
     for q, (ms, me), (a, b), kind, qualifier in _find(shadow, qs, r, bounds):  # unpacked: no attribute lookups
         # by position, in the order of the fields (doc_id, item_seq, metric, kind, value, value_high, unit,
         # value_std, unit_std, qualifier, aspirational, span_text, span_start, span_end): a record per
