@@ -611,6 +611,7 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
     """
     after_by_initial = r.qualifiers_after_by_initial  # None when a table has an empty word: always asked
     tail_by_final = r.tail_words_by_final
+    before_by_final = r.qualifiers_before_by_final
     lead_chars = _lead_chars(r.leading)
     found: list[_Found] = []
     boundary = 0  # nothing before this offset belongs to the next metric
@@ -636,9 +637,11 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
         if kind in PRENOMINAL_KINDS and text[after:after + 1] not in NOT_A_NOUN_START \
                 and HAN.match(text, after) is not None:
             ms, me = _metric_after(text, after, qs[i + 1] if i + 1 < n else None, ends)
-            span_start = next((q.start - len(w) for w, _ in r.qualifiers_before
+            # 不少于50户…: only a word ending with the character before the number can stand there
+            before = r.qualifiers_before if before_by_final is None else before_by_final.get(prev, ())
+            span_start = next((q.start - len(w) for w, _ in before
                                if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start),
-                              q.start)  # 不少于50户…
+                              q.start)
             found.append(_Found(q, (ms, me), (span_start, me), kind, after_q or before_q or "exact"))
             boundary, i = me, i + 1
             continue

@@ -92,6 +92,11 @@ class TargetRules:
         return words_by_char(self.qualifiers_after, last=False)
 
     @cached_property
+    def qualifiers_before_by_final(self) -> Mapping[str, tuple[tuple[str, str], ...]] | None:
+        """:attr:`qualifiers_before` by the last character of their word (see :func:`words_by_char`)."""
+        return words_by_char(self.qualifiers_before, last=True)
+
+    @cached_property
     def tail_words_by_final(self) -> Mapping[str, tuple[tuple[str, str], ...]] | None:
         """:attr:`tail_words` by the last character of their word (see :func:`words_by_char`)."""
         return words_by_char(self.tail_words, last=True)
