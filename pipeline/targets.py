@@ -80,6 +80,16 @@ NAME_SEPARATORS = (
     regex.compile(r" 、 | 和 | 及 ", regex.VERBOSE),
 )
 
+@lru_cache(maxsize=4096)  # a notice counts few nouns' first characters: a dictionary lookup, not a regex call
+def _is_han(ch: str) -> bool:
+    """True when ``ch`` is a Han character.
+
+    >>> _is_han("户"), _is_han("a")
+    (True, False)
+    """
+    return HAN.match(ch) is not None
+
+
 # --------------------------------------------------------------------------
 # Numbers
 # --------------------------------------------------------------------------
@@ -345,9 +355,11 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
     if not r.any_aspirational.search(text, s, pos):
         return False  # no hedge word: nothing to block
     sentence = text[s:pos]
+    # most sentences lack the character all the blocking patterns need: no pattern is asked about
+    key = r.not_aspirational_key
     blocked = [m.span() for needs, p in r.not_aspirational_needing
                if all(map(sentence.__contains__, needs))  # 力争 holds no 取: 对上争取 cannot stand there
-               for m in p.finditer(sentence)]
+               for m in p.finditer(sentence)] if not key or key in sentence else []
     if not blocked and r.any_firm.search(sentence) is None:
         return True  # a hedge word stands, none is blocked, and no firm word follows it (none at all)
     last = -1
@@ -371,13 +383,14 @@ def hedged(text: str, pos: int, r: TargetRules, sentence_start: int | None = Non
 _NUMBER_START = re.compile(NUMBER_START)
 
 
-def scan_quantities(text: str, r: TargetRules) -> list[Quantity]:
-    """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped)."""
+def scan_quantities(text: str, r: TargetRules, start: int = 0) -> list[Quantity]:
+    """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped), none starting before
+    ``start`` (the first character a number can start with, when the caller has looked for it)."""
     blocked: list[tuple[int, int]] = []
     k = nb = 0
     out: list[Quantity] = []
     specs, articles = r.unit_specs, r.articles  # looked up once per text, not once per number
-    for i, m in enumerate(r.quantity.finditer(text)):
+    for i, m in enumerate(r.quantity.finditer(text, start)):  # its lookbehinds still see before start
         if i == 0:  # a text without a number is not scanned for the patterns that block one
             blocked = _blocked(text, r)
             nb = len(blocked)
@@ -409,18 +422,21 @@ def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for p in r.not_targets_unkeyed:
         spans.extend(m.span() for m in p.finditer(text))
-    run: set[regex.Pattern[str]] = set()  # a pattern filed under two keys the text holds is run once
+    asked: set[regex.Pattern[str]] = set()  # the patterns filed under several keys already asked about
     # each key is asked for by ``in`` (a C search, no match objects): the keys (的, 年, 个 …) are common
     # characters, and a regex finding all of them would make a string per occurrence
     for key, filed in r.not_targets_by_key.items():
         if key not in text:
             continue
-        for rest, words, p in filed:
-            if p not in run and all(map(text.__contains__, rest)) and (not words or holds_words(text, words)):
-                run.add(p)
+        for words, p, shared in filed:
+            if shared:  # whether it can match does not hang on the key: asked once
+                if p in asked:
+                    continue
+                asked.add(p)
+            if not words or holds_words(text, words):
                 for m in p.finditer(text):
                     spans.append(m.span())
-    return _merged(spans)
+    return _merged(spans) if len(spans) > 1 else spans  # none or one: already sorted and merged
 
 
 def holds_words(text: str, words: Sequence[Sequence[str]]) -> bool:
@@ -548,10 +564,7 @@ def _chain(text: str, qs: Sequence[Quantity], i: int, after: int,
 
 #: Any character of CLAUSE_END / SENTENCE_END (found by the regex engine, not a Python loop per character).
 _CLAUSE_MARK = re.compile("[" + re.escape(CLAUSE_END) + "]")
-#: Everything up to the last clause / sentence mark of the text matched (the engine jumps to the end and
-#: steps back to the mark in C): the last mark before an offset without a Python loop or a list of marks.
-_TO_LAST_CLAUSE_MARK = re.compile(".*[" + re.escape(CLAUSE_END) + "]", re.DOTALL)
-_TO_LAST_SENTENCE_MARK = re.compile(".*[" + re.escape(SENTENCE_END) + "]", re.DOTALL)
+_SENTENCE_MARK = re.compile("[" + re.escape(SENTENCE_END) + "]")
 
 
 class _Bounds:
@@ -559,6 +572,9 @@ class _Bounds:
 
     The searches stop at ``lo`` (the previous target's end, the hedge reach) or ``hi`` (the next
     quantity): no mark is looked for twice, so reading a text stays linear however many numbers it holds.
+    The last mark before an offset is the first one after it in the reversed text: a forward search the
+    engine runs as a tight loop over the characters (matching ``.*[marks]`` forward instead steps back
+    from the offset one character at a time, a full match attempt per step).
 
     >>> b = _Bounds("增长7%，完成15,000人。新增")
     >>> b.clause_start(6), b.clause_start(12), b.clause_end(6), b.sentence_start(16), b.sentence_start(14)
@@ -570,14 +586,15 @@ class _Bounds:
     def __init__(self, text: str) -> None:
         self.text = text
         self.n = len(text)
+        self.reversed = text[::-1]  # offset i of the text is offset n - 1 - i here
 
     def clause_start(self, pos: int, lo: int = 0) -> int:
         """Offset after the last clause end before ``pos`` that is not a comma between digits (15,000);
         ``lo`` when there is none at or after ``lo``."""
-        text = self.text
-        while (m := _TO_LAST_CLAUSE_MARK.match(text, lo, pos)) is not None:
-            i = m.end() - 1
-            if not (text[i] == "," and 0 < i < self.n - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()):
+        text, n = self.text, self.n
+        while (m := _CLAUSE_MARK.search(self.reversed, n - pos, n - lo)) is not None:
+            i = n - 1 - m.start()
+            if not (text[i] == "," and 0 < i < n - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()):
                 return i + 1
             pos = i  # a comma inside a number: look before it
         return lo
@@ -590,8 +607,8 @@ class _Bounds:
 
     def sentence_start(self, pos: int, lo: int = 0) -> int:
         """Offset after the last sentence end before ``pos``; ``lo`` when there is none at or after ``lo``."""
-        m = _TO_LAST_SENTENCE_MARK.match(self.text, lo, pos)
-        return m.end() if m is not None else lo
+        m = _SENTENCE_MARK.search(self.reversed, self.n - pos, self.n - lo)
+        return self.n - m.start() if m is not None else lo
 
 
 def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> list[_Found]:
@@ -604,6 +621,7 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
     """
     after_by_initial = r.qualifiers_after_by_initial  # None when a table has an empty word: always asked
     tail_by_final = r.tail_words_by_final
+    before_by_final = r.qualifiers_before_by_final
     lead_chars = _lead_chars(r.leading)
     found: list[_Found] = []
     boundary = 0  # nothing before this offset belongs to the next metric
@@ -625,13 +643,15 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
             m_end, before_q, growth = q.start, None, False  # most numbers stand bare
 
         # a measure word followed by the noun it counts (50户困难家庭…): the metric follows (at the
-        # text's end the slice is "", which is in every string: no noun; the regex asked last, it costs most)
+        # text's end the slice is "", which is in every string: no noun; the Han test asked last)
         if kind in PRENOMINAL_KINDS and text[after:after + 1] not in NOT_A_NOUN_START \
-                and HAN.match(text, after) is not None:
+                and _is_han(text[after]):
             ms, me = _metric_after(text, after, qs[i + 1] if i + 1 < n else None, ends)
-            span_start = next((q.start - len(w) for w, _ in r.qualifiers_before
+            # 不少于50户…: only a word ending with the character before the number can stand there
+            before = r.qualifiers_before if before_by_final is None else before_by_final.get(prev, ())
+            span_start = next((q.start - len(w) for w, _ in before
                                if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start),
-                              q.start)  # 不少于50户…
+                              q.start)
             found.append(_Found(q, (ms, me), (span_start, me), kind, after_q or before_q or "exact"))
             boundary, i = me, i + 1
             continue
@@ -688,16 +708,17 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
     out: list[Target] = []
     # read on the simplified copy, mirror-site pinyin (會(hui)) masked so it does not end a clause
     shadow = simplified_shadow(text) if simplified is None else simplified
-    if _NUMBER_START.search(shadow) is None:
+    if (first := _NUMBER_START.search(shadow)) is None:
         return ()  # no character a number starts with (many items): no target, nothing to prepare
     if "(" in shadow or "（" in shadow:  # every ruby is bracketed
-        shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)
-    qs = scan_quantities(shadow, r)
+        shadow = PINYIN_RUBY.sub(lambda m: _MASK * len(m[0]), shadow)  # same length, no new number
+    qs = scan_quantities(shadow, r, first.start())  # the text before the first number is not read twice
     if not qs:
         return ()  # numbers without a unit (a date, an item number): no boundaries or hedges looked for
     bounds = _Bounds(shadow)
-    # a target before the first hedge word of the item (most items have none) is not hedged: not asked
-    first_hedge = m.start() if (m := r.any_aspirational.search(shadow)) is not None else len(shadow)
+    # a target before the first hedge word of the item (most items have none) is not hedged: not asked; a
+    # hedge word ends before its target, so none is looked for past the last quantity's start
+    first_hedge = m.start() if (m := r.any_aspirational.search(shadow, 0, qs[-1].start)) is not None else len(shadow)
     for q, (ms, me), (a, b), kind, qualifier in _find(shadow, qs, r, bounds):  # unpacked: no attribute lookups
         # by position, in the order of the fields (doc_id, item_seq, metric, kind, value, value_high, unit,
         # value_std, unit_std, qualifier, aspirational, span_text, span_start, span_end): a record per

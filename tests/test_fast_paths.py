@@ -179,4 +179,47 @@ def test_not_targets_filed_under_a_key_the_text_holds(rules, text):
     tr = rules.targets
     for p in tr.not_targets:
         if p.search(text) is not None and p not in tr.not_targets_unkeyed:  # a pattern that matches is asked
-            assert any(p is q for k in set(text) for _, _, q in tr.not_targets_by_key.get(k, ())), p.pattern
+            assert any(p is q for k in set(text) for _, q, _ in tr.not_targets_by_key.get(k, ())), p.pattern
+
+
+@pytest.mark.parametrize("text", ["对上争取资金", "积极争取省级资金支持", "向上争取项目", "力争新增企业4家"])
+def test_not_aspirational_skipped_only_without_their_key(rules, text):
+    tr = rules.targets
+    key = tr.not_aspirational_key
+    for _, p in tr.not_aspirational_needing:
+        if p.search(text) is not None:  # a sentence where a blocking pattern matches is never skipped
+            assert not key or key in text, p.pattern
+
+
+@pytest.mark.parametrize("text", NOT_TARGET_LINES)
+def test_not_targets_filed_with_what_they_need(rules, text):
+    from pipeline.targets import holds_words
+    for key, filed in rules.targets.not_targets_by_key.items():
+        for words, p, _shared in filed:
+            if p.search(text) is not None:  # a pattern that matches is asked about where its key stands
+                assert key not in text or holds_words(text, words), p.pattern
+
+
+@pytest.mark.parametrize("text", NOT_TARGET_LINES + [
+    "增长5-8%、5%—8%、5 ～ 8个、5至8个，三千万元、15,000人、152.08亿元、一批、十二个、二〇二五年、进一步统一",
+])
+def test_quantity_pattern_gives_up_only_where_nothing_follows(rules, text):
+    import re
+
+    from pipeline.rules.targetrules import BLANKS, NUMBER, RANGE_SEP, trie_alternation
+    unit = trie_alternation(rules.targets.units)
+    plain = re.compile(rf"(?P<num> {NUMBER} ) (?: (?P<unit1> {unit} )? {BLANKS} {RANGE_SEP} {BLANKS} (?P<num2> {NUMBER} ) )?"
+                       rf" (?P<unit> {unit} )", re.VERBOSE)  # the pattern without the look at the second character
+    assert [(m.span(), m.groupdict()) for m in rules.targets.quantity.finditer(text)] == \
+        [(m.span(), m.groupdict()) for m in plain.finditer(text)]
+
+
+@pytest.mark.parametrize("text", NOT_TARGET_LINES)
+def test_quantities_scanned_from_the_first_number_start(rules, text):
+    import re
+
+    from pipeline.rules.targetrules import NUMBER_START
+    from pipeline.targets import scan_quantities
+    first = re.search(NUMBER_START, text)
+    start = first.start() if first else len(text)
+    assert scan_quantities(text, rules.targets, start) == scan_quantities(text, rules.targets)

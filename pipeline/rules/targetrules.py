@@ -18,12 +18,11 @@ from ..errors import RulesError
 from .sets import FrozenMap
 from .validate import AnyOf
 
-#: A number as printed: Arabic (with optional thousands commas and decimals, half- or full-width),
-#: or Chinese numerals. Chinese numerals start with a digit or 十 (not 万/千/百, which start words:
-#: 万达, 千家万户) and are lazy, so that a magnitude belongs to the unit (三千万元 = 三千 + 万元).
-#: Arabic runs are capped (a 400-digit "number" is noise, never a target).
-NUMBER = r"""
-    [0-9０-９一二两三四五六七八九十]            # the first character, one class: the engine skips ahead to it
+#: The characters a number starts with (the character class :data:`NUMBER` opens with).
+NUMBER_START = "[0-9０-９一二两三四五六七八九十]"
+
+#: A number after its first character (see :data:`NUMBER`).
+NUMBER_REST = r"""
     (?:
         (?<= [0-9０-９] ) (?<! [0-9０-９.．] . )    # Arabic, not inside a longer number
         (?: [0-9０-９]{0,2} (?: ,[0-9０-９]{3} ){1,4} (?! [0-9０-９] )   # 15,000
@@ -34,6 +33,18 @@ NUMBER = r"""
         [零〇一二两三四五六七八九十百千万亿]{0,12}?
     )
 """
+
+#: A number as printed: Arabic (with optional thousands commas and decimals, half- or full-width),
+#: or Chinese numerals. Chinese numerals start with a digit or 十 (not 万/千/百, which start words:
+#: 万达, 千家万户) and are lazy, so that a magnitude belongs to the unit (三千万元 = 三千 + 万元).
+#: Arabic runs are capped (a 400-digit "number" is noise, never a target). It opens with one character
+#: class (its lookbehinds come after the first character): the engine skips ahead to those characters.
+NUMBER = NUMBER_START + NUMBER_REST
+
+#: Characters that can follow the first character of a number + unit, besides the first characters of the
+#: units: digits, numerals, a thousands comma or decimal point, blanks and range separators (see
+#: :func:`quantity_pattern`).
+NUMBER_FOLLOW = r"0-9０-９,.．零〇一二两三四五六七八九十百千万亿\s\-—–~～－至到"
 
 #: Separators of a range: 5-8%, 5%—8%, 5至8个.
 RANGE_SEP = r"[-—–~～－至到]"
@@ -81,6 +92,11 @@ class TargetRules:
         return words_by_char(self.qualifiers_after, last=False)
 
     @cached_property
+    def qualifiers_before_by_final(self) -> Mapping[str, tuple[tuple[str, str], ...]] | None:
+        """:attr:`qualifiers_before` by the last character of their word (see :func:`words_by_char`)."""
+        return words_by_char(self.qualifiers_before, last=True)
+
+    @cached_property
     def tail_words_by_final(self) -> Mapping[str, tuple[tuple[str, str], ...]] | None:
         """:attr:`tail_words` by the last character of their word (see :func:`words_by_char`)."""
         return words_by_char(self.tail_words, last=True)
@@ -102,15 +118,27 @@ class TargetRules:
         return tuple((needed_chars(p), p) for p in self.not_aspirational)
 
     @cached_property
-    def not_targets_by_key(self) -> Mapping[str, tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...], regex.Pattern[str]], ...]]:
-        """The not_targets patterns filed under their key characters (see :func:`key_chars`), each with the other
-        characters and the words it needs: a text is asked only for the patterns filed under a character it holds."""
-        by_key: dict[str, list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...], regex.Pattern[str]]]] = {}
+    def not_aspirational_key(self) -> str:
+        """A character every not_aspirational pattern needs (取 of 对上争取), "" when they share none: a
+        sentence without it holds no match of any of them. The sentences asked about hold a hedge word, so
+        the character in the fewest hedge words is taken (争 stands in every 力争)."""
+        common = frozenset.intersection(*(needs for needs, _ in self.not_aspirational_needing)) \
+            if self.not_aspirational_needing else frozenset()
+        return min(common, key=lambda c: (sum(c in w for w in self.aspirational), c), default="")
+
+    @cached_property
+    def not_targets_by_key(self) -> Mapping[str, tuple[tuple[tuple[tuple[str, ...], ...], regex.Pattern[str], bool], ...]]:
+        """The not_targets patterns filed under their key characters (see :func:`key_chars`): a text is asked only
+        for the patterns filed under a character it holds. Each comes with what else a text holds where it matches,
+        as groups of words of which one stands (its other characters, each a group of its own, then its needed
+        words; a character every word of a group holds is left to the group), and whether it is filed under
+        more than one key (then a text holding two of them asks about it once)."""
+        by_key: dict[str, list[tuple[tuple[tuple[str, ...], ...], regex.Pattern[str], bool]]] = {}
         for needs, words, p in self.not_targets_needing:
             keys = key_chars(needs, words)
+            rest = tuple((c,) for c in sorted(needs - keys) if not any(all(c in w for w in group) for group in words))
             for k in keys:
-                rest = tuple(sorted(needs - keys))
-                by_key.setdefault(k, []).append((rest, words, p))
+                by_key.setdefault(k, []).append((rest + words, p, len(keys) > 1))
         return MappingProxyType({k: tuple(v) for k, v in by_key.items()})
 
     @cached_property
@@ -329,9 +357,6 @@ def unit_table(path: str, units: Mapping[str, Any], magnitudes: Mapping[str, flo
     return out
 
 
-#: The characters a number starts with (the character class :data:`NUMBER` opens with).
-NUMBER_START = "[0-9０-９一二两三四五六七八九十]"
-
 #: Up to three blanks around a range separator: ``\s`` as the regex module reads it (the standard
 #: library's ``\s`` also takes the separators \x1c-\x1f, left out so that the pattern reads as it did).
 BLANKS = r"[^\S\x1c-\x1f]{0,3}"
@@ -381,10 +406,15 @@ def quantity_pattern(units: Iterable[str]) -> re.Pattern[str]:
     >>> [m.group(0) for m in p.finditer("增长7%、5至8个、三千万元、2025年")]
     ['7%', '5至8个', '三千万元']
     """
+    units = tuple(units)
     unit = trie_alternation(units)
+    # most characters a number starts with stand in words (进一步, 统一): one that no digit, numeral, separator
+    # or unit follows is given up at once, before the lookbehinds and the units are tried (the rest of the
+    # pattern asks for one of these characters there, so no match is lost)
+    follow = "[" + NUMBER_FOLLOW + "".join(sorted({re.escape(u[0]) for u in units if u})) + "]"
     return re.compile(
         rf"""
-        (?P<num> {NUMBER} )
+        (?P<num> {NUMBER_START} (?= {follow} ) {NUMBER_REST} )
         (?:                                   # a range: 5-8%, 5%—8%, 5至8个
             (?P<unit1> {unit} )? {BLANKS} {RANGE_SEP} {BLANKS}
             (?P<num2> {NUMBER} )
