@@ -306,8 +306,6 @@ def _span(value: str | None) -> int:
 
 #: The tags the walk reads apart: a line break, an image (its alt), a table (its cells).
 _SPECIAL_TAGS = frozenset({"br", "img", "table"})
-#: The tags the walk does more with than collect text: the others add only the text they hold.
-_ACTIVE_TAGS = _SPECIAL_TAGS | BLOCK_TAGS
 
 
 @dataclass
@@ -363,8 +361,6 @@ class _Walker:
         tag = tag.lower()
         if tag in self._skip:
             return
-        if tag not in _ACTIVE_TAGS and el.text is None and not len(el):
-            return  # an inline leaf without text (an empty span, Word's <o:p>) adds nothing, whatever its attributes
         if items := el.items():
             # the memo is looked up here, not in _read_attrs: most elements repeat a set of attributes
             found = self._attrs.get(tuple(items)) or self._read_attrs(el, items)
@@ -392,15 +388,13 @@ class _Walker:
                 self.walk(child, True)
                 self.add(child.tail, True)
         else:  # add() inlined: most of a page is not recovered text
-            # blank space opening a block is never text (flush strips it): not collected, so the blank lines
-            # between block tags leave the buffer empty and make no block to normalize
             buf = self._buf
-            if (text := el.text) and (buf or not text.isspace()):  # each read of .text or .tail decodes the
-                buf.append(text)  # string anew: read once
+            if text := el.text:  # each read of .text or .tail decodes the string anew: read once
+                buf.append(text)
             if len(el):  # a leaf (most spans of a Word export) builds no child list
                 for child in el[:]:  # a slice is made in C: lxml's child iterator costs more than the list
                     self.walk(child, False)
-                    if (tail := child.tail) and (buf or not tail.isspace()):
+                    if tail := child.tail:
                         buf.append(tail)
         if block:
             self.flush()
