@@ -306,6 +306,8 @@ def _span(value: str | None) -> int:
 
 #: The tags the walk reads apart: a line break, an image (its alt), a table (its cells).
 _SPECIAL_TAGS = frozenset({"br", "img", "table"})
+#: The tags the walk does more with than collect their text: the others are inline (span, a, font, o:p …).
+_ACTIVE_TAGS = _SPECIAL_TAGS | BLOCK_TAGS
 
 
 @dataclass
@@ -361,42 +363,49 @@ class _Walker:
         tag = tag.lower()
         if tag in self._skip:
             return
+        inline = tag not in _ACTIVE_TAGS  # (one lookup: most elements are spans, neither read apart nor a block)
+        if inline:
+            text = el.text  # each read of .text or .tail decodes the string anew: read once
+            if text is None and not len(el):
+                return  # an inline leaf without text (an empty span, Word's <o:p>) adds nothing, whatever its attributes
         if items := el.items():
             # the memo is looked up here, not in _read_attrs: most elements repeat a set of attributes
             found = self._attrs.get(tuple(items)) or self._read_attrs(el, items)
             if found[0]:
                 return
             recovered = recovered or found[1]
-        if tag in _SPECIAL_TAGS:  # one lookup for the three tags read apart (most elements are none of them)
-            if tag == "br":
-                self.flush()
-                return
-            if tag == "img":
-                if self.recover_alt and (el.get(RECOVERED_ATTR) is not None or el.get("v:shapes")):
-                    self.add(el.get("alt"), recovered=True)
-                return
-            if not self.flatten_tables and _is_data_table(el):
-                self.flush()
-                self._table(el, recovered)
-                return
-        block = tag in BLOCK_TAGS
-        if block:
-            self.flush()
+        if not inline:  # a block, or one of the tags read apart
+            if tag in _SPECIAL_TAGS:
+                if tag == "br":
+                    self.flush()
+                    return
+                if tag == "img":
+                    if self.recover_alt and (el.get(RECOVERED_ATTR) is not None or el.get("v:shapes")):
+                        self.add(el.get("alt"), recovered=True)
+                    return
+                if not self.flatten_tables and _is_data_table(el):
+                    self.flush()
+                    self._table(el, recovered)
+                    return
+            self.flush()  # (every other tag of _ACTIVE_TAGS is a block tag)
+            text = el.text
         if recovered:
-            self.add(el.text, True)
+            self.add(text, True)
             for child in el[:]:
                 self.walk(child, True)
                 self.add(child.tail, True)
         else:  # add() inlined: most of a page is not recovered text
+            # blank space opening a block is never its text (flush strips it): it is not collected, so the blank
+            # lines between block tags leave the buffer empty, and flush has no text to normalize
             buf = self._buf
-            if text := el.text:  # each read of .text or .tail decodes the string anew: read once
+            if text and (buf or not text.isspace()):
                 buf.append(text)
             if len(el):  # a leaf (most spans of a Word export) builds no child list
                 for child in el[:]:  # a slice is made in C: lxml's child iterator costs more than the list
                     self.walk(child, False)
-                    if tail := child.tail:
+                    if (tail := child.tail) and (buf or not tail.isspace()):
                         buf.append(tail)
-        if block:
+        if not inline:
             self.flush()
 
     def _table(self, table: etree._Element, recovered: bool) -> None:
