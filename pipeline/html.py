@@ -387,7 +387,8 @@ class _Walker:
                     self.flush()
                     self._table(el, recovered)
                     return
-            self.flush()  # (every other tag of _ACTIVE_TAGS is a block tag)
+            if self._buf:  # (every other tag of _ACTIVE_TAGS is a block tag; most follow a flushed one)
+                self.flush()
             text = el.text
         if recovered:
             self.add(text, True)
