@@ -323,6 +323,7 @@ class _Walker:
     _rec: int = 0  # recovered characters in the current buffer
     _attrs: dict[tuple[tuple[str, str], ...], tuple[bool, bool]] = field(default_factory=dict)  # see _read_attrs
     _skip: frozenset[str] = SKIP_TAGS  # tags never read: SKIP_TAGS and the chrome tags (one lookup per element)
+    _lower: dict[str, str] = field(default_factory=dict)  # each tag met, in lower case (a page uses a few tags)
 
     def __post_init__(self) -> None:
         if self.chrome is not None:
@@ -357,10 +358,11 @@ class _Walker:
 
     def walk(self, el: etree._Element, recovered: bool = False) -> None:
         """Text of ``el`` and its descendants (not its tail)."""
-        tag = el.tag
-        if not isinstance(tag, str):  # comment or processing instruction
-            return
-        tag = tag.lower()
+        raw = el.tag
+        if (tag := self._lower.get(raw)) is None:
+            if not isinstance(raw, str):  # comment or processing instruction
+                return
+            tag = self._lower[raw] = raw.lower()
         if tag in self._skip:
             return
         inline = tag not in _ACTIVE_TAGS  # (one lookup: most elements are spans, neither read apart nor a block)
