@@ -773,7 +773,8 @@ def parse(markup: str, source: str | None = None, utf8: bytes | None = None) -> 
 
     ``utf8``, when given, is ``markup`` encoded in UTF-8 already (the input's own bytes): not encoded again.
     """
-    parser = etree.HTMLParser(encoding="utf-8", remove_comments=False, no_network=True)
+    # (no table of id attributes: nothing looks an element up by its id)
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=False, no_network=True, collect_ids=False)
     try:
         data = markup.encode("utf-8", "surrogatepass") if utf8 is None else utf8
         root = etree.fromstring(data, parser=parser)
@@ -830,11 +831,11 @@ def html_page(decoded: Decoded, rules: HtmlRules) -> Page:
     # Recovered text that is also printed visibly is not kept twice (a page without recovered text, most
     # pages, keeps every block: no set of the visible texts is made for it).
     kept = walker.out
-    if any(rec for _, _, _, rec in kept):
+    if n_recovered := sum([rec for _, _, _, rec in kept]):
         visible = {t for t, _, _, rec in kept if rec == 0}
         kept = [b for b in kept if not (b[3] and b[3] >= len(SPACE_RUN.sub("", b[0])) and b[0] in visible)]
+        n_recovered = sum(rec for _, _, _, rec in kept)
     text, blocks = join_blocks([(t, kind, cell) for t, kind, cell, _ in kept])
     page_meta = PageMeta(title=title, published=published, source=meta.get("source"),
                          site=meta.get("site"), info=info)
-    return Page(source=decoded.source, text=text, blocks=blocks, meta=page_meta,
-                n_recovered=sum(rec for _, _, _, rec in kept))
+    return Page(source=decoded.source, text=text, blocks=blocks, meta=page_meta, n_recovered=n_recovered)
