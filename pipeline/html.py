@@ -306,6 +306,8 @@ def _span(value: str | None) -> int:
 
 #: The tags the walk reads apart: a line break, an image (its alt), a table (its cells).
 _SPECIAL_TAGS = frozenset({"br", "img", "table"})
+#: The tags the walk does more with than collect their text: the others are inline (span, a, font, o:p …).
+_ACTIVE_TAGS = _SPECIAL_TAGS | BLOCK_TAGS
 
 
 @dataclass
@@ -321,6 +323,7 @@ class _Walker:
     _rec: int = 0  # recovered characters in the current buffer
     _attrs: dict[tuple[tuple[str, str], ...], tuple[bool, bool]] = field(default_factory=dict)  # see _read_attrs
     _skip: frozenset[str] = SKIP_TAGS  # tags never read: SKIP_TAGS and the chrome tags (one lookup per element)
+    _lower: dict[str, str] = field(default_factory=dict)  # each tag met, in lower case (a page uses a few tags)
 
     def __post_init__(self) -> None:
         if self.chrome is not None:
@@ -355,48 +358,57 @@ class _Walker:
 
     def walk(self, el: etree._Element, recovered: bool = False) -> None:
         """Text of ``el`` and its descendants (not its tail)."""
-        tag = el.tag
-        if not isinstance(tag, str):  # comment or processing instruction
-            return
-        tag = tag.lower()
+        raw = el.tag
+        if (tag := self._lower.get(raw)) is None:
+            if not isinstance(raw, str):  # comment or processing instruction
+                return
+            tag = self._lower[raw] = raw.lower()
         if tag in self._skip:
             return
+        inline = tag not in _ACTIVE_TAGS  # (one lookup: most elements are spans, neither read apart nor a block)
+        if inline:
+            text = el.text  # each read of .text or .tail decodes the string anew: read once
+            if text is None and not len(el):
+                return  # an inline leaf without text (an empty span, Word's <o:p>) adds nothing, whatever its attributes
         if items := el.items():
             # the memo is looked up here, not in _read_attrs: most elements repeat a set of attributes
             found = self._attrs.get(tuple(items)) or self._read_attrs(el, items)
             if found[0]:
                 return
             recovered = recovered or found[1]
-        if tag in _SPECIAL_TAGS:  # one lookup for the three tags read apart (most elements are none of them)
-            if tag == "br":
+        if not inline:  # a block, or one of the tags read apart
+            if tag in _SPECIAL_TAGS:
+                if tag == "br":
+                    self.flush()
+                    return
+                if tag == "img":
+                    if self.recover_alt and (el.get(RECOVERED_ATTR) is not None or el.get("v:shapes")):
+                        self.add(el.get("alt"), recovered=True)
+                    return
+                if not self.flatten_tables and _is_data_table(el):
+                    self.flush()
+                    self._table(el, recovered)
+                    return
+            if self._buf:  # (every other tag of _ACTIVE_TAGS is a block tag; most follow a flushed one)
                 self.flush()
-                return
-            if tag == "img":
-                if self.recover_alt and (el.get(RECOVERED_ATTR) is not None or el.get("v:shapes")):
-                    self.add(el.get("alt"), recovered=True)
-                return
-            if not self.flatten_tables and _is_data_table(el):
-                self.flush()
-                self._table(el, recovered)
-                return
-        block = tag in BLOCK_TAGS
-        if block:
-            self.flush()
+            text = el.text
         if recovered:
-            self.add(el.text, True)
+            self.add(text, True)
             for child in el[:]:
                 self.walk(child, True)
                 self.add(child.tail, True)
         else:  # add() inlined: most of a page is not recovered text
+            # blank space opening a block is never its text (flush strips it): it is not collected, so the blank
+            # lines between block tags leave the buffer empty, and flush has no text to normalize
             buf = self._buf
-            if text := el.text:  # each read of .text or .tail decodes the string anew: read once
+            if text and (buf or not text.isspace()):
                 buf.append(text)
             if len(el):  # a leaf (most spans of a Word export) builds no child list
                 for child in el[:]:  # a slice is made in C: lxml's child iterator costs more than the list
                     self.walk(child, False)
-                    if tail := child.tail:
+                    if (tail := child.tail) and (buf or not tail.isspace()):
                         buf.append(tail)
-        if block:
+        if not inline:
             self.flush()
 
     def _table(self, table: etree._Element, recovered: bool) -> None:
@@ -761,7 +773,8 @@ def parse(markup: str, source: str | None = None, utf8: bytes | None = None) -> 
 
     ``utf8``, when given, is ``markup`` encoded in UTF-8 already (the input's own bytes): not encoded again.
     """
-    parser = etree.HTMLParser(encoding="utf-8", remove_comments=False, no_network=True)
+    # (no table of id attributes: nothing looks an element up by its id)
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=False, no_network=True, collect_ids=False)
     try:
         data = markup.encode("utf-8", "surrogatepass") if utf8 is None else utf8
         root = etree.fromstring(data, parser=parser)
@@ -818,11 +831,11 @@ def html_page(decoded: Decoded, rules: HtmlRules) -> Page:
     # Recovered text that is also printed visibly is not kept twice (a page without recovered text, most
     # pages, keeps every block: no set of the visible texts is made for it).
     kept = walker.out
-    if any(rec for _, _, _, rec in kept):
+    if n_recovered := sum([rec for _, _, _, rec in kept]):
         visible = {t for t, _, _, rec in kept if rec == 0}
         kept = [b for b in kept if not (b[3] and b[3] >= len(SPACE_RUN.sub("", b[0])) and b[0] in visible)]
+        n_recovered = sum(rec for _, _, _, rec in kept)
     text, blocks = join_blocks([(t, kind, cell) for t, kind, cell, _ in kept])
     page_meta = PageMeta(title=title, published=published, source=meta.get("source"),
                          site=meta.get("site"), info=info)
-    return Page(source=decoded.source, text=text, blocks=blocks, meta=page_meta,
-                n_recovered=sum(rec for _, _, _, rec in kept))
+    return Page(source=decoded.source, text=text, blocks=blocks, meta=page_meta, n_recovered=n_recovered)
