@@ -5,7 +5,9 @@
                 document (the first source by sorted path; a finding names the others); doc_ids
                 assigned (pipeline.ids)
     1 extract   every document not in the cache (pipeline.cache), in worker processes (--jobs),
-                each within its time budget (--doc-timeout); results go to the cache on disk
+                each within its time budget (--doc-timeout); results go to the cache on disk: the
+                document's JSON and its rows as Arrow record batches (made by the worker, so that
+                the parent, the one part that does not run in parallel, only maps and writes them)
     2 notices   documents that are the same notice (same 文号, title and issuer, or the same text)
                 become one: the published page (HTML) before a text capture, then the first by
                 sorted source; a finding on the kept one names both

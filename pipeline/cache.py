@@ -145,7 +145,7 @@ class Cache:
         return self.root / key[:2] / f"{key}.columns"
 
     def store(self, key: str, document: bytes, columns: bytes, summary: Summary) -> None:
-        """Keep a document's JSON, its columns line and its summary (the summary last: it marks the entry complete)."""
+        """Keep a document's JSON, its columns and its summary (the summary last: it marks the entry complete)."""
         directory = self.root / key[:2]
         directory.mkdir(parents=True, exist_ok=True)
         write_new(self.document_path(key), document)

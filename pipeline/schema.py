@@ -20,7 +20,7 @@ from .records import TABLES
 
 SCHEMA_VERSION = "2"
 
-if TYPE_CHECKING:  # pyarrow is imported where a schema is built, not with this module (a worker never needs it)
+if TYPE_CHECKING:  # pyarrow is imported where a schema is built, not with this module (extraction never needs it)
     import pyarrow as pa
 
 #: Arrow type of each Python type of a record field.
