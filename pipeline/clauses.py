@@ -35,6 +35,7 @@ _NOT_UNIT_START = re.compile(r"含|包括|不含|即|如|其中|以下|暂定|�
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
 _MAY_HOLD_CLAUSE = re.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
+_PART_SEP_RE = re.compile("[" + _PART_SEP + "]")
 #: What may stand between and around the clauses of a role line.
 _BETWEEN_CLAUSES = " \t\u3000。.;；,，"
 #: An opening bracket (a clause may start there); one of BEFORE_INLINE (an inline label may start after it).
@@ -246,9 +247,10 @@ class ClauseReader:
             return None
         start = m.end()
         names = [t.strip() for t, _, _ in split_top(text[start:end], self.separators)]
-        if not names or not all(n and (n.endswith(self.rules.unit_endings)
-                                       or self.rules.any_collective.fullmatch(n))
-                                and len(n) <= 20 and not _NOT_A_NAME.search(n) for n in names):
+        # (the length asked before the collective patterns: a long last sentence is no name, told without them)
+        if not names or not all(n and len(n) <= 20 and (n.endswith(self.rules.unit_endings)
+                                                        or self.rules.any_collective.fullmatch(n))
+                                and not _NOT_A_NAME.search(n) for n in names):
             return None
         return ClauseLoc(start, end, start, end, "units")
 
@@ -291,7 +293,8 @@ class ClauseReader:
     def _is_verb_clause(self, inner: str, unit_like: UnitLike) -> bool:
         if not inner or "。" in inner:
             return False
-        first = split_top(inner, _PART_SEP)[0][0].strip()
+        # (most brackets hold no part separator: the first part is all of it, without split_top)
+        first = split_top(inner, _PART_SEP)[0][0].strip() if _PART_SEP_RE.search(inner) else inner.strip()
         # (most brackets: no verb closes the first part, told before any pattern is asked)
         if not self._ends_with_verb(first, 0, len(first)) or PINYIN.fullmatch(inner):
             return False
