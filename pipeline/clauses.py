@@ -71,7 +71,8 @@ class ClauseReader:
         self._label_reach = max(map(len, self._labels), default=0) + 2  # a label, a blank and its colon
         self.verbs = rules.verbs
         self.separators = rules.separators
-        self._cut = separator_pattern(rules.separators).split  # a list without brackets: cut at every separator
+        self._separator = separator_pattern(rules.separators)
+        self._cut = self._separator.split  # a list without brackets: cut at every separator
         self.label_re = rules.label_re
         self.verb_re = rules.verb_re
         # what verb_re matches at the end of a text: a literal word (no verbs: the empty pattern, at every end)
@@ -246,12 +247,24 @@ class ClauseReader:
         if m is None:
             return None
         start = m.end()
-        names = [t.strip() for t, _, _ in split_top(text[start:end], self.separators)]
-        # (the length asked before the collective patterns: a long last sentence is no name, told without them)
-        if not names or not all(n and len(n) <= 20 and (n.endswith(self.rules.unit_endings)
-                                                        or self.rules.any_collective.fullmatch(n))
-                                and not _NOT_A_NAME.search(n) for n in names):
-            return None
+        tail = text[start:end]
+        # the pieces split_top cuts (a tail without brackets, most: every separator cuts, no offsets made); the
+        # first that is no name answers (the length asked before the collective patterns: a long last
+        # sentence is no name, told without them)
+        if _BRACKET.search(tail) is None:
+            pieces = self._cut(tail)
+        else:
+            # the first piece reaches the first separator at least: a first name too long is told before
+            # split_top visits the brackets (a long last sentence holding a note in brackets)
+            sep = self._separator.search(tail)
+            if len(tail[:sep.start() if sep is not None else len(tail)].strip()) > 20:
+                return None
+            pieces = [t for t, _, _ in split_top(tail, self.separators)]
+        for piece in pieces:
+            n = piece.strip()
+            if not (n and len(n) <= 20 and (n.endswith(self.rules.unit_endings) or self.rules.any_collective.fullmatch(n))
+                    and not _NOT_A_NAME.search(n)):
+                return None
         return ClauseLoc(start, end, start, end, "units")
 
     def _verb_tail(self, text: str, unit_like: UnitLike) -> ClauseLoc | None:
