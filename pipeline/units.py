@@ -130,11 +130,18 @@ class UnitBook:
         #: freed only by the garbage collector.
         self.listed: dict[tuple[str, str | None], tuple[list[Name], str | None]] = {}
         self._dictionary = dictionary
-        self.vocab: Counter[str] = Counter()
         self._pool: set[str] | None = None  # the printed and canonical names a short name may complete to
-        for p, times in Counter(printed).items():  # each printed form read once (a notice repeats its names)
-            if self.shaped(name := clean(p, rules.list_tail)):
-                self.vocab[name] += times
+        # each printed form read once (a notice repeats its names); counted in a plain dict, made a Counter once
+        # (a Counter's first count of a name calls its __missing__, Python code), shapes asked as shaped() does
+        vocab: dict[str, int] = {}
+        known, tail, suffixes, collective = self._shaped, rules.list_tail, self.suffixes, rules.any_collective
+        for p, times in Counter(printed).items():
+            name = clean(p, tail)
+            if (shaped := known.get(name)) is None:
+                shaped = known[name] = _unit_shape(name, suffixes, collective)
+            if shaped:
+                vocab[name] = vocab.get(name, 0) + times
+        self.vocab: Counter[str] = Counter(vocab)
         self._tokens = self._glue_tokens()
         self._scopes_not_each = tuple(p for p in self.prefixes if p != "各")  # where a glued name may be cut
 
