@@ -316,7 +316,10 @@ class UnitBook:
         return hit
 
     def _scoped_name(self, n: Name, scope: str) -> Name:
-        if n.rule is None and (scoped := self.with_shared_scope(n.name, scope)) is not None:
+        # (most names are longer than a short department name or print a scope: told without the memo)
+        name = n.name
+        if n.rule is None and len(name) <= SHARED_SCOPE_MAX_CHARS and not name.startswith(self.prefixes) \
+                and (scoped := self.with_shared_scope(name, scope)) is not None:
             return Name(scoped, n.raw, n.start, n.end, True, "unit_shared_prefix",
                         f"the list's first name prints the scope {scope}; {n.raw} prints none")
         return n
@@ -346,6 +349,8 @@ class UnitBook:
             if canon != name:
                 return Name(canon, raw, start, end, True, "unit_alias", f"{self.dictionary_name}: {name} = {canon}")
             return Name(name, raw, start, end, True)
+        if name in self.vocab and name.startswith(self.prefixes):
+            return Name(name, raw, start, end, True)  # (most names) printed with a scope: nothing completes it
         if (done := self.complete(name)) is not None:
             full, why = done
             return Name(full, raw, start, end, True, "unit_vocabulary", why)
