@@ -159,8 +159,19 @@ class ClauseReader:
         pairs: dict[int, int] | None = None
         content_end = len(text.rstrip(_TRAILING))  # nothing but punctuation after this: no clause starts there
         i = 0
-        while i < content_end and (t := self.next_trigger(text, i, last + 1, line_checked=True)) is not None:
-            i = t
+        han = self.rules.han_labels
+        while i < content_end:
+            # next_trigger's most common answer found without its call: with every label Han characters and
+            # blanks up to a colon or 】, the next opening bracket with no label end before it (or none at all)
+            first = _OPENER_OR_LABEL_END.search(text, i)
+            if han and (first is None or text[first.start()] in OPENERS):
+                if first is None:
+                    break
+                i = first.start()
+            elif (t := self.next_trigger(text, i, last + 1, line_checked=True)) is not None:
+                i = t
+            else:
+                break
             ch = text[i]
             inline = i == 0 or text[i - 1] in BEFORE_INLINE
             if ch not in PAIR or (ch in "【[［" and inline and i <= last and self.label_at(text, i)):
