@@ -88,8 +88,9 @@ class ClauseReader:
             lambda name: rules.marked_role.search(name) if name.endswith(MARKED_ROLE_ENDS) else None)
         posts: Memo[str, bool] = Memo(lambda name: _fullmatches(rules.posts, name))
         self._posts = posts
-        #: is_post() of a printed name (its blanks at either end left out)
-        self.posts_named: Mapping[str, bool] = Memo(lambda raw: posts[raw.strip()])
+        #: is_post() of a printed name (its blanks at either end left out; asked of the patterns' own cache, not
+        #: through the memo of is_post(): one Python call less for each name a document prints)
+        self.posts_named: Mapping[str, bool] = Memo(lambda raw: _fullmatches(rules.posts, raw.strip()))
 
     # ---------------------------------------------------------------- locate
 
