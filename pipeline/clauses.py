@@ -35,6 +35,7 @@ _NOT_UNIT_START = re.compile(r"含|包括|不含|即|如|其中|以下|暂定|�
 #: Every clause has a bracket or a colon: a block without one is skipped at once.
 _MAY_HOLD_CLAUSE = re.compile(r"[(\[（【［〔:：]")
 _PART_SEP = ",，;；"
+_PART_SEP_RE = re.compile("[" + _PART_SEP + "]")
 #: What may stand between and around the clauses of a role line.
 _BETWEEN_CLAUSES = " \t\u3000。.;；,，"
 #: An opening bracket (a clause may start there); one of BEFORE_INLINE (an inline label may start after it).
@@ -70,7 +71,8 @@ class ClauseReader:
         self._label_reach = max(map(len, self._labels), default=0) + 2  # a label, a blank and its colon
         self.verbs = rules.verbs
         self.separators = rules.separators
-        self._cut = separator_pattern(rules.separators).split  # a list without brackets: cut at every separator
+        self._separator = separator_pattern(rules.separators)
+        self._cut = self._separator.split  # a list without brackets: cut at every separator
         self.label_re = rules.label_re
         self.verb_re = rules.verb_re
         # what verb_re matches at the end of a text: a literal word (no verbs: the empty pattern, at every end)
@@ -86,8 +88,9 @@ class ClauseReader:
             lambda name: rules.marked_role.search(name) if name.endswith(MARKED_ROLE_ENDS) else None)
         posts: Memo[str, bool] = Memo(lambda name: _fullmatches(rules.posts, name))
         self._posts = posts
-        #: is_post() of a printed name (its blanks at either end left out)
-        self.posts_named: Mapping[str, bool] = Memo(lambda raw: posts[raw.strip()])
+        #: is_post() of a printed name (its blanks at either end left out; asked of the patterns' own cache, not
+        #: through the memo of is_post(): one Python call less for each name a document prints)
+        self.posts_named: Mapping[str, bool] = Memo(lambda raw: _fullmatches(rules.posts, raw.strip()))
 
     # ---------------------------------------------------------------- locate
 
@@ -157,8 +160,19 @@ class ClauseReader:
         pairs: dict[int, int] | None = None
         content_end = len(text.rstrip(_TRAILING))  # nothing but punctuation after this: no clause starts there
         i = 0
-        while i < content_end and (t := self.next_trigger(text, i, last + 1, line_checked=True)) is not None:
-            i = t
+        han = self.rules.han_labels
+        while i < content_end:
+            # next_trigger's most common answer found without its call: with every label Han characters and
+            # blanks up to a colon or 】, the next opening bracket with no label end before it (or none at all)
+            first = _OPENER_OR_LABEL_END.search(text, i)
+            if han and (first is None or text[first.start()] in OPENERS):
+                if first is None:
+                    break
+                i = first.start()
+            elif (t := self.next_trigger(text, i, last + 1, line_checked=True)) is not None:
+                i = t
+            else:
+                break
             ch = text[i]
             inline = i == 0 or text[i - 1] in BEFORE_INLINE
             if ch not in PAIR or (ch in "【[［" and inline and i <= last and self.label_at(text, i)):
@@ -245,11 +259,24 @@ class ClauseReader:
         if m is None:
             return None
         start = m.end()
-        names = [t.strip() for t, _, _ in split_top(text[start:end], self.separators)]
-        if not names or not all(n and (n.endswith(self.rules.unit_endings)
-                                       or self.rules.any_collective.fullmatch(n))
-                                and len(n) <= 20 and not _NOT_A_NAME.search(n) for n in names):
-            return None
+        tail = text[start:end]
+        # the pieces split_top cuts (a tail without brackets, most: every separator cuts, no offsets made); the
+        # first that is no name answers (the length asked before the collective patterns: a long last
+        # sentence is no name, told without them)
+        if _BRACKET.search(tail) is None:
+            pieces = self._cut(tail)
+        else:
+            # the first piece reaches the first separator at least: a first name too long is told before
+            # split_top visits the brackets (a long last sentence holding a note in brackets)
+            sep = self._separator.search(tail)
+            if len(tail[:sep.start() if sep is not None else len(tail)].strip()) > 20:
+                return None
+            pieces = [t for t, _, _ in split_top(tail, self.separators)]
+        for piece in pieces:
+            n = piece.strip()
+            if not (n and len(n) <= 20 and (n.endswith(self.rules.unit_endings) or self.rules.any_collective.fullmatch(n))
+                    and not _NOT_A_NAME.search(n)):
+                return None
         return ClauseLoc(start, end, start, end, "units")
 
     def _verb_tail(self, text: str, unit_like: UnitLike) -> ClauseLoc | None:
@@ -291,7 +318,8 @@ class ClauseReader:
     def _is_verb_clause(self, inner: str, unit_like: UnitLike) -> bool:
         if not inner or "。" in inner:
             return False
-        first = split_top(inner, _PART_SEP)[0][0].strip()
+        # (most brackets hold no part separator: the first part is all of it, without split_top)
+        first = split_top(inner, _PART_SEP)[0][0].strip() if _PART_SEP_RE.search(inner) else inner.strip()
         # (most brackets: no verb closes the first part, told before any pattern is asked)
         if not self._ends_with_verb(first, 0, len(first)) or PINYIN.fullmatch(inner):
             return False

@@ -416,7 +416,7 @@ def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
 
     A pattern is run only over a text that holds every character it needs (most need a word:
     实事, 指标, 方面), and a word of each group of words it needs (个月/季度, 年产/产能). The
-    patterns are filed under a key character (:attr:`TargetRules.not_targets_by_key`): a search per key finds
+    patterns are filed under a key, a character or a word (:attr:`TargetRules.not_targets_by_key`): a search per key finds
     the keys the text holds, and only the patterns filed under them are asked about (not all of them).
     """
     spans: list[tuple[int, int]] = []

@@ -130,11 +130,18 @@ class UnitBook:
         #: freed only by the garbage collector.
         self.listed: dict[tuple[str, str | None], tuple[list[Name], str | None]] = {}
         self._dictionary = dictionary
-        self.vocab: Counter[str] = Counter()
         self._pool: set[str] | None = None  # the printed and canonical names a short name may complete to
-        for p, times in Counter(printed).items():  # each printed form read once (a notice repeats its names)
-            if self.shaped(name := clean(p, rules.list_tail)):
-                self.vocab[name] += times
+        # each printed form read once (a notice repeats its names); counted in a plain dict, made a Counter once
+        # (a Counter's first count of a name calls its __missing__, Python code), shapes asked as shaped() does
+        vocab: dict[str, int] = {}
+        known, tail, suffixes, collective = self._shaped, rules.list_tail, self.suffixes, rules.any_collective
+        for p, times in Counter(printed).items():
+            name = clean(p, tail)
+            if (shaped := known.get(name)) is None:
+                shaped = known[name] = _unit_shape(name, suffixes, collective)
+            if shaped:
+                vocab[name] = vocab.get(name, 0) + times
+        self.vocab: Counter[str] = Counter(vocab)
         self._tokens = self._glue_tokens()
         self._scopes_not_each = tuple(p for p in self.prefixes if p != "各")  # where a glued name may be cut
 
@@ -309,7 +316,10 @@ class UnitBook:
         return hit
 
     def _scoped_name(self, n: Name, scope: str) -> Name:
-        if n.rule is None and (scoped := self.with_shared_scope(n.name, scope)) is not None:
+        # (most names are longer than a short department name or print a scope: told without the memo)
+        name = n.name
+        if n.rule is None and len(name) <= SHARED_SCOPE_MAX_CHARS and not name.startswith(self.prefixes) \
+                and (scoped := self.with_shared_scope(name, scope)) is not None:
             return Name(scoped, n.raw, n.start, n.end, True, "unit_shared_prefix",
                         f"the list's first name prints the scope {scope}; {n.raw} prints none")
         return n
@@ -339,6 +349,8 @@ class UnitBook:
             if canon != name:
                 return Name(canon, raw, start, end, True, "unit_alias", f"{self.dictionary_name}: {name} = {canon}")
             return Name(name, raw, start, end, True)
+        if name in self.vocab and name.startswith(self.prefixes):
+            return Name(name, raw, start, end, True)  # (most names) printed with a scope: nothing completes it
         if (done := self.complete(name)) is not None:
             full, why = done
             return Name(full, raw, start, end, True, "unit_vocabulary", why)

@@ -128,8 +128,8 @@ class TargetRules:
 
     @cached_property
     def not_targets_by_key(self) -> Mapping[str, tuple[tuple[tuple[tuple[str, ...], ...], regex.Pattern[str], bool], ...]]:
-        """The not_targets patterns filed under their key characters (see :func:`key_chars`): a text is asked only
-        for the patterns filed under a character it holds. Each comes with what else a text holds where it matches,
+        """The not_targets patterns filed under their keys, characters or words (see :func:`key_chars`): a text is
+        asked only for the patterns filed under a key it holds. Each comes with what else a text holds where it matches,
         as groups of words of which one stands (its other characters, each a group of its own, then its needed
         words; a character every word of a group holds is left to the group), and whether it is filed under
         more than one key (then a text holding two of them asks about it once)."""
@@ -137,8 +137,10 @@ class TargetRules:
         for needs, words, p in self.not_targets_needing:
             keys = key_chars(needs, words)
             rest = tuple((c,) for c in sorted(needs - keys) if not any(all(c in w for w in group) for group in words))
+            # (a text holding a key word holds a word of its group: the group is not asked again)
+            others = tuple(group for group in words if not keys <= frozenset(group))
             for k in keys:
-                by_key.setdefault(k, []).append((rest + words, p, len(keys) > 1))
+                by_key.setdefault(k, []).append((rest + others, p, len(keys) > 1))
         return MappingProxyType({k: tuple(v) for k, v in by_key.items()})
 
     @cached_property
@@ -148,9 +150,9 @@ class TargetRules:
 
     @cached_property
     def not_target_keys(self) -> re.Pattern[str]:
-        """Any key character of a not_targets pattern (one scan finds those a text holds)."""
-        return re.compile("[" + "".join(re.escape(c) for c in sorted(self.not_targets_by_key)) + "]"
-                          if self.not_targets_by_key else "(?!)")
+        """Any key of a not_targets pattern, a character or a word (one scan finds those a text holds)."""
+        return re.compile("|".join(re.escape(k) for k in sorted(self.not_targets_by_key, key=lambda k: (-len(k), k)))
+                          or "(?!)")
 
     @cached_property
     def any_firm(self) -> re.Pattern[str]:
@@ -211,16 +213,19 @@ def needed_chars(p: regex.Pattern[str]) -> frozenset[str]:
 
 
 def key_chars(needs: frozenset[str], words: Sequence[Sequence[str]]) -> frozenset[str]:
-    """Characters one of which stands in every text a pattern matches: one of the characters it ``needs``, or
-    the first characters of one group of its needed ``words`` (:func:`needed_words`); the fewest, a word's
-    before a lone character when as few (a word is rarer than any of its characters). Empty when it needs nothing.
+    """Keys one of which stands in every text a pattern matches: one of the characters it ``needs``, or the
+    words of one group of its needed ``words`` (:func:`needed_words`); the fewest, a group before a lone
+    character when as few (a word is rarer than any of its characters: a text holding 实 but not 实事 is
+    not asked about the pattern). Empty when it needs nothing.
 
     >>> sorted(key_chars(frozenset("个"), (("两个", "四个"),))), sorted(key_chars(frozenset("实事"), (("实事",),)))
-    (['个'], ['实'])
-    >>> sorted(key_chars(frozenset(), (("年产", "产能", "装机"),))), key_chars(frozenset(), ())
-    (['产', '年', '装'], frozenset())
+    (['个'], ['实事'])
+    >>> sorted(key_chars(frozenset(), (("年产", "产能", "装机", "装机容量"),))), key_chars(frozenset(), ())
+    (['产能', '年产', '装机'], frozenset())
     """
-    options = [frozenset(w[0] for w in group) for group in words] + [frozenset(c) for c in sorted(needs)]
+    # (a word holding another of its group is left out: a text holding it holds the other: 装机容量, 装机)
+    options = [frozenset(w for w in group if not any(v != w and v in w for v in group)) for group in words] \
+        + [frozenset(c) for c in sorted(needs)]
     return min(options, key=len) if options else frozenset()
 
 
