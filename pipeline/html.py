@@ -308,6 +308,8 @@ def _span(value: str | None) -> int:
 _SPECIAL_TAGS = frozenset({"br", "img", "table"})
 #: The tags the walk does more with than collect their text: the others are inline (span, a, font, o:p …).
 _ACTIVE_TAGS = _SPECIAL_TAGS | BLOCK_TAGS
+#: The walk's kind for any other tag (no tag holds a blank).
+_INLINE = " inline"
 
 
 @dataclass
@@ -322,8 +324,8 @@ class _Walker:
     _buf: list[str] = field(default_factory=list)
     _rec: int = 0  # recovered characters in the current buffer
     _attrs: dict[tuple[tuple[str, str], ...], tuple[bool, bool]] = field(default_factory=dict)  # see _read_attrs
-    _skip: frozenset[str] = SKIP_TAGS  # tags never read: SKIP_TAGS and the chrome tags (one lookup per element)
-    _lower: dict[str, str] = field(default_factory=dict)  # each tag met, in lower case (a page uses a few tags)
+    _skip: frozenset[str] = SKIP_TAGS  # tags never read: SKIP_TAGS and the chrome tags
+    _kinds: dict[object, str] = field(default_factory=dict)  # each tag met and its kind (see _kind_of)
 
     def __post_init__(self) -> None:
         if self.chrome is not None:
@@ -356,16 +358,23 @@ class _Walker:
         found = self._attrs[tuple(items)] = (skip, el.get(RECOVERED_ATTR) is not None)
         return found
 
+    def _kind_of(self, raw: object) -> str:
+        """What the walk does with an element of tag ``raw``: "" skips it (a comment, a processing instruction,
+        a tag never read), _INLINE collects its text, else the tag (in lower case) is one of _ACTIVE_TAGS."""
+        if not isinstance(raw, str):
+            return ""
+        tag = raw.lower()
+        return "" if tag in self._skip else tag if tag in _ACTIVE_TAGS else _INLINE
+
     def walk(self, el: etree._Element, recovered: bool = False) -> None:
         """Text of ``el`` and its descendants (not its tail)."""
         raw = el.tag
-        if (tag := self._lower.get(raw)) is None:
-            if not isinstance(raw, str):  # comment or processing instruction
-                return
-            tag = self._lower[raw] = raw.lower()
-        if tag in self._skip:
+        # one lookup per element (a page uses a few tags): what to do with it is decided once per tag
+        if (tag := self._kinds.get(raw)) is None:
+            tag = self._kinds[raw] = self._kind_of(raw)
+        if not tag:
             return
-        inline = tag not in _ACTIVE_TAGS  # (one lookup: most elements are spans, neither read apart nor a block)
+        inline = tag is _INLINE  # most elements are spans, neither read apart nor a block
         if inline:
             text = el.text  # each read of .text or .tail decodes the string anew: read once
             if text is None and not len(el):
@@ -579,8 +588,10 @@ def _meta(root: etree._Element, rules: HtmlRules) -> dict[str, str]:
     for el in root.iter("meta"):
         name = (el.get("name") or "").strip().lower()
         key = rules.meta_fields.get(name)
-        value = normalize_space(el.get("content") or "")
-        if key and value and key not in meta:
+        if not key or key in meta:
+            continue  # a meta the page metadata does not read (keywords, description …): its content is not
+        value = normalize_space(el.get("content") or "")  # read (descriptions are long)
+        if value:
             meta[key] = value
     return meta
 
