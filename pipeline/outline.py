@@ -302,26 +302,27 @@ class _Walker:
         i = cur.block
         num: Numbered | None = cur.num
         body_start = num.body_start if num else 0
+        clauses = self.clauses
         locs: list[tuple[int, ClauseLoc]] = []
         for j in cur.blocks:  # (a loop, not a comprehension per block: most tasks are one block with one clause)
             if j not in cur.wrapped:
-                for c in self.clauses[j]:
+                for c in clauses[j]:
                     locs.append((j, c))
             else:  # continuation of the previous role line: one clause over two blocks
                 locs.append((j, ClauseLoc(0, len(self.blocks[j].text), 0, len(self.blocks[j].text), "wrap")))
         last = cur.cont[-1] if cur.cont else i  # the paragraph where the task's text ends
         b = self.blocks[last]
-        own = self.clauses[last]
-        text_end_local = len(b.text)
-        if own:
+        bt = b.text
+        own = clauses[last]
+        text_end_local = len(bt)
+        if own and not bt[own[-1].end:].strip(" \t\u3000。.;；,，"):
             # the trailing run of clauses (and punctuation after them) is not part of the task text
             k = len(own) - 1
-            while k > 0 and not b.text[own[k - 1].end:own[k].start].strip(" \t\u3000。.;；,，"):
+            while k > 0 and not bt[own[k - 1].end:own[k].start].strip(" \t\u3000。.;；,，"):
                 k -= 1
-            if not b.text[own[-1].end:].strip(" \t\u3000。.;；,，"):
-                text_end_local = own[k].start
+            text_end_local = own[k].start
         start = self.blocks[i].start + body_start
-        end = b.start + len(b.text[:text_end_local].rstrip(" \t\u3000,，、;；—-"))
+        end = b.start + len(bt[:text_end_local].rstrip(" \t\u3000,，、;；—-"))
         text = self.page.text
         while start < end and text[start] in " \t\u3000":  # (a numbered body starts after its blanks)
             start += 1
@@ -498,6 +499,7 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
         rows = table_items(page, grid_rows, index, rules.outline, reader, unit_like, deadline_like)
         drafts.extend(rows)
         n_candidates += len(rows)
-    drafts.sort(key=lambda d: page.blocks[d.block].start)
+    if tables:  # (the walker's items are in document order already: only table rows are placed among them)
+        drafts.sort(key=lambda d: page.blocks[d.block].start)
     drafts = [d for d in drafts if d.text_end > d.text_start or d.clauses]  # a bare number (13.) is no task
     return Outline(tuple(d if d.seq == i else replace(d, seq=i) for i, d in enumerate(drafts, 1)), n_candidates)
