@@ -225,27 +225,21 @@ class _Walker:
         section = subsection = None
         group: Heading | None = None
         cur: _Open | None = None
-
-        def close() -> None:
-            nonlocal cur
-            if cur is not None:
-                items.append(self._draft(len(items) + 1, cur))
-                cur = None
-
         i = first
-        n = len(self.blocks)
+        blocks, nums, stop, role_line = self.blocks, self.nums, self.stop, self.role_line
+        n = len(blocks)
         while i < n:
-            b, num = self.blocks[i], self.nums[i]
-            if self.stop[i]:
+            b, num = blocks[i], nums[i]
+            if stop[i]:
                 break
-            if self.role_line[i]:
+            if role_line[i]:
                 if cur is not None:
                     cur.blocks.append(i)
                     # a role line wrapped onto the next line: 协办单位:A、B、\n C。
-                    while i + 1 < n and b.text.rstrip().endswith(("、", ",", "，")) and self.nums[i + 1] is None \
+                    while i + 1 < n and b.text.rstrip().endswith(("、", ",", "，")) and nums[i + 1] is None \
                             and not self.clauses[i + 1]:
                         i += 1
-                        b = self.blocks[i]
+                        b = blocks[i]
                         cur.blocks.append(i)
                         cur.wrapped.append(i)
                 i += 1
@@ -254,11 +248,15 @@ class _Walker:
                 # the task's text goes on in this paragraph, and its clause comes at the end of it or a later one
                 cur.blocks.append(i)
                 cur.cont.append(i)
-            elif self.is_task(i):
-                close()
+                i += 1
+                continue
+            # every other block ends the task being read (closed here, without a call when there is none)
+            if cur is not None:
+                items.append(self._draft(len(items) + 1, cur))
+                cur = None
+            if self.is_task(i):
                 cur = _Open(i, num, section, subsection, group, blocks=[i])
             elif num is not None and num.level in ("section", "subsection"):
-                close()
                 head = _heading(b, num.label, num.body_start)
                 if num.level == "section":
                     section, subsection = head, None
@@ -266,16 +264,14 @@ class _Walker:
                     subsection = head
                 group = None
             elif num is not None and num.level == "item":  # an item heading deeper items (see is_task)
-                close()
                 group = _heading(b, "", num.body_start)
             elif num is None and len(b.text) <= GROUP_MAX_CHARS and self._is_group_text(i) \
                     and (nxt := self._next_structural(i)) is not None and self.is_task(nxt):
-                close()
                 group = _heading(b, "", 0)
-            else:
-                close()  # prose between tasks belongs to none of them
+            # (else: prose between tasks belongs to none of them)
             i += 1
-        close()
+        if cur is not None:
+            items.append(self._draft(len(items) + 1, cur))
         return drop_closing_sections(items)
 
     def _continues(self, cur: _Open | None, i: int) -> bool:
