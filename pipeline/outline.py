@@ -107,20 +107,28 @@ class _Walker:
         #: per block: it carries a clause, or role lines follow it (asked many times per block by the walk)
         self.has_clause = [bool(c) and not role or nxt for c, role, nxt
                            in zip(self.clauses, self.role_line, self.role_line[1:] + [False])]
-        stops = set(rules.stop_headings)
-        # a title can only start like a stop heading with one of their first characters (most blocks are
-        # decided by that one lookup); with an empty stop heading every title must be compared
-        initials = None if "" in stops else frozenset(s[0] for s in stops)
-        self.stop = [len(b.text) <= HEADING_MAX_CHARS and self._is_stop(b, num, stops, initials)
-                     for b, num in zip(self.blocks, self.nums)]
+        self.stop = self._stops(set(rules.stop_headings))
 
-    @staticmethod
-    def _is_stop(b: Block, num: Numbered | None, stops: set[str], initials: frozenset[str] | None) -> bool:
-        """A heading (at most HEADING_MAX_CHARS long) titled like a stop heading."""
-        title = (b.text[num.body_start:] if num else b.text).strip().rstrip("。.:：")  # (_title, without a call)
-        if initials is not None and title[:1] not in initials:
-            return False
-        return title in stops or any(title.startswith(s) and len(title) <= len(s) + 8 for s in stops)
+    def _stops(self, stops: set[str]) -> list[bool]:
+        """Per block: a heading (at most HEADING_MAX_CHARS long) titled like a stop heading."""
+        # a title can only start like a stop heading with one of their first characters: most blocks are
+        # decided by their body's first character (the title's first unless it is a blank, or all is
+        # stripped: then no title starts so either); with an empty stop heading every title is compared
+        initials = None if "" in stops else frozenset(s[0] for s in stops)
+        out = []
+        for b, num in zip(self.blocks, self.nums):
+            text = b.text
+            if len(text) > HEADING_MAX_CHARS:
+                out.append(False)
+                continue
+            first = text[num.body_start:num.body_start + 1] if num else text[:1]
+            if initials is not None and first not in initials and not first.isspace():
+                out.append(False)
+                continue
+            title = (text[num.body_start:] if num else text).strip().rstrip("。.:：")  # (_title, without a call)
+            out.append((initials is None or title[:1] in initials) and (
+                title in stops or any(title.startswith(s) and len(title) <= len(s) + 8 for s in stops)))
+        return out
 
     def is_heading(self, i: int) -> bool:
         b, num = self.blocks[i], self.nums[i]
@@ -480,7 +488,8 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
     its numbered tasks after the covering letter are still items (their units unknown).
     """
     tables = task_tables(page, rules.headers)
-    skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables)
+    skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables) \
+        if tables else frozenset()  # (no task table: no block to look at)
     walker = _Walker(page, rules.outline, reader, unit_like, skip)
     first = walker.start()
     fallback = None
