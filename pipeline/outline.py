@@ -234,7 +234,7 @@ class _Walker:
         group: Heading | None = None
         cur: _Open | None = None
         i = first
-        blocks, nums, stop, role_line = self.blocks, self.nums, self.stop, self.role_line
+        blocks, nums, stop, role_line, has_clause = self.blocks, self.nums, self.stop, self.role_line, self.has_clause
         n = len(blocks)
         while i < n:
             b, num = blocks[i], nums[i]
@@ -262,7 +262,8 @@ class _Walker:
             if cur is not None:
                 items.append(self._draft(len(items) + 1, cur))
                 cur = None
-            if self.is_task(i):
+            # (not a role line: a block with a clause is a task, is_task() is asked of the others)
+            if has_clause[i] or num is not None and self.is_task(i):
                 cur = _Open(i, num, section, subsection, group, blocks=[i])
             elif num is not None and num.level in ("section", "subsection"):
                 head = _heading(b, num.label, num.body_start)
@@ -303,19 +304,22 @@ class _Walker:
         return False
 
     def _draft(self, seq: int, cur: _Open) -> ItemDraft:
-        i = cur.block
-        num: Numbered | None = cur.num
-        body_start = num.body_start if num else 0
-        clauses = self.clauses
+        i, num, blocks, clauses = cur.block, cur.num, self.blocks, self.clauses
+        if num is None:
+            label = level = ""
+            start = blocks[i].start
+        else:
+            label, level = num.label, num.level
+            start = blocks[i].start + num.body_start
         locs: list[tuple[int, ClauseLoc]] = []
         for j in cur.blocks:  # (a loop, not a comprehension per block: most tasks are one block with one clause)
             if j not in cur.wrapped:
                 for c in clauses[j]:
                     locs.append((j, c))
             else:  # continuation of the previous role line: one clause over two blocks
-                locs.append((j, ClauseLoc(0, len(self.blocks[j].text), 0, len(self.blocks[j].text), "wrap")))
+                locs.append((j, ClauseLoc(0, len(blocks[j].text), 0, len(blocks[j].text), "wrap")))
         last = cur.cont[-1] if cur.cont else i  # the paragraph where the task's text ends
-        b = self.blocks[last]
+        b = blocks[last]
         bt = b.text
         own = clauses[last]
         text_end_local = len(bt)
@@ -325,13 +329,12 @@ class _Walker:
             while k > 0 and not bt[own[k - 1].end:own[k].start].strip(" \t\u3000。.;；,，"):
                 k -= 1
             text_end_local = own[k].start
-        start = self.blocks[i].start + body_start
         end = b.start + len(bt[:text_end_local].rstrip(" \t\u3000,，、;；—-"))
         text = self.page.text
         while start < end and text[start] in " \t\u3000":  # (a numbered body starts after its blanks)
             start += 1
-        return ItemDraft(seq, num.label if num else "", num.level if num else "", cur.section, cur.subsection,
-                         cur.group, i, tuple(cur.blocks), start, max(start, end), tuple(locs))
+        return ItemDraft(seq, label, level, cur.section, cur.subsection, cur.group, i, tuple(cur.blocks), start,
+                         max(start, end), tuple(locs))
 
 
 def table_items(page: Page, rows: tuple[GridRow, ...], index: dict[int, int], rules: OutlineRules, reader: ClauseReader,
