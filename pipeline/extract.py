@@ -83,7 +83,8 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
     findings.extend(rows.findings)
     if (cut := truncation(page, segments, rules.outline, doc_id, rules.metadata)) is not None:
         findings.append(cut)
-    findings.extend(unit_findings(segments, {a.item_seq for a in rows.assignments}, doc_id))
+    assigned = {a.item_seq for a in rows.assignments}  # the items that name a unit
+    findings.extend(unit_findings(segments, assigned, doc_id))
     if page.printed is not None:  # matched through a simplified copy: values back in the printed script
         rows, meta = _printed(rows, meta, page), _printed_meta(meta, page)
         findings.append(Finding(doc_id, "info", "traditional_script",
@@ -97,7 +98,7 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
         issued_date=meta.issued_date, published_date=meta.published_date, addressees=meta.addressees,
         n_items=len(rows.items), n_assignments=len(rows.assignments), n_targets=len(rows.targets),
         n_repairs=len(repairs), n_findings=len(findings), n_candidates=found.n_candidates,
-        n_items_without_units=len({i.item_seq for i in rows.items} - {a.item_seq for a in rows.assignments}),
+        n_items_without_units=len({i.item_seq for i in rows.items} - assigned),
         truncated=any(f.code == "truncated" for f in findings), parser_version=__version__,
     )
     return Extraction(document, page.printed_text, rows.items, rows.assignments, rows.targets,
@@ -131,17 +132,19 @@ def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: Clause
     shadow = simplified_shadow(printed)  # character for character: each item's copy is a slice
     heads: tuple[Heading | None, ...] = ()  # the headings above the item before, and the leaders they name
     named: list[tuple[str, str, int, int]] = []
+    titles: _Titles = (None, None, None, None, None)
     for segs in segments:
         d = segs.draft
         if (d.section, d.subsection, d.group) != heads:  # (the items under one heading follow each other)
             heads = (d.section, d.subsection, d.group)
             named = heading_leaders(page, d, rules.roles, leaders)
+            titles = _titles(printed, d)
         clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role, named)
         assignments.extend(clauses.assignments)
         repairs.extend(clauses.repairs)
         findings.extend(clauses.findings)
         text = printed[d.text_start:d.text_end]
-        items.append(_item(doc_id, printed, text, d, clauses.deadline_text, meta.year, rules))
+        items.append(_item(doc_id, text, d, titles, clauses.deadline_text, meta.year, rules))
         targets.extend(extract_targets(doc_id, d.seq, text, d.text_start, rules.targets,
                                        shadow[d.text_start:d.text_end]))
     return _ItemRows(tuple(items), tuple(assignments), tuple(targets), tuple(repairs), tuple(findings))
@@ -163,16 +166,25 @@ def _printed_meta(meta: Metadata, page: Page) -> Metadata:
                    addressees=tuple(printed_value(a, page, pairs) or a for a in meta.addressees))
 
 
-def _item(doc_id: str, printed: str, text: str, d: ItemDraft, deadline_text: str | None, year: int | None,
-          rules: Rules) -> Item:
-    """An item row: its task ``text`` (``printed[d.text_start:d.text_end]``), every title taken from ``printed``
-    (the printed text)."""
+#: The heading columns of an item row: section label and title, subsection label and title, group title.
+_Titles = tuple[str | None, str | None, str | None, str | None, str | None]
+
+
+def _titles(printed: str, d: ItemDraft) -> _Titles:
+    """The heading columns of ``d``'s row, titles taken from ``printed`` (the printed text): read once for the
+    items under the same headings."""
     section, subsection, group = d.section, d.subsection, d.group
-    return Item(doc_id, d.seq, d.label,
-                section.label if section else None, printed[section.start:section.end] if section else None,
-                subsection.label if subsection else None,
-                printed[subsection.start:subsection.end] if subsection else None,
-                printed[group.start:group.end] if group else None, text, d.text_start, d.text_end,
+    return (section.label if section else None, printed[section.start:section.end] if section else None,
+            subsection.label if subsection else None,
+            printed[subsection.start:subsection.end] if subsection else None,
+            printed[group.start:group.end] if group else None)
+
+
+def _item(doc_id: str, text: str, d: ItemDraft, titles: _Titles, deadline_text: str | None, year: int | None,
+          rules: Rules) -> Item:
+    """An item row: its task ``text`` (``printed[d.text_start:d.text_end]``) under its heading columns
+    (:func:`_titles`)."""
+    return Item(doc_id, d.seq, d.label, *titles, text, d.text_start, d.text_end,
                 deadline_text, parse_deadline(deadline_text, year, rules.deadlines) if deadline_text else None)
 
 

@@ -107,20 +107,28 @@ class _Walker:
         #: per block: it carries a clause, or role lines follow it (asked many times per block by the walk)
         self.has_clause = [bool(c) and not role or nxt for c, role, nxt
                            in zip(self.clauses, self.role_line, self.role_line[1:] + [False])]
-        stops = set(rules.stop_headings)
-        # a title can only start like a stop heading with one of their first characters (most blocks are
-        # decided by that one lookup); with an empty stop heading every title must be compared
-        initials = None if "" in stops else frozenset(s[0] for s in stops)
-        self.stop = [len(b.text) <= HEADING_MAX_CHARS and self._is_stop(b, num, stops, initials)
-                     for b, num in zip(self.blocks, self.nums)]
+        self.stop = self._stops(set(rules.stop_headings))
 
-    @staticmethod
-    def _is_stop(b: Block, num: Numbered | None, stops: set[str], initials: frozenset[str] | None) -> bool:
-        """A heading (at most HEADING_MAX_CHARS long) titled like a stop heading."""
-        title = (b.text[num.body_start:] if num else b.text).strip().rstrip("。.:：")  # (_title, without a call)
-        if initials is not None and title[:1] not in initials:
-            return False
-        return title in stops or any(title.startswith(s) and len(title) <= len(s) + 8 for s in stops)
+    def _stops(self, stops: set[str]) -> list[bool]:
+        """Per block: a heading (at most HEADING_MAX_CHARS long) titled like a stop heading."""
+        # a title can only start like a stop heading with one of their first characters: most blocks are
+        # decided by their body's first character (the title's first unless it is a blank, or all is
+        # stripped: then no title starts so either); with an empty stop heading every title is compared
+        initials = None if "" in stops else frozenset(s[0] for s in stops)
+        out = []
+        for b, num in zip(self.blocks, self.nums):
+            text = b.text
+            if len(text) > HEADING_MAX_CHARS:
+                out.append(False)
+                continue
+            first = text[num.body_start:num.body_start + 1] if num else text[:1]
+            if initials is not None and first not in initials and not first.isspace():
+                out.append(False)
+                continue
+            title = (text[num.body_start:] if num else text).strip().rstrip("。.:：")  # (_title, without a call)
+            out.append((initials is None or title[:1] in initials) and (
+                title in stops or any(title.startswith(s) and len(title) <= len(s) + 8 for s in stops)))
+        return out
 
     def is_heading(self, i: int) -> bool:
         b, num = self.blocks[i], self.nums[i]
@@ -225,27 +233,21 @@ class _Walker:
         section = subsection = None
         group: Heading | None = None
         cur: _Open | None = None
-
-        def close() -> None:
-            nonlocal cur
-            if cur is not None:
-                items.append(self._draft(len(items) + 1, cur))
-                cur = None
-
         i = first
-        n = len(self.blocks)
+        blocks, nums, stop, role_line, has_clause = self.blocks, self.nums, self.stop, self.role_line, self.has_clause
+        n = len(blocks)
         while i < n:
-            b, num = self.blocks[i], self.nums[i]
-            if self.stop[i]:
+            b, num = blocks[i], nums[i]
+            if stop[i]:
                 break
-            if self.role_line[i]:
+            if role_line[i]:
                 if cur is not None:
                     cur.blocks.append(i)
                     # a role line wrapped onto the next line: 协办单位:A、B、\n C。
-                    while i + 1 < n and b.text.rstrip().endswith(("、", ",", "，")) and self.nums[i + 1] is None \
+                    while i + 1 < n and b.text.rstrip().endswith(("、", ",", "，")) and nums[i + 1] is None \
                             and not self.clauses[i + 1]:
                         i += 1
-                        b = self.blocks[i]
+                        b = blocks[i]
                         cur.blocks.append(i)
                         cur.wrapped.append(i)
                 i += 1
@@ -254,11 +256,16 @@ class _Walker:
                 # the task's text goes on in this paragraph, and its clause comes at the end of it or a later one
                 cur.blocks.append(i)
                 cur.cont.append(i)
-            elif self.is_task(i):
-                close()
+                i += 1
+                continue
+            # every other block ends the task being read (closed here, without a call when there is none)
+            if cur is not None:
+                items.append(self._draft(len(items) + 1, cur))
+                cur = None
+            # (not a role line: a block with a clause is a task, is_task() is asked of the others)
+            if has_clause[i] or num is not None and self.is_task(i):
                 cur = _Open(i, num, section, subsection, group, blocks=[i])
             elif num is not None and num.level in ("section", "subsection"):
-                close()
                 head = _heading(b, num.label, num.body_start)
                 if num.level == "section":
                     section, subsection = head, None
@@ -266,16 +273,14 @@ class _Walker:
                     subsection = head
                 group = None
             elif num is not None and num.level == "item":  # an item heading deeper items (see is_task)
-                close()
                 group = _heading(b, "", num.body_start)
             elif num is None and len(b.text) <= GROUP_MAX_CHARS and self._is_group_text(i) \
                     and (nxt := self._next_structural(i)) is not None and self.is_task(nxt):
-                close()
                 group = _heading(b, "", 0)
-            else:
-                close()  # prose between tasks belongs to none of them
+            # (else: prose between tasks belongs to none of them)
             i += 1
-        close()
+        if cur is not None:
+            items.append(self._draft(len(items) + 1, cur))
         return drop_closing_sections(items)
 
     def _continues(self, cur: _Open | None, i: int) -> bool:
@@ -299,34 +304,37 @@ class _Walker:
         return False
 
     def _draft(self, seq: int, cur: _Open) -> ItemDraft:
-        i = cur.block
-        num: Numbered | None = cur.num
-        body_start = num.body_start if num else 0
+        i, num, blocks, clauses = cur.block, cur.num, self.blocks, self.clauses
+        if num is None:
+            label = level = ""
+            start = blocks[i].start
+        else:
+            label, level = num.label, num.level
+            start = blocks[i].start + num.body_start
         locs: list[tuple[int, ClauseLoc]] = []
         for j in cur.blocks:  # (a loop, not a comprehension per block: most tasks are one block with one clause)
             if j not in cur.wrapped:
-                for c in self.clauses[j]:
+                for c in clauses[j]:
                     locs.append((j, c))
             else:  # continuation of the previous role line: one clause over two blocks
-                locs.append((j, ClauseLoc(0, len(self.blocks[j].text), 0, len(self.blocks[j].text), "wrap")))
+                locs.append((j, ClauseLoc(0, len(blocks[j].text), 0, len(blocks[j].text), "wrap")))
         last = cur.cont[-1] if cur.cont else i  # the paragraph where the task's text ends
-        b = self.blocks[last]
-        own = self.clauses[last]
-        text_end_local = len(b.text)
-        if own:
+        b = blocks[last]
+        bt = b.text
+        own = clauses[last]
+        text_end_local = len(bt)
+        if own and not bt[own[-1].end:].strip(" \t\u3000。.;；,，"):
             # the trailing run of clauses (and punctuation after them) is not part of the task text
             k = len(own) - 1
-            while k > 0 and not b.text[own[k - 1].end:own[k].start].strip(" \t\u3000。.;；,，"):
+            while k > 0 and not bt[own[k - 1].end:own[k].start].strip(" \t\u3000。.;；,，"):
                 k -= 1
-            if not b.text[own[-1].end:].strip(" \t\u3000。.;；,，"):
-                text_end_local = own[k].start
-        start = self.blocks[i].start + body_start
-        end = b.start + len(b.text[:text_end_local].rstrip(" \t\u3000,，、;；—-"))
+            text_end_local = own[k].start
+        end = b.start + len(bt[:text_end_local].rstrip(" \t\u3000,，、;；—-"))
         text = self.page.text
         while start < end and text[start] in " \t\u3000":  # (a numbered body starts after its blanks)
             start += 1
-        return ItemDraft(seq, num.label if num else "", num.level if num else "", cur.section, cur.subsection,
-                         cur.group, i, tuple(cur.blocks), start, max(start, end), tuple(locs))
+        return ItemDraft(seq, label, level, cur.section, cur.subsection, cur.group, i, tuple(cur.blocks), start,
+                         max(start, end), tuple(locs))
 
 
 def table_items(page: Page, rows: tuple[GridRow, ...], index: dict[int, int], rules: OutlineRules, reader: ClauseReader,
@@ -483,7 +491,8 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
     its numbered tasks after the covering letter are still items (their units unknown).
     """
     tables = task_tables(page, rules.headers)
-    skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables)
+    skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables) \
+        if tables else frozenset()  # (no task table: no block to look at)
     walker = _Walker(page, rules.outline, reader, unit_like, skip)
     first = walker.start()
     fallback = None
@@ -498,6 +507,7 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
         rows = table_items(page, grid_rows, index, rules.outline, reader, unit_like, deadline_like)
         drafts.extend(rows)
         n_candidates += len(rows)
-    drafts.sort(key=lambda d: page.blocks[d.block].start)
+    if tables:  # (the walker's items are in document order already: only table rows are placed among them)
+        drafts.sort(key=lambda d: page.blocks[d.block].start)
     drafts = [d for d in drafts if d.text_end > d.text_start or d.clauses]  # a bare number (13.) is no task
     return Outline(tuple(d if d.seq == i else replace(d, seq=i) for i, d in enumerate(drafts, 1)), n_candidates)

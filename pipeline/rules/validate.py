@@ -133,9 +133,10 @@ class AnyOf:
                 return None
             if len(self._wrappers) == 1:
                 return 0, m
-            # only the wrapper of the pattern that matched took part: it starts where the match does, the
-            # others at -1 (one call; lastgroup names an inner group when the patterns share group names)
-            return m.start(*self._wrappers).index(m.start()), m
+            # only the wrapper of the pattern that matched took part: it starts where the match does (at 0:
+            # match() is anchored), the others at -1 (one call; lastgroup names an inner group when the
+            # patterns share group names)
+            return m.start(*self._wrappers).index(0), m
         return next(((i, m) for i, p in enumerate(self.patterns) if (m := p.match(text))), None)
 
 
