@@ -531,7 +531,8 @@ def _extract_all(docs: list[Input], cache: Cache, report: BatchReport, *, rules_
         for doc_id, summary in hits:
             done_(doc_id, summary)
 
-    _prepare_columns()
+    if todo:  # (an unchanged run extracts nothing: it needs no pyarrow)
+        _prepare_columns()
     start = time.monotonic()
     results = run_tasks(todo, extract_one, jobs=jobs or default_jobs(), budget=doc_timeout or None,
                         init=_init_worker, init_args=(rules_dir, str(cache.root)), close_fds=(lock_fd,),
