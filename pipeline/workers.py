@@ -1,9 +1,11 @@
 """Worker processes with a time budget per task: a task that overruns is killed, the others go on.
 
 A thread cannot stop a runaway regex or a quadratic loop; killing the process that runs it can. So
-every task of a batch runs in a worker process (``--jobs 1`` too): the parent hands one task at a
-time to each worker, waits on all of them, and SIGKILLs a worker whose task is past its deadline,
-then starts a fresh one for the remaining tasks. Workers are forked where the platform can (they
+every task of a batch runs in a worker process (``--jobs 1`` too): the parent hands each worker the
+task it runs and the next one (so that a worker never waits for the parent between two, e.g. while
+the parent writes a row group), waits on all of them, and SIGKILLs a worker whose running task is
+past its deadline, then starts a fresh one for the remaining tasks (the one it held but had not
+started included). Workers are forked where the platform can (they
 share the parent's loaded rules and imported modules at no cost), else spawned.
 
 The worker's function must catch its own errors and return a picklable result; an exception that
@@ -16,6 +18,7 @@ import multiprocessing as mp
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -28,6 +31,10 @@ class Lost:
 
     reason: str  # one line, e.g. "took longer than 60 s" or "the worker process died (signal 11)"
     timed_out: bool = False
+
+
+#: Tasks a worker holds at once: the one it runs and the next (while there are more tasks left than workers).
+DEPTH = 2
 
 
 def default_jobs() -> int:
@@ -103,13 +110,25 @@ class _Worker:
                                                               os.getpid() if forked else 0), daemon=True)
         self.process.start()
         child.close()
-        self.task: int | None = None
-        self.deadline = 0.0
+        self.held: deque[int] = deque()  # the tasks given, in order: the first one runs
+        self.deadline = 0.0  # of the running task
+
+    @property
+    def task(self) -> int | None:
+        """The task it runs (None when idle)."""
+        return self.held[0] if self.held else None
 
     def give(self, index: int, task: Any, budget: float | None) -> None:
-        self.task = index
-        self.deadline = time.monotonic() + budget if budget else float("inf")
+        if not self.held:  # it starts at once; else when the task before it reports
+            self.deadline = time.monotonic() + budget if budget else float("inf")
+        self.held.append(index)
         self.conn.send((index, task))
+
+    def reported(self, budget: float | None) -> None:
+        """Its running task reported: the next one it holds started as it did (its deadline from now)."""
+        self.held.popleft()
+        if self.held:
+            self.deadline = time.monotonic() + budget if budget else float("inf")
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -131,16 +150,19 @@ class _Worker:
 
 def _outcome(w: _Worker, ready: bool, budget: float | None) -> tuple[tuple[int | None, Any] | None, bool]:
     """(what worker ``w`` reports, or None while it works; whether it is gone): its result when ``ready``,
-    :class:`Lost` when it died or ran past its deadline (then it is killed)."""
+    :class:`Lost` when it died or ran past its deadline (then it is killed). A worker gone still holds,
+    after its running task, the tasks it never started."""
     if ready:
         try:
-            return w.conn.recv(), False
-        except (EOFError, OSError):
+            outcome = w.conn.recv()
+        except (EOFError, OSError):  # the pipe closed: the worker died
             w.process.join()
             code = w.process.exitcode
             why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
             w.conn.close()
             return (w.task, Lost(f"internal error: the worker process died ({why})")), True
+        w.reported(budget)
+        return outcome, False
     if time.monotonic() >= w.deadline:
         budget_s = f"{budget:g}" if budget is not None else "?"
         outcome = (w.task, Lost(f"took longer than {budget_s} s", timed_out=True))
@@ -154,9 +176,10 @@ def run_tasks(tasks: Sequence[Any], run: Callable[[Any, Any], Any], *, jobs: int
               meanwhile: Callable[[], Any] | None = None) -> Generator[tuple[int, Any], None, None]:
     """Run ``run(state, task)`` for every task in ``jobs`` worker processes; yield ``(index, result)``.
 
-    Results come in completion order. ``state`` is ``init(*init_args)``, built once per worker. A task
-    still running ``budget`` seconds after it was handed out yields :class:`Lost` (``timed_out``) and its
-    worker is killed and replaced; ``budget=None`` means no limit. ``meanwhile`` is called once the
+    Results come in completion order. ``state`` is ``init(*init_args)``, built once per worker, which holds
+    up to DEPTH tasks. A task still running ``budget`` seconds after it started (as the task before it
+    reported, or as it was handed out) yields :class:`Lost` (``timed_out``) and its worker is killed and
+    replaced, the task it held next handed out again; ``budget=None`` means no limit. ``meanwhile`` is called once the
     workers have their first tasks (the parent's own preparation, done while they work).
     """
     if not tasks:
@@ -171,33 +194,42 @@ def run_tasks(tasks: Sequence[Any], run: Callable[[Any, Any], Any], *, jobs: int
         workers.append(w)
         return w
 
+    def fill(w: _Worker) -> None:
+        """Hand ``w`` tasks up to DEPTH; only the one it will run when few are left (the last tasks are not
+        queued behind a long one while another worker waits)."""
+        while todo and len(w.held) < (DEPTH if len(todo) > len(workers) else 1):
+            w.give(todo[-1], tasks[todo.pop()], budget)
+
     try:
         for _ in range(min(max(1, jobs), len(tasks))):
             w = start()
             w.give(todo[-1], tasks[todo.pop()], budget)
+        for w in workers:
+            fill(w)
         if meanwhile is not None:
             meanwhile()
-        while any(w.task is not None for w in workers):
-            busy = [w for w in workers if w.task is not None]
+        while any(w.held for w in workers):
+            busy = [w for w in workers if w.held]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = wait([w.conn for w in busy], timeout=None if timeout == float("inf") else timeout)
             for w in busy:
                 outcome, gone = _outcome(w, w.conn in ready, budget)
                 if outcome is None:
                     continue
-                if gone:  # died or killed: a new worker takes the next task
-                    w.task = None
+                if gone:  # died or killed: the tasks it held but never started go first to a new worker
+                    todo.extend(reversed(list(w.held)[1:]))
+                    w.held.clear()
                     workers.remove(w)
-                    w = start() if todo else w
-                w.task = None
-                if todo and w in workers:  # the next task first: the worker must not wait while the caller
-                    w.give(todo[-1], tasks[todo.pop()], budget)  # handles this result (e.g. writes it)
+                    if todo:
+                        w = start()
+                if w in workers:  # the next tasks first: the worker must not wait while the caller
+                    fill(w)       # handles this result (e.g. writes it)
                 index, value = outcome
                 assert index is not None  # a worker only reports on a task it was given
                 yield index, value
     finally:
         for w in workers:
-            if w.task is None:
-                w.stop()
-            else:
+            if w.held:
                 w.kill()
+            else:
+                w.stop()
