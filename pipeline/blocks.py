@@ -17,7 +17,7 @@ from .errors import ContentError
 from .records import Decoded, Page, PageMeta, join_blocks
 from .rules import Rules
 from .rules.validate import AnyOf
-from .text import is_traditional, to_simplified
+from .text import is_traditional, to_simplified, traditional_in
 from .texttables import find_text_tables
 from .unwrap import unwrap
 
@@ -90,13 +90,17 @@ def text_page(decoded: Decoded, rules: Rules) -> Page:
         raw = raw[m.end():]
     # a capture in traditional script is laid out on its simplified copy (table headers, chrome and
     # role words are written in simplified script); the printed characters are kept beside it
-    printed = raw if is_traditional(raw) else None
+    # the capture is checked for traditional forms once, here: a capture with none tells the script
+    # stage so (its page holds only pieces of the capture), which then skips the same check
+    no_traditional = not traditional_in(raw)
+    printed = None if no_traditional or not is_traditional(raw) else raw
     if printed is not None:
         raw = to_simplified(raw)
     lines, found, dropped = _strip_chrome(raw.split("\n"), rules)
     text, blocks = join_blocks([(line, "p", None) for line in lines])
     meta = PageMeta(published=found.get("published"), info=tuple(info))
-    page = Page(source=decoded.source, text=text, blocks=blocks, meta=meta, dropped=tuple(dropped))
+    page = Page(source=decoded.source, text=text, blocks=blocks, meta=meta, dropped=tuple(dropped),
+                no_traditional=no_traditional)
     page = unwrap(find_text_tables(page, rules.flat_tables, blank_gaps(lines)), rules.unwrap)
     return page if printed is None else with_printed(page, raw, printed)
 
