@@ -16,6 +16,7 @@ import regex
 from .errors import ContentError
 from .records import Decoded, Page, PageMeta, join_blocks
 from .rules import Rules
+from .rules.targetrules import key_chars, needed_chars, needed_words
 from .rules.validate import AnyOf
 from .text import is_traditional, to_simplified, traditional_in
 from .texttables import find_text_tables
@@ -40,14 +41,17 @@ def _strip_chrome(lines: list[str], rules: Rules) -> tuple[list[str], dict[str, 
     n = len(lines)
     gone: set[int] = set()
     dropped: list[str] = []
-    chrome = _any_chrome(rules.metadata.chrome_lines)
+    chrome, unkeyed, keys = _any_chrome(rules.metadata.chrome_lines)
     # only the lines near either end are looked at (the lines between are kept as they are)
     for i in sorted(set(range(min(n, CHROME_WINDOW))) | set(range(max(0, n - CHROME_WINDOW), n))):
         s = lines[i].strip()
         # a task-like line is asked first: one short match, where the chrome patterns (.* …) read a
         # long numbered paragraph to its end; then the first chrome pattern that matches, asked of
-        # them all in one call (its groups are in the match)
-        if not s or _task_like(s, rules) or (found_at := chrome.first(s)) is None:
+        # them all in one call (its groups are in the match); a line holding no key word of the patterns
+        # that need one is asked only the others (the .* patterns, which read the whole line, need one)
+        if not s or _task_like(s, rules):
+            continue
+        if (found_at := (chrome if any(k in s for k in keys) else unkeyed).first(s)) is None:
             continue
         m = found_at[1]
         gone.add(i)
@@ -66,9 +70,20 @@ def _strip_chrome(lines: list[str], rules: Rules) -> tuple[list[str], dict[str, 
 
 
 @lru_cache(maxsize=8)
-def _any_chrome(patterns: tuple[regex.Pattern[str], ...]) -> AnyOf:
-    """The chrome-line patterns asked together (of a rule table: made once)."""
-    return AnyOf(patterns)
+def _any_chrome(patterns: tuple[regex.Pattern[str], ...]) -> tuple[AnyOf, AnyOf, frozenset[str]]:
+    """The chrome-line patterns asked together; those of them that need no key asked together; and the
+    keys (:func:`~pipeline.rules.targetrules.key_chars`): a line holding none of them is matched by no
+    pattern that needs one, so the first of the others to match is the first of all (of a rule table:
+    made once).
+
+    >>> from pipeline.rules import load_rules
+    >>> every, unkeyed, keys = _any_chrome(load_rules().metadata.chrome_lines)
+    >>> "版权所有" in keys, unkeyed.first("当前位置：首页") is not None, unkeyed.first("版权所有") is None
+    (True, True, True)
+    """
+    keys = [key_chars(needed_chars(p), needed_words(p)) for p in patterns]
+    unkeyed = AnyOf([p for p, k in zip(patterns, keys) if not k])
+    return AnyOf(patterns), unkeyed, frozenset().union(*keys)
 
 
 def _task_like(line: str, rules: Rules) -> bool:
