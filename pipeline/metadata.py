@@ -34,6 +34,9 @@ ANNEX_TITLE = regex.compile(
 #: What a page title or a saved file's name adds to a title: a site's name, a file extension.
 #: (Not from inside a run of spaces: from each of its positions the run was read to its end, quadratic.)
 TITLE_DECORATION = regex.compile(r"(?:(?<!\s)\s*[-—_|｜]\s*[^-—_|｜]{2,30}(?:网站|门户网|政府网|网|政府)|\.(?:docx?|pdf|wps|html?))\s*$")
+#: The colons an addressee line (metadata.toml ``addressee_line``) ends with, before blank space at most
+#: (tests/test_metadata.py checks that the pattern still requires one).
+ADDRESSEE_ENDS = (":", "：")
 #: The text before 关于 in a title line: at most an issuer's name (no sentence, no punctuation).
 _BEFORE_GUANYU = regex.compile(r"^[\p{Han}\s]{0,30}$")
 _ISO_DATE = regex.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
@@ -199,7 +202,10 @@ def read_metadata(page: Page, rules: MetadataRules) -> Metadata:
 
     addressees: tuple[str, ...] = ()
     for b in blocks[:HEADER_BLOCKS]:
-        if len(b.text) <= 200 and (m := rules.addressee_line.fullmatch(b.text)):
+        # an addressee line ends in a colon (then blank space at most): a block that does not is turned
+        # away without the pattern, whose lazy run of up to 200 characters is tried at every length
+        if len(b.text) <= 200 and b.text.rstrip().endswith(ADDRESSEE_ENDS) \
+                and (m := rules.addressee_line.fullmatch(b.text)):
             addressees = tuple(a.strip() for a, _, _ in split_top(m["addressees"], "、,，;；") if a.strip())
             break
 

@@ -80,3 +80,23 @@ def test_title_shapes(rules, lines, title):
 def test_signature_date_with_a_white_circle_for_zero(rules):
     m = meta_of(rules, ["某市人民政府", "二○○七年四月四日"])
     assert m.issued_date == dt.date(2007, 4, 4)
+
+
+def test_addressee_line_ends_in_a_colon():
+    """read_metadata asks addressee_line only of a block ending in one of ADDRESSEE_ENDS: the rule must
+    still end with one of them, then blank space at most (a top-level sequence: no alternative without)."""
+    import re
+    import re._constants as sre
+    import re._parser as sre_parse
+
+    from pipeline.metadata import ADDRESSEE_ENDS
+    from pipeline.rules import load_rules
+
+    p = load_rules().metadata.addressee_line
+    items = list(sre_parse.parse(p.pattern, p.flags & (re.VERBOSE | re.DOTALL | re.MULTILINE)))
+    colon, blanks, end = items[-3:]
+    assert colon[0] is sre.IN and {chr(c) for op, c in colon[1] if op is sre.LITERAL} == set(ADDRESSEE_ENDS)
+    assert len(colon[1]) == len(ADDRESSEE_ENDS)
+    assert blanks[0] is sre.MAX_REPEAT and list(blanks[1][2]) == [(sre.IN, [(sre.CATEGORY, sre.CATEGORY_SPACE)])]
+    assert end == (sre.AT, sre.AT_END)
+    assert all(op is not sre.BRANCH for op, _ in items)
