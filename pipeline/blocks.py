@@ -8,6 +8,7 @@ text capture still carries (breadcrumb, release-date line, footer) is moved to
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import lru_cache
 
@@ -51,7 +52,7 @@ def _strip_chrome(lines: list[str], rules: Rules) -> tuple[list[str], dict[str, 
         # that need one is asked only the others (the .* patterns, which read the whole line, need one)
         if not s or _task_like(s, rules):
             continue
-        if (found_at := (chrome if any(k in s for k in keys) else unkeyed).first(s)) is None:
+        if (found_at := (chrome if keys.search(s) else unkeyed).first(s)) is None:
             continue
         m = found_at[1]
         gone.add(i)
@@ -70,20 +71,20 @@ def _strip_chrome(lines: list[str], rules: Rules) -> tuple[list[str], dict[str, 
 
 
 @lru_cache(maxsize=8)
-def _any_chrome(patterns: tuple[regex.Pattern[str], ...]) -> tuple[AnyOf, AnyOf, frozenset[str]]:
-    """The chrome-line patterns asked together; those of them that need no key asked together; and the
-    keys (:func:`~pipeline.rules.targetrules.key_chars`): a line holding none of them is matched by no
-    pattern that needs one, so the first of the others to match is the first of all (of a rule table:
-    made once).
+def _any_chrome(patterns: tuple[regex.Pattern[str], ...]) -> tuple[AnyOf, AnyOf, re.Pattern[str]]:
+    """The chrome-line patterns asked together; those of them that need no key asked together; and any
+    of the keys (:func:`~pipeline.rules.targetrules.key_chars`, one search in C): a line holding none of
+    them is matched by no pattern that needs one, so the first of the others to match is the first of
+    all (of a rule table: made once).
 
     >>> from pipeline.rules import load_rules
     >>> every, unkeyed, keys = _any_chrome(load_rules().metadata.chrome_lines)
-    >>> "版权所有" in keys, unkeyed.first("当前位置：首页") is not None, unkeyed.first("版权所有") is None
+    >>> keys.search("版权所有") is not None, unkeyed.first("当前位置：首页") is not None, unkeyed.first("版权所有") is None
     (True, True, True)
     """
     keys = [key_chars(needed_chars(p), needed_words(p)) for p in patterns]
     unkeyed = AnyOf([p for p, k in zip(patterns, keys) if not k])
-    return AnyOf(patterns), unkeyed, frozenset().union(*keys)
+    return AnyOf(patterns), unkeyed, re.compile("|".join(re.escape(k) for k in sorted(set().union(*keys))) or "(?!)")
 
 
 def _task_like(line: str, rules: Rules) -> bool:
