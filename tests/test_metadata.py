@@ -82,21 +82,24 @@ def test_signature_date_with_a_white_circle_for_zero(rules):
     assert m.issued_date == dt.date(2007, 4, 4)
 
 
-def test_addressee_line_ends_in_a_colon():
-    """read_metadata asks addressee_line only of a block ending in one of ADDRESSEE_ENDS: the rule must
-    still end with one of them, then blank space at most (a top-level sequence: no alternative without)."""
-    import re
-    import re._constants as sre
-    import re._parser as sre_parse
+def test_the_addressee_line_is_asked_only_of_lines_ending_as_the_rule_requires(rules):
+    from pipeline.metadata import line_ends
 
-    from pipeline.metadata import ADDRESSEE_ENDS
-    from pipeline.rules import load_rules
+    assert line_ends(rules.metadata.addressee_line) == (":", "：")  # the shipped rule: a block without one is not asked
+    m = meta_of(rules, ["关于印发某方案的通知", "各乡镇人民政府、区直各部门：", "正文。"])
+    assert m.addressees == ("各乡镇人民政府", "区直各部门")
 
-    p = load_rules().metadata.addressee_line
-    items = list(sre_parse.parse(p.pattern, p.flags & (re.VERBOSE | re.DOTALL | re.MULTILINE)))
-    colon, blanks, end = items[-3:]
-    assert colon[0] is sre.IN and {chr(c) for op, c in colon[1] if op is sre.LITERAL} == set(ADDRESSEE_ENDS)
-    assert len(colon[1]) == len(ADDRESSEE_ENDS)
-    assert blanks[0] is sre.MAX_REPEAT and list(blanks[1][2]) == [(sre.IN, [(sre.CATEGORY, sre.CATEGORY_SPACE)])]
-    assert end == (sre.AT, sre.AT_END)
-    assert all(op is not sre.BRANCH for op, _ in items)
+
+def test_an_addressee_rule_without_a_required_end_is_asked_of_every_line(rules):
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import regex
+
+    from pipeline.metadata import line_ends
+
+    loose = regex.compile(r"(?P<addressees>[^:：。]{2,200}?(?:部门|单位))\s*[:：]?\s*$")  # an analyst's rule
+    assert line_ends(loose) is None
+    m = meta_of(SimpleNamespace(metadata=replace(rules.metadata, addressee_line=loose)),
+                ["关于印发某方案的通知", "区直各部门", "正文。"])
+    assert m.addressees == ("区直各部门",)
