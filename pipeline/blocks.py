@@ -8,6 +8,7 @@ text capture still carries (breadcrumb, release-date line, footer) is moved to
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import lru_cache
 
@@ -16,8 +17,9 @@ import regex
 from .errors import ContentError
 from .records import Decoded, Page, PageMeta, join_blocks
 from .rules import Rules
+from .rules.targetrules import key_chars, needed_chars, needed_words
 from .rules.validate import AnyOf
-from .text import is_traditional, to_simplified
+from .text import is_traditional, to_simplified, traditional_in
 from .texttables import find_text_tables
 from .unwrap import unwrap
 
@@ -40,14 +42,17 @@ def _strip_chrome(lines: list[str], rules: Rules) -> tuple[list[str], dict[str, 
     n = len(lines)
     gone: set[int] = set()
     dropped: list[str] = []
-    chrome = _any_chrome(rules.metadata.chrome_lines)
+    chrome, unkeyed, keys = _any_chrome(rules.metadata.chrome_lines)
     # only the lines near either end are looked at (the lines between are kept as they are)
     for i in sorted(set(range(min(n, CHROME_WINDOW))) | set(range(max(0, n - CHROME_WINDOW), n))):
         s = lines[i].strip()
         # a task-like line is asked first: one short match, where the chrome patterns (.* …) read a
         # long numbered paragraph to its end; then the first chrome pattern that matches, asked of
-        # them all in one call (its groups are in the match)
-        if not s or _task_like(s, rules) or (found_at := chrome.first(s)) is None:
+        # them all in one call (its groups are in the match); a line holding no key word of the patterns
+        # that need one is asked only the others (the .* patterns, which read the whole line, need one)
+        if not s or _task_like(s, rules):
+            continue
+        if (found_at := (chrome if keys.search(s) else unkeyed).first(s)) is None:
             continue
         m = found_at[1]
         gone.add(i)
@@ -66,9 +71,20 @@ def _strip_chrome(lines: list[str], rules: Rules) -> tuple[list[str], dict[str, 
 
 
 @lru_cache(maxsize=8)
-def _any_chrome(patterns: tuple[regex.Pattern[str], ...]) -> AnyOf:
-    """The chrome-line patterns asked together (of a rule table: made once)."""
-    return AnyOf(patterns)
+def _any_chrome(patterns: tuple[regex.Pattern[str], ...]) -> tuple[AnyOf, AnyOf, re.Pattern[str]]:
+    """The chrome-line patterns asked together; those of them that need no key asked together; and any
+    of the keys (:func:`~pipeline.rules.targetrules.key_chars`, one search in C): a line holding none of
+    them is matched by no pattern that needs one, so the first of the others to match is the first of
+    all (of a rule table: made once).
+
+    >>> from pipeline.rules import load_rules
+    >>> every, unkeyed, keys = _any_chrome(load_rules().metadata.chrome_lines)
+    >>> keys.search("版权所有") is not None, unkeyed.first("当前位置：首页") is not None, unkeyed.first("版权所有") is None
+    (True, True, True)
+    """
+    keys = [key_chars(needed_chars(p), needed_words(p)) for p in patterns]
+    unkeyed = AnyOf([p for p, k in zip(patterns, keys) if not k])
+    return AnyOf(patterns), unkeyed, re.compile("|".join(re.escape(k) for k in sorted(set().union(*keys))) or "(?!)")
 
 
 def _task_like(line: str, rules: Rules) -> bool:
@@ -90,13 +106,17 @@ def text_page(decoded: Decoded, rules: Rules) -> Page:
         raw = raw[m.end():]
     # a capture in traditional script is laid out on its simplified copy (table headers, chrome and
     # role words are written in simplified script); the printed characters are kept beside it
-    printed = raw if is_traditional(raw) else None
+    # the capture is checked for traditional forms once, here: a capture with none tells the script
+    # stage so (its page holds only pieces of the capture), which then skips the same check
+    no_traditional = not traditional_in(raw)
+    printed = None if no_traditional or not is_traditional(raw) else raw
     if printed is not None:
         raw = to_simplified(raw)
     lines, found, dropped = _strip_chrome(raw.split("\n"), rules)
     text, blocks = join_blocks([(line, "p", None) for line in lines])
     meta = PageMeta(published=found.get("published"), info=tuple(info))
-    page = Page(source=decoded.source, text=text, blocks=blocks, meta=meta, dropped=tuple(dropped))
+    page = Page(source=decoded.source, text=text, blocks=blocks, meta=meta, dropped=tuple(dropped),
+                no_traditional=no_traditional)
     page = unwrap(find_text_tables(page, rules.flat_tables, blank_gaps(lines)), rules.unwrap)
     return page if printed is None else with_printed(page, raw, printed)
 

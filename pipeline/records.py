@@ -166,6 +166,10 @@ class Page:
     n_recovered: int = 0  # characters recovered from Word-export fallbacks (VML text boxes, img alt)
     printed: str | None = None  # the text as printed when ``text`` is a simplified copy of it (same length)
     dropped: tuple[str, ...] = ()  # lines of a capture left out as page chrome (each becomes a finding)
+    #: True when the text is known to hold no character :func:`~pipeline.text.to_simplified` changes
+    #: (a capture checked as it was read; its blocks are pieces of what was checked): the script stage
+    #: need not look again
+    no_traditional: bool = False
 
     @property
     def printed_text(self) -> str:

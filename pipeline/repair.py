@@ -180,15 +180,18 @@ def title_edits(page: Page) -> tuple[list[Edit], list[Finding]]:
     """A title line cut short is completed from a complete copy of the same title (page title, header line)."""
     edits: list[Edit] = []
     complete: list[tuple[str, str]] = []  # the document's own lines first, then the page's <title>
-    for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
-        if "关于" in b.text:
-            t = clean_title(b.text[b.text.index("关于"):])
-            if TITLE_END.search(t):
-                complete.append((t, f"block {i} ({b.text[:30]}…)"))
+    # the header blocks holding 关于, picked out once: both passes below read only those
+    titled = [(i, b) for i, b in enumerate(page.blocks[:HEADER_BLOCKS]) if "关于" in b.text]
+    for i, b in titled:
+        t = clean_title(b.text[b.text.index("关于"):])
+        if TITLE_END.search(t):
+            complete.append((t, f"block {i} ({b.text[:30]}…)"))
     if page.meta.title and "关于" in page.meta.title:
         complete.append((clean_title(page.meta.title[page.meta.title.index("关于"):]), "the page title"))
-    for i, b in enumerate(page.blocks[:HEADER_BLOCKS]):
-        if "关于" not in b.text or TITLE_END.search(b.text):
+    if not complete:
+        return edits, []  # no complete title to complete a short one from
+    for i, b in titled:
+        if TITLE_END.search(b.text):
             continue
         nxt = page.blocks[i + 1].text if i + 1 < len(page.blocks) else ""
         short = clean_title(b.text[b.text.index("关于"):])

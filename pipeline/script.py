@@ -27,9 +27,10 @@ from .text import is_traditional, to_simplified
 def simplified(page: Page) -> Page:
     """The stage: a traditional-script page as its simplified copy (``printed`` keeps the original).
 
-    A page in simplified script is returned as it is.
+    A page in simplified script is returned as it is (without a second look when the page was
+    found to hold no traditional form as it was read).
     """
-    if page.printed is not None or not is_traditional(page.text):
+    if page.printed is not None or page.no_traditional or not is_traditional(page.text):
         return page
     blocks = tuple(replace(b, text=to_simplified(b.text)) for b in page.blocks)
     simple = to_simplified(page.text)
