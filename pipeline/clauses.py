@@ -431,8 +431,13 @@ class ClauseReader:
             # latest), matched backwards in one call
             # (it matches, if only the empty run; a clause's first label most often starts right where the
             # search does: a listed label there is all run, told without the backward match)
-            start = done if content[done:stop].rstrip(" \t\u3000") in labels else run_back(content, done, stop).start()
-            if content[stop] in ":：" and (label := content[start:stop].rstrip(" \t\u3000")) in labels:
+            # (the run from ``done`` is cut and stripped once: when it is a listed label it is the label too)
+            if (label := content[done:stop].rstrip(" \t\u3000")) in labels:
+                start = done
+            else:
+                start = run_back(content, done, stop).start()
+                label = content[start:stop].rstrip(" \t\u3000")
+            if content[stop] in ":：" and label in labels:
                 out.append((label, start, stop + 1))
                 done = stop + 1
                 continue
