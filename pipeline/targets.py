@@ -108,6 +108,21 @@ def parse_number(s: str) -> Decimal:
     return Decimal(chinese_numeral(s))
 
 
+#: Builds a NamedTuple from a tuple of its fields in C (``_new(Quantity, (...))``): the class's own ``__new__``
+#: is Python code that only calls it, a frame per record.
+_new = tuple.__new__
+
+
+@lru_cache(maxsize=1024)  # notices repeat their numbers and units: two conversions and a product, kept once
+def _floats(value: Decimal, factor: Decimal) -> tuple[float, float]:
+    """``value`` and ``value`` in the standard unit (times the unit's ``factor``), as floats.
+
+    >>> _floats(Decimal("152.08"), Decimal("100000000"))
+    (152.08, 15208000000.0)
+    """
+    return float(value), float(value * factor)
+
+
 class Quantity(NamedTuple):
     """A number with its unit, as found in the text (offsets local to the item text)."""
 
@@ -405,9 +420,9 @@ def scan_quantities(text: str, r: TargetRules, start: int = 0) -> list[Quantity]
             continue  # 一批项目, 建好一栋: an article, not a count
         if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, at):
             continue  # a numeral inside a word: 统一个人
-        out.append(Quantity(  # by position (start, end, number, value, value_high, unit, spec): one per number
-            at, end, number, parse_number(number), parse_number(high) if high else None, unit, spec,
-        ))
+        # by position (start, end, number, value, value_high, unit, spec): one per number
+        out.append(_new(Quantity, (at, end, number, parse_number(number), parse_number(high) if high else None,
+                                   unit, spec)))
     return out
 
 
@@ -652,7 +667,7 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
             span_start = next((q.start - len(w) for w, _ in before
                                if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start),
                               q.start)
-            found.append(_Found(q, (ms, me), (span_start, me), kind, after_q or before_q or "exact"))
+            found.append(_new(_Found, (q, (ms, me), (span_start, me), kind, after_q or before_q or "exact")))
             boundary, i = me, i + 1
             continue
 
@@ -671,7 +686,7 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
             for (x, cat, x_end), (a, b) in zip(chain, names):
                 a = strip_leading(text, a, b, r.leading)
                 qualifier = cat or shared or before_q or "exact"
-                found.append(_Found(x, (a, b), (a, x_end), _resolve_kind(x, growth), qualifier))
+                found.append(_new(_Found, (x, (a, b), (a, x_end), _resolve_kind(x, growth), qualifier)))
             boundary, i = chain[-1][2], i + len(chain)
             continue
 
@@ -680,7 +695,7 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
         span_start = ms if me > ms else strip_leading(text, c_start, q.start, frozenset())
         if kind == "percent":
             kind = "growth" if growth else "rate"
-        found.append(_Found(q, (ms, me), (span_start, after), kind, after_q or before_q or "exact"))
+        found.append(_new(_Found, (q, (ms, me), (span_start, after), kind, after_q or before_q or "exact")))
         boundary, i = after, i + 1
     return found
 
@@ -723,11 +738,12 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
         # by position, in the order of the fields (doc_id, item_seq, metric, kind, value, value_high, unit,
         # value_std, unit_std, qualifier, aspirational, span_text, span_start, span_end): a record per
         # number, and keywords cost about twice as much to pass
+        value, value_std = _floats(q.value, q.spec.factor)
         out.append(Target(
-            doc_id, item_seq, text[ms:me], kind, float(q.value),
+            doc_id, item_seq, text[ms:me], kind, value,
             float(q.value_high) if q.value_high is not None else None,
             text[q.end - len(q.unit):q.end],  # the unit as printed (萬人 in a traditional-script notice)
-            float(q.value * q.spec.factor), q.spec.std, qualifier,
+            value_std, q.spec.std, qualifier,
             # a hedge word reaches HEDGE_REACH back at most: the sentence start is looked for that far
             q.start > first_hedge
             and hedged(shadow, q.start, r, bounds.sentence_start(q.start, max(0, q.start - HEDGE_REACH))),
