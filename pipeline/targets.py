@@ -401,12 +401,16 @@ _NUMBER_START = re.compile(NUMBER_START)
 def scan_quantities(text: str, r: TargetRules, start: int = 0) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped), none starting before
     ``start`` (the first character a number can start with, when the caller has looked for it)."""
-    blocked: list[tuple[int, int]] = []
+    blocked: list[tuple[int, int]] | None = None
     k = nb = 0
     out: list[Quantity] = []
     specs, articles = r.unit_specs, r.articles  # looked up once per text, not once per number
-    for i, m in enumerate(r.quantity.finditer(text, start)):  # its lookbehinds still see before start
-        if i == 0:  # a text without a number is not scanned for the patterns that block one
+    for m in r.quantity.finditer(text, start):  # its lookbehinds still see before start
+        number, high, unit = m.group("num", "num2", "unit")
+        spec = specs[unit]
+        if number in articles and spec.kind == "count" and not high:
+            continue  # 一批项目, 建好一栋: an article, not a count (dropped whether a pattern blocks it or not)
+        if blocked is None:  # a text with no number but articles is not scanned for the patterns that block one
             blocked = _blocked(text, r)
             nb = len(blocked)
         at, end = m.span()
@@ -414,12 +418,8 @@ def scan_quantities(text: str, r: TargetRules, start: int = 0) -> list[Quantity]
             k += 1  # matches come in order: spans that end before this one never block a later one
         if k < nb and blocked[k][0] < end:  # the unit ends the match
             continue
-        number, high, unit = m.group("num", "num2", "unit")
-        spec = specs[unit]
-        if number in articles and spec.kind == "count" and not high:
-            continue  # 一批项目, 建好一栋: an article, not a count
         if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, at):
-            continue  # a numeral inside a word: 统一个人
+            continue  # a numeral inside a word: 统一个人 (asked last: jieba segments the run)
         # by position (start, end, number, value, value_high, unit, spec): one per number
         out.append(_new(Quantity, (at, end, number, parse_number(number), parse_number(high) if high else None,
                                    unit, spec)))
