@@ -440,7 +440,7 @@ def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
     asked: set[regex.Pattern[str]] = set()  # the patterns filed under several keys already asked about
     # each key is asked for by ``in`` (a C search, no match objects): the keys (的, 年, 个 …) are common
     # characters, and a regex finding all of them would make a string per occurrence
-    for key, filed in r.not_targets_by_key.items():
+    for key, filed in r.not_targets_keyed:
         if key not in text:
             continue
         for words, p, shared in filed:
