@@ -124,8 +124,9 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
                                     b.start + loc.start, b.start + loc.end))
     marks, posts = reader.marks(marked_role), reader.posts_named  # read once per name (a notice repeats them)
     listed, scopes, rows = book.listed, book.scopes, out.rows  # (and these: lookups in C, no Python call)
+    blocks = page.blocks
     for bi, seg in item.segments:
-        base = page.blocks[bi].start
+        base = blocks[bi].start
         seg_role, seg_label = seg.role, seg.role_label
         if seg_role == "deadline":
             deadline = deadline or (seg.text.strip() or None)
@@ -163,6 +164,8 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
 
 class _Rows:
     """The rows, repairs and findings of one item as they are read (positions in printed order)."""
+
+    __slots__ = ("doc_id", "seq", "rows", "has_lead", "repairs", "findings")  # one per item: no instance dict made
 
     def __init__(self, doc_id: str, seq: int) -> None:
         self.doc_id, self.seq = doc_id, seq

@@ -108,6 +108,21 @@ def parse_number(s: str) -> Decimal:
     return Decimal(chinese_numeral(s))
 
 
+#: Builds a NamedTuple from a tuple of its fields in C (``_new(Quantity, (...))``): the class's own ``__new__``
+#: is Python code that only calls it, a frame per record.
+_new = tuple.__new__
+
+
+@lru_cache(maxsize=1024)  # notices repeat their numbers and units: two conversions and a product, kept once
+def _floats(value: Decimal, factor: Decimal) -> tuple[float, float]:
+    """``value`` and ``value`` in the standard unit (times the unit's ``factor``), as floats.
+
+    >>> _floats(Decimal("152.08"), Decimal("100000000"))
+    (152.08, 15208000000.0)
+    """
+    return float(value), float(value * factor)
+
+
 class Quantity(NamedTuple):
     """A number with its unit, as found in the text (offsets local to the item text)."""
 
@@ -386,12 +401,16 @@ _NUMBER_START = re.compile(NUMBER_START)
 def scan_quantities(text: str, r: TargetRules, start: int = 0) -> list[Quantity]:
     """Number + unit spans in ``text`` that can be targets (names, ordinals … dropped), none starting before
     ``start`` (the first character a number can start with, when the caller has looked for it)."""
-    blocked: list[tuple[int, int]] = []
+    blocked: list[tuple[int, int]] | None = None
     k = nb = 0
     out: list[Quantity] = []
     specs, articles = r.unit_specs, r.articles  # looked up once per text, not once per number
-    for i, m in enumerate(r.quantity.finditer(text, start)):  # its lookbehinds still see before start
-        if i == 0:  # a text without a number is not scanned for the patterns that block one
+    for m in r.quantity.finditer(text, start):  # its lookbehinds still see before start
+        number, high, unit = m.group("num", "num2", "unit")
+        spec = specs[unit]
+        if number in articles and spec.kind == "count" and not high:
+            continue  # 一批项目, 建好一栋: an article, not a count (dropped whether a pattern blocks it or not)
+        if blocked is None:  # a text with no number but articles is not scanned for the patterns that block one
             blocked = _blocked(text, r)
             nb = len(blocked)
         at, end = m.span()
@@ -399,15 +418,11 @@ def scan_quantities(text: str, r: TargetRules, start: int = 0) -> list[Quantity]
             k += 1  # matches come in order: spans that end before this one never block a later one
         if k < nb and blocked[k][0] < end:  # the unit ends the match
             continue
-        number, high, unit = m.group("num", "num2", "unit")
-        spec = specs[unit]
-        if number in articles and spec.kind == "count" and not high:
-            continue  # 一批项目, 建好一栋: an article, not a count
         if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, at):
-            continue  # a numeral inside a word: 统一个人
-        out.append(Quantity(  # by position (start, end, number, value, value_high, unit, spec): one per number
-            at, end, number, parse_number(number), parse_number(high) if high else None, unit, spec,
-        ))
+            continue  # a numeral inside a word: 统一个人 (asked last: jieba segments the run)
+        # by position (start, end, number, value, value_high, unit, spec): one per number
+        out.append(_new(Quantity, (at, end, number, parse_number(number), parse_number(high) if high else None,
+                                   unit, spec)))
     return out
 
 
@@ -425,7 +440,7 @@ def _blocked(text: str, r: TargetRules) -> list[tuple[int, int]]:
     asked: set[regex.Pattern[str]] = set()  # the patterns filed under several keys already asked about
     # each key is asked for by ``in`` (a C search, no match objects): the keys (的, 年, 个 …) are common
     # characters, and a regex finding all of them would make a string per occurrence
-    for key, filed in r.not_targets_by_key.items():
+    for key, filed in r.not_targets_keyed:
         if key not in text:
             continue
         for words, p, shared in filed:
@@ -652,7 +667,7 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
             span_start = next((q.start - len(w) for w, _ in before
                                if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start),
                               q.start)
-            found.append(_Found(q, (ms, me), (span_start, me), kind, after_q or before_q or "exact"))
+            found.append(_new(_Found, (q, (ms, me), (span_start, me), kind, after_q or before_q or "exact")))
             boundary, i = me, i + 1
             continue
 
@@ -671,7 +686,7 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
             for (x, cat, x_end), (a, b) in zip(chain, names):
                 a = strip_leading(text, a, b, r.leading)
                 qualifier = cat or shared or before_q or "exact"
-                found.append(_Found(x, (a, b), (a, x_end), _resolve_kind(x, growth), qualifier))
+                found.append(_new(_Found, (x, (a, b), (a, x_end), _resolve_kind(x, growth), qualifier)))
             boundary, i = chain[-1][2], i + len(chain)
             continue
 
@@ -680,7 +695,7 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
         span_start = ms if me > ms else strip_leading(text, c_start, q.start, frozenset())
         if kind == "percent":
             kind = "growth" if growth else "rate"
-        found.append(_Found(q, (ms, me), (span_start, after), kind, after_q or before_q or "exact"))
+        found.append(_new(_Found, (q, (ms, me), (span_start, after), kind, after_q or before_q or "exact")))
         boundary, i = after, i + 1
     return found
 
@@ -723,11 +738,12 @@ def extract_targets(doc_id: str, item_seq: int, text: str, start: int, r: Target
         # by position, in the order of the fields (doc_id, item_seq, metric, kind, value, value_high, unit,
         # value_std, unit_std, qualifier, aspirational, span_text, span_start, span_end): a record per
         # number, and keywords cost about twice as much to pass
+        value, value_std = _floats(q.value, q.spec.factor)
         out.append(Target(
-            doc_id, item_seq, text[ms:me], kind, float(q.value),
+            doc_id, item_seq, text[ms:me], kind, value,
             float(q.value_high) if q.value_high is not None else None,
             text[q.end - len(q.unit):q.end],  # the unit as printed (萬人 in a traditional-script notice)
-            float(q.value * q.spec.factor), q.spec.std, qualifier,
+            value_std, q.spec.std, qualifier,
             # a hedge word reaches HEDGE_REACH back at most: the sentence start is looked for that far
             q.start > first_hedge
             and hedged(shadow, q.start, r, bounds.sentence_start(q.start, max(0, q.start - HEDGE_REACH))),

@@ -144,6 +144,12 @@ class TargetRules:
         return MappingProxyType({k: tuple(v) for k, v in by_key.items()})
 
     @cached_property
+    def not_targets_keyed(self) -> tuple[tuple[str, tuple[tuple[tuple[tuple[str, ...], ...], regex.Pattern[str], bool], ...]], ...]:
+        """:attr:`not_targets_by_key` as (key, filed) pairs made once (walked for every text holding a number,
+        with no view or pair made per key)."""
+        return tuple(self.not_targets_by_key.items())
+
+    @cached_property
     def not_targets_unkeyed(self) -> tuple[regex.Pattern[str], ...]:
         """The not_targets patterns that need no character or word (run over every text holding a number)."""
         return tuple(p for needs, words, p in self.not_targets_needing if not key_chars(needs, words))
