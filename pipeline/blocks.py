@@ -17,7 +17,7 @@ import regex
 from .errors import ContentError
 from .records import Decoded, Page, PageMeta, join_blocks
 from .rules import Rules
-from .rules.targetrules import key_chars, needed_chars, needed_words
+from .rules.patterns import key_chars, needed_chars, needed_words
 from .rules.validate import AnyOf
 from .text import is_traditional, to_simplified, traditional_in
 from .texttables import find_text_tables
@@ -79,7 +79,7 @@ def _any_chrome(patterns: tuple[regex.Pattern[str], ...]) -> tuple[AnyOf, AnyOf,
 
     >>> from pipeline.rules import load_rules
     >>> every, unkeyed, keys = _any_chrome(load_rules().metadata.chrome_lines)
-    >>> keys.search("版权所有") is not None, unkeyed.first("当前位置：首页") is not None, unkeyed.first("版权所有") is None
+    >>> keys.search("版权所有") is not None, keys.search("当前位置：首页") is not None, unkeyed.first("版权所有") is None
     (True, True, True)
     """
     keys = [key_chars(needed_chars(p), needed_words(p)) for p in patterns]

@@ -8,13 +8,12 @@ as a second source. Nothing is guessed: a field that is not printed stays None.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 import regex
 
 from .records import Block, Metadata, Page
+from .rules.patterns import line_ends
 from .rules.sets import MetadataRules
 from .text import HEADER_BLOCKS, TITLE_END, YEAR_WITH_NIAN, chinese_numeral, clean_title, split_top
 
@@ -212,34 +211,3 @@ def read_metadata(page: Page, rules: MetadataRules) -> Metadata:
     return Metadata(issuer=issuer, doc_number=doc_number, title=title, year=year, issued_date=issued,
                     published_date=published, addressees=addressees)
 
-
-@lru_cache(maxsize=8)
-def line_ends(pattern: regex.Pattern[str]) -> tuple[str, ...] | None:
-    r"""The characters every full match of ``pattern`` ends with, before blank space at most; None when the
-    pattern does not show it (then every line is asked). Read from the pattern's parse: its last items must
-    be a class of plain characters, ``\s*`` and ``$``, with no alternative at the top level. (The standard
-    library's parser: a pattern it cannot read is None too.)
-
-    >>> line_ends(regex.compile(r"(?P<a>.+?) \s* [:：] \s* $", regex.VERBOSE))
-    (':', '：')
-    >>> line_ends(regex.compile(r"(?P<a>.+?)[:：]?$")), line_ends(regex.compile(r"a:$|b")), line_ends(regex.compile(r"\p{Han}:$"))
-    (None, None, None)
-    """
-    import re._constants as sre
-    import re._parser as sre_parse
-
-    try:
-        items = list(sre_parse.parse(pattern.pattern, pattern.flags & (re.VERBOSE | re.DOTALL | re.MULTILINE)))
-    except Exception:  # (re.error, or a construct of the regex module only)
-        return None
-    if len(items) < 3 or any(op is sre.BRANCH for op, _ in items):
-        return None
-    last, blanks, end = items[-3:]
-    if end != (sre.AT, sre.AT_END) or blanks[0] is not sre.MAX_REPEAT or blanks[1][:2] != (0, sre.MAXREPEAT) \
-            or list(blanks[1][2]) != [(sre.IN, [(sre.CATEGORY, sre.CATEGORY_SPACE)])]:
-        return None
-    if last[0] is sre.LITERAL:
-        return (chr(last[1]),)
-    if last[0] is sre.IN and last[1] and all(op is sre.LITERAL for op, _ in last[1]):
-        return tuple(chr(c) for _, c in last[1])
-    return None

@@ -20,8 +20,8 @@ from functools import lru_cache
 import regex
 
 from .records import Block, Finding, Page, Repair, join_blocks
+from .rules.patterns import needed_chars
 from .rules.sets import MetadataRules, RepairRules
-from .rules.targetrules import needed_chars
 from .script import printed_edit, printed_pairs
 from .text import HEADER_BLOCKS, TITLE_END, YEAR_WITH_NIAN, clean_title
 

@@ -10,7 +10,7 @@ from conftest import ROOT
 PACKAGE = ROOT / "pipeline"
 #: Modules every stage may use; they use no stage.
 FOUNDATION = {"pipeline.records", "pipeline.errors", "pipeline.text", "pipeline.files", "pipeline.rules",
-              "pipeline.rules.sets", "pipeline.rules.validate", "pipeline.rules.targetrules"}
+              "pipeline.rules.sets", "pipeline.rules.validate", "pipeline.rules.targetrules", "pipeline.rules.patterns"}
 #: The orchestration on top: no extraction stage imports these.
 ON_TOP = {"pipeline.__main__", "pipeline.extract", "pipeline.batch", "pipeline.cli", "pipeline.compare", "pipeline.export",
           "pipeline.docs", "pipeline.evaluate", "pipeline.realcorpus", "pipeline.workers",

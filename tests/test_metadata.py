@@ -83,7 +83,7 @@ def test_signature_date_with_a_white_circle_for_zero(rules):
 
 
 def test_the_addressee_line_is_asked_only_of_lines_ending_as_the_rule_requires(rules):
-    from pipeline.metadata import line_ends
+    from pipeline.rules.patterns import line_ends
 
     assert line_ends(rules.metadata.addressee_line) == (":", "：")  # the shipped rule: a block without one is not asked
     m = meta_of(rules, ["关于印发某方案的通知", "各乡镇人民政府、区直各部门：", "正文。"])
@@ -96,7 +96,7 @@ def test_an_addressee_rule_without_a_required_end_is_asked_of_every_line(rules):
 
     import regex
 
-    from pipeline.metadata import line_ends
+    from pipeline.rules.patterns import line_ends
 
     loose = regex.compile(r"(?P<addressees>[^:：。]{2,200}?(?:部门|单位))\s*[:：]?\s*$")  # an analyst's rule
     assert line_ends(loose) is None
