@@ -801,3 +801,42 @@ def test_a_private_jieba_cache_of_an_earlier_fenjie_is_shared(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert stat.S_IMODE((d / CACHE_NAME).stat().st_mode) == 0o644
+
+
+# --------------------------------------------------------------------------
+# The libraries' versions in the code digest, read without importlib.metadata
+# --------------------------------------------------------------------------
+
+
+def test_installed_versions_agree_with_importlib_metadata():
+    from importlib import metadata
+
+    from pipeline.cache import LIBRARIES, installed_versions
+
+    assert installed_versions(LIBRARIES) == {lib: metadata.version(lib) for lib in LIBRARIES}
+
+
+def test_installed_versions_read_the_wheel_folder_of_the_first_path_entry(tmp_path):
+    from pipeline.cache import installed_versions
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    (first / "Opencc_Python.Reimplemented-0.1.7.dist-info").mkdir(parents=True)
+    (second / "opencc_python_reimplemented-9.9.dist-info").mkdir(parents=True)
+    (second / "lxml-6.0.2.dist-info").mkdir()
+    (second / "lxml_html_clean-0.4.6.dist-info").mkdir()  # another distribution, a longer name
+    got = installed_versions(["opencc-python-reimplemented", "lxml"], path=[str(tmp_path / "none"), str(first),
+                                                                              str(second)])
+    assert got == {"opencc-python-reimplemented": "0.1.7", "lxml": "6.0.2"}
+
+
+def test_installed_versions_ask_importlib_metadata_when_the_folder_does_not_say(tmp_path, monkeypatch):
+    from pipeline import cache
+
+    asked = []
+    monkeypatch.setattr(cache, "_version_from_metadata", lambda name: asked.append(name) or "from metadata")
+    (tmp_path / "jieba-0.42.1-py3.11.egg-info").mkdir()
+    (tmp_path / "regex-2024.1.dist-info").mkdir()
+    (tmp_path / "regex-2025.1.dist-info").mkdir()  # two candidates in one folder
+    got = cache.installed_versions(["jieba", "regex", "orjson"], path=[str(tmp_path)])
+    assert got == {"jieba": "from metadata", "regex": "from metadata", "orjson": "from metadata"}
+    assert asked == ["jieba", "regex", "orjson"]
