@@ -8,14 +8,17 @@ Sections (each prints a Markdown table; ``--json PATH`` keeps every number):
    stage, ``trafilatura`` (text only), BeautifulSoup ``get_text`` and lxml ``text_content`` (the floor),
    called in turn inside each round (interleaved: the machine's slow moments fall on every tool);
    min / median / max of the rounds, and ratios to the peers measured in the same process.
-3. **fidelity** — how much of the true article text fenjie's HTML stage and trafilatura keep.
-4. **cold start** — whole processes, hyperfine-like: ``python -c pass``, ``python -c 'import pyarrow'``
+3. **throughput** — ``benchmarks/throughput.py``: a corpus of distinct sample-sized notices extracted
+   back to back in one warm process (what one worker of a batch does, without the write): notices per
+   second per core, a process per version and round.
+4. **fidelity** — how much of the true article text fenjie's HTML stage and trafilatura keep.
+5. **cold start** — whole processes, hyperfine-like: ``python -c pass``, ``python -c 'import pyarrow'``
    and ``fenjie extract`` of the sample into a fresh directory, each run in turn, several rounds:
    wall time and the peak resident memory of the process tree. Bytecode is compiled first, as an
    installed package has it.
-5. **batch** — ``fenjie extract`` over N distinct notices (``benchmarks/batch.py``): docs/s and peak
+6. **batch** — ``fenjie extract`` over N distinct notices (``benchmarks/batch.py``): docs/s and peak
    RSS, ``--jobs 1`` and ``--jobs 2``, and the same command again with nothing changed.
-6. **compare** — ``benchmarks/compare_bench.py`` at N x N tasks: seconds, peak RSS, alignment digest.
+7. **compare** — ``benchmarks/compare_bench.py`` at N x N tasks: seconds, peak RSS, alignment digest.
 
 ``--before REF`` measures the same on another commit (a ``git archive`` of it in a temporary
 directory), run by run next to the current checkout, and prints before / after side by side.
@@ -167,6 +170,30 @@ def print_pages(data: dict[str, dict]) -> None:
     print(table(["version", "text: pipeline ms", "text: notices/s (best)", "HTML: pipeline ms",
                  "pipeline / trafilatura", "pipeline / bs4", "pipeline / lxml", "HTML stage / trafilatura"],
                 rows))
+
+
+def throughput_section(roots: dict[str, Path], rounds: int, n: int) -> dict[str, list[float]]:
+    """version -> notices per second of every timed pass of ``throughput.py`` (a process per version and
+    round, the order turned each round)."""
+    out: dict[str, list[float]] = {v: [] for v in roots}
+    versions = list(roots)
+    for r in range(rounds):
+        k = r % len(versions)
+        for version in versions[k:] + versions[:k]:
+            proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "throughput.py"), "--root",
+                                   str(roots[version]), "--n", str(n)], cwd=ROOT, capture_output=True, text=True)
+            if proc.returncode:
+                sys.exit(f"throughput ({version}) failed: {proc.stderr.strip()}")
+            got = json.loads(proc.stdout)
+            out[version].extend(got["n"] / s for s in got["seconds"])
+    return out
+
+
+def print_throughput(data: dict[str, list[float]], n: int | None) -> None:
+    print(f"\n### Warm throughput: {n or ''} distinct sample-sized notices back to back in one process "
+          "(the whole pipeline, no write), notices/s per core, min / median / max of the passes\n")
+    rows = [[v, fmt(spread(x), 0), f"{1000 / statistics.median(x):.2f}"] for v, x in data.items()]
+    print(table(["version", "notices/s", "ms per notice (median)"], rows))
 
 
 def cold_section(roots: dict[str, Path], runs: int, work: Path) -> dict[str, dict]:
@@ -357,6 +384,8 @@ def report(results: dict) -> None:
           ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f"; load average at start {m['load']}" + (f"; files written under {m['work']}" if m.get("work") else ""))
     if "pages" in results:
         print_pages(results["pages"])
+    if "throughput" in results:
+        print_throughput(results["throughput"], results.get("throughput_n"))
     if "fidelity" in results:
         print_fidelity(results["fidelity"])
     if "cold" in results:
@@ -373,13 +402,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--before", metavar="REF", help="also measure this commit (e.g. the one before the speed-up)")
     ap.add_argument("--rounds", type=int, default=15, help="interleaved rounds of the page benchmark")
+    ap.add_argument("--throughput-rounds", type=int, default=3, help="rounds of the warm throughput processes")
+    ap.add_argument("--throughput-n", type=int, default=200, help="notices in the warm throughput corpus")
     ap.add_argument("--cold-runs", type=int, default=10, help="rounds of the cold-start commands")
     ap.add_argument("--sizes", type=int, nargs="+", default=[1, 100, 1000], help="batch sizes")
     ap.add_argument("--big", action="store_true", help="add the batch of 10,000 notices")
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeats", type=int, default=2, help="rounds of each batch configuration")
     ap.add_argument("--compare-sizes", type=int, nargs="+", default=[100, 1000, 5000])
-    ap.add_argument("--skip", nargs="+", default=[], choices=["pages", "fidelity", "cold", "batch", "compare"])
+    ap.add_argument("--skip", nargs="+", default=[], choices=["pages", "throughput", "fidelity", "cold", "batch",
+                                                                         "compare"])
     ap.add_argument("--work", type=Path, help="make the temporary corpora and outputs under this directory "
                     "(e.g. /dev/shm: the batch then measures the processors, not a virtual disk)")
     ap.add_argument("--json", type=Path, help="write every number here")
@@ -407,6 +439,10 @@ def main() -> None:
         if "pages" not in args.skip:
             results["pages"] = data = pages_section(roots, args.rounds)
             print_pages(data)
+        if "throughput" not in args.skip:
+            results["throughput"] = speed = throughput_section(roots, args.throughput_rounds, args.throughput_n)
+            results["throughput_n"] = args.throughput_n
+            print_throughput(speed, args.throughput_n)
         if "fidelity" not in args.skip:
             results["fidelity"] = rows = fidelity_section()
             print_fidelity(rows)
