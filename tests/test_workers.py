@@ -33,3 +33,20 @@ def test_results_come_as_tasks_finish_and_every_task_reports_once():
     tasks = [0.05, 0.0, 0.02, 0.0, 0.01, 0.0, 0.0]
     seen = [i for i, _ in run_tasks(tasks, _sleep, jobs=2, budget=None)]
     assert sorted(seen) == list(range(len(tasks)))
+
+
+def _gc_threshold(state, task) -> tuple[int, int, int]:
+    import gc
+
+    return gc.get_threshold()
+
+
+def test_a_batch_worker_runs_the_garbage_collector_less_often(tmp_path):
+    import gc
+
+    from pipeline.batch import WORKER_GC_THRESHOLD, _init_worker
+
+    [(index, threshold)] = run_tasks([0], _gc_threshold, jobs=1, budget=None, init=_init_worker,
+                                     init_args=(None, str(tmp_path)))
+    assert threshold == (WORKER_GC_THRESHOLD, *gc.get_threshold()[1:]) and WORKER_GC_THRESHOLD == 5000
+    assert gc.get_threshold()[0] != WORKER_GC_THRESHOLD  # the parent's own is left alone
