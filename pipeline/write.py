@@ -229,7 +229,7 @@ def columns_bytes(ex: Extraction) -> bytes:
     # quick_init's) stores in field order (tests/test_schema.py checks it for every table): read in C, with
     # no attribute lookup per field, they take a quarter fewer instructions than an attrgetter of the fields.
     try:
-        return _columns_of_rows({name: list(map(tuple, map(dict.values, map(vars, ex.rows(name)))))
+        return _columns_of_rows({name: list(map(tuple, map(dict.values, map(vars, ex.rows(name)))))  # type: ignore[arg-type]  # an instance's vars are its dict
                                  for name in TABLES})
     except WriteError as exc:
         raise WriteError(exc.reason, source=ex.document.source) from None
