@@ -98,20 +98,35 @@ _PLAIN_FLOAT = 1e-4
 
 
 @cache
-def _float_fields(cls: type) -> tuple[str, ...]:
-    """The fields of a record class that may hold a float (by their annotation)."""
-    return tuple(f.name for f in dataclasses.fields(cls) if "float" in str(f.type))
+def _float_columns(cls: type) -> tuple[Any, ...]:
+    """A getter of each field of a record class that may hold a float (by its annotation)."""
+    return tuple(operator.attrgetter(f.name) for f in dataclasses.fields(cls) if "float" in str(f.type))
 
 
 def _plain_floats(ex: Extraction) -> bool:
-    """Every float of the document is finite and 0 or at least :data:`_PLAIN_FLOAT` in magnitude."""
+    """Every float of the document is finite and 0 or at least :data:`_PLAIN_FLOAT` in magnitude (False
+    may also mean it could not tell: the caller then takes the slower way, which writes the same bytes).
+
+    >>> from pipeline.records import Document, Target
+    >>> d = Document(*(["d1"] + [None] * 10))
+    >>> def plain(*values):
+    ...     targets = tuple(Target("d1", 1, "m", "count", v, None, "个", v, "个", "exact", False, "", 0, 1) for v in values)
+    ...     return _plain_floats(Extraction(d, "", targets=targets))
+    >>> plain(0.0, 2.5, 1e-4), plain(2.5, 1e-05), plain(float("nan")), plain(1.0, float("-inf"))
+    (True, False, False, False)
+    """
     for table in TABLES:
         rows = ex.rows(table)
-        for name in _float_fields(type(rows[0])) if rows else ():  # type: ignore[arg-type]
-            for row in rows:
-                v = getattr(row, name)
-                if isinstance(v, float) and not (math.isfinite(v) and (v == 0 or abs(v) >= _PLAIN_FLOAT)):
+        for get in _float_columns(type(rows[0])) if rows else ():  # type: ignore[arg-type]
+            # In C rather than a Python test per value: the magnitudes of a column (zeros and nulls left
+            # out) add up to a finite sum only when none is a NaN or an infinity; then the smallest is the
+            # one to check. (A sum of finite values that overflows says False: the slower way, same bytes.)
+            sizes = list(map(abs, filter(None, map(get, rows))))
+            try:
+                if sizes and not (sum(sizes) < math.inf and min(sizes) >= _PLAIN_FLOAT):
                     return False
+            except (TypeError, OverflowError):  # not a number, an integer too large for a float
+                return False
     return True
 
 
@@ -128,7 +143,7 @@ def _orjson_bytes(ex: Extraction) -> bytes | None:
         return None
     d = ex.document
     doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
-    doc.update((name, getattr(d, name)) for name in _fields_of(type(d))[0])  # type: ignore[arg-type]
+    doc.update(vars(d))  # its fields in order (see columns_bytes)
     doc["text"] = ex.text
     for table in NESTED:
         doc[table] = ex.rows(table)
@@ -210,8 +225,12 @@ def columns_bytes(ex: Extraction) -> bytes:
     >>> data.startswith(COLUMNS_MAGIC), batches_of(data)["findings"].to_pylist()
     (True, [{'doc_id': 'd1', 'severity': 'info', 'code': 'x', 'message': 'm', 'span_start': 3, 'span_end': 5}])
     """
+    # A row's values in field order are its instance dict's values, which a dataclass's ``__init__`` (and
+    # quick_init's) stores in field order (tests/test_schema.py checks it for every table): read in C, with
+    # no attribute lookup per field, they take a quarter fewer instructions than an attrgetter of the fields.
     try:
-        return _columns_of_rows({name: list(map(_fields_of(TABLES[name])[1], ex.rows(name))) for name in TABLES})
+        return _columns_of_rows({name: list(map(tuple, map(dict.values, map(vars, ex.rows(name)))))  # type: ignore[arg-type]  # an instance's vars are its dict
+                                 for name in TABLES})
     except WriteError as exc:
         raise WriteError(exc.reason, source=ex.document.source) from None
 

@@ -42,6 +42,15 @@ def test_parquet_tables_carry_the_declared_schema():
         assert table(name, [ex]).schema.equals(arrow_schema(name), check_metadata=True)
 
 
+def test_rows_hold_their_fields_in_order():
+    # the columns are made from each row's instance dict (pipeline.write.columns_bytes): exactly its fields, in order
+    ex = extract_file(ROOT / "raw" / "huangshigang-2025-notice.txt", RULES)
+    for name, cls in TABLES.items():
+        names = [f.name for f in dataclasses.fields(cls)]
+        assert ex.rows(name)
+        assert all(list(vars(row)) == names for row in ex.rows(name)), name
+
+
 def test_json_output_validates_against_the_published_schema():
     ex = extract_file(ROOT / "raw" / "huangshigang-2025-notice.txt", RULES)
     doc = json.loads(json.dumps(document_json(ex), ensure_ascii=False))
