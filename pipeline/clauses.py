@@ -69,9 +69,6 @@ class ClauseReader:
         self.labels = rules.labels
         self._labels = frozenset(rules.labels)  # (``in`` a frozenset is one call in C)
         self._label_reach = max(map(len, self._labels), default=0) + 2  # a label, a blank and its colon
-        # the lengths of the listed labels, the most common first (see label_marks)
-        sizes = [len(label) for label in self._labels]
-        self._label_sizes = tuple(sorted(set(sizes), key=lambda size: (-sizes.count(size), size)))
         self.verbs = rules.verbs
         self.separators = rules.separators
         self._separator = separator_pattern(rules.separators)
@@ -428,7 +425,7 @@ class ClauseReader:
             return [(m["label"], m.start(), m.end())
                     for m in self.label_re.finditer(content, 0, label_limit(content))]
         out: list[tuple[str, int, int]] = []
-        match, labels, run_back, sizes = self.label_re.match, self._labels, _LABEL_RUN.match, self._label_sizes
+        match, labels, run_back = self.label_re.match, self._labels, _LABEL_RUN.match
         done = 0  # where the last label ended: finditer looks on from there
         # (every match ends at the latest on a colon after its closing bracket: label_limit would not cut it)
         for end in _LABEL_END.finditer(content):
@@ -443,17 +440,8 @@ class ClauseReader:
             if (label := content[done:stop].rstrip(" \t\u3000")) in labels:
                 start = done
             else:
-                # (a later label most often stands right after a separator: ;责任单位: is a listed label with a
-                # character before it that no run holds, so the run starts there; told by one slice per label
-                # length, without the backward match)
-                for size in sizes:
-                    start = stop - size
-                    if start > done and content[start - 1] in _NOT_IN_LABEL_RUN \
-                            and (label := content[start:stop]) in labels:
-                        break
-                else:
-                    start = run_back(content, done, stop).start()
-                    label = content[start:stop].rstrip(" \t\u3000")
+                start = run_back(content, done, stop).start()
+                label = content[start:stop].rstrip(" \t\u3000")
             if content[stop] in ":：" and label in labels:
                 out.append((label, start, stop + 1))
                 done = stop + 1
@@ -608,8 +596,6 @@ _CLOSING_LABEL_ENDS = "】]］"
 #: The run of characters a label may hold (when rules.han_labels: Han characters and blanks) that ends where
 #: the match starts, matched backwards.
 _LABEL_RUN = regex.compile(r"[\p{Han} \t\u3000]*", regex.REVERSE)
-#: Separators no such run holds (neither Han characters nor blanks).
-_NOT_IN_LABEL_RUN = ";；,，、。)）"
 
 
 def label_limit(text: str) -> int:
