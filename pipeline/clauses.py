@@ -146,7 +146,11 @@ class ClauseReader:
 
     def find(self, text: str, unit_like: UnitLike) -> list[ClauseLoc]:
         """Clauses in one block, in order. ``unit_like(name) -> bool`` vets verb clauses."""
-        if not _MAY_HOLD_CLAUSE.search(text):  # (a role line holds a colon or a bracket too)
+        # the first opening bracket or label end, looked for once: it tells whether the block may hold a clause
+        # (a bracket or a colon: the label ends 】]］ alone do not), and the walk below starts from it
+        first = _OPENER_OR_LABEL_END.search(text)
+        if first is None or text[first.start()] in _CLOSING_LABEL_ENDS \
+                and not _MAY_HOLD_CLAUSE.search(text, first.end()):  # (a role line holds a colon or a bracket too)
             tail = self._verb_tail(text, unit_like) or self._units_tail(text)
             return [tail] if tail is not None else []
         # every label ends on a colon or a closing 】: none starts after the last one (none at all: -1)
@@ -164,7 +168,8 @@ class ClauseReader:
         while i < content_end:
             # next_trigger's most common answer found without its call: with every label Han characters and
             # blanks up to a colon or 】, the next opening bracket with no label end before it (or none at all)
-            first = _OPENER_OR_LABEL_END.search(text, i)
+            if i:  # (from the start: found above)
+                first = _OPENER_OR_LABEL_END.search(text, i)
             if han and (first is None or text[first.start()] in OPENERS):
                 if first is None:
                     break
@@ -586,6 +591,8 @@ _LABEL_ENDS = ":：】]］"
 _LAST_LABEL_END = regex.compile("[" + regex.escape(_LABEL_ENDS) + "]", regex.REVERSE)
 _LABEL_END = re.compile("[" + re.escape(_LABEL_ENDS) + "]")
 _OPENER_OR_LABEL_END = re.compile("[" + re.escape(OPENERS + _LABEL_ENDS) + "]")
+#: The label ends that are no colon (a block holding nothing else of _OPENER_OR_LABEL_END holds no clause).
+_CLOSING_LABEL_ENDS = "】]］"
 #: The run of characters a label may hold (when rules.han_labels: Han characters and blanks) that ends where
 #: the match starts, matched backwards.
 _LABEL_RUN = regex.compile(r"[\p{Han} \t\u3000]*", regex.REVERSE)
