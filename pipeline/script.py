@@ -33,9 +33,9 @@ def simplified(page: Page) -> Page:
     """
     if page.printed is not None or page.no_traditional:
         return page
-    if not traditional_in(page.text):
+    if not (present := traditional_in(page.text)):
         return replace(page, no_traditional=True)
-    if not is_traditional(page.text):
+    if not is_traditional(page.text, present):
         return page
     blocks = tuple(replace(b, text=to_simplified(b.text)) for b in page.blocks)
     simple = to_simplified(page.text)
