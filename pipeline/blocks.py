@@ -108,8 +108,9 @@ def text_page(decoded: Decoded, rules: Rules) -> Page:
     # role words are written in simplified script); the printed characters are kept beside it
     # the capture is checked for traditional forms once, here: a capture with none tells the script
     # stage so (its page holds only pieces of the capture), which then skips the same check
-    no_traditional = not traditional_in(raw)
-    printed = None if no_traditional or not is_traditional(raw) else raw
+    present = traditional_in(raw)
+    no_traditional = not present
+    printed = None if no_traditional or not is_traditional(raw, present) else raw
     if printed is not None:
         raw = to_simplified(raw)
     lines, found, dropped = _strip_chrome(raw.split("\n"), rules)

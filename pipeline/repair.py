@@ -23,7 +23,7 @@ from .records import Block, Finding, Page, Repair, join_blocks
 from .rules.patterns import needed_chars
 from .rules.sets import MetadataRules, RepairRules
 from .script import printed_edit, printed_pairs
-from .text import HEADER_BLOCKS, TITLE_END, YEAR_WITH_NIAN, clean_title
+from .text import HEADER_BLOCKS, TITLE_END, YEAR_WITH_NIAN, clean_title, traditional_in
 
 
 @dataclass(frozen=True)
@@ -321,7 +321,10 @@ def apply_edits(page: Page, edits: list[Edit], doc_id: str) -> tuple[Page, tuple
             before, n = page.printed_text[ob.start + e.start:ob.start + e.end], len(e.after)
         after = shown_text[nb.start + s:nb.start + s + n]
         repairs.append(Repair(doc_id, e.rule, before, after, nb.start + s, nb.start + s + n, e.evidence))
-    new_page = replace(page, text=new_text, blocks=new_blocks, printed=new_printed)
+    # a page known to hold no traditional form keeps knowing it when no edit brings one in (the later
+    # stages then make no simplified copy of its text)
+    no_traditional = page.no_traditional and not traditional_in("".join(e.after for e in edits))
+    new_page = replace(page, text=new_text, blocks=new_blocks, printed=new_printed, no_traditional=no_traditional)
     return new_page, tuple(repairs)
 
 

@@ -21,16 +21,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .records import Block, Page
-from .text import is_traditional, to_simplified
+from .text import is_traditional, to_simplified, traditional_in
 
 
 def simplified(page: Page) -> Page:
     """The stage: a traditional-script page as its simplified copy (``printed`` keeps the original).
 
     A page in simplified script is returned as it is (without a second look when the page was
-    found to hold no traditional form as it was read).
+    found to hold no traditional form as it was read); a page found here to hold none is marked so
+    (:attr:`Page.no_traditional`: the targets stage then makes no simplified copy of its text).
     """
-    if page.printed is not None or page.no_traditional or not is_traditional(page.text):
+    if page.printed is not None or page.no_traditional:
+        return page
+    if not (present := traditional_in(page.text)):
+        return replace(page, no_traditional=True)
+    if not is_traditional(page.text, present):
         return page
     blocks = tuple(replace(b, text=to_simplified(b.text)) for b in page.blocks)
     simple = to_simplified(page.text)

@@ -476,13 +476,15 @@ def to_simplified(text: str) -> str:
     return text
 
 
-def is_traditional(text: str) -> bool:
-    """True when enough of the page's Han characters are traditional forms.
+def is_traditional(text: str, present: set[str] | None = None) -> bool:
+    """True when enough of the page's Han characters are traditional forms (``present`` is
+    :func:`traditional_in` of ``text`` when the caller has it).
 
     >>> is_traditional("市政府辦公室關於印發重點工作責任分解方案的通知，請認真貫徹執行"), is_traditional("市政府办公室关于印发的通知")
     (True, False)
     """
-    present = traditional_in(text)  # most pages print none or a few
+    if present is None:
+        present = traditional_in(text)  # most pages print none or a few
     changed = sum(text.count(ch) for ch in present)
     if changed < TRADITIONAL_MIN_CHARS:
         return False
