@@ -49,7 +49,7 @@ from .repair import repair
 from .rules import Rules
 from .script import printed_pairs, printed_value, simplified
 from .selfcheck import truncation, unit_findings
-from .targets import extract_targets, simplified_shadow
+from .targets import extract_targets, page_shadow
 from .units import UnitBook
 
 
@@ -129,7 +129,7 @@ def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: Clause
     findings: list[Finding] = []
     leaders: dict[tuple[int, int], tuple[str, str, int, int] | None] = {}  # heading span -> its leader
     printed = page.printed_text
-    shadow = simplified_shadow(printed)  # character for character: each item's copy is a slice
+    shadow = page_shadow(page)  # character for character: each item's copy is a slice
     heads: tuple[Heading | None, ...] = ()  # the headings above the item before, and the leaders they name
     named: list[tuple[str, str, int, int]] = []
     titles: _Titles = (None, None, None, None, None)
