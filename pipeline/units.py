@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache, partial
+from typing import NamedTuple
 
 import regex
 
@@ -42,9 +42,12 @@ _PLACE = re.compile(r"[省市区县镇乡州旗村]")
 _NOT_A_NAME = regex.compile(r"[。!?！？]|\d{3,}")
 
 
-@dataclass(frozen=True)
-class Name:
-    """A unit name after normalization."""
+class Name(NamedTuple):
+    """A unit name after normalization.
+
+    (A named tuple, not a frozen dataclass: a notice makes one per name it prints, and a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__``, several times dearer than making a tuple.)
+    """
 
     name: str  # normalized
     raw: str  # as printed (this piece of it, for a split glued list)
