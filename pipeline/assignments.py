@@ -23,6 +23,8 @@ from .text import Memo
 from .units import Name, UnitBook
 
 _PERSON_SPACE = re.compile(r"[ \t\u3000\xa0]+")
+#: The positions of Name.known and Name.rule in a Name (a named tuple, read by position in the loop over names).
+_KNOWN, _RULE = Name._fields.index("known"), Name._fields.index("rule")
 
 
 class ItemClauses(NamedTuple):
@@ -147,9 +149,11 @@ def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: Cla
                 first = False
                 continue
             names, glued = listed.get((raw, scope)) or book.in_list(raw, scope)
-            if glued is None and len(names) == 1 and (n := names[0]).rule is None and n.known:
-                # (most names: one known unit, kept as printed: no repair, no finding, its row added here)
-                rows.append((role, role_label, n.name, n.raw, True, base + s + n.start, base + s + n.end))
+            if glued is None and len(names) == 1 and (n := names[0])[_RULE] is None and n[_KNOWN]:
+                # (most names: one known unit, kept as printed: no repair, no finding, its row added here. A Name
+                # is a tuple: its fields read by position, several times cheaper than by attribute)
+                name, printed, ns, ne = n[:4]  # (its name, raw, start, end)
+                rows.append((role, role_label, name, printed, True, base + s + ns, base + s + ne))
                 if role == "lead":
                     out.has_lead = True
             else:

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
+from typing import NamedTuple
 
 import regex
 
@@ -42,9 +42,12 @@ _PLACE = re.compile(r"[省市区县镇乡州旗村]")
 _NOT_A_NAME = regex.compile(r"[。!?！？]|\d{3,}")
 
 
-@dataclass(frozen=True)
-class Name:
-    """A unit name after normalization."""
+class Name(NamedTuple):
+    """A unit name after normalization.
+
+    (A named tuple, not a frozen dataclass: a notice makes one per name it prints, and a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__``, several times dearer than making a tuple.)
+    """
 
     name: str  # normalized
     raw: str  # as printed (this piece of it, for a split glued list)
@@ -72,10 +75,9 @@ def clean(raw: str, tail: regex.Pattern[str]) -> str:
     return s2 or s
 
 
-@lru_cache(maxsize=8192)
 def _unit_shape(name: str, suffixes: tuple[str, ...], collective: AnyOf) -> bool:
     """:meth:`UnitBook.shaped` (a pure function of the name and the rules: kept across documents, which print
-    the same names).
+    the same names, by :func:`_shape_test`).
 
     >>> _unit_shape("区发改局", ("局",), AnyOf([])), _unit_shape("2024年底前", ("局",), AnyOf([]))
     (True, False)
@@ -86,6 +88,19 @@ def _unit_shape(name: str, suffixes: tuple[str, ...], collective: AnyOf) -> bool
     if len(core) < 2 or not (core.endswith(suffixes) or collective.fullmatch(core)):
         return False
     return not _NOT_A_NAME.search(core)
+
+
+@lru_cache(maxsize=16)
+def _shape_test(suffixes: tuple[str, ...], collective: AnyOf) -> Callable[[str], bool]:
+    """:func:`_unit_shape` under one rule set, each name's answer kept (a few rule sets: one test each).
+
+    A name's answer is kept under the name alone: a cache of ``_unit_shape`` itself hashed the name with
+    the rules' 56 suffixes at every call, dearer than most answers it kept.
+
+    >>> test = _shape_test(("局",), AnyOf([])); test("区发改局"), test("2024年底前")
+    (True, False)
+    """
+    return lru_cache(maxsize=8192)(partial(_unit_shape, suffixes=suffixes, collective=collective))
 
 
 def _scope_of(prefixes: tuple[str, ...], name: str) -> str | None:
@@ -134,11 +149,12 @@ class UnitBook:
         # each printed form read once (a notice repeats its names); counted in a plain dict, made a Counter once
         # (a Counter's first count of a name calls its __missing__, Python code), shapes asked as shaped() does
         vocab: dict[str, int] = {}
-        known, tail, suffixes, collective = self._shaped, rules.list_tail, self.suffixes, rules.any_collective
+        self._shape = _shape_test(self.suffixes, rules.any_collective)  # (a name's shape under these rules)
+        known, tail, shape = self._shaped, rules.list_tail, self._shape
         for p, times in Counter(printed).items():
             name = clean(p, tail)
             if (shaped := known.get(name)) is None:
-                shaped = known[name] = _unit_shape(name, suffixes, collective)
+                shaped = known[name] = shape(name)
             if shaped:
                 vocab[name] = vocab.get(name, 0) + times
         self.vocab: Counter[str] = Counter(vocab)
@@ -156,9 +172,6 @@ class UnitBook:
             return hit
         self._shaped[name] = found = self._shape(name)
         return found
-
-    def _shape(self, name: str) -> bool:
-        return _unit_shape(name, self.suffixes, self.rules.any_collective)
 
     def known(self, name: str) -> bool:
         return name in self.alias or name in self.vocab or self.shaped(name)
