@@ -99,7 +99,9 @@ def text_page(decoded: Decoded, rules: Rules) -> Page:
     Text tables become cell blocks (:mod:`pipeline.texttables`, told how many blank
     lines stood before each line), then PDF line breaks are joined (:mod:`pipeline.unwrap`).
     """
-    raw = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
+    raw = decoded.text
+    if "\r" in raw:  # (most captures hold none: one scan, not two replace passes that copy nothing)
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     info: list[tuple[str, str]] = []
     if m := _CAPTURE_HEADER.match(raw):
         info.append(("url", m["url"]))
