@@ -105,65 +105,74 @@ def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules,
     return out
 
 
-def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: ClauseReader,
-                     doc_id: str, acting: str | None, marked_role: regex.Pattern[str],
-                     leaders: Sequence[tuple[str, str, int, int]] = ()) -> ItemClauses:
-    """Assignment rows, unit repairs and findings of one item.
+class AssignmentReader:
+    """Assignment rows, unit repairs and findings of each item of one document (:meth:`read`).
 
     ``acting`` is the notice's acting-lead rule (:func:`acting_rule`); it sets ``acting_lead``
-    on items that print no lead, and never rewrites the printed role. ``leaders`` are people a
-    heading above the item names (:func:`heading_leaders`); they come first, as printed.
+    on items that print no lead, and never rewrites the printed role. What every item reads the same
+    (the page, the book, the memos of the reader) is taken once here, not at each of a notice's ~80 items.
     """
-    draft = item.draft
-    out = _Rows(doc_id, draft.seq)
-    for person, verb, start, end in leaders:
-        out.add("leader", verb, _PERSON_SPACE.sub("", person), person, True, start, end)
-    deadline: str | None = None
-    for bi, loc in item.unclosed:
-        b = page.blocks[bi]
-        out.findings.append(Finding(doc_id, "warning", "unclosed_clause",
-                                    f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
-                                    b.start + loc.start, b.start + loc.end))
-    marks, posts = reader.marks(marked_role), reader.posts_named  # read once per name (a notice repeats them)
-    listed, scopes, rows = book.listed, book.scopes, out.rows  # (and these: lookups in C, no Python call)
-    blocks = page.blocks
-    for bi, seg in item.segments:
-        base = blocks[bi].start
-        seg_role, seg_label = seg.role, seg.role_label
-        if seg_role == "deadline":
-            deadline = deadline or (seg.text.strip() or None)
-            continue
-        if not seg.names:
-            out.findings.append(Finding(doc_id, "warning", "empty_role",
-                                        f"item {draft.label or draft.seq}: {seg.role_label} names no unit",
-                                        base + seg.start, base + seg.start + len(seg.text)))
-        scope: str | None = None  # the scope prefix the first name of the list prints (市发改委、统计局)
-        first = True
-        for raw, s, e in seg.names:
-            role, role_label = seg_role, seg_label
-            if role != "leader" and (mark := marks[raw]):
-                raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
-                role, role_label = reader.verbs.get(mark["verb"], role), mark["verb"]
-            if role == "leader" or posts[raw]:  # a person, or a post (分管副省长)
-                out.add("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e)
-                first = False
+
+    __slots__ = ("doc_id", "acting", "blocks", "book", "reader", "marks", "posts")  # (read per item: slot reads)
+
+    def __init__(self, page: Page, book: UnitBook, reader: ClauseReader, doc_id: str, acting: str | None,
+                 marked_role: regex.Pattern[str]) -> None:
+        self.doc_id, self.acting, self.blocks, self.book, self.reader = doc_id, acting, page.blocks, book, reader
+        self.marks = reader.marks(marked_role)  # read once per name (a notice repeats them)
+        self.posts = reader.posts_named
+
+    def read(self, item: ItemSegments, leaders: Sequence[tuple[str, str, int, int]] = ()) -> ItemClauses:
+        """Assignment rows, unit repairs and findings of one item. ``leaders`` are people a heading above the
+        item names (:func:`heading_leaders`); they come first, as printed."""
+        draft, doc_id, blocks = item.draft, self.doc_id, self.blocks
+        out = _Rows(doc_id, draft.seq)
+        for person, verb, start, end in leaders:
+            out.add("leader", verb, _PERSON_SPACE.sub("", person), person, True, start, end)
+        deadline: str | None = None
+        for bi, loc in item.unclosed:
+            b = blocks[bi]
+            out.findings.append(Finding(doc_id, "warning", "unclosed_clause",
+                                        f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
+                                        b.start + loc.start, b.start + loc.end))
+        marks, posts, book = self.marks, self.posts, self.book
+        listed, scopes, rows = book.listed, book.scopes, out.rows  # (and these: lookups in C, no Python call)
+        for bi, seg in item.segments:
+            base = blocks[bi].start
+            seg_role, seg_label = seg.role, seg.role_label
+            if seg_role == "deadline":
+                deadline = deadline or (seg.text.strip() or None)
                 continue
-            names, glued = listed.get((raw, scope)) or book.in_list(raw, scope)
-            if glued is None and len(names) == 1 and (n := names[0])[_RULE] is None and n[_KNOWN]:
-                # (most names: one known unit, kept as printed: no repair, no finding, its row added here. A Name
-                # is a tuple: its fields read by position, several times cheaper than by attribute)
-                name, printed, ns, ne = n[:4]  # (its name, raw, start, end)
-                rows.append((role, role_label, name, printed, True, base + s + ns, base + s + ne))
-                if role == "lead":
-                    out.has_lead = True
-            else:
-                out.units(names, glued, base + s, role, role_label)
-            if first:
-                first = False
-                if names:
-                    scope = scopes[names[0].raw]
-    # (made by tuple.__new__, in C: a NamedTuple's own __new__ is Python code that does only that)
-    return tuple.__new__(ItemClauses, (out.build(acting), tuple(out.repairs), tuple(out.findings), deadline))
+            if not seg.names:
+                out.findings.append(Finding(doc_id, "warning", "empty_role",
+                                            f"item {draft.label or draft.seq}: {seg.role_label} names no unit",
+                                            base + seg.start, base + seg.start + len(seg.text)))
+            scope: str | None = None  # the scope prefix the first name of the list prints (市发改委、统计局)
+            first = True
+            for raw, s, e in seg.names:
+                role, role_label = seg_role, seg_label
+                if role != "leader" and (mark := marks[raw]):
+                    raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
+                    role, role_label = self.reader.verbs.get(mark["verb"], role), mark["verb"]
+                if role == "leader" or posts[raw]:  # a person, or a post (分管副省长)
+                    out.add("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e)
+                    first = False
+                    continue
+                names, glued = listed.get((raw, scope)) or book.in_list(raw, scope)
+                if glued is None and len(names) == 1 and (n := names[0])[_RULE] is None and n[_KNOWN]:
+                    # (most names: one known unit, kept as printed: no repair, no finding, its row added here. A
+                    # Name is a tuple: its fields read by position, several times cheaper than by attribute)
+                    name, printed, ns, ne = n[:4]  # (its name, raw, start, end)
+                    rows.append((role, role_label, name, printed, True, base + s + ns, base + s + ne))
+                    if role == "lead":
+                        out.has_lead = True
+                else:
+                    out.units(names, glued, base + s, role, role_label)
+                if first:
+                    first = False
+                    if names:
+                        scope = scopes[names[0].raw]
+        # (made by tuple.__new__, in C: a NamedTuple's own __new__ is Python code that does only that)
+        return tuple.__new__(ItemClauses, (out.build(self.acting), tuple(out.repairs), tuple(out.findings), deadline))
 
 
 class _Rows:
