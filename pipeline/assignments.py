@@ -117,6 +117,10 @@ def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules,
     return out
 
 
+#: A row of an item as read: role, role label, name, name as printed, known, start, end.
+_Row = tuple[str, str, str, str, bool, int, int]
+
+
 class AssignmentReader:
     """Assignment rows, unit repairs and findings of each item of one document (:meth:`read`).
 
@@ -137,17 +141,21 @@ class AssignmentReader:
         """Assignment rows, unit repairs and findings of one item. ``leaders`` are people a heading above the
         item names (:func:`heading_leaders`); they come first, as printed."""
         draft, doc_id, blocks = item.draft, self.doc_id, self.blocks
-        out = _Rows(doc_id, draft.seq)
-        for person, verb, start, end in leaders:
-            out.add("leader", verb, _PERSON_SPACE.sub("", person), person, True, start, end)
+        # the item's rows (what an Assignment takes but its number and acting_lead, in printed order), repairs
+        # and findings, kept in local lists (not on an object made per item)
+        rows: list[_Row] = [("leader", verb, _PERSON_SPACE.sub("", person), person, True, start, end)
+                            for person, verb, start, end in leaders]
+        repairs: list[Repair] = []
+        findings: list[Finding] = []
+        has_lead = False  # one of the rows is a lead (kept as they are added: the acting rule asks it of every item)
         deadline: str | None = None
         for bi, loc in item.unclosed:
             b = blocks[bi]
-            out.findings.append(Finding(doc_id, "warning", "unclosed_clause",
-                                        f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
-                                        b.start + loc.start, b.start + loc.end))
+            findings.append(Finding(doc_id, "warning", "unclosed_clause",
+                                    f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
+                                    b.start + loc.start, b.start + loc.end))
         marks, posts, book = self.marks, self.posts, self.book
-        listed, scopes, rows = book.listed, book.scopes, out.rows  # (and these: lookups in C, no Python call)
+        listed, scopes = book.listed, book.scopes  # (and these: lookups in C, no Python call)
         for bi, seg in item.segments:
             base = blocks[bi].start
             seg_role, seg_label = seg.role, seg.role_label
@@ -155,9 +163,9 @@ class AssignmentReader:
                 deadline = deadline or (seg.text.strip() or None)
                 continue
             if not seg.names:
-                out.findings.append(Finding(doc_id, "warning", "empty_role",
-                                            f"item {draft.label or draft.seq}: {seg.role_label} names no unit",
-                                            base + seg.start, base + seg.start + len(seg.text)))
+                findings.append(Finding(doc_id, "warning", "empty_role",
+                                        f"item {draft.label or draft.seq}: {seg.role_label} names no unit",
+                                        base + seg.start, base + seg.start + len(seg.text)))
             scope: str | None = None  # the scope prefix the first name of the list prints (市发改委、统计局)
             first = True
             for raw, s, e in seg.names:
@@ -166,7 +174,7 @@ class AssignmentReader:
                     raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
                     role, role_label = self.reader.verbs.get(mark["verb"], role), mark["verb"]
                 if role == "leader" or posts[raw]:  # a person, or a post (分管副省长)
-                    out.add("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e)
+                    rows.append(("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e))
                     first = False
                     continue
                 names, glued = listed.get((raw, scope)) or book.in_list(raw, scope)
@@ -176,39 +184,24 @@ class AssignmentReader:
                     name, printed, ns, ne = n[:4]  # (its name, raw, start, end)
                     rows.append((role, role_label, name, printed, True, base + s + ns, base + s + ne))
                     if role == "lead":
-                        out.has_lead = True
+                        has_lead = True
                 else:
-                    out.units(names, glued, base + s, role, role_label)
+                    self._units(names, glued, base + s, role, role_label, rows, repairs, findings)
+                    if role == "lead" and names:
+                        has_lead = True
                 if first:
                     first = False
                     if names:
                         scope = scopes[names[0].raw]
         # (made by tuple.__new__, in C: a NamedTuple's own __new__ is Python code that does only that)
-        return tuple.__new__(ItemClauses, (out.build(self.acting), tuple(out.repairs), tuple(out.findings), deadline))
+        return tuple.__new__(ItemClauses, (self._build(draft.seq, rows, has_lead), tuple(repairs), tuple(findings),
+                                           deadline))
 
-
-class _Rows:
-    """The rows, repairs and findings of one item as they are read (positions in printed order)."""
-
-    __slots__ = ("doc_id", "seq", "rows", "has_lead", "repairs", "findings")  # one per item: no instance dict made
-
-    def __init__(self, doc_id: str, seq: int) -> None:
-        self.doc_id, self.seq = doc_id, seq
-        self.rows: list[tuple[str, str, str, str, bool, int, int]] = []  # what add() was given, in order
-        self.has_lead = False  # one of the rows is a lead (kept as they are added: build() asks it of every item)
-        self.repairs: list[Repair] = []
-        self.findings: list[Finding] = []
-
-    def add(self, role: str, role_label: str, name: str, raw: str, known: bool, start: int, end: int) -> None:
-        """A row (numbered after the rows before it when built)."""
-        self.rows.append((role, role_label, name, raw, known, start, end))
-        if role == "lead":
-            self.has_lead = True
-
-    def build(self, acting: str | None) -> tuple[Assignment, ...]:
-        """The rows, numbered; ``acting_lead`` set by the notice's acting-lead rule when no row is a lead."""
-        rows, doc_id, seq = self.rows, self.doc_id, self.seq
-        if acting and rows and not self.has_lead:
+    def _build(self, seq: int, rows: list[_Row], has_lead: bool) -> tuple[Assignment, ...]:
+        """The rows of item ``seq``, numbered; ``acting_lead`` set by the notice's acting-lead rule when no row is
+        a lead."""
+        doc_id, acting = self.doc_id, self.acting
+        if acting and rows and not has_lead:
             # every responsible row acts as lead, or only the first (its number: 0 when there is none)
             every = acting == RESPONSIBLE_ACT_AS_LEAD
             first = 0 if every else next((k for k, r in enumerate(rows, 1) if r[0] == "responsible"), 0)
@@ -218,22 +211,21 @@ class _Rows:
         return tuple([Assignment(doc_id, seq, role, label, k, name, raw, False, known, start, end)
                       for k, (role, label, name, raw, known, start, end) in enumerate(rows, 1)])
 
-    def units(self, names: list[Name], glued: str | None, start: int, role: str, role_label: str) -> None:
+    def _units(self, names: list[Name], glued: str | None, start: int, role: str, role_label: str,
+               rows: list[_Row], repairs: list[Repair], findings: list[Finding]) -> None:
         """Rows for one printed name, normalized (:meth:`UnitBook.in_list`: a glued list gives several, offsets
         from ``start``), repairs logged."""
+        doc_id = self.doc_id
         if glued:
-            self.repairs.append(Repair(self.doc_id, "unit_glue_split", "".join(n.raw for n in names),
-                                       "、".join(n.raw for n in names), start + names[0].start, start + names[-1].end,
-                                       glued, "unit"))
-        rows = self.rows
-        if role == "lead" and names:
-            self.has_lead = True
+            repairs.append(Repair(doc_id, "unit_glue_split", "".join(n.raw for n in names),
+                                  "、".join(n.raw for n in names), start + names[0].start, start + names[-1].end,
+                                  glued, "unit"))
         for n in names:
             a, b = start + n.start, start + n.end
             rows.append((role, role_label, n.name, n.raw, n.known, a, b))
             if n.rule is not None:
-                self.repairs.append(Repair(self.doc_id, n.rule, n.raw, n.name, a, b, n.evidence, "unit"))
+                repairs.append(Repair(doc_id, n.rule, n.raw, n.name, a, b, n.evidence, "unit"))
             if not n.known:
-                self.findings.append(Finding(self.doc_id, "warning", "unknown_unit",
-                                             f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
-                                             a, b))
+                findings.append(Finding(doc_id, "warning", "unknown_unit",
+                                        f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
+                                        a, b))
