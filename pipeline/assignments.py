@@ -11,7 +11,10 @@ responsible units act as lead when an item has none.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 from typing import NamedTuple
 
 import regex
@@ -19,7 +22,6 @@ import regex
 from .clauses import ClauseReader
 from .records import Assignment, ClauseLoc, Finding, ItemDraft, ItemSegments, Page, Repair, Segment
 from .rules.sets import MARKED_ROLE_ENDS, ClauseRules, RoleRules
-from .text import Memo
 from .units import Name, UnitBook
 
 _PERSON_SPACE = re.compile(r"[ \t\u3000\xa0]+")
@@ -54,12 +56,22 @@ def read_segments(page: Page, draft: ItemDraft, reader: ClauseReader) -> ItemSeg
     return ItemSegments(draft, tuple(segments), tuple(unclosed))
 
 
-def raw_names(items: list[ItemSegments], rules: ClauseRules) -> list[str]:
-    """Every unit name printed in the items' clauses (the document's own vocabulary)."""
-    unmarked: Memo[str, str] = Memo(  # each name read once; most end on no bracket and hold no marked role
-        lambda n: rules.marked_role.sub("", n) if n.endswith(MARKED_ROLE_ENDS) else n)
-    return [unmarked[n] for it in items for _, seg in it.segments
-            if seg.role not in ("deadline", "leader") for n, _, _ in seg.names]
+_first = itemgetter(0)  # (a name's text, of its (text, start, end))
+
+
+def raw_names(items: list[ItemSegments], rules: ClauseRules) -> dict[str, int]:
+    """Every unit name printed in the items' clauses (the document's own vocabulary), with the times it is
+    printed, in the order first printed."""
+    # the names counted as printed, in C (a notice prints ~50 names ~250 times), then each one read once: most
+    # end on no bracket and hold no marked role
+    printed = Counter(map(_first, chain.from_iterable(seg.names for it in items for _, seg in it.segments
+                                                      if seg.role not in ("deadline", "leader"))))
+    out: dict[str, int] = {}
+    for n, times in printed.items():
+        if n.endswith(MARKED_ROLE_ENDS):
+            n = rules.marked_role.sub("", n)
+        out[n] = out.get(n, 0) + times
+    return out
 
 
 #: The notice says: with no lead, the responsible units act as lead (无牵头单位的,责任单位即为牵头单位).
@@ -105,89 +117,91 @@ def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules,
     return out
 
 
-def item_assignments(page: Page, item: ItemSegments, book: UnitBook, reader: ClauseReader,
-                     doc_id: str, acting: str | None, marked_role: regex.Pattern[str],
-                     leaders: Sequence[tuple[str, str, int, int]] = ()) -> ItemClauses:
-    """Assignment rows, unit repairs and findings of one item.
+#: A row of an item as read: role, role label, name, name as printed, known, start, end.
+_Row = tuple[str, str, str, str, bool, int, int]
+
+
+class AssignmentReader:
+    """Assignment rows, unit repairs and findings of each item of one document (:meth:`read`).
 
     ``acting`` is the notice's acting-lead rule (:func:`acting_rule`); it sets ``acting_lead``
-    on items that print no lead, and never rewrites the printed role. ``leaders`` are people a
-    heading above the item names (:func:`heading_leaders`); they come first, as printed.
+    on items that print no lead, and never rewrites the printed role. What every item reads the same
+    (the page, the book, the memos of the reader) is taken once here, not at each of a notice's ~80 items.
     """
-    draft = item.draft
-    out = _Rows(doc_id, draft.seq)
-    for person, verb, start, end in leaders:
-        out.add("leader", verb, _PERSON_SPACE.sub("", person), person, True, start, end)
-    deadline: str | None = None
-    for bi, loc in item.unclosed:
-        b = page.blocks[bi]
-        out.findings.append(Finding(doc_id, "warning", "unclosed_clause",
+
+    __slots__ = ("doc_id", "acting", "blocks", "book", "reader", "marks", "posts")  # (read per item: slot reads)
+
+    def __init__(self, page: Page, book: UnitBook, reader: ClauseReader, doc_id: str, acting: str | None,
+                 marked_role: regex.Pattern[str]) -> None:
+        self.doc_id, self.acting, self.blocks, self.book, self.reader = doc_id, acting, page.blocks, book, reader
+        self.marks = reader.marks(marked_role)  # read once per name (a notice repeats them)
+        self.posts = reader.posts_named
+
+    def read(self, item: ItemSegments, leaders: Sequence[tuple[str, str, int, int]] = ()) -> ItemClauses:
+        """Assignment rows, unit repairs and findings of one item. ``leaders`` are people a heading above the
+        item names (:func:`heading_leaders`); they come first, as printed."""
+        draft, doc_id, blocks = item.draft, self.doc_id, self.blocks
+        # the item's rows (what an Assignment takes but its number and acting_lead, in printed order), repairs
+        # and findings, kept in local lists (not on an object made per item)
+        rows: list[_Row] = [("leader", verb, _PERSON_SPACE.sub("", person), person, True, start, end)
+                            for person, verb, start, end in leaders]
+        repairs: list[Repair] = []
+        findings: list[Finding] = []
+        has_lead = False  # one of the rows is a lead (kept as they are added: the acting rule asks it of every item)
+        deadline: str | None = None
+        for bi, loc in item.unclosed:
+            b = blocks[bi]
+            findings.append(Finding(doc_id, "warning", "unclosed_clause",
                                     f"item {draft.label or draft.seq}: the assignment clause has no closing bracket",
                                     b.start + loc.start, b.start + loc.end))
-    marks, posts = reader.marks(marked_role), reader.posts_named  # read once per name (a notice repeats them)
-    listed, scopes, rows = book.listed, book.scopes, out.rows  # (and these: lookups in C, no Python call)
-    blocks = page.blocks
-    for bi, seg in item.segments:
-        base = blocks[bi].start
-        seg_role, seg_label = seg.role, seg.role_label
-        if seg_role == "deadline":
-            deadline = deadline or (seg.text.strip() or None)
-            continue
-        if not seg.names:
-            out.findings.append(Finding(doc_id, "warning", "empty_role",
+        marks, posts, book = self.marks, self.posts, self.book
+        listed, scopes = book.listed, book.scopes  # (and these: lookups in C, no Python call)
+        for bi, seg in item.segments:
+            base = blocks[bi].start
+            seg_role, seg_label = seg.role, seg.role_label
+            if seg_role == "deadline":
+                deadline = deadline or (seg.text.strip() or None)
+                continue
+            if not seg.names:
+                findings.append(Finding(doc_id, "warning", "empty_role",
                                         f"item {draft.label or draft.seq}: {seg.role_label} names no unit",
                                         base + seg.start, base + seg.start + len(seg.text)))
-        scope: str | None = None  # the scope prefix the first name of the list prints (市发改委、统计局)
-        first = True
-        for raw, s, e in seg.names:
-            role, role_label = seg_role, seg_label
-            if role != "leader" and (mark := marks[raw]):
-                raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
-                role, role_label = reader.verbs.get(mark["verb"], role), mark["verb"]
-            if role == "leader" or posts[raw]:  # a person, or a post (分管副省长)
-                out.add("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e)
-                first = False
-                continue
-            names, glued = listed.get((raw, scope)) or book.in_list(raw, scope)
-            if glued is None and len(names) == 1 and (n := names[0])[_RULE] is None and n[_KNOWN]:
-                # (most names: one known unit, kept as printed: no repair, no finding, its row added here. A Name
-                # is a tuple: its fields read by position, several times cheaper than by attribute)
-                name, printed, ns, ne = n[:4]  # (its name, raw, start, end)
-                rows.append((role, role_label, name, printed, True, base + s + ns, base + s + ne))
-                if role == "lead":
-                    out.has_lead = True
-            else:
-                out.units(names, glued, base + s, role, role_label)
-            if first:
-                first = False
-                if names:
-                    scope = scopes[names[0].raw]
-    # (made by tuple.__new__, in C: a NamedTuple's own __new__ is Python code that does only that)
-    return tuple.__new__(ItemClauses, (out.build(acting), tuple(out.repairs), tuple(out.findings), deadline))
+            scope: str | None = None  # the scope prefix the first name of the list prints (市发改委、统计局)
+            first = True
+            for raw, s, e in seg.names:
+                role, role_label = seg_role, seg_label
+                if role != "leader" and (mark := marks[raw]):
+                    raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
+                    role, role_label = self.reader.verbs.get(mark["verb"], role), mark["verb"]
+                if role == "leader" or posts[raw]:  # a person, or a post (分管副省长)
+                    rows.append(("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e))
+                    first = False
+                    continue
+                names, glued = listed.get((raw, scope)) or book.in_list(raw, scope)
+                if glued is None and len(names) == 1 and (n := names[0])[_RULE] is None and n[_KNOWN]:
+                    # (most names: one known unit, kept as printed: no repair, no finding, its row added here. A
+                    # Name is a tuple: its fields read by position, several times cheaper than by attribute)
+                    name, printed, ns, ne = n[:4]  # (its name, raw, start, end)
+                    rows.append((role, role_label, name, printed, True, base + s + ns, base + s + ne))
+                    if role == "lead":
+                        has_lead = True
+                else:
+                    self._units(names, glued, base + s, role, role_label, rows, repairs, findings)
+                    if role == "lead" and names:
+                        has_lead = True
+                if first:
+                    first = False
+                    if names:
+                        scope = scopes[names[0].raw]
+        # (made by tuple.__new__, in C: a NamedTuple's own __new__ is Python code that does only that)
+        return tuple.__new__(ItemClauses, (self._build(draft.seq, rows, has_lead), tuple(repairs), tuple(findings),
+                                           deadline))
 
-
-class _Rows:
-    """The rows, repairs and findings of one item as they are read (positions in printed order)."""
-
-    __slots__ = ("doc_id", "seq", "rows", "has_lead", "repairs", "findings")  # one per item: no instance dict made
-
-    def __init__(self, doc_id: str, seq: int) -> None:
-        self.doc_id, self.seq = doc_id, seq
-        self.rows: list[tuple[str, str, str, str, bool, int, int]] = []  # what add() was given, in order
-        self.has_lead = False  # one of the rows is a lead (kept as they are added: build() asks it of every item)
-        self.repairs: list[Repair] = []
-        self.findings: list[Finding] = []
-
-    def add(self, role: str, role_label: str, name: str, raw: str, known: bool, start: int, end: int) -> None:
-        """A row (numbered after the rows before it when built)."""
-        self.rows.append((role, role_label, name, raw, known, start, end))
-        if role == "lead":
-            self.has_lead = True
-
-    def build(self, acting: str | None) -> tuple[Assignment, ...]:
-        """The rows, numbered; ``acting_lead`` set by the notice's acting-lead rule when no row is a lead."""
-        rows, doc_id, seq = self.rows, self.doc_id, self.seq
-        if acting and rows and not self.has_lead:
+    def _build(self, seq: int, rows: list[_Row], has_lead: bool) -> tuple[Assignment, ...]:
+        """The rows of item ``seq``, numbered; ``acting_lead`` set by the notice's acting-lead rule when no row is
+        a lead."""
+        doc_id, acting = self.doc_id, self.acting
+        if acting and rows and not has_lead:
             # every responsible row acts as lead, or only the first (its number: 0 when there is none)
             every = acting == RESPONSIBLE_ACT_AS_LEAD
             first = 0 if every else next((k for k, r in enumerate(rows, 1) if r[0] == "responsible"), 0)
@@ -197,22 +211,21 @@ class _Rows:
         return tuple([Assignment(doc_id, seq, role, label, k, name, raw, False, known, start, end)
                       for k, (role, label, name, raw, known, start, end) in enumerate(rows, 1)])
 
-    def units(self, names: list[Name], glued: str | None, start: int, role: str, role_label: str) -> None:
+    def _units(self, names: list[Name], glued: str | None, start: int, role: str, role_label: str,
+               rows: list[_Row], repairs: list[Repair], findings: list[Finding]) -> None:
         """Rows for one printed name, normalized (:meth:`UnitBook.in_list`: a glued list gives several, offsets
         from ``start``), repairs logged."""
+        doc_id = self.doc_id
         if glued:
-            self.repairs.append(Repair(self.doc_id, "unit_glue_split", "".join(n.raw for n in names),
-                                       "、".join(n.raw for n in names), start + names[0].start, start + names[-1].end,
-                                       glued, "unit"))
-        rows = self.rows
-        if role == "lead" and names:
-            self.has_lead = True
+            repairs.append(Repair(doc_id, "unit_glue_split", "".join(n.raw for n in names),
+                                  "、".join(n.raw for n in names), start + names[0].start, start + names[-1].end,
+                                  glued, "unit"))
         for n in names:
             a, b = start + n.start, start + n.end
             rows.append((role, role_label, n.name, n.raw, n.known, a, b))
             if n.rule is not None:
-                self.repairs.append(Repair(self.doc_id, n.rule, n.raw, n.name, a, b, n.evidence, "unit"))
+                repairs.append(Repair(doc_id, n.rule, n.raw, n.name, a, b, n.evidence, "unit"))
             if not n.known:
-                self.findings.append(Finding(self.doc_id, "warning", "unknown_unit",
-                                             f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
-                                             a, b))
+                findings.append(Finding(doc_id, "warning", "unknown_unit",
+                                        f"{n.raw!r} is not a known unit and has no unit-name shape (kept as printed)",
+                                        a, b))

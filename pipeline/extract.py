@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import __version__
-from .assignments import acting_rule, heading_leaders, item_assignments, raw_names, read_segments
+from .assignments import AssignmentReader, acting_rule, heading_leaders, raw_names, read_segments
 from .blocks import to_page
 from .clauses import ClauseReader
 from .deadlines import parse_deadline
@@ -121,7 +121,7 @@ def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: Clause
     """Stage 8 (assignments) and stage 9 (targets) over every item."""
     book = UnitBook(rules.units, rules.issuer_dictionary(meta.issuer, meta.doc_number),
                     raw_names(segments, rules.clauses))
-    acting = acting_rule(page.text, rules.roles)
+    units = AssignmentReader(page, book, reader, doc_id, acting_rule(page.text, rules.roles), rules.clauses.marked_role)
     items: list[Item] = []
     assignments: list[Assignment] = []
     targets: list[Target] = []
@@ -139,7 +139,7 @@ def _rows(page: Page, segments: list[ItemSegments], rules: Rules, reader: Clause
             heads = (d.section, d.subsection, d.group)
             named = heading_leaders(page, d, rules.roles, leaders)
             titles = _titles(printed, d)
-        clauses = item_assignments(page, segs, book, reader, doc_id, acting, rules.clauses.marked_role, named)
+        clauses = units.read(segs, named)
         assignments.extend(clauses.assignments)
         repairs.extend(clauses.repairs)
         findings.extend(clauses.findings)

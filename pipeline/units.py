@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache, partial
 from typing import NamedTuple
 
@@ -126,7 +126,9 @@ def _dictionary_glue_tokens(dictionary: IssuerUnits, prefixes: tuple[str, ...]) 
 class UnitBook:
     """Unit knowledge for one document: generic shape, issuer dictionary, own vocabulary."""
 
-    def __init__(self, rules: UnitRules, dictionary: IssuerUnits | None, printed: Iterable[str]) -> None:
+    def __init__(self, rules: UnitRules, dictionary: IssuerUnits | None,
+                 printed: Iterable[str] | Mapping[str, int]) -> None:
+        """``printed``: the names the document prints, or each with the times it prints it."""
         self.rules = rules
         self.suffixes = rules.suffixes
         self.prefixes = rules.prefixes
@@ -151,7 +153,7 @@ class UnitBook:
         vocab: dict[str, int] = {}
         self._shape = _shape_test(self.suffixes, rules.any_collective)  # (a name's shape under these rules)
         known, tail, shape = self._shaped, rules.list_tail, self._shape
-        for p, times in Counter(printed).items():
+        for p, times in (printed if isinstance(printed, Mapping) else Counter(printed)).items():
             name = clean(p, tail)
             if (shaped := known.get(name)) is None:
                 shaped = known[name] = shape(name)
