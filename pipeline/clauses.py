@@ -46,6 +46,8 @@ _TAIL_CUT = regex.compile(r"(?:——|—|--|[ \t\u3000]{2,}+|\t|[。；;])[ \t\
 #: The last mark a cut may start at (looked for from the end); without one, where else it may start.
 _LAST_CUT_MARK = regex.compile(r"[。；;—\t]", regex.REVERSE)
 _CUT_WITHOUT_MARK = re.compile(r"--|[ \t\u3000]{2}")
+#: Every character a match of _TAIL_CUT can start with.
+_CUT_OPENER = re.compile(r"[。；;—\t \u3000-]")
 #: A sentence mark, a digit or a quote never stands in a unit name.
 _NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
 #: What a name in a list never starts or ends with (spaces, a stray sentence mark).
@@ -77,6 +79,11 @@ class ClauseReader:
         self.verb_re = rules.verb_re
         # what verb_re matches at the end of a text: a literal word (no verbs: the empty pattern, at every end)
         self._verb_words = tuple(rules.verbs) or ("",)
+        # the last characters of the verbs: a text ending in none of them ends in no verb, told without comparing
+        # every verb with its end (None: not told so, with the empty pattern, which ends every text, or a verb
+        # ending in a newline)
+        lasts = frozenset(w[-1:] for w in self._verb_words)
+        self._verb_lasts = None if "" in lasts or "\n" in lasts else lasts
         self.posts = rules.posts
         self.label_start = rules.label_start
         # read once per name or label (a notice repeats its unit names); no Python call once known
@@ -254,9 +261,11 @@ class ClauseReader:
         # lookahead read to the end of the line and failed, quadratic on a long line); a run of spaces
         # holding that mark (a tab) may begin before it; the blanks are taken whole (possessive): split
         # every way, a long run before a mark was tried in quadratically many ways at each of its places
+        if _CUT_OPENER.search(text, 0, end) is None:
+            return None  # (most blocks: a short heading) no character a cut starts with, told by one plain scan
         last = m.start() if (m := _LAST_CUT_MARK.search(text, 0, end)) is not None else -1
         if last < 0 and not _CUT_WITHOUT_MARK.search(text, 0, end):
-            return None  # (most blocks) no cut at all, found by a plain scan without _TAIL_CUT
+            return None  # no cut at all, found by a plain scan without _TAIL_CUT
         since = last - 1  # (a dash may be doubled: ——)
         while last >= 0 and text[last] == "\t" and since > 0 and text[since - 1] in " \t\u3000":
             since -= 1  # only a tab is itself a blank: blanks before any other mark cannot start the cut
@@ -313,9 +322,19 @@ class ClauseReader:
 
         >>> from pipeline.rules import load_rules
         >>> reader = ClauseReader(load_rules().clauses)
-        >>> [reader._ends_with_verb(t, 0, len(t)) for t in ("区发改局牵头", "区发改局牵头\\n", "牵头单位", "")]
-        [True, True, False, False]
+        >>> [reader._ends_with_verb(t, 0, len(t)) for t in ("区发改局牵头", "区发改局牵头\\n", "牵头单位", "", "\\n")]
+        [True, True, False, False, False]
+        >>> reader._ends_with_verb("牵头x", 0, 2), reader._ends_with_verb("牵头\\nx", 1, 3)
+        (True, False)
         """
+        lasts = self._verb_lasts
+        if lasts is not None and end > start:
+            last = text[end - 1]
+            if last == "\n":
+                if end - 1 == start or text[end - 2] not in lasts:
+                    return False
+            elif last not in lasts:
+                return False  # (most texts: one character looked up, not the end compared with every verb)
         words = self._verb_words
         return text.endswith(words, start, end) or (text.endswith("\n", start, end)
                                                      and text.endswith(words, start, end - 1))
