@@ -160,10 +160,14 @@ class ClauseReader:
                 and not _MAY_HOLD_CLAUSE.search(text, first.end()):  # (a role line holds a colon or a bracket too)
             tail = self._verb_tail(text, unit_like) or self._units_tail(text)
             return [tail] if tail is not None else []
-        # every label ends on a colon or a closing 】: none starts after the last one (none at all: -1)
-        last = m.start() if (m := _LAST_LABEL_END.search(text)) is not None else -1
-        if last >= 0 and self._may_open_role_line(text) and (m := self.rules.role_line(text)):
-            return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
+        # every label ends on a colon or a closing 】: none starts after the last one (none at all: -1; None: not
+        # looked for yet: a numbered task's text opens no role line, and the bracket of its clause most often
+        # opens with a listed label and its colon, told without it)
+        last: int | None = None
+        if self._may_open_role_line(text):
+            last = _last_label_end(text)
+            if last >= 0 and (m := self.rules.role_line(text)):
+                return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
         out: list[ClauseLoc] = []
         n = len(text)
         # the closing bracket of each bracket visited, read up to there (the next is looked for after it);
@@ -181,13 +185,15 @@ class ClauseReader:
                 if first is None:
                     break
                 i = first.start()
-            elif (t := self.next_trigger(text, i, last + 1, line_checked=True)) is not None:
-                i = t
             else:
-                break
+                last = _last_label_end(text) if last is None else last
+                if (t := self.next_trigger(text, i, last + 1, line_checked=True)) is None:
+                    break
+                i = t
             ch = text[i]
-            inline = i == 0 or text[i - 1] in BEFORE_INLINE
-            if ch not in PAIR or (ch in "【[［" and inline and i <= last and self.label_at(text, i)):
+            if ch not in PAIR or (ch in "【[［" and (i == 0 or text[i - 1] in BEFORE_INLINE)
+                                  and i <= (last := _last_label_end(text) if last is None else last)
+                                  and self.label_at(text, i)):
                 out.append(ClauseLoc(i, n, i, n, "inline"))  # 主办单位:A。 / 【牵头单位】A【责任单位】B
                 break
             if pairs is None:
@@ -199,7 +205,9 @@ class ClauseReader:
             k = i + 1
             while k < inner_end and text[k] in " \t\u3000":
                 k += 1
-            if k <= last and (self._listed_label_at(text, k, inner_end) or self.label_at(text, k, inner_end)):
+            # (a listed label and its colon: a label end after k, ``k <= last`` needs no asking)
+            if self._listed_label_at(text, k, inner_end) or k <= (
+                    last := _last_label_end(text) if last is None else last) and self.label_at(text, k, inner_end):
                 out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
                                      "bracket", j is not None))
                 i = inner_end + 1
@@ -615,6 +623,15 @@ _CLOSING_LABEL_ENDS = "】]］"
 #: The run of characters a label may hold (when rules.han_labels: Han characters and blanks) that ends where
 #: the match starts, matched backwards.
 _LABEL_RUN = regex.compile(r"[\p{Han} \t\u3000]*", regex.REVERSE)
+
+
+def _last_label_end(text: str) -> int:
+    """Where the last of _LABEL_ENDS stands in ``text`` (-1: none).
+
+    >>> _last_label_end("牵头单位:区发改局;【责任单位】区财政局"), _last_label_end("区发改局")
+    (15, -1)
+    """
+    return m.start() if (m := _LAST_LABEL_END.search(text)) is not None else -1
 
 
 def label_limit(text: str) -> int:
