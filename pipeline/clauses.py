@@ -454,8 +454,14 @@ class ClauseReader:
         out: list[tuple[str, int, int]] = []
         match, labels, run_back = self.label_re.match, self._labels, _LABEL_RUN.match
         done = 0  # where the last label ended: finditer looks on from there
+        # (most clauses open with a listed label and its colon: taken by a plain search, the scan starts after
+        # it; a label end before that colon is in no listed label)
+        colon = content.find(":", 0, self._label_reach)
+        if colon > 0 and (label := content[:colon].rstrip(" \t\u3000")) in labels:
+            out.append((label, 0, colon + 1))
+            done = colon + 1
         # (every match ends at the latest on a colon after its closing bracket: label_limit would not cut it)
-        for end in _LABEL_END.finditer(content):
+        for end in _LABEL_END.finditer(content, done):
             stop = end.start()
             if stop < done:
                 continue
