@@ -46,6 +46,8 @@ _TAIL_CUT = regex.compile(r"(?:——|—|--|[ \t\u3000]{2,}+|\t|[。；;])[ \t\
 #: The last mark a cut may start at (looked for from the end); without one, where else it may start.
 _LAST_CUT_MARK = regex.compile(r"[。；;—\t]", regex.REVERSE)
 _CUT_WITHOUT_MARK = re.compile(r"--|[ \t\u3000]{2}")
+#: Every character a match of _TAIL_CUT can start with.
+_CUT_OPENER = re.compile(r"[。；;—\t \u3000-]")
 #: A sentence mark, a digit or a quote never stands in a unit name.
 _NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
 #: What a name in a list never starts or ends with (spaces, a stray sentence mark).
@@ -77,6 +79,11 @@ class ClauseReader:
         self.verb_re = rules.verb_re
         # what verb_re matches at the end of a text: a literal word (no verbs: the empty pattern, at every end)
         self._verb_words = tuple(rules.verbs) or ("",)
+        # the last characters of the verbs: a text ending in none of them ends in no verb, told without comparing
+        # every verb with its end (None: not told so, with the empty pattern, which ends every text, or a verb
+        # ending in a newline)
+        lasts = frozenset(w[-1:] for w in self._verb_words)
+        self._verb_lasts = None if "" in lasts or "\n" in lasts else lasts
         self.posts = rules.posts
         self.label_start = rules.label_start
         # read once per name or label (a notice repeats its unit names); no Python call once known
@@ -153,10 +160,14 @@ class ClauseReader:
                 and not _MAY_HOLD_CLAUSE.search(text, first.end()):  # (a role line holds a colon or a bracket too)
             tail = self._verb_tail(text, unit_like) or self._units_tail(text)
             return [tail] if tail is not None else []
-        # every label ends on a colon or a closing 】: none starts after the last one (none at all: -1)
-        last = m.start() if (m := _LAST_LABEL_END.search(text)) is not None else -1
-        if last >= 0 and self._may_open_role_line(text) and (m := self.rules.role_line(text)):
-            return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
+        # every label ends on a colon or a closing 】: none starts after the last one (none at all: -1; None: not
+        # looked for yet: a numbered task's text opens no role line, and the bracket of its clause most often
+        # opens with a listed label and its colon, told without it)
+        last: int | None = None
+        if self._may_open_role_line(text):
+            last = _last_label_end(text)
+            if last >= 0 and (m := self.rules.role_line(text)):
+                return [ClauseLoc(m.start("label"), len(text), m.start("label"), len(text), "line")]
         out: list[ClauseLoc] = []
         n = len(text)
         # the closing bracket of each bracket visited, read up to there (the next is looked for after it);
@@ -174,13 +185,15 @@ class ClauseReader:
                 if first is None:
                     break
                 i = first.start()
-            elif (t := self.next_trigger(text, i, last + 1, line_checked=True)) is not None:
-                i = t
             else:
-                break
+                last = _last_label_end(text) if last is None else last
+                if (t := self.next_trigger(text, i, last + 1, line_checked=True)) is None:
+                    break
+                i = t
             ch = text[i]
-            inline = i == 0 or text[i - 1] in BEFORE_INLINE
-            if ch not in PAIR or (ch in "【[［" and inline and i <= last and self.label_at(text, i)):
+            if ch not in PAIR or (ch in "【[［" and (i == 0 or text[i - 1] in BEFORE_INLINE)
+                                  and i <= (last := _last_label_end(text) if last is None else last)
+                                  and self.label_at(text, i)):
                 out.append(ClauseLoc(i, n, i, n, "inline"))  # 主办单位:A。 / 【牵头单位】A【责任单位】B
                 break
             if pairs is None:
@@ -192,7 +205,9 @@ class ClauseReader:
             k = i + 1
             while k < inner_end and text[k] in " \t\u3000":
                 k += 1
-            if k <= last and (self._listed_label_at(text, k, inner_end) or self.label_at(text, k, inner_end)):
+            # (a listed label and its colon: a label end after k, ``k <= last`` needs no asking)
+            if self._listed_label_at(text, k, inner_end) or k <= (
+                    last := _last_label_end(text) if last is None else last) and self.label_at(text, k, inner_end):
                 out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
                                      "bracket", j is not None))
                 i = inner_end + 1
@@ -254,9 +269,11 @@ class ClauseReader:
         # lookahead read to the end of the line and failed, quadratic on a long line); a run of spaces
         # holding that mark (a tab) may begin before it; the blanks are taken whole (possessive): split
         # every way, a long run before a mark was tried in quadratically many ways at each of its places
+        if _CUT_OPENER.search(text, 0, end) is None:
+            return None  # (most blocks: a short heading) no character a cut starts with, told by one plain scan
         last = m.start() if (m := _LAST_CUT_MARK.search(text, 0, end)) is not None else -1
         if last < 0 and not _CUT_WITHOUT_MARK.search(text, 0, end):
-            return None  # (most blocks) no cut at all, found by a plain scan without _TAIL_CUT
+            return None  # no cut at all, found by a plain scan without _TAIL_CUT
         since = last - 1  # (a dash may be doubled: ——)
         while last >= 0 and text[last] == "\t" and since > 0 and text[since - 1] in " \t\u3000":
             since -= 1  # only a tab is itself a blank: blanks before any other mark cannot start the cut
@@ -313,9 +330,19 @@ class ClauseReader:
 
         >>> from pipeline.rules import load_rules
         >>> reader = ClauseReader(load_rules().clauses)
-        >>> [reader._ends_with_verb(t, 0, len(t)) for t in ("区发改局牵头", "区发改局牵头\\n", "牵头单位", "")]
-        [True, True, False, False]
+        >>> [reader._ends_with_verb(t, 0, len(t)) for t in ("区发改局牵头", "区发改局牵头\\n", "牵头单位", "", "\\n")]
+        [True, True, False, False, False]
+        >>> reader._ends_with_verb("牵头x", 0, 2), reader._ends_with_verb("牵头\\nx", 1, 3)
+        (True, False)
         """
+        lasts = self._verb_lasts
+        if lasts is not None and end > start:
+            last = text[end - 1]
+            if last == "\n":
+                if end - 1 == start or text[end - 2] not in lasts:
+                    return False
+            elif last not in lasts:
+                return False  # (most texts: one character looked up, not the end compared with every verb)
         words = self._verb_words
         return text.endswith(words, start, end) or (text.endswith("\n", start, end)
                                                      and text.endswith(words, start, end - 1))
@@ -427,8 +454,14 @@ class ClauseReader:
         out: list[tuple[str, int, int]] = []
         match, labels, run_back = self.label_re.match, self._labels, _LABEL_RUN.match
         done = 0  # where the last label ended: finditer looks on from there
+        # (most clauses open with a listed label and its colon: taken by a plain search, the scan starts after
+        # it; a label end before that colon is in no listed label)
+        colon = content.find(":", 0, self._label_reach)
+        if colon > 0 and (label := content[:colon].rstrip(" \t\u3000")) in labels:
+            out.append((label, 0, colon + 1))
+            done = colon + 1
         # (every match ends at the latest on a colon after its closing bracket: label_limit would not cut it)
-        for end in _LABEL_END.finditer(content):
+        for end in _LABEL_END.finditer(content, done):
             stop = end.start()
             if stop < done:
                 continue
@@ -596,6 +629,15 @@ _CLOSING_LABEL_ENDS = "】]］"
 #: The run of characters a label may hold (when rules.han_labels: Han characters and blanks) that ends where
 #: the match starts, matched backwards.
 _LABEL_RUN = regex.compile(r"[\p{Han} \t\u3000]*", regex.REVERSE)
+
+
+def _last_label_end(text: str) -> int:
+    """Where the last of _LABEL_ENDS stands in ``text`` (-1: none).
+
+    >>> _last_label_end("牵头单位:区发改局;【责任单位】区财政局"), _last_label_end("区发改局")
+    (15, -1)
+    """
+    return m.start() if (m := _LAST_LABEL_END.search(text)) is not None else -1
 
 
 def label_limit(text: str) -> int:
