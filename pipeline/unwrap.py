@@ -166,6 +166,49 @@ def looks_pdf(lines: Sequence[str], ur: UnwrapRules) -> int | None:
     return width
 
 
+def _too_few_open(lines: list[str], ur: UnwrapRules) -> bool:
+    """The page lines hold too few open lines for :func:`looks_pdf`, proved without measuring most lines (and
+    without looking for page numbers everywhere).
+
+    :func:`looks_pdf` wants MIN_OPEN_SHARE of the full lines open, and at least MIN_FULL_LINES and
+    MIN_FULL_SHARE of the wide lines (MIN_FULL_WIDTH or more, neither boxed nor a page number) full: open
+    lines at least MIN_OPEN_SHARE * MIN_FULL_LINES in number and MIN_OPEN_SHARE * MIN_FULL_SHARE of the
+    wide lines, each at least MIN_FULL_WIDTH - WIDTH_TOLERANCE wide (half as many characters: a character
+    is at most two columns). A page printing one paragraph a line closes nearly all of them: its open lines
+    are counted, and just enough of its shortest wide-looking lines measured to outnumber them (measuring
+    every line encodes the whole page; a zero-width character keeps a width from being read off a length).
+    False when that proves nothing (the lines are then measured and asked for page numbers as before).
+
+    >>> from pipeline.rules import load_rules
+    >>> ur, closed = load_rules().unwrap, ["一二三四五六七八九十一二三四五六七八九十。"] * 12
+    >>> _too_few_open(closed + ["一二三四五六七八九十一二三四五六七八九十"] * 3, ur), _too_few_open(closed[:8], ur)
+    (True, True)
+    >>> _too_few_open(closed[:8] + ["一二三四五六七八九十一二三四五六七八九十"] * 3, ur)
+    False
+    """
+    ends = ur.line_ends  # (characters: the last one of a line asked, not every end of the line compared)
+    shortest = (MIN_FULL_WIDTH - WIDTH_TOLERANCE + 1) // 2
+    opens = sum(1 for line in lines if len(line) >= shortest and line[-1] not in ends)
+    if opens < MIN_OPEN_SHARE * MIN_FULL_LINES:
+        return True
+    share = MIN_OPEN_SHARE * MIN_FULL_SHARE
+    needed = math.floor(opens / share) + 1  # wide lines that outnumber the open lines (opens < share * needed)
+    narrowest = (MIN_FULL_WIDTH + 1) // 2
+    candidates = [line for line in lines if len(line) >= narrowest]
+    if len(candidates) < needed:
+        return False  # (a page of a few lines, or of short ones: too few could be wide to prove it)
+    candidates.sort(key=len)
+    wide = at = 0
+    while wide < needed:  # the shortest first, as many at a time as are still wanted (most are wide)
+        batch = candidates[at:at + needed - wide]
+        if not batch:
+            return False
+        at += len(batch)
+        batch = [line for line in batch if line[0] not in _BOX_STARTS]  # not _boxed(line)
+        wide += sum(w >= MIN_FULL_WIDTH for w in _typeset_widths(_without_page_numbers(batch, ur)))
+    return opens < share * wide
+
+
 def _without_page_numbers(lines: list[str], ur: UnwrapRules) -> list[str]:
     """The lines that are not a page number (``— 2 —``)."""
     joined = ur.any_page_number.joined
@@ -188,6 +231,8 @@ def unwrap(page: Page, ur: UnwrapRules) -> Page:
     Any other page is returned as it is (the same object).
     """
     lines = [b.text for b in page.blocks if b.kind == "p"]
+    if _too_few_open(lines, ur):
+        return page
     width = looks_pdf(_without_page_numbers(lines, ur), ur)
     if width is None:
         return page

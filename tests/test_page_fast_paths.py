@@ -6,14 +6,17 @@ the fixtures and the real corpus check them end to end.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import regex
 
 from pipeline.html import INVISIBLE, SPACE_RUN, WIDE_CHAR, normalize_space
 from pipeline.records import Page, join_blocks
 from pipeline.repair import _YEAR_BRACKETS, DOC_NUMBER_YEAR, _with_bracket_year
+from pipeline.rules import load_rules
 from pipeline.text import WIDE_RUNS, char_width, compact, display_width
-from pipeline.unwrap import typeset_width
+from pipeline.unwrap import _too_few_open, _without_page_numbers, looks_pdf, typeset_width
 
 
 def test_gb2312_holds_only_two_column_characters_past_ascii():
@@ -83,3 +86,24 @@ def test_normalize_space_as_the_runs(text):
             return " "
         return SPACE_RUN.sub(one, t).strip()
     assert normalize_space(text) == plain(text)
+
+
+_TEXTS = sorted(Path("tests/fixtures").rglob("*.txt")) + sorted(Path("raw").glob("*.txt")) \
+    + sorted(Path("../shared/corpus/real").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", _TEXTS, ids=lambda p: p.name)
+def test_too_few_open_lines_only_where_the_lines_do_not_look_pdf(path):
+    # the shortcut of unwrap proves "not PDF-extracted" without measuring every line: it never says so of
+    # lines that looks_pdf takes as PDF-extracted (the PDF fixtures among these files)
+    ur = load_rules().unwrap
+    lines = [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").split("\n") if line.strip()]
+    if _too_few_open(lines, ur):
+        assert looks_pdf(_without_page_numbers(lines, ur), ur) is None
+
+
+def test_too_few_open_lines_not_claimed_of_a_pdf_page():
+    text = Path("tests/fixtures/formats/pdf-hard-breaks.txt").read_text(encoding="utf-8")
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    ur = load_rules().unwrap
+    assert looks_pdf(lines, ur) is not None and not _too_few_open(lines, ur)
