@@ -259,6 +259,7 @@ class ClauseLoc:
     closed: bool = True  # False when the closing bracket is missing (runs to the end of the block)
     role: str | None = None  # for a table cell: the role its column names (lead, …, deadline)
     label: str = ""  # for a table cell: the column header as printed
+    flat: bool = False  # known to hold no bracket inside its content (found so: parse does not look again)
 
 
 @quick_init
