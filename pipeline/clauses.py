@@ -215,8 +215,8 @@ class ClauseReader:
             # (a listed label and its colon: a label end after k, ``k <= last`` needs no asking)
             if self._listed_label_at(text, k, inner_end) or k <= (
                     last := _last_label_end(text) if last is None else last) and self.label_at(text, k, inner_end):
-                out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
-                                     "bracket", j is not None, flat=flat is not None))
+                out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,  # (all by position:
+                                     "bracket", j is not None, None, "", flat is not None))  # a keyword is dearer)
                 i = inner_end + 1
             elif j is None:
                 i += 1  # an unclosed bracket that opens no label: look on (never slice to the end)
