@@ -454,6 +454,8 @@ class ClauseReader:
         >>> reader = ClauseReader(load_rules().clauses)
         >>> reader.label_marks("牵头单位:区发改局;【责任单位】区财政局、区住建局;配合部门 :各街道")
         [('牵头单位', 0, 5), ('责任单位', 10, 16), ('配合部门', 26, 32)]
+        >>> reader.label_marks("牵头单位:区发改局;责任单位:区财政局;配合 部门:各街道")
+        [('牵头单位', 0, 5), ('责任单位', 10, 15), ('配合 部门', 20, 26)]
         """
         if not self.rules.han_labels:
             return [(m["label"], m.start(), m.end())
@@ -479,6 +481,11 @@ class ClauseReader:
             # (the run from ``done`` is cut and stripped once: when it is a listed label it is the label too)
             if (label := content[done:stop].rstrip(" \t\u3000")) in labels:
                 start = done
+            elif (sep := content.rfind(";", done, stop)) >= 0 and (
+                    label := content[sep + 1:stop].rstrip(" \t\u3000")) in labels:
+                # (the next label of a clause most often follows a ;: a listed label there is all run, the ;
+                # no part of it, told by a plain search without the backward match)
+                start = sep + 1
             else:
                 start = run_back(content, done, stop).start()
                 label = content[start:stop].rstrip(" \t\u3000")
