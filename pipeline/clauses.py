@@ -59,6 +59,9 @@ _CONJUNCTION = re.compile(r"以及|及|和|与")
 _ROLE_LINE_ASCII_OPENERS = " \t-[:]"
 #: Any bracket (a clause without one has every label at its top level).
 _BRACKET = re.compile("[" + re.escape(OPEN + CLOSE) + "]")
+#: The rest of a bracket group that holds no other bracket, up to its closing bracket (as text.closing_bracket
+#: takes it first).
+_FLAT_GROUP = re.compile("[^" + re.escape(OPEN + CLOSE) + "]*[" + re.escape(CLOSE) + "]")
 
 UnitLike = Callable[[str], bool]
 
@@ -196,11 +199,15 @@ class ClauseReader:
                                   and self.label_at(text, i)):
                 out.append(ClauseLoc(i, n, i, n, "inline"))  # 主办单位:A。 / 【牵头单位】A【责任单位】B
                 break
-            if pairs is None:
-                if (j := closing_bracket(text, i)) is None:
-                    pairs = bracket_pairs(text)
-            else:
+            # (most groups hold no other bracket: the next bracket closes it, found by one match as
+            # closing_bracket would, and the clause is known flat: parse does not look for a nested bracket)
+            flat: re.Match[str] | None = None
+            if pairs is not None:
                 j = pairs.get(i)
+            elif (flat := _FLAT_GROUP.match(text, i + 1)) is not None:
+                j = flat.end() - 1
+            elif (j := closing_bracket(text, i)) is None:
+                pairs = bracket_pairs(text)
             inner_end = j if j is not None else n
             k = i + 1
             while k < inner_end and text[k] in " \t\u3000":
@@ -208,8 +215,8 @@ class ClauseReader:
             # (a listed label and its colon: a label end after k, ``k <= last`` needs no asking)
             if self._listed_label_at(text, k, inner_end) or k <= (
                     last := _last_label_end(text) if last is None else last) and self.label_at(text, k, inner_end):
-                out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,
-                                     "bracket", j is not None))
+                out.append(ClauseLoc(i, inner_end + (1 if j is not None else 0), i + 1, inner_end,  # (all by position:
+                                     "bracket", j is not None, None, "", flat is not None))  # a keyword is dearer)
                 i = inner_end + 1
             elif j is None:
                 i += 1  # an unclosed bracket that opens no label: look on (never slice to the end)
@@ -399,7 +406,7 @@ class ClauseReader:
         deadline = self._deadline
         marks = self.label_marks(content)
         # (asked once of the clause: a unit list in a clause without a bracket holds none either)
-        bracketed = bool(marks) and _BRACKET.search(content) is not None
+        bracketed = bool(marks) and not loc.flat and _BRACKET.search(content) is not None
         if bracketed:  # labels inside a nested bracket are not this clause's
             top = _top_level(content)
             marks = [m for m in marks if top[m[1]]]
@@ -447,6 +454,8 @@ class ClauseReader:
         >>> reader = ClauseReader(load_rules().clauses)
         >>> reader.label_marks("牵头单位:区发改局;【责任单位】区财政局、区住建局;配合部门 :各街道")
         [('牵头单位', 0, 5), ('责任单位', 10, 16), ('配合部门', 26, 32)]
+        >>> reader.label_marks("牵头单位:区发改局;责任单位:区财政局;配合 部门:各街道")
+        [('牵头单位', 0, 5), ('责任单位', 10, 15), ('配合 部门', 20, 26)]
         """
         if not self.rules.han_labels:
             return [(m["label"], m.start(), m.end())
@@ -472,6 +481,11 @@ class ClauseReader:
             # (the run from ``done`` is cut and stripped once: when it is a listed label it is the label too)
             if (label := content[done:stop].rstrip(" \t\u3000")) in labels:
                 start = done
+            elif (sep := content.rfind(";", done, stop)) >= 0 and (
+                    label := content[sep + 1:stop].rstrip(" \t\u3000")) in labels:
+                # (the next label of a clause most often follows a ;: a listed label there is all run, the ;
+                # no part of it, told by a plain search without the backward match)
+                start = sep + 1
             else:
                 start = run_back(content, done, stop).start()
                 label = content[start:stop].rstrip(" \t\u3000")

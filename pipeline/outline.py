@@ -264,7 +264,7 @@ class _Walker:
                 cur = None
             # (not a role line: a block with a clause is a task, is_task() is asked of the others)
             if has_clause[i] or num is not None and self.is_task(i):
-                cur = _Open(i, num, section, subsection, group, blocks=[i])
+                cur = _Open(i, num, section, subsection, group, [i])  # (blocks by position: a keyword is dearer)
             elif num is not None and num.level in ("section", "subsection"):
                 head = _heading(b, num.label, num.body_start)
                 if num.level == "section":

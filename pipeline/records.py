@@ -50,7 +50,7 @@ def quick_init(cls: type[R]) -> type[R]:
     Traceback (most recent call last):
     dataclasses.FrozenInstanceError: cannot assign to field 'x'
     """
-    return _with_init(cls, lambda fields: "    _set(self, '__dict__', {"
+    return _with_init(cls, lambda fields: "    _set_dict(self, {"
                       + ", ".join(f"{f.name!r}: {f.name}" for f in fields) + "})\n")
 
 
@@ -80,7 +80,11 @@ def _with_init(cls: type[R], body: Callable[[tuple[dataclasses.Field[Any], ...]]
     defaults: dict[str, Any] = {f"_d_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING}
     params = ", ".join(f"{f.name}=_d_{f.name}" if f"_d_{f.name}" in defaults else f.name for f in fields)
     namespace: dict[str, Any] = {}
-    exec(f"def __init__(self, {params}):\n{body(fields)}", {**defaults, "_set": object.__setattr__},  # noqa: S102
+    # the instance's dict is set through the class's own ``__dict__`` descriptor, called directly: what
+    # ``object.__setattr__(self, "__dict__", d)`` comes to, without looking the descriptor up for each instance
+    # (a tenth of the cost of making a record)
+    set_dict = next(k.__dict__["__dict__"] for k in cls.__mro__ if "__dict__" in k.__dict__).__set__
+    exec(f"def __init__(self, {params}):\n{body(fields)}", {**defaults, "_set_dict": set_dict},  # noqa: S102
          namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
@@ -259,6 +263,7 @@ class ClauseLoc:
     closed: bool = True  # False when the closing bracket is missing (runs to the end of the block)
     role: str | None = None  # for a table cell: the role its column names (lead, …, deadline)
     label: str = ""  # for a table cell: the column header as printed
+    flat: bool = False  # known to hold no bracket inside its content (found so: parse does not look again)
 
 
 @quick_init
