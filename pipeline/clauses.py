@@ -23,7 +23,18 @@ import regex
 
 from .records import ClauseLoc, Segment
 from .rules.sets import BEFORE_INLINE, MARKED_ROLE_ENDS, OPENERS, ClauseRules
-from .text import CLOSE, OPEN, PAIR, PINYIN, Memo, bracket_pairs, closing_bracket, separator_pattern, split_top
+from .text import (
+    CLOSE,
+    FLAT_GROUP,
+    OPEN,
+    PAIR,
+    PINYIN,
+    Memo,
+    bracket_pairs,
+    closing_bracket,
+    separator_pattern,
+    split_top,
+)
 
 #: 由 before the units of a verb clause: (由区发改局牵头).
 _BY = regex.compile(r"由\s*")
@@ -59,9 +70,6 @@ _CONJUNCTION = re.compile(r"以及|及|和|与")
 _ROLE_LINE_ASCII_OPENERS = " \t-[:]"
 #: Any bracket (a clause without one has every label at its top level).
 _BRACKET = re.compile("[" + re.escape(OPEN + CLOSE) + "]")
-#: The rest of a bracket group that holds no other bracket, up to its closing bracket (as text.closing_bracket
-#: takes it first).
-_FLAT_GROUP = re.compile("[^" + re.escape(OPEN + CLOSE) + "]*[" + re.escape(CLOSE) + "]")
 
 UnitLike = Callable[[str], bool]
 
@@ -204,7 +212,7 @@ class ClauseReader:
             flat: re.Match[str] | None = None
             if pairs is not None:
                 j = pairs.get(i)
-            elif (flat := _FLAT_GROUP.match(text, i + 1)) is not None:
+            elif (flat := FLAT_GROUP.match(text, i + 1)) is not None:
                 j = flat.end() - 1
             elif (j := closing_bracket(text, i)) is None:
                 pairs = bracket_pairs(text)

@@ -83,7 +83,7 @@ def closing_bracket(text: str, i: int) -> int | None:
     >>> closing_bracket("甲(乙[丙]丁)戊(", 1), closing_bracket("甲(乙[丙]丁)戊(", 3), closing_bracket("甲(乙[丙]丁)戊(", 8)
     (7, 5, None)
     """
-    if (flat := _FLAT_GROUP.match(text, i + 1)) is not None:
+    if (flat := FLAT_GROUP.match(text, i + 1)) is not None:
         return flat.end() - 1  # (most groups) the next bracket closes it: found by one match, no loop
     depth = 0
     for m in _BRACKET.finditer(text, i):  # only the brackets are visited
@@ -129,7 +129,7 @@ def split_top(text: str, seps: str, base: int = 0) -> list[tuple[str, int, int]]
 
 _BRACKET = re.compile("[" + re.escape(OPEN + CLOSE) + "]")
 #: The rest of a bracket group that holds no other bracket, up to its closing bracket.
-_FLAT_GROUP = re.compile("[^" + re.escape(OPEN + CLOSE) + "]*[" + re.escape(CLOSE) + "]")
+FLAT_GROUP = re.compile("[^" + re.escape(OPEN + CLOSE) + "]*[" + re.escape(CLOSE) + "]")
 
 
 @lru_cache(maxsize=64)
