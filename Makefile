@@ -49,7 +49,7 @@ compare: $(STAMP) ## compare notices year over year: make compare NOTICES="<doc_
 BEFORE ?= d3536f0
 BENCH_ARGS ?=
 
-bench: $(STAMP) ## benchmarks (not tests): pages, cold start, batch, compare; before/after and peers side by side
+bench: $(STAMP) ## benchmarks (not tests): pages, warm throughput, cold start, batch, compare; before/after and peers side by side
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r benchmarks/requirements.lock
 	$(BIN)/python benchmarks/run.py $(if $(BEFORE),--before $(BEFORE)) $(BENCH_ARGS)
 
