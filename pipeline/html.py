@@ -189,7 +189,7 @@ def _fragment_lines(markup: str, source: str | None = None) -> list[str]:
     walker = _Walker(recover_alt=False)
     walker.walk(root)
     walker.flush()
-    return [t for t, _, _, _ in walker.out]
+    return [t for t, _, _ in walker.out]
 
 
 def unwrap_word_fallbacks(markup: str, source: str | None = None) -> str:
@@ -314,13 +314,15 @@ _INLINE = " inline"
 
 @dataclass
 class _Walker:
-    """Collects (text, kind, cell, recovered_chars) blocks from an element tree."""
+    """Collects (text, kind, cell) blocks from an element tree, and the recovered characters of each block
+    that holds any (most hold none: no count is kept for them)."""
 
     recover_alt: bool = True  # read alt of marked fallback images
     chrome: HtmlRules | None = None  # drop page chrome (share widgets …) named by these rules (inside the article)
     flatten_tables: bool = False  # cells as plain blocks (inside a table cell)
     n_tables: int = 0  # data tables seen so far
-    out: list[tuple[str, str, Cell | None, int]] = field(default_factory=list)
+    out: list[tuple[str, str, Cell | None]] = field(default_factory=list)
+    recovered: dict[int, int] = field(default_factory=dict)  # index in out -> recovered characters (when any)
     _buf: list[str] = field(default_factory=list)
     _rec: int = 0  # recovered characters in the current buffer
     _attrs: dict[tuple[tuple[str, str], ...], tuple[bool, bool]] = field(default_factory=dict)  # see _read_attrs
@@ -337,7 +339,9 @@ class _Walker:
             return
         text = normalize_space("".join(self._buf))
         if text:
-            self.out.append((text, kind, None, min(self._rec, len(text))))
+            if self._rec:
+                self.recovered[len(self.out)] = min(self._rec, len(text))
+            self.out.append((text, kind, None))
         self._buf.clear()
         self._rec = 0
 
@@ -427,10 +431,12 @@ class _Walker:
             inner = _Walker(recover_alt=self.recover_alt, chrome=self.chrome, flatten_tables=True)
             inner.walk(td, recovered)
             inner.flush()
-            text = "\n".join(t for t, _, _, _ in inner.out)
+            text = "\n".join(t for t, _, _ in inner.out)
             if text:
-                cell = Cell(table=index, row=r, col=c, rowspan=rowspan, colspan=colspan, header=header)
-                self.out.append((text, "cell", cell, sum(n for _, _, _, n in inner.out)))
+                if inner.recovered:
+                    self.recovered[len(self.out)] = sum(inner.recovered.values())
+                # Cell(table, row, col, rowspan, colspan, header): built by position (by keyword costs more per cell)
+                self.out.append((text, "cell", Cell(index, r, c, rowspan, colspan, header)))
 
 
 def _rows(table: etree._Element) -> Iterator[tuple[etree._Element, bool]]:
@@ -492,7 +498,7 @@ def _text(el: etree._Element) -> str:
     walker = _Walker(recover_alt=False, flatten_tables=True)
     walker.walk(el)
     walker.flush()
-    return " ".join(t for t, _, _, _ in walker.out)
+    return " ".join(t for t, _, _ in walker.out)
 
 
 def info_pairs(text: str, rules: HtmlRules) -> list[tuple[str, str]]:
@@ -834,19 +840,22 @@ def html_page(decoded: Decoded, rules: HtmlRules) -> Page:
         head.walk(headline)
         head.flush()
         if head.out:
-            walker.out.append((" ".join(t for t, _, _, _ in head.out), "title", None,
-                               sum(n for _, _, _, n in head.out)))
+            if head.recovered:
+                walker.recovered[0] = sum(head.recovered.values())
+            walker.out.append((" ".join(t for t, _, _ in head.out), "title", None))
     walker.walk(body)
     walker.flush()
 
     # Recovered text that is also printed visibly is not kept twice (a page without recovered text, most
     # pages, keeps every block: no set of the visible texts is made for it).
-    kept = walker.out
-    if n_recovered := sum([rec for _, _, _, rec in kept]):
-        visible = {t for t, _, _, rec in kept if rec == 0}
-        kept = [b for b in kept if not (b[3] and b[3] >= len(SPACE_RUN.sub("", b[0])) and b[0] in visible)]
-        n_recovered = sum(rec for _, _, _, rec in kept)
-    text, blocks = join_blocks([(t, kind, cell) for t, kind, cell, _ in kept])
+    kept, recovered = walker.out, walker.recovered
+    if n_recovered := sum(recovered.values()):
+        visible = {t for i, (t, _, _) in enumerate(kept) if i not in recovered}
+        dropped = {i for i, n in recovered.items()
+                   if n >= len(SPACE_RUN.sub("", kept[i][0])) and kept[i][0] in visible}
+        kept = [b for i, b in enumerate(kept) if i not in dropped]
+        n_recovered = sum(n for i, n in recovered.items() if i not in dropped)
+    text, blocks = join_blocks(kept)
     page_meta = PageMeta(title=title, published=published, source=meta.get("source"),
                          site=meta.get("site"), info=info)
     return Page(source=decoded.source, text=text, blocks=blocks, meta=page_meta, n_recovered=n_recovered)
