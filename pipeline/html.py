@@ -621,17 +621,22 @@ def _holds_text(el: etree._Element) -> bool:
     return int(TEXT_SIZE(el)) >= MIN_BODY_CHARS
 
 
-def _container_level(el: etree._Element, rules: HtmlRules) -> int | None:
-    """The body_containers level an element matches (the best of its tag, id and classes)."""
+def _container_level(tag: str, id_: str | None, class_: str | None, rules: HtmlRules) -> int | None:
+    """The body_containers level of an element with this tag, id and class attribute (the best of the three).
+
+    >>> from pipeline.rules import load_rules
+    >>> r = load_rules().html
+    >>> _container_level("DIV", None, "x TRS_Editor", r), _container_level("div", "zoom", None, r), _container_level("p", None, None, r)
+    (0, 1, None)
+    """
     tags, ids, classes = rules.container_tables
-    best = tags.get(el.tag.lower(), 99)
-    if el.attrib:
-        if (i := el.get("id")) and (level := ids.get(i.lower(), 99)) < best:
-            best = level
-        if c := el.get("class"):
-            for name in c.lower().split():
-                if (level := classes.get(name, 99)) < best:
-                    best = level
+    best = tags.get(tag.lower(), 99)
+    if id_ and (level := ids.get(id_.lower(), 99)) < best:
+        best = level
+    if class_:
+        for name in class_.lower().split():
+            if (level := classes.get(name, 99)) < best:
+                best = level
     return None if best == 99 else best
 
 
@@ -648,7 +653,7 @@ def _find_body(root: etree._Element, rules: HtmlRules) -> etree._Element:
         key = (el.tag, el.get("id"), el.get("class"))
         if key in known:
             return known[key]
-        level = known[key] = _container_level(el, rules)
+        level = known[key] = _container_level(*key, rules)  # (the attributes are not read again)
         return level
 
     for el, level in _levels(root, level_of):

@@ -333,7 +333,7 @@ def test_density_fallback_finds_the_same_body(name: str, monkeypatch: pytest.Mon
 
     path = SAMPLE_HTML if name == "<sample>" else shared("corpus", "html", name)
     with_containers = page_of(path).text
-    monkeypatch.setattr(html_module, "_container_level", lambda el, rules: None)
+    monkeypatch.setattr(html_module, "_container_level", lambda tag, id_, class_, rules: None)
     assert page_of(path).text == with_containers
 
 
