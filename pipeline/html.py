@@ -866,7 +866,7 @@ def html_page(decoded: Decoded, rules: HtmlRules) -> Page:
         head.flush()
         if head.out:
             if head.recovered:
-                walker.recovered[0] = sum(head.recovered.values())
+                walker.recovered[len(walker.out)] = sum(head.recovered.values())
             walker.out.append((" ".join(t for t, _, _ in head.out), "title", None))
     walker.walk(body)
     walker.flush()
