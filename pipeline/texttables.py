@@ -867,11 +867,19 @@ def _shorts(lines: Sequence[str], limit: int) -> list[bool]:
 
 def _flat_tables(short: Sequence[bool], flat: _FlatFinder) -> list[TextTable]:
     """The tables of :func:`find_tables` where only a flat table can stand: each opens at a short header
-    line (the short lines picked out at C speed, the header test asked before the finder)."""
+    line (the short lines picked out at C speed, the header test asked before the finder).
+
+    A flat table's header has two columns or more: it is printed on two header lines or more (each a
+    short line), or on one line that :func:`_header_words` splits, which opens with the first letter of
+    a header word. A short line with neither (most headings of a notice) is not asked the header test.
+    """
     tables: list[TextTable] = []
     end = 0
+    lines, initials = flat.lines, flat.tr.header_initials
+    last = len(short) - 1
     for i in compress(range(len(short)), short):
-        if i >= end and flat.is_header(i) and (found := flat.find(i)):
+        if i >= end and ((i < last and short[i + 1]) or lines[i].lstrip()[:1] in initials) \
+                and flat.is_header(i) and (found := flat.find(i)):
             end, cells = found
             tables.append(TextTable(i, end, "flat", tuple(cells)))
     return tables
