@@ -153,7 +153,7 @@ class UnitBook:
         vocab: dict[str, int] = {}
         self._shape = _shape_test(self.suffixes, rules.any_collective)  # (a name's shape under these rules)
         known, tail, shape = self._shaped, rules.list_tail, self._shape
-        for p, times in (printed if isinstance(printed, Mapping) else Counter(printed)).items():
+        for p, times in Counter(printed).items():  # (a Counter of counts is a copy made in C)
             name = clean(p, tail)
             if (shaped := known.get(name)) is None:
                 shaped = known[name] = shape(name)
