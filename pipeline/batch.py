@@ -56,19 +56,43 @@ MANIFEST = ".manifest.json"
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[str]:
-    """Files as given, folders expanded to their notice files (sorted; hidden files and folders skipped), URLs kept."""
+    """Files as given, folders expanded to their notice files (sorted; hidden files and folders skipped), URLs kept.
+
+    A folder is walked with ``os.scandir`` (no path object per file); links to folders are not followed,
+    links to files are kept.
+    """
     out: list[str] = []
     for item in inputs:
-        p = Path(item)
         if "://" in item:
             out.append(item)
-        elif p.is_dir():
-            out.extend(str(f) for f in sorted(p.rglob("*"))
-                       if f.suffix.lower() in INPUT_SUFFIXES
-                       and not any(part.startswith(".") for part in f.relative_to(p).parts) and f.is_file())
+        elif os.path.isdir(item):
+            base = str(Path(item))  # the folder as pathlib prints it: "raw/" and "./raw" are "raw"
+            found: list[tuple[str, ...]] = []
+            _notice_files(base, (), found)
+            prefix = "" if base == "." else base.rstrip("/") + "/"
+            out.extend(prefix + "/".join(parts) for parts in sorted(found))
         else:
             out.append(item)
     return out
+
+
+def _notice_files(directory: str, parts: tuple[str, ...], found: list[tuple[str, ...]]) -> None:
+    """Add the path parts (below the folder walked) of every notice file in ``directory`` and its sub-folders."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:  # unreadable: skipped, as pathlib's rglob does
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                _notice_files(entry.path, (*parts, name), found)
+            elif os.path.splitext(name)[1].lower() in INPUT_SUFFIXES and entry.is_file():
+                found.append((*parts, name))
+        except OSError:
+            continue
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +228,7 @@ def extract_one(state: tuple, task: Input) -> Summary | Failed | Fatal:
 def read_inputs(paths: list[str], report: BatchReport, *, raw_dir: Path, echo: Callable[[str], None]) -> list[Input]:
     """Step 0: fetch URLs, read and hash every file once; one :class:`Input` per distinct content."""
     seen: dict[str, str] = {}  # real path -> source
+    real = _RealPaths()
     for item in sorted(set(paths)):
         if "://" in item:
             try:
@@ -213,21 +238,41 @@ def read_inputs(paths: list[str], report: BatchReport, *, raw_dir: Path, echo: C
             except PipelineError as exc:
                 report.failures.append(str(exc))
                 continue
-        seen.setdefault(os.path.realpath(item), item)
-    by_digest: dict[str, list[Input]] = {}
+        seen.setdefault(real(item), item)
+    by_digest: dict[str, list[tuple[str, str | None]]] = {}  # sha256 -> (source, content type) of each file
     for source in sorted(seen.values()):
         try:
             raw = read(source)
         except PipelineError as exc:
             report.failures.append(str(exc))
             continue
-        by_digest.setdefault(raw.sha256, []).append(Input(source, raw.sha256, raw.content_type))
-    inputs = []
-    for same in by_digest.values():
-        first = min(same, key=lambda i: i.source)
-        inputs.append(replace(first, same_bytes=tuple(sorted(i.source for i in same if i is not first))))
-    ids = assign_doc_ids((i.source, i.sha256) for i in inputs)
-    return sorted((replace(i, doc_id=ids[i.sha256]) for i in inputs), key=lambda i: i.doc_id)
+        by_digest.setdefault(raw.sha256, []).append((source, raw.content_type))
+    firsts = {sha: min(same) for sha, same in by_digest.items()}  # the first source by sorted path
+    ids = assign_doc_ids((source, sha) for sha, (source, _) in firsts.items())
+    return sorted((Input(source, sha, content_type, ids[sha],
+                         same_bytes=tuple(sorted(s for s, _ in by_digest[sha] if s != source)))
+                   for sha, (source, content_type) in firsts.items()), key=lambda i: i.doc_id)
+
+
+class _RealPaths:
+    """``os.path.realpath`` of many files, most of them in a few folders: each folder is resolved once.
+
+    The real path of ``folder/name`` is that of the folder's real path joined with ``name``, resolved
+    again only when ``name`` is itself a link (or ``.``/``..``).
+    """
+
+    def __init__(self) -> None:
+        self.folders: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        head, name = os.path.split(path)
+        if name in ("", ".", ".."):
+            return os.path.realpath(path)
+        folder = self.folders.get(head)
+        if folder is None:
+            folder = self.folders[head] = os.path.realpath(head or ".")
+        full = os.path.join(folder, name)
+        return os.path.realpath(full) if os.path.islink(full) else full
 
 
 def _notice_keys(s: Summary) -> list[tuple]:
@@ -520,8 +565,9 @@ def _extract_all(docs: list[Input], cache: Cache, report: BatchReport, *, rules_
     summaries: list[Summary] = []
     todo: list[Input] = []
     hits: list[tuple[str, Summary | None]] = []
+    buckets = cache.buckets() if use_cache else set()
     for d in docs:
-        hit = cache.lookup(d.key) if use_cache else None
+        hit = cache.lookup(d.key) if d.key[:2] in buckets else None
         if isinstance(hit, Summary):
             summaries.append(hit)
             hits.append((d.doc_id, hit))

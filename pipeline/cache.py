@@ -181,6 +181,14 @@ class Cache:
     def _meta_path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.meta"
 
+    def buckets(self) -> set[str]:
+        """The folders of entries there are (an entry of key ``k`` is in ``k[:2]``): no lookup is needed
+        for a key whose folder is missing (a new cache has none)."""
+        try:
+            return {e.name for e in os.scandir(self.root) if len(e.name) == 2}
+        except OSError:
+            return set()
+
     def lookup(self, key: str) -> Summary | str | None:
         """The cached outcome: a :class:`Summary`, the error line of a failed input, or None (not cached)."""
         try:
@@ -215,23 +223,27 @@ class Cache:
         """Remove every entry (and leftover temporary file) whose key is not in ``keep``; return how many files."""
         keep = set(keep)
         removed = 0
-        if not self.root.is_dir():
+        try:
+            folders = [e.path for e in os.scandir(self.root) if e.is_dir(follow_symlinks=False)]
+        except OSError:  # no cache yet
             return 0
-        for directory in self.root.iterdir():
-            if not directory.is_dir():
+        for directory in folders:  # (os.scandir: a path object per cached file costs more than the scan)
+            try:
+                names = os.listdir(directory)
+            except OSError:
                 continue
-            for path in directory.iterdir():
-                if path.name.split(".")[0] in keep and not path.name.startswith("."):
-                    continue
+            stale = [n for n in names if n.startswith(".") or n.split(".")[0] not in keep]
+            for name in stale:
                 try:
-                    path.unlink()
+                    os.unlink(os.path.join(directory, name))
                     removed += 1
                 except OSError:
                     pass
-            try:
-                directory.rmdir()
-            except OSError:
-                pass
+            if len(stale) == len(names):
+                try:
+                    os.rmdir(directory)
+                except OSError:
+                    pass
         return removed
 
 

@@ -295,6 +295,43 @@ def test_the_cache_keeps_only_what_the_dataset_uses(tmp_path):
     assert sorted(p.suffix for p in entries) == [".columns", ".json", ".meta"]
 
 
+def test_pruning_the_cache_removes_stale_entries_leftovers_and_empty_folders(tmp_path):
+    cache = pipeline.cache.Cache(tmp_path / ".cache")
+    assert cache.buckets() == set() and cache.prune([]) == 0  # no cache yet: nothing to look up or remove
+    keep, gone = "ab" + "1" * 62, "cd" + "2" * 62
+    for key in (keep, gone):
+        cache.store(key, b"{}\n", b"columns", pipeline.cache.Summary(key, "x.txt", None, None, None, "t", 0, 0, 0, 0, 0))
+    (tmp_path / ".cache" / "ab" / ".tmp-left-by-a-killed-run").write_bytes(b"")
+    (tmp_path / ".cache" / "ef").mkdir()
+    assert cache.buckets() == {"ab", "cd", "ef"}
+    assert cache.prune([keep]) == 4  # three files of the stale entry, one leftover
+    assert sorted(p.name for p in (tmp_path / ".cache").iterdir()) == ["ab"]
+    assert sorted(p.suffix for p in (tmp_path / ".cache" / "ab").iterdir()) == [".columns", ".json", ".meta"]
+    assert isinstance(cache.lookup(keep), pipeline.cache.Summary) and cache.lookup(gone) is None
+
+
+def test_a_folder_is_walked_as_pathlib_would(tmp_path, monkeypatch):
+    # hidden files and folders skipped, a link to a file kept, a link to a folder not followed, any case of
+    # suffix; the order and the spelling of the paths are those of sorted(Path(folder).rglob("*"))
+    for name in ("raw/a.txt", "raw/a/b.txt", "raw/a-b.txt", "raw/b.HTML", "raw/sub/deep/n.htm", "raw/x.y.shtml",
+                 "raw/.hidden/h.txt", "raw/.h.txt", "raw/notes.md", "raw/dir.txt/inner.txt", "elsewhere/o.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / "raw" / "link.txt").symlink_to(tmp_path / "elsewhere" / "o.txt")
+    (tmp_path / "raw" / "folder-link").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "raw" / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    monkeypatch.chdir(tmp_path)
+    found = ["a/b.txt", "a-b.txt", "a.txt", "b.HTML", "dir.txt/inner.txt", "link.txt", "sub/deep/n.htm", "x.y.shtml"]
+    assert batch.expand_inputs(["raw"]) == batch.expand_inputs(["./raw/"]) == [f"raw/{f}" for f in found]
+    assert batch.expand_inputs([str(tmp_path / "raw")]) == [f"{tmp_path}/raw/{f}" for f in found]
+    assert batch.expand_inputs(["raw/a", "raw/a.txt", "https://x.gov.cn/t.html"]) == [
+        "raw/a/b.txt", "raw/a.txt", "https://x.gov.cn/t.html"]
+    real = batch._RealPaths()
+    for path in ("raw/a.txt", "raw/link.txt", "raw/folder-link/o.txt", "raw/dangling.txt", "./raw/../raw/a.txt",
+                 "raw/a/..", "not-there.txt"):
+        assert real(path) == os.path.realpath(path), path
+
+
 def test_a_failure_is_cached_and_reported_again(tmp_path):
     out = tmp_path / "out"
     bad = tmp_path / "bulletin.txt"
