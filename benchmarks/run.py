@@ -233,28 +233,32 @@ def print_cold(results: dict[str, dict]) -> None:
 
 
 def batch_section(roots: dict[str, Path], sizes: list[int], jobs: list[int], repeats: int, work: Path) -> list[dict]:
-    """Every size: each (jobs, version) run in turn, ``repeats`` rounds (the order turned each round, so
-    a busy moment of the machine does not land on one configuration); then each again, nothing changed."""
+    """Every size: ``repeats`` rounds; in a round each version runs its ``--jobs`` settings back to back (the
+    order of the versions and of the settings turned each round, so a busy moment of the machine does not land
+    on one configuration, and a round's ``--jobs 2`` / ``--jobs 1`` ratio compares runs made seconds apart);
+    then each configuration again, nothing changed."""
     out = []
     for n in sizes:
         corpus = work / f"raw-{n}"
         batch.make_corpus(corpus, n)
-        configs = [(j, version) for j in jobs for version in roots]
+        versions = list(roots)
+        configs = [(j, version) for j in jobs for version in versions]
         walls: dict[tuple[int, str], list[float]] = {c: [] for c in configs}
         peaks: dict[tuple[int, str], list[float]] = {c: [] for c in configs}
         for r in range(repeats):
-            k = r % len(configs)
-            for j, version in configs[k:] + configs[:k]:
-                dest = work / f"out-{n}-{j}-{version}"
-                shutil.rmtree(dest, ignore_errors=True)
-                wall, rss = batch.run(corpus, dest, j, roots[version])
-                walls[(j, version)].append(wall)
-                peaks[(j, version)].append(rss)
+            for version in versions[r % len(versions):] + versions[:r % len(versions)]:
+                for j in (jobs if r % 2 == 0 else jobs[::-1]):
+                    dest = work / f"out-{n}-{j}-{version}"
+                    shutil.rmtree(dest, ignore_errors=True)
+                    wall, rss = batch.run(corpus, dest, j, roots[version])
+                    walls[(j, version)].append(wall)
+                    peaks[(j, version)].append(rss)
         for j, version in configs:
             dest = work / f"out-{n}-{j}-{version}"
             again, rss2 = batch.run(corpus, dest, j, roots[version])
             out.append({"n": n, "jobs": j, "version": version, "wall": spread(walls[(j, version)]),
-                        "rss": max(peaks[(j, version)]), "again": again, "again_rss": rss2})
+                        "rounds": walls[(j, version)], "rss": max(peaks[(j, version)]), "again": again,
+                        "again_rss": rss2})
             shutil.rmtree(dest)
         shutil.rmtree(corpus)
     return out
@@ -267,12 +271,19 @@ def print_batch(rows: list[dict]) -> None:
              f"{r['rss']:.0f}", f"{r['again']:.2f}", f"{r['again_rss']:.0f}"] for r in rows]
     print(table(["N", "jobs", "version", "wall s min / median / max", "docs/s (median)", "peak MiB", "again s",
                  "again MiB"], body, right=3))
-    by = {(r["n"], r["jobs"], r["version"]): r["wall"] for r in rows}
-    speedups = [(n, v, by[(n, 1, v)]["min"] / by[(n, 2, v)]["min"], by[(n, 1, v)]["median"] / by[(n, 2, v)]["median"])
-                for (n, j, v) in by if j == 1 and (n, 2, v) in by]
-    if speedups:
-        print("\n`--jobs 2` speed-up over `--jobs 1` (best runs; medians): " +
-              ", ".join(f"N={n} {v} {a:.2f}× ({b:.2f}×)" for n, v, a, b in speedups))
+    by = {(r["n"], r["jobs"], r["version"]): r for r in rows}
+    lines = []
+    for (n, j, v), r in by.items():
+        two = by.get((n, 2, v))
+        if j != 1 or two is None:
+            continue
+        line = f"N={n} {v} {r['wall']['min'] / two['wall']['min']:.2f}× ({r['wall']['median'] / two['wall']['median']:.2f}×"
+        if len(r.get("rounds", ())) > 1:  # each round's two runs were made back to back
+            line += "; rounds " + fmt(spread([a / b for a, b in zip(r["rounds"], two["rounds"])])) + "×"
+        lines.append(line + ")")
+    if lines:
+        print("\n`--jobs 2` speed-up over `--jobs 1` (best runs; medians; min / median / max of the rounds' ratios): "
+              + ", ".join(lines))
 
 
 def compare_section(roots: dict[str, Path], sizes: list[int]) -> list[dict]:
