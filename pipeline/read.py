@@ -57,4 +57,4 @@ def sidecar_path(source: str) -> str:
     ('raw/t2025_1.meta.json', 'a.b.meta.json', 'raw/notice.meta.json')
     """
     head, name = os.path.split(source)
-    return os.path.join(head, Path(name).stem + ".meta.json") if name else source + ".meta.json"
+    return os.path.join(head, Path(name).stem + ".meta.json")
