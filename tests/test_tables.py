@@ -65,6 +65,17 @@ HEADERS = [
     ("note", "备注", "note"),
     ("category", "类别", "category"),
     ("other", "资金来源（万元）", "other"),
+    # labels no list names, made of a role word and a noun of roles.toml [label_words], as the clause reader reads them
+    ("made-responsible-carry-out", "落实单位", "responsible"),
+    ("made-responsible-subject", "责任主体", "responsible"),
+    ("made-responsible-qualified", "主要落实单位", "responsible"),
+    ("made-cooperating-department", "协作部门", "cooperating"),
+    ("made-leader-guarantor", "包保领导", "leader"),
+    ("made-leader-person", "责任人", "leader"),
+    ("task-main-work", "主要工作", "task"),
+    ("task-measures", "工作举措", "task"),
+    ("task-livelihood", "民生实事", "task"),
+    ("progress-not-role", "落实情况", "progress"),
 ]
 
 
@@ -78,6 +89,19 @@ def test_header_words_and_role_labels_come_from_the_rules() -> None:
     assert set(rules.tables.headers) == {"seq", "task", "deadline", "note", "category", "progress"}
     for label, role in rules.roles.labels.items():
         assert column_kind(label, rules.headers) == role, label
+
+
+def test_a_header_names_every_role_an_inline_label_can() -> None:
+    """One role vocabulary: every label the clause reader reads from its words (落实 + 单位) types a column the
+    same way, in HTML tables, in text tables, and starts a line a PDF's wrapping never joins to the one before."""
+    rules = load_rules()
+    made = {label: role for label, role in rules.roles.all_labels.items() if label not in rules.roles.labels}
+    assert {"落实单位", "责任主体", "协作部门", "参与部门", "包保领导", "责任人"} <= set(made)
+    for label, role in made.items():
+        assert rules.clauses.role_of(label) == role, label
+        assert column_kind(label, rules.headers) == role, label
+        assert rules.flat_tables.kind_of(label) == role, label
+        assert rules.unwrap.role_label.match(f"{label}：区发改局"), label
 
 
 def test_rowspan_block_repeats_in_every_row_it_covers() -> None:

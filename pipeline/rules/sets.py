@@ -149,6 +149,48 @@ class RoleRules:
     leader_heading: regex.Pattern[str]  # 王纲市长主抓重点工作: named groups person, post
     rule_notes: regex.Pattern[str]  # (列第一位者为牵头单位,下同): a rule, not a unit
 
+    def role_of_words(self, word: str) -> str | None:
+        """The role a label not listed names, read from its words (``[label_words]``): one ending in a leader
+        noun names people when it holds a leader word; one ending in a unit noun names the first role (lead,
+        cooperating, responsible) one of whose words it holds. ``word`` has no spaces.
+
+        >>> from pipeline.rules import load_rules
+        >>> r = load_rules().roles
+        >>> [r.role_of_words(x) for x in ("落实单位", "主要责任单位", "协作部门", "牵头市领导", "组织领导", "各部门")]
+        ['responsible', 'responsible', 'cooperating', 'leader', None, None]
+        """
+        words = self.label_words
+        if word.endswith(tuple(words["leader_nouns"])):
+            return "leader" if any(w in word for w in words["leader"]) else None
+        if word.endswith(tuple(words["unit_nouns"])):
+            for role in ROLES_TRIED:
+                if any(w in word for w in words[role]):
+                    return role
+        return None
+
+    @cached_property
+    def all_labels(self) -> FrozenMap[str, str]:
+        """Every label the role vocabulary names in full: the listed ``[labels]``, then each made of one word
+        and one noun of ``[label_words]`` (落实 + 单位, 协作 + 部门, 包保 + 领导) and each leader noun that holds
+        a leader word (责任人), with the role :meth:`role_of_words` reads in it. A table header or a wrapped
+        line is told by these, so they know every label an inline clause is read with, not only the listed ones.
+
+        >>> from pipeline.rules import load_rules
+        >>> labels = load_rules().roles.all_labels
+        >>> [labels.get(x) for x in ("牵头单位", "落实单位", "责任主体", "协作部门", "包保领导", "责任人", "单位")]
+        ['lead', 'responsible', 'responsible', 'cooperating', 'leader', 'leader', None]
+        """
+        words = self.label_words
+        made = [w + n for r in ROLES_TRIED for w in words[r] for n in words["unit_nouns"]]
+        made += [w + n for w in words["leader"] for n in words["leader_nouns"]]
+        made += list(words["leader_nouns"])
+        out = dict(self.labels)
+        for label in made:
+            role = self.role_of_words(label)
+            if role is not None:
+                out.setdefault(label, role)
+        return FrozenMap(out)
+
     @cached_property
     def leader_heading_reversed(self) -> regex.Pattern[str] | None:
         """``leader_heading`` read from the right (``regex.REVERSE``): it matches the same stretches of text,
@@ -183,16 +225,18 @@ MARKED_ROLE_ENDS = (")", "）", ")\n", "）\n")
 
 #: Keys of [label_words] besides the roles.
 LABEL_NOUNS = ("leader", "unit_nouns", "leader_nouns")
+#: The roles a label ending in a unit noun is read as, in the order its words are tried (牵头责任单位: lead).
+ROLES_TRIED = ("lead", "cooperating", "responsible")
 
 
 def build_roles(path: str, d: Mapping[str, Any]) -> RoleRules:
     _check_roles(path, "labels", d["labels"])
     _check_roles(path, "verbs", d["verbs"])
     for key in d["label_words"]:
-        if key not in ("lead", "cooperating", "responsible") + LABEL_NOUNS:
+        if key not in ROLES_TRIED + LABEL_NOUNS:
             raise RulesError(path, f"label_words.{key}",
                              f"unknown key (allowed: lead, cooperating, responsible, {', '.join(LABEL_NOUNS)})")
-    for key in ("lead", "cooperating", "responsible") + LABEL_NOUNS:
+    for key in ROLES_TRIED + LABEL_NOUNS:
         if not d["label_words"].get(key):
             raise RulesError(path, f"label_words.{key}", "missing or empty")
     _needs_groups(path, "leader_heading", d["leader_heading"], ("person", "post"))
@@ -534,10 +578,7 @@ class ClauseRules(_ListPatterns):
     """Where assignment clauses stand and what their words mean (roles.toml + deadlines.toml labels)."""
 
     labels: FrozenMap[str, str]  # label (spaces removed) -> role, or "deadline"
-    label_words: tuple[tuple[str, tuple[str, ...]], ...]  # (role, words) in the order they are tried
-    leader_words: tuple[str, ...]  # a label ending in a leader noun names people when it holds one of these
-    unit_nouns: tuple[str, ...]
-    leader_nouns: tuple[str, ...]
+    roles: RoleRules  # reads a label not listed from its words (RoleRules.role_of_words)
     verbs: FrozenMap[str, str]
     separators: str
     label_re: regex.Pattern[str]  # a label and its colon, or a label in 【】
@@ -623,13 +664,7 @@ class ClauseRules(_ListPatterns):
             return self.labels[word]
         if self.posts.fullmatch(word):  # 分管副市长: 李明
             return "leader"
-        if word.endswith(self.leader_nouns):
-            return "leader" if any(w in word for w in self.leader_words) else None
-        if word.endswith(self.unit_nouns):
-            for role, words in self.label_words:
-                if any(w in word for w in words):
-                    return role
-        return None
+        return self.roles.role_of_words(word)
 
 
 #: An inline label (主办单位:…) stands at the start of a block or after one of these.
@@ -652,7 +687,7 @@ def _han_guard(made: str, words: Mapping[str, tuple[str, ...]], whole: list[str]
     never lets the guard hold; read greedily, a run of N Han characters that fails (most places of a
     task's text) was tried again at each of its N lengths.
     """
-    lists = [words["leader"], words["leader_nouns"], whole, *(words[r] for r in ("lead", "cooperating", "responsible")),
+    lists = [words["leader"], words["leader_nouns"], whole, *(words[r] for r in ROLES_TRIED),
              words["unit_nouns"]]
     if not all(_ALL_HAN.fullmatch(w) for ws in lists for w in ws):
         return f"(?:{made})"
@@ -660,7 +695,7 @@ def _han_guard(made: str, words: Mapping[str, tuple[str, ...]], whole: list[str]
     def longest(ws: Any) -> int:
         return max((len(w) for w in ws), default=0)
 
-    roles_longest = max(longest(words[r]) for r in ("lead", "cooperating", "responsible"))
+    roles_longest = max(longest(words[r]) for r in ROLES_TRIED)
     n = max(6 + longest(words["leader"]) + 3 + longest(words["leader_nouns"]), 4 + longest(whole),
             4 + roles_longest + 4 + longest(words["unit_nouns"]))
     return rf"(?=\p{{Han}}{{1,{n}}}{'+' if possessive else ''}(?:[ \t\u3000]*[:：]|[】\]］]))(?:{made})"
@@ -674,7 +709,7 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
     for lab in deadlines.labels:
         labels.setdefault(lab, "deadline")
     words = roles.label_words
-    role_words = alternation(w for r in ("lead", "cooperating", "responsible") for w in words[r])
+    role_words = alternation(w for r in ROLES_TRIED for w in words[r])
     unit_nouns, leader_nouns = alternation(words["unit_nouns"]), alternation(words["leader_nouns"])
     leader_words = alternation(words["leader"])
     # a leader noun that holds a leader word (责任人, 负责人) is a label by itself
@@ -697,9 +732,7 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
     line_start = regex.compile(r"[ \t\u3000]*+(?:[-—·•]\s*+)?" + label_start.pattern)
     verbs = alternation(roles.verbs)
     marked = regex.compile(rf"[(（]\s*(?P<verb>{verbs})\s*(?:单位)?\s*[)）]$")  # see MARKED_ROLE_ENDS
-    return ClauseRules(FrozenMap(labels),
-                       tuple((r, words[r]) for r in ("lead", "cooperating", "responsible")),
-                       words["leader"], words["unit_nouns"], words["leader_nouns"], roles.verbs, roles.separators, label_re,
+    return ClauseRules(FrozenMap(labels), roles, roles.verbs, roles.separators, label_re,
                        regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes,
                        deadlines.patterns + deadlines.ongoing,
                        longest_first(units.strong_suffixes + units.department_suffixes), units.collective,
@@ -758,7 +791,7 @@ def build_headers(tables: TableHeaderRules, roles: RoleRules) -> HeaderVocabular
     for kind, entries in tables.headers.items():
         for word in entries:
             words[compact(word)] = kind
-    for label, role in roles.labels.items():
+    for label, role in roles.all_labels.items():
         words.setdefault(compact(label), role)
     ordered = tuple(sorted(words.items(), key=lambda wk: (-len(wk[0]), wk[0])))
     return HeaderVocabulary(ordered, FrozenMap(words))
@@ -844,7 +877,7 @@ class UnwrapVocabulary:
 
 
 def build_unwrap(texttables: TextTableRules, outline: OutlineRules, roles: RoleRules) -> UnwrapVocabulary:
-    spaced_labels = "|".join(r"\s*".join(regex.escape(ch) for ch in label) for label in longest_first(roles.labels))
+    spaced_labels = "|".join(r"\s*".join(regex.escape(ch) for ch in label) for label in longest_first(roles.all_labels))
     return UnwrapVocabulary(texttables.page_numbers, texttables.clause_ends + texttables.closing_brackets,
                             (outline.section, outline.subsection, *outline.item, outline.bullet),
                             regex.compile(rf"(?:{spaced_labels})\s*[:：]"))
