@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import extract_text, units_of
 
 HEAD = "某市人民政府关于印发2024年重点工作责任分解的通知\n"
@@ -22,12 +23,22 @@ def test_a_leader_named_in_the_section_heading_leads_every_task_under_it():
     assert (row.role_label, ex.text[row.span_start:row.span_end], row.position) == ("牵头", "李华", 1)
 
 
-def test_the_first_listed_unit_leads_when_the_notice_says_so_and_the_note_is_no_unit():
-    ex = extract_text(HEAD + "一、发展\n1.支持企业发展。\n责任单位:市经信局、市财政局、市税务局(列第一位者为工作牵头单位或汇总单位,下同)\n"
+@pytest.mark.parametrize("rule", ["列第一位者为工作牵头单位或汇总单位,下同", "排名第一的为主办单位,下同",
+                                  "第一责任单位为主责单位"], ids=["lead", "host", "principal"])
+def test_the_first_listed_unit_leads_when_the_notice_says_so_and_the_note_is_no_unit(rule):
+    ex = extract_text(HEAD + f"一、发展\n1.支持企业发展。\n责任单位:市经信局、市财政局、市税务局({rule})\n"
                       "2.扩大有效投资。\n责任单位:市发改委、市财政局\n")
     rows = [(a.name, a.acting_lead) for a in ex.assignments if a.item_seq == 1]
     assert rows == [("市经信局", True), ("市财政局", False), ("市税务局", False)]
     assert [(a.name, a.acting_lead) for a in ex.assignments if a.item_seq == 2] == [("市发改委", True), ("市财政局", False)]
+
+
+@pytest.mark.parametrize("mark", ["(牵头)", "(牵头单位)", "(牵头部门)", "(主办单位)", "（主责单位）"])
+def test_a_lead_label_in_brackets_after_one_unit_marks_that_unit(mark):
+    """Not a rule of the notice (列第一位者为牵头单位, 下同) but the role of the unit it follows."""
+    ex = extract_text(HEAD + f"一、发展\n1.支持企业发展。\n责任单位:区发改局{mark}、区财政局\n")
+    assert [(a.role, a.name, a.name_raw, a.acting_lead) for a in ex.assignments] == [
+        ("lead", "区发改局", "区发改局", False), ("responsible", "区财政局", "区财政局", False)]
 
 
 def test_a_short_department_name_takes_the_scope_the_list_opens_with():

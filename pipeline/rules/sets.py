@@ -731,7 +731,7 @@ def build_clauses(roles: RoleRules, deadlines: DeadlineRules, units: UnitRules) 
     label_start = regex.compile(r"[【\[［]?[\p{Han} \t\u3000]*+[:：】\]］]" if han_labels else "")
     line_start = regex.compile(r"[ \t\u3000]*+(?:[-—·•]\s*+)?" + label_start.pattern)
     verbs = alternation(roles.verbs)
-    marked = regex.compile(rf"[(（]\s*(?P<verb>{verbs})\s*(?:单位)?\s*[)）]$")  # see MARKED_ROLE_ENDS
+    marked = regex.compile(rf"[(（]\s*(?P<verb>{verbs})\s*(?:{unit_nouns})?\s*[)）]$")  # see MARKED_ROLE_ENDS
     return ClauseRules(FrozenMap(labels), roles, roles.verbs, roles.separators, label_re,
                        regex.compile(rf"(?P<verb>{verbs})$"), marked, roles.posts, roles.rule_notes,
                        deadlines.patterns + deadlines.ongoing,
