@@ -205,6 +205,13 @@ SHAPES = [
      [T("新签约5000万元以上项目", "count", 12, "个", 12, "个", aspirational=True)]),
     ("usd", "实现进出口总额10亿美元", [T("进出口总额", "amount", 10, "亿美元", 1e9, "美元")]),
     ("square-metres", "新增绿地面积12万平方米", [T("新增绿地面积", "quantity", 12, "万平方米", 1.2e5, "平方米")]),
+    # measure words of county and district tasks (elevators, street lights, livestock, earthwork, power)
+    ("lifts-bu", "完成老旧小区加装电梯60部", [T("老旧小区加装电梯", "count", 60, "部", 60, "部")]),
+    ("lamps-zhan", "新增夜间照明路灯800盏", [T("新增夜间照明路灯", "count", 800, "盏", 800, "盏")]),
+    ("pigs-wan-tou", "生猪出栏30万头", [T("生猪出栏", "count", 30, "万头", 3e5, "头")]),
+    ("trees-wan-zhu", "植树造林10万株", [T("植树造林", "count", 10, "万株", 1e5, "株")]),
+    ("earthwork-wan-fang", "清淤河道10万方", [T("清淤河道", "quantity", 10, "万方", 1e5, "方")]),
+    ("power-yi-du", "新增发电量2亿度", [T("新增发电量", "quantity", 2, "亿度", 2e8, "度")]),
 ]
 
 
@@ -237,6 +244,10 @@ def test_number_shapes(text, expected, rules):
 # --------------------------------------------------------------------------
 
 NOT_TARGETS = [
+    ("departments-not-bu", "联合5部门开展专项整治"),
+    ("parties-not-fang", "实现三方共赢,落实4方责任"),
+    ("degree-not-du", "抗震设防烈度8度"),
+    ("both-ends-not-tou", "推动两头对接,建设一头两翼"),
     ("hotel-name", "重点推进华新1907英迪格酒店、亚朵酒店等项目"),
     ("hotline", "持续提升12345热线等诉求处办质效"),
     ("campaign-number", "扎实开展323攻坚行动"),
@@ -370,6 +381,9 @@ REGEX_EXAMPLES = {
         "年产25万吨己二酸",
         "完成13.32平方公里核心区的规划",
         "4个结构性指标均实现10%以上增长",
+        "联合5部门开展专项整治",
+        "实现三方共赢",
+        "推动两头对接",
         "办好11项为民办实事项目",
     ],
     "not_aspirational": [
