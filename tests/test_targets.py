@@ -212,6 +212,15 @@ SHAPES = [
     ("trees-wan-zhu", "植树造林10万株", [T("植树造林", "count", 10, "万株", 1e5, "株")]),
     ("earthwork-wan-fang", "清淤河道10万方", [T("清淤河道", "quantity", 10, "万方", 1e5, "方")]),
     ("power-yi-du", "新增发电量2亿度", [T("新增发电量", "quantity", 2, "亿度", 2e8, "度")]),
+    ("charging-piles-gen", "建成充电桩500根", [T("建成充电桩", "count", 500, "根", 500, "根")]),
+    ("pm25", "PM2.5平均浓度控制在35微克/立方米以内",
+     [T("PM2.5平均浓度", "quantity", 35, "微克/立方米", 35, "微克/立方米", "at_most", text="PM2.5平均浓度控制在35微克/立方米以内")]),
+    # a level reached is no growth, and 提高到 is no part of the metric (so next year's 城镇化率 meets this one)
+    ("level-tigao-dao", "常住人口城镇化率提升至60%", [T("常住人口城镇化率", "rate", 60, "%", 60, "%")]),
+    ("life-expectancy", "人均预期寿命提高到78.5岁", [T("人均预期寿命", "quantity", 78.5, "岁", 78.5, "岁")]),
+    # an age bounds the group counted: the target is the 托位数
+    ("age-threshold-in-metric", "每千人口拥有3岁以下婴幼儿托位数达到4.5个",
+     [T("每千人口拥有3岁以下婴幼儿托位数", "count", 4.5, "个", 4.5, "个")]),
 ]
 
 
@@ -384,6 +393,7 @@ REGEX_EXAMPLES = {
         "联合5部门开展专项整治",
         "实现三方共赢",
         "推动两头对接",
+        "为60周岁以上老年人",
         "办好11项为民办实事项目",
     ],
     "not_aspirational": [
