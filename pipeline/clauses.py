@@ -63,8 +63,10 @@ _CUT_OPENER = re.compile(r"[。；;—\t \u3000-]")
 _NOT_A_NAME = regex.compile(r"[。！？!?“”\d%％]")
 #: What a name in a list never starts or ends with (spaces, a stray sentence mark).
 _NAME_EDGE = " \t\u3000\n。."
-#: Words that join two unit names in a list (市财政局及市税务局).
-_CONJUNCTION = re.compile(r"以及|及|和|与")
+#: What joins two unit names in a list besides its separators: a word (市财政局及市税务局), blanks (a page that
+#: sets its names apart with spaces: 区商务局 区投促中心) or a slash (区统计局/区发改局). Each splits only where
+#: both sides end like a unit (_conjoined): 人力资源和社会保障局, 王 东 stay whole.
+_CONJUNCTION = re.compile(r"以及|及|和|与|[ \t\u3000\xa0]+|[/／]")
 #: The ASCII characters rules.line_start can match first (when rules.han_labels): blanks, a dash, an
 #: opening bracket, a label's end.
 _ROLE_LINE_ASCII_OPENERS = " \t-[:]"
@@ -570,7 +572,7 @@ class ClauseReader:
         at = base
         # (most lists: no 及/和/与 to look at in any name; asked once of the list, by substring tests in C:
         # a set asked of a name's characters makes a string object of each)
-        joined = "及" in text or "和" in text or "与" in text  # _conjoins(text), without a call
+        joined = _conjoins(text)
         for piece in pieces:
             name = piece.strip(_NAME_EDGE)
             if name:
@@ -613,13 +615,14 @@ def _fullmatches(pattern: regex.Pattern[str], name: str) -> bool:
 
 
 def _conjoins(text: str) -> bool:
-    """Does ``text`` hold a character every match of _CONJUNCTION holds (及, 和, 与)? (A name without one
-    is not looked at.)
+    """Does ``text`` hold a character every match of _CONJUNCTION holds (及, 和, 与, a blank, a slash)? (A name
+    without one is not looked at.)
 
-    >>> _conjoins("市财政局及市税务局"), _conjoins("区发改局、区财政局")
-    (True, False)
+    >>> _conjoins("市财政局及市税务局"), _conjoins("区商务局 区投促中心"), _conjoins("区发改局、区财政局")
+    (True, True, False)
     """
-    return "及" in text or "和" in text or "与" in text
+    return ("及" in text or "和" in text or "与" in text or " " in text or "\u3000" in text or "/" in text
+            or "\t" in text or "\xa0" in text or "／" in text)
 
 
 def _outside(t: str, at: int, notes: list[tuple[int, int]]) -> list[tuple[str, int]]:
