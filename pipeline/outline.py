@@ -468,10 +468,21 @@ class Outline:
 
 
 def calls_itself_a_breakdown(page: Page, title: str | None, rules: Rules) -> bool:
-    """The document says it is a breakdown notice: its title or a heading line, or a role label it prints."""
+    """The document says it is a breakdown notice: its title, a heading line, the title of the document its
+    covering letter hands out (现将《2020年重点工作责任分解》印发给你们: a capture that stops before the
+    title of the attachment still names it there), or a role label it prints."""
     words = rules.outline.notice_words
-    heads = [title or "", page.meta.title or ""] + [b.text for b in page.blocks[:HEADER_BLOCKS] if len(b.text) <= 60]
+    heads = [title or "", page.meta.title or ""]
+    for b in page.blocks[:HEADER_BLOCKS]:
+        if len(b.text) <= 60:
+            heads.append(b.text)
+        elif "《" in b.text:
+            heads.extend(_BOOK_TITLE.findall(b.text))
     return any(w in h for h in heads for w in words) or rules.clauses.has_label(page.text)
+
+
+#: A document named in a sentence: 《2020年政府工作报告重点工作责任分解》 (one level of 〈〉 inside).
+_BOOK_TITLE = re.compile(r"《([^《》\n]{2,80})》")
 
 
 def letter_end(page: Page, rules: Rules) -> int:

@@ -274,3 +274,16 @@ def test_more_item_numbering_styles(label):
                       f"{second} 固定资产投资增长8%。(责任单位:县发改局)\n")
     assert [i.item_label for i in ex.items] == [label, second]
     assert [i.text for i in ex.items] == ["地区生产总值增长6.5%左右。", "固定资产投资增长8%。"]
+
+
+def test_a_capture_that_stops_in_its_covering_letter_is_a_notice_without_items():
+    """The letter names what it hands out (现将《…责任分解》印发给你们): that is a breakdown notice whose
+    capture stops before its first task, so its metadata and the finding no_items, not an error."""
+    from pipeline.errors import NoTasksError
+
+    letter = ("各区县人民政府,市府各部门:\n《2020年政府工作报告重点工作责任分解》已经市政府同意,现印发给你们,"
+              "请认真贯彻执行。市政府将于年中、年末进行专项督查。\n")
+    ex = extract_text(letter)
+    assert ex.items == () and [f.code for f in ex.findings if f.severity == "error"] == ["no_items"]
+    with pytest.raises(NoTasksError):  # a letter that hands out something else is no breakdown notice
+        extract_text(letter.replace("重点工作责任分解", "解读").replace("专项督查", "宣传"))
