@@ -162,6 +162,7 @@ class UnitBook:
         self.vocab: Counter[str] = Counter(vocab)
         self._tokens = self._glue_tokens()
         self._scopes_not_each = tuple(p for p in self.prefixes if p != "各")  # where a glued name may be cut
+        self._each_place = tuple("各" + p for p in rules.places)  # …and before a collective of places
 
     # ------------------------------------------------------------- shape
 
@@ -286,12 +287,12 @@ class UnitBook:
                 cuts.append((back[i], i))
                 i = back[i]
             return cuts[::-1]
-        # a unit suffix meets a scope prefix: 区财政局|区税务局. Not before 各: 区政府各相关部门
-        # is one collective (the district government's departments), not two units.
-        scopes, strong = self._scopes_not_each, self.rules.strong_suffixes
+        # a unit suffix meets a scope prefix: 区财政局|区税务局. Not before 各 but for a collective of places
+        # (区大数据中心|各街道办事处): 区政府各相关部门 is one collective (the district government's departments).
+        scopes, strong, places = self._scopes_not_each, self.rules.strong_suffixes, self._each_place
         for i in range(2, n - 1):
             # tested in place before slicing: two slices at every cut made a long name quadratic
-            if not (name.endswith(strong, 0, i) and name.startswith(scopes, i)):
+            if not (name.endswith(strong, 0, i) and (name.startswith(scopes, i) or name.startswith(places, i))):
                 continue
             left, right = name[:i], name[i:]
             if self.shaped(left) and self.shaped(right) and len(right) >= 3:

@@ -20,6 +20,9 @@ CASES = [
     ("glued-by-shape-unknown-units", "区卫健局区医保局", ["区卫健局", "区医保局"], None, True),
     ("known-as-printed", "兴港公司", ["兴港公司"], None, False),
     ("possessive-collective-not-split", "区政府各相关部门", ["区政府各相关部门"], None, False),
+    ("glued-collective-of-places-by-shape", "区大数据中心各街道办事处", ["区大数据中心", "各街道办事处"], None, True),
+    ("glued-collective-of-towns-by-shape", "县住建局各乡镇", ["县住建局", "各乡镇"], None, True),
+    ("departments-of-a-unit-not-split", "区委各部门", ["区委各部门"], None, False),
     ("party-unit-not-split", "区委政法委", ["区委政法委"], None, False),
     ("unknown-kept", "网格员队伍建设", ["网格员队伍建设"], None, False),
 ]

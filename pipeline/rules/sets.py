@@ -95,7 +95,7 @@ SPECS: dict[str, dict[str, str]] = {
     "repairs": {"garbled_doc_number": "regex", "doc_number_without_hao": "regex", "garbled_date": "regex",
                 "missing_ordinal": "regex", "quote_pairs": "map[str]"},
     "units": {"suffixes": "list[str]", "strong_suffixes": "list[str]", "department_suffixes": "list[str]",
-              "prefixes": "list[str]",
+              "prefixes": "list[str]", "places": "list[str]",
               "collective": "list[regex]", "bare_prefix": "str", "list_tail": "regex"},
     "targets": {
         "kinds": "map[str]", "units": "map[table]", "magnitudes": "map[float]", "qualifiers_before": "map[str]",
@@ -330,6 +330,7 @@ class UnitRules:
     strong_suffixes: tuple[str, ...]  # end a name strongly enough to split a glued list after them
     department_suffixes: tuple[str, ...]  # a government's own departments (they share its scope prefix)
     prefixes: tuple[str, ...]  # scope prefixes (省/市/区/县 …)
+    places: tuple[str, ...]  # what a collective 各 + place counts (街道, 乡镇): a glued list is split before it
     collective: tuple[regex.Pattern[str], ...]  # 各街办, 区直各部门 …
     bare_prefix: str  # the scope most names of a district notice carry
     list_tail: regex.Pattern[str]  # 等 / 等部门 / 等相关单位 closing a list
@@ -342,7 +343,7 @@ class UnitRules:
 
 def build_units(path: str, d: Mapping[str, Any]) -> UnitRules:
     return UnitRules(longest_first(d["suffixes"]), longest_first(d["strong_suffixes"]),
-                     longest_first(d["department_suffixes"]), tuple(d["prefixes"]),
+                     longest_first(d["department_suffixes"]), tuple(d["prefixes"]), tuple(d["places"]),
                      d["collective"], d["bare_prefix"], d["list_tail"])
 
 
