@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 from typing import NamedTuple
@@ -25,6 +26,9 @@ from .rules.sets import MARKED_ROLE_ENDS, ClauseRules, RoleRules
 from .units import Name, UnitBook
 
 _PERSON_SPACE = re.compile(r"[ \t\u3000\xa0]+")
+#: A note in brackets closing a person's slot: the post (张三(副区长), 刘八(区应急局局长)); a name holds no bracket.
+_PERSON_NOTE = re.compile(r"[(（][^()（）]{1,20}[)）]$")
+_HAN_NAME = regex.compile(r"\p{Han}{2,3}")
 #: The positions of Name.known and Name.rule in a Name (a named tuple, read by position in the loop over names).
 _KNOWN, _RULE = Name._fields.index("known"), Name._fields.index("rule")
 
@@ -121,6 +125,31 @@ def heading_leaders(page: Page, draft: ItemDraft, rules: RoleRules,
 _Row = tuple[str, str, str, str, bool, int, int]
 
 
+@lru_cache(maxsize=4096)
+def person_name(raw: str, posts: regex.Pattern[str]) -> str:
+    """The person a leader's slot prints: without blanks (王 东), a post in brackets after the name (张三(副区长)),
+    a post before it (副区长 孙九) or after it (王纲副市长). A post named alone (分管副市长) is kept: it is what
+    the notice names.
+
+    >>> from pipeline.rules import load_rules
+    >>> posts = load_rules().roles.posts
+    >>> [person_name(x, posts) for x in ("王 东", "张三(副区长)", "副区长 孙九", "常务副区长王强", "分管副市长",
+    ...                                  "刘八（区应急局局长）", "王纲副市长", "李明市长", "区长")]
+    ['王东', '张三', '孙九', '王强', '分管副市长', '刘八', '王纲', '李明', '区长']
+    """
+    name = _PERSON_SPACE.sub("", raw)
+    if (note := _PERSON_NOTE.search(name)) is not None and note.start() >= 2:
+        name = name[:note.start()]
+    if posts.fullmatch(name) is not None:
+        return name
+    if (post := posts.match(name)) is not None and _HAN_NAME.fullmatch(name, post.end()):
+        return name[post.end():]
+    for at in (2, 3):  # a post after the name: 王纲副市长
+        if (post := posts.fullmatch(name, at)) is not None and _HAN_NAME.fullmatch(name, 0, at):
+            return name[:at]
+    return name
+
+
 class AssignmentReader:
     """Assignment rows, unit repairs and findings of each item of one document (:meth:`read`).
 
@@ -129,13 +158,14 @@ class AssignmentReader:
     (the page, the book, the memos of the reader) is taken once here, not at each of a notice's ~80 items.
     """
 
-    __slots__ = ("doc_id", "acting", "blocks", "book", "reader", "marks", "posts")  # (read per item: slot reads)
+    __slots__ = ("doc_id", "acting", "blocks", "book", "reader", "marks", "posts", "post_pattern")  # (read per item: slot reads)
 
     def __init__(self, page: Page, book: UnitBook, reader: ClauseReader, doc_id: str, acting: str | None,
                  marked_role: regex.Pattern[str]) -> None:
         self.doc_id, self.acting, self.blocks, self.book, self.reader = doc_id, acting, page.blocks, book, reader
         self.marks = reader.marks(marked_role)  # read once per name (a notice repeats them)
         self.posts = reader.posts_named
+        self.post_pattern = reader.rules.posts
 
     def read(self, item: ItemSegments, leaders: Sequence[tuple[str, str, int, int]] = ()) -> ItemClauses:
         """Assignment rows, unit repairs and findings of one item. ``leaders`` are people a heading above the
@@ -143,7 +173,7 @@ class AssignmentReader:
         draft, doc_id, blocks = item.draft, self.doc_id, self.blocks
         # the item's rows (what an Assignment takes but its number and acting_lead, in printed order), repairs
         # and findings, kept in local lists (not on an object made per item)
-        rows: list[_Row] = [("leader", verb, _PERSON_SPACE.sub("", person), person, True, start, end)
+        rows: list[_Row] = [("leader", verb, person_name(person, self.post_pattern), person, True, start, end)
                             for person, verb, start, end in leaders]
         repairs: list[Repair] = []
         findings: list[Finding] = []
@@ -174,7 +204,7 @@ class AssignmentReader:
                     raw, e = raw[:mark.start()].rstrip(), s + len(raw[:mark.start()].rstrip())
                     role, role_label = self.reader.verbs.get(mark["verb"], role), mark["verb"]
                 if role == "leader" or posts[raw]:  # a person, or a post (分管副省长)
-                    rows.append(("leader", role_label, _PERSON_SPACE.sub("", raw), raw, True, base + s, base + e))
+                    rows.append(("leader", role_label, person_name(raw, self.post_pattern), raw, True, base + s, base + e))
                     first = False
                     continue
                 names, glued = listed.get((raw, scope)) or book.in_list(raw, scope)

@@ -54,3 +54,12 @@ def test_person_names_printed_with_inner_spaces_are_normalized():
     ex = extract_text(HEAD + "一、发展\n1.推进科技创新。(责任领导:王 东;牵头单位:市科技局)\n")
     (row,) = [a for a in ex.assignments if a.role == "leader"]
     assert (row.name, row.name_raw) == ("王东", "王 东")
+
+
+def test_a_leader_is_the_person_without_the_post_printed_with_the_name():
+    ex = extract_text(HEAD + "一、发展\n1.地区生产总值增长6%。(责任领导:张三(副区长);牵头单位:区发改局)\n"
+                      "2.推进城市更新。(责任领导:副区长 孙九;责任单位:区住建局)\n"
+                      "3.抓好安全生产。(分管领导:王纲副市长、分管副市长;责任单位:区应急局)\n")
+    rows = [(a.item_seq, a.name, a.name_raw) for a in ex.assignments if a.role == "leader"]
+    assert rows == [(1, "张三", "张三(副区长)"), (2, "孙九", "副区长 孙九"), (3, "王纲", "王纲副市长"),
+                    (3, "分管副市长", "分管副市长")]
