@@ -11,7 +11,7 @@ unnumbered short line between tasks is a theme group (打造临空经济桥头�
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -333,8 +333,27 @@ class _Walker:
         text = self.page.text
         while start < end and text[start] in " \t\u3000":  # (a numbered body starts after its blanks)
             start += 1
+        if (first := clauses[i]) and i not in cur.wrapped and first[0].start == start - blocks[i].start:
+            start = _after_leading_clauses(blocks[i], first, start, end)
         return ItemDraft(seq, label, level, cur.section, cur.subsection, cur.group, i, tuple(cur.blocks), start,
                          max(start, end), tuple(locs))
+
+
+def _after_leading_clauses(b: Block, own: Sequence[ClauseLoc], start: int, end: int) -> int:
+    """Where the task text starts when a run of clauses opens it (1.(牵头单位:区发改局)推进…): after the run
+    and the marks after it, as a trailing run is left out at its end; ``start`` when nothing of the task
+    would be left."""
+    bt, k, at = b.text, 0, start - b.start
+    while k < len(own) and own[k].start == at:
+        at = own[k].end
+        while at < len(bt) and bt[at] in _CLAUSE_GAP:
+            at += 1
+        k += 1
+    return b.start + at if b.start + at < end else start
+
+
+#: What may stand between two clauses of a run, or after the run and before the task text.
+_CLAUSE_GAP = " \t\u3000。.;；,，:："
 
 
 def table_items(page: Page, rows: tuple[GridRow, ...], index: dict[int, int], rules: OutlineRules, reader: ClauseReader,

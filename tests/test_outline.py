@@ -287,3 +287,15 @@ def test_a_capture_that_stops_in_its_covering_letter_is_a_notice_without_items()
     assert ex.items == () and [f.code for f in ex.findings if f.severity == "error"] == ["no_items"]
     with pytest.raises(NoTasksError):  # a letter that hands out something else is no breakdown notice
         extract_text(letter.replace("重点工作责任分解", "解读").replace("专项督查", "宣传"))
+
+
+def test_a_clause_that_opens_a_task_is_no_part_of_its_text():
+    """As a trailing clause is left out at the end: 1.(牵头单位:…;责任单位:…)推进… is the task 推进…."""
+    ex = extract_text(HEADER + "一、发展经济\n"
+                      "1.(牵头单位:区发展和改革局;责任单位:区财政局、区统计局、区商务局、各街道办事处)推进产业升级。\n"
+                      "2.【牵头单位:区商务局】加强招商引资,全年引进项目30个。\n"
+                      "3.(区住建局牵头)(区财政局配合):改造老旧小区12个。\n")
+    assert [i.text for i in ex.items] == ["推进产业升级。", "加强招商引资,全年引进项目30个。", "改造老旧小区12个。"]
+    assert [(a.item_seq, a.role, a.name) for a in ex.assignments if a.item_seq > 1] == [
+        (2, "lead", "区商务局"), (3, "lead", "区住建局"), (3, "cooperating", "区财政局")]
+    assert [ex.text[i.span_start:i.span_end] for i in ex.items] == [i.text for i in ex.items]
