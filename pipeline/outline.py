@@ -87,7 +87,8 @@ class _Open:
 
 class _Walker:
     def __init__(self, page: Page, rules: OutlineRules, reader: ClauseReader,
-                 unit_like: Callable[[str], bool], skip: frozenset[int] = frozenset()) -> None:
+                 unit_like: Callable[[str], bool], skip: frozenset[int] = frozenset(),
+                 tasks_from: int | None = None) -> None:
         self.page, self.rules, self.reader, self.unit_like = page, rules, reader, unit_like
         # blocks of task tables are read by table_items(); the walker sees the text around them
         self.blocks = page.blocks if not skip else tuple(
@@ -95,11 +96,15 @@ class _Walker:
         self.nums = [numbered(b.text, rules) for b in self.blocks]
         # a bracket of bare unit names counts after a numbered task, or alone on the line after a numbered
         # task (its units); in prose, or after a paragraph of prose, it is a source note (a numbered block
-        # keeps every clause found: not filtered)
+        # keeps every clause found: not filtered). In a notice that calls itself a breakdown, after its
+        # covering letter (``tasks_from``), one that closes an unnumbered paragraph after a whole sentence
+        # counts too: 地区生产总值增长6.5%左右。(县发改局、县统计局) under 一、主要预期目标 is a task and its units.
         found = [reader.find(b.text, unit_like) for b in self.blocks]
+        after = len(self.blocks) if tasks_from is None else tasks_from
         self.clauses = [f if num is not None or not f else
                         [c for c in f if c.form != "units"
-                         or (i > 0 and self.nums[i - 1] is not None and reader.only_clauses(b.text, f))]
+                         or (i > 0 and self.nums[i - 1] is not None and reader.only_clauses(b.text, f))
+                         or (i >= after and _after_a_sentence(b.text, c.start) and not b.text[c.end:].strip(_CLAUSE_GAP))]
                         for i, (b, num, f) in enumerate(zip(self.blocks, self.nums, found))]
         # a role line: opens with a label, or holds nothing but a bracketed clause ((责任单位:区发改局) alone)
         self.role_line = [bool(c) and (c[0].form == "line" or reader.only_clauses(b.text, c))
@@ -352,6 +357,12 @@ def _after_leading_clauses(b: Block, own: Sequence[ClauseLoc], start: int, end: 
     return b.start + at if b.start + at < end else start
 
 
+def _after_a_sentence(text: str, start: int) -> bool:
+    """Does a clause starting at ``start`` follow a whole sentence (…增长6.5%左右。(县发改局)), not a name it
+    qualifies (…区城管执法局（镕城片区指挥部）)?"""
+    return text[:start].rstrip(" \t\u3000")[-1:] in "。；;！!"
+
+
 #: What may stand between two clauses of a run, or after the run and before the task text.
 _CLAUSE_GAP = " \t\u3000。.;；,，:："
 
@@ -487,9 +498,14 @@ class Outline:
 
 
 def calls_itself_a_breakdown(page: Page, title: str | None, rules: Rules) -> bool:
-    """The document says it is a breakdown notice: its title, a heading line, the title of the document its
-    covering letter hands out (现将《2020年重点工作责任分解》印发给你们: a capture that stops before the
-    title of the attachment still names it there), or a role label it prints."""
+    """The document says it is a breakdown notice: :func:`names_itself_a_breakdown`, or a role label it prints."""
+    return names_itself_a_breakdown(page, title, rules) or rules.clauses.has_label(page.text)
+
+
+def names_itself_a_breakdown(page: Page, title: str | None, rules: Rules) -> bool:
+    """The document calls itself a breakdown notice in words: its title, a heading line, or the title of the
+    document its covering letter hands out (现将《2020年重点工作责任分解》印发给你们: a capture that stops
+    before the title of the attachment still names it there)."""
     words = rules.outline.notice_words
     heads = [title or "", page.meta.title or ""]
     for b in page.blocks[:HEADER_BLOCKS]:
@@ -497,7 +513,7 @@ def calls_itself_a_breakdown(page: Page, title: str | None, rules: Rules) -> boo
             heads.append(b.text)
         elif "《" in b.text:
             heads.extend(_BOOK_TITLE.findall(b.text))
-    return any(w in h for h in heads for w in words) or rules.clauses.has_label(page.text)
+    return any(w in h for h in heads for w in words)
 
 
 #: A document named in a sentence: 《2020年政府工作报告重点工作责任分解》 (one level of 〈〉 inside).
@@ -523,7 +539,8 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
     tables = task_tables(page, rules.headers)
     skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables) \
         if tables else frozenset()  # (no task table: no block to look at)
-    walker = _Walker(page, rules.outline, reader, unit_like, skip)
+    tasks_from = letter_end(page, rules) if names_itself_a_breakdown(page, title, rules) else None
+    walker = _Walker(page, rules.outline, reader, unit_like, skip, tasks_from)
     first = walker.start()
     fallback = None
     if first is None:  # (with a task that carries a clause the list starts there: no fallback is looked for)

@@ -299,3 +299,16 @@ def test_a_clause_that_opens_a_task_is_no_part_of_its_text():
     assert [(a.item_seq, a.role, a.name) for a in ex.assignments if a.item_seq > 1] == [
         (2, "lead", "区商务局"), (3, "lead", "区住建局"), (3, "cooperating", "区财政局")]
     assert [ex.text[i.span_start:i.span_end] for i in ex.items] == [i.text for i in ex.items]
+
+
+def test_unnumbered_targets_each_with_its_units_in_a_bare_bracket_are_tasks_in_a_breakdown_notice():
+    """After the covering letter of a notice that calls itself a breakdown, a bare bracket of units after a whole
+    sentence is that sentence's clause (in a statistics bulletin it would be a source note: see above)."""
+    ex = extract_text(HEADER + "一、主要预期目标\n地区生产总值增长6.5%左右。(区发改局、区统计局)\n"
+                      "规模以上工业增加值增长8%。(区经信局)\n二、重点工作\n"
+                      "1.实施重点项目150个以上。(责任单位:区发改局)\n"
+                      "王喆同志负责区政府常务工作,分管区住建局、区城管执法局(镕城片区指挥部)。\n")
+    assert [(i.item_label, i.text) for i in ex.items] == [
+        ("", "地区生产总值增长6.5%左右。"), ("", "规模以上工业增加值增长8%。"), ("1.", "实施重点项目150个以上。")]
+    assert [(a.item_seq, a.name) for a in ex.assignments] == [
+        (1, "区发改局"), (1, "区统计局"), (2, "区经信局"), (3, "区发改局")]
