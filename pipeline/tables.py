@@ -152,7 +152,8 @@ def _task_column(grid: list[list[Block | None]], first: int, kinds: list[str]) -
     return [("task" if c == best else k) for c, k in enumerate(kinds)]
 
 
-def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[int, list[str], list[str]] | None:
+def _header(grid: list[list[Block | None]], rules: HeaderVocabulary,
+            transposed: bool = False) -> tuple[int, list[str], list[str]] | None:
     """(first data row, kind of each column, header text of each column), or None when no row names a task column.
 
     A header cell spanning several columns over a second header row (责任单位
@@ -176,8 +177,9 @@ def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[in
         if len(named | {"task"}) < MIN_HEADER_KINDS or ("task" not in named and not ROLE_KINDS & named):
             continue
         # the header row's own cells (a row of cells spanning down from above starts none: one row)
-        start = r + max((b.cell.rowspan for b in _distinct(row) if b.cell and b.cell.row == r), default=1)
-        if r + 1 < len(grid):
+        start = r + max((b.cell.rowspan for b in _distinct(row) if b.cell and b.cell.row == r), default=1) \
+            if not transposed else r + 1
+        if r + 1 < len(grid) and not transposed:
             below = grid[r + 1]
             for c, b in enumerate(row):
                 sub = below[c] if c < len(below) else None
@@ -194,9 +196,25 @@ def _header(grid: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[in
     return None
 
 
+def _transposed(matrix: list[list[Block | None]], rules: HeaderVocabulary) -> list[list[Block | None]] | None:
+    """The grid read column by column when its first column is the header (工作任务 | … over 牵头单位 | … over
+    责任单位 | …: a table per task, or a task per column): its cells name the task and at least two more
+    kinds. None otherwise (a first column of 序号 and numbers, or of task texts, names one kind at most)."""
+    firsts: list[Block | None] = [row[0] for row in matrix[:MAX_HEADER_ROW * 4] if row]
+    kinds = {column_kind(b.text, rules) for b in _distinct(firsts)} - {"other"}
+    if "task" not in kinds or len(kinds) < 3:
+        return None
+    width = max(map(len, matrix))
+    return [[row[c] if c < len(row) else None for row in matrix] for c in range(width)]
+
+
 def _rows(table: int, matrix: list[list[Block | None]], rules: HeaderVocabulary) -> tuple[GridRow, ...] | None:
-    """The data rows of a table's grid (see :func:`grid`); None when it is not a task table."""
-    found = _header(matrix, rules) if matrix else None
+    """The data rows of a table's grid (see :func:`grid`); None when it is not a task table. A grid whose
+    first column is the header is read column by column (:func:`_transposed`)."""
+    transposed = _transposed(matrix, rules) if matrix else None
+    if transposed is not None:
+        matrix = transposed
+    found = _header(matrix, rules, transposed is not None) if matrix else None
     if found is None:
         return None
     start, kinds, texts = found
@@ -208,10 +226,11 @@ def _rows(table: int, matrix: list[list[Block | None]], rules: HeaderVocabulary)
     rows: list[GridRow] = []
     for r in range(start, len(matrix)):
         blocks = _distinct(matrix[r])
-        if not blocks or all(b.cell is not None and b.cell.header and b.cell.row == r for b in blocks):
+        if not blocks or transposed is None and all(b.cell is not None and b.cell.header and b.cell.row == r
+                                                    for b in blocks):
             continue  # empty, or the header printed again (a page break inside the table)
         only = blocks[0]
-        if (len(blocks) == 1 and only.cell is not None and only.cell.row == r
+        if (transposed is None and len(blocks) == 1 and only.cell is not None and only.cell.row == r
                 and only.cell.colspan >= max(2, width - 1)):
             rows.append(GridRow(table, r, MappingProxyType({"heading": (only,)}), heading=only.text, headers=header_map))
             continue

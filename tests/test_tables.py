@@ -278,3 +278,19 @@ def test_a_cell_spanning_thousands_of_columns_is_read_once_per_header_row() -> N
         return time.perf_counter() - t
 
     assert seconds(4000) < 0.5
+
+
+def test_a_table_whose_first_column_is_the_header_is_read_by_columns() -> None:
+    """A card per task (工作任务 | … over 牵头单位 | … over 责任单位 | …), or a task per column: read as if
+    printed the other way round. A first column of 序号 or of task texts is no header."""
+    page = page_from(
+        "<table><tr><td>工作任务</td><td>地区生产总值增长6%左右</td><td>新增城镇就业3000人</td></tr>"
+        "<tr><td>牵头单位</td><td>县发改局</td><td>县人社局</td></tr>"
+        "<tr><td>责任单位</td><td>县统计局、县财政局</td><td>各乡镇人民政府</td></tr>"
+        "<tr><td>完成时限</td><td>2024年12月底</td><td>2024年11月底</td></tr></table>")
+    rows = grid(page, 0, RULES.headers)
+    assert [(r.cells["task"][0].text, r.cells["lead"][0].text, r.cells["responsible"][0].text,
+             r.cells["deadline"][0].text) for r in rows] == [
+        ("地区生产总值增长6%左右", "县发改局", "县统计局、县财政局", "2024年12月底"),
+        ("新增城镇就业3000人", "县人社局", "各乡镇人民政府", "2024年11月底")]
+    assert rows[0].headers["lead"] == "牵头单位"
