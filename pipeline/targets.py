@@ -133,6 +133,12 @@ class Quantity(NamedTuple):
     value_high: Decimal | None  # high end of a range, else None
     unit: str  # the unit as printed (万人, 亿元, %)
     spec: UnitSpec  # what the unit means
+    more: bool  # printed "more than" between number and unit (3000余人次, 10多个): qualifier "over"
+
+
+def _bare(q: Quantity) -> str:
+    """The qualifier of a number no word qualifies: "over" when printed as more than it (3000余人次), else exact."""
+    return "over" if q.more else "exact"
 
 
 # --------------------------------------------------------------------------
@@ -406,7 +412,7 @@ def scan_quantities(text: str, r: TargetRules, start: int = 0) -> list[Quantity]
     out: list[Quantity] = []
     specs, articles = r.unit_specs, r.articles  # looked up once per text, not once per number
     for m in r.quantity.finditer(text, start):  # its lookbehinds still see before start
-        number, high, unit = m.group("num", "num2", "unit")
+        number, high, more, unit = m.group("num", "num2", "more", "unit")
         spec = specs[unit]
         if number in articles and spec.kind == "count" and not high:
             continue  # 一批项目, 建好一栋: an article, not a count (dropped whether a pattern blocks it or not)
@@ -420,9 +426,9 @@ def scan_quantities(text: str, r: TargetRules, start: int = 0) -> list[Quantity]
             continue
         if number[0] not in "0123456789０１２３４５６７８９" and not starts_word(text, at):
             continue  # a numeral inside a word: 统一个人 (asked last: jieba segments the run)
-        # by position (start, end, number, value, value_high, unit, spec): one per number
+        # by position (start, end, number, value, value_high, unit, spec, more): one per number
         out.append(_new(Quantity, (at, end, number, parse_number(number), parse_number(high) if high else None,
-                                   unit, spec)))
+                                   unit, spec, more is not None)))
     return out
 
 
@@ -667,7 +673,7 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
             span_start = next((q.start - len(w) for w, _ in before
                                if text.startswith(w, q.start - len(w)) and q.start - len(w) >= c_start),
                               q.start)
-            found.append(_new(_Found, (q, (ms, me), (span_start, me), kind, after_q or before_q or "exact")))
+            found.append(_new(_Found, (q, (ms, me), (span_start, me), kind, after_q or before_q or _bare(q))))
             boundary, i = me, i + 1
             continue
 
@@ -685,7 +691,7 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
             shared = chain[-1][1] if all(cat is None for _, cat, _ in chain[:-1]) else None
             for (x, cat, x_end), (a, b) in zip(chain, names):
                 a = strip_leading(text, a, b, r.leading)
-                qualifier = cat or shared or before_q or "exact"
+                qualifier = cat or shared or before_q or _bare(x)
                 found.append(_new(_Found, (x, (a, b), (a, x_end), _resolve_kind(x, growth), qualifier)))
             boundary, i = chain[-1][2], i + len(chain)
             continue
@@ -695,7 +701,7 @@ def _find(text: str, qs: Sequence[Quantity], r: TargetRules, ends: _Bounds) -> l
         span_start = ms if me > ms else strip_leading(text, c_start, q.start, frozenset())
         if kind == "percent":
             kind = "growth" if growth else "rate"
-        found.append(_new(_Found, (q, (ms, me), (span_start, after), kind, after_q or before_q or "exact")))
+        found.append(_new(_Found, (q, (ms, me), (span_start, after), kind, after_q or before_q or _bare(q))))
         boundary, i = after, i + 1
     return found
 

@@ -202,6 +202,7 @@ def test_not_targets_filed_with_what_they_need(rules, text):
 
 @pytest.mark.parametrize("text", NOT_TARGET_LINES + [
     "增长5-8%、5%—8%、5 ～ 8个、5至8个，三千万元、15,000人、152.08亿元、一批、十二个、二〇二五年、进一步统一",
+    "培训3000余人次、建成10多个、5余",
 ])
 def test_quantity_pattern_gives_up_only_where_nothing_follows(rules, text):
     import re
@@ -209,7 +210,7 @@ def test_quantity_pattern_gives_up_only_where_nothing_follows(rules, text):
     from pipeline.rules.targetrules import BLANKS, NUMBER, RANGE_SEP, trie_alternation
     unit = trie_alternation(rules.targets.units)
     plain = re.compile(rf"(?P<num> {NUMBER} ) (?: (?P<unit1> {unit} )? {BLANKS} {RANGE_SEP} {BLANKS} (?P<num2> {NUMBER} ) )?"
-                       rf" (?P<unit> {unit} )", re.VERBOSE)  # the pattern without the look at the second character
+                       rf" (?P<more> [余多] )? (?P<unit> {unit} )", re.VERBOSE)  # without the look at the second character
     assert [(m.span(), m.groupdict()) for m in rules.targets.quantity.finditer(text)] == \
         [(m.span(), m.groupdict()) for m in plain.finditer(text)]
 

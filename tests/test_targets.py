@@ -218,6 +218,10 @@ SHAPES = [
     # a level reached is no growth, and 提高到 is no part of the metric (so next year's 城镇化率 meets this one)
     ("level-tigao-dao", "常住人口城镇化率提升至60%", [T("常住人口城镇化率", "rate", 60, "%", 60, "%")]),
     ("link-wancheng", "一般公共预算收入完成25.6亿元", [T("一般公共预算收入", "amount", 25.6, "亿元", 2.56e9, "元")]),
+    # 余 / 多 between the number and its unit: more than the number
+    ("more-yu", "培训新型职业农民3000余人次", [T("培训新型职业农民", "count", 3000, "人次", 3000, "人次", "over")]),
+    ("more-duo-before-noun", "完成30多项改革任务",
+     [T("改革任务", "count", 30, "项", 30, "项", "over", text="30多项改革任务")]),
     ("life-expectancy", "人均预期寿命提高到78.5岁", [T("人均预期寿命", "quantity", 78.5, "岁", 78.5, "岁")]),
     # an age bounds the group counted: the target is the 托位数
     ("age-threshold-in-metric", "每千人口拥有3岁以下婴幼儿托位数达到4.5个",

@@ -43,7 +43,7 @@ NUMBER = NUMBER_START + NUMBER_REST
 #: Characters that can follow the first character of a number + unit, besides the first characters of the
 #: units: digits, numerals, a thousands comma or decimal point, blanks and range separators (see
 #: :func:`quantity_pattern`).
-NUMBER_FOLLOW = r"0-9０-９,.．零〇一二两三四五六七八九十百千万亿\s\-—–~～－至到"
+NUMBER_FOLLOW = r"0-9０-９,.．零〇一二两三四五六七八九十百千万亿\s\-—–~～－至到余多"
 
 #: Separators of a range: 5-8%, 5%—8%, 5至8个.
 RANGE_SEP = r"[-—–~～－至到]"
@@ -267,8 +267,8 @@ def quantity_pattern(units: Iterable[str]) -> re.Pattern[str]:
     characters in its search loop instead of trying the pattern at every place.
 
     >>> p = quantity_pattern(["%", "个", "万元", "元"])
-    >>> [m.group(0) for m in p.finditer("增长7%、5至8个、三千万元、2025年")]
-    ['7%', '5至8个', '三千万元']
+    >>> [m.group(0) for m in p.finditer("增长7%、5至8个、三千万元、2025年、10余个")]
+    ['7%', '5至8个', '三千万元', '10余个']
     """
     units = tuple(units)
     unit = trie_alternation(units)
@@ -283,6 +283,7 @@ def quantity_pattern(units: Iterable[str]) -> re.Pattern[str]:
             (?P<unit1> {unit} )? {BLANKS} {RANGE_SEP} {BLANKS}
             (?P<num2> {NUMBER} )
         )?
+        (?P<more> [余多] )?                  # 3000余人次, 10多个: more than the number
         (?P<unit> {unit} )
         """,
         re.VERBOSE,
