@@ -382,7 +382,7 @@ class Target:
     unit: str = col("Unit as printed (%, 人, 家, 亿元, 万元, 公里 …).")
     value_std: float | None = col("value in the standard unit (亿元/万元 -> 元; % stays percent; counts unchanged).")
     unit_std: str | None = col("Standard unit: 元 for money, % for percents, else the printed unit.")
-    qualifier: str = col("around (左右/约) | at_least (以上/不低于/不少于) | at_most (以内/以下/不超过/控制在) | over (超/超过) | exact.")
+    qualifier: str = col("around (左右/约) | at_least (以上/不低于/不少于) | at_most (以内/以下/不超过/控制在) | over (超/超过, or 余/多 after the number: 3000余人) | exact.")
     aspirational: bool = col("True when the target is hedged with 力争/争取/努力.")
     span_text: str = col("The exact span the target was read from (text[span_start:span_end]).")
     span_start: int = col("Offset of text in the document's full text.")
