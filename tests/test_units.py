@@ -71,6 +71,8 @@ def test_issuer_dictionary_is_selected_by_issuer_or_doc_number(rules):
     ("区发改局", True), ("县发改局(粮食局)", True), ("各县(市、区)政府", True), ("区国土·规划分局", True),
     ("各街办", True), ("区直各部门", True), ("全区经济运行各专班", True), ("咸宁高新区管委会", True),
     ("相关部门", True), ("科经", False), ("生态环境分", False), ("2025年", False),
+    ("县科协", True), ("县政协", True), ("县委党校", True), ("县实验中学", True), ("县国有林场", True),
+    ("市协", False), ("协同推进", False),
 ], ids=lambda v: str(v))
 def test_unit_shape(rules, name, shaped):
     assert UnitBook(rules.units, None, ()).shaped(name) is shaped
