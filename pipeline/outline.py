@@ -88,8 +88,9 @@ class _Open:
 class _Walker:
     def __init__(self, page: Page, rules: OutlineRules, reader: ClauseReader,
                  unit_like: Callable[[str], bool], skip: frozenset[int] = frozenset(),
-                 tasks_from: int | None = None) -> None:
+                 tasks_from: int | None = None, task_label: regex.Pattern[str] | None = None) -> None:
         self.page, self.rules, self.reader, self.unit_like = page, rules, reader, unit_like
+        self.task_label = task_label
         # blocks of task tables are read by table_items(); the walker sees the text around them
         self.blocks = page.blocks if not skip else tuple(
             b if i not in skip else Block(" ", b.start, b.end, "skip") for i, b in enumerate(page.blocks))
@@ -340,6 +341,10 @@ class _Walker:
             start += 1
         if (first := clauses[i]) and i not in cur.wrapped and first[0].start == start - blocks[i].start:
             start = _after_leading_clauses(blocks[i], first, start, end)
+        if self.task_label is not None and (lab := self.task_label.match(text, start, end)) is not None:
+            start = lab.end()  # 工作任务:地区生产总值… (a task column's header printed as a label)
+            while start < end and text[start] in " \t\u3000":
+                start += 1
         return ItemDraft(seq, label, level, cur.section, cur.subsection, cur.group, i, tuple(cur.blocks), start,
                          max(start, end), tuple(locs))
 
@@ -540,7 +545,7 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
     skip = frozenset(i for i, b in enumerate(page.blocks) if b.cell is not None and b.cell.table in tables) \
         if tables else frozenset()  # (no task table: no block to look at)
     tasks_from = letter_end(page, rules) if names_itself_a_breakdown(page, title, rules) else None
-    walker = _Walker(page, rules.outline, reader, unit_like, skip, tasks_from)
+    walker = _Walker(page, rules.outline, reader, unit_like, skip, tasks_from, rules.headers.task_label)
     first = walker.start()
     fallback = None
     if first is None:  # (with a task that carries a clause the list starts there: no fallback is looked for)

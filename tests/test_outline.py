@@ -312,3 +312,10 @@ def test_unnumbered_targets_each_with_its_units_in_a_bare_bracket_are_tasks_in_a
         ("", "地区生产总值增长6.5%左右。"), ("", "规模以上工业增加值增长8%。"), ("1.", "实施重点项目150个以上。")]
     assert [(a.item_seq, a.name) for a in ex.assignments] == [
         (1, "区发改局"), (1, "区统计局"), (2, "区经信局"), (3, "区发改局")]
+
+
+def test_a_task_columns_header_printed_as_a_label_is_no_part_of_the_task():
+    ex = extract_text(HEADER + "一、稳增长\n(一)工作任务:地区生产总值增长6%左右。\n牵头单位:区发改局\n"
+                      "(二)目标任务 ：新增城镇就业3000人。\n牵头单位:区人社局\n")
+    assert [i.text for i in ex.items] == ["地区生产总值增长6%左右。", "新增城镇就业3000人。"]
+    assert [t.metric for t in ex.targets] == ["地区生产总值", "新增城镇就业"]

@@ -786,6 +786,18 @@ class HeaderVocabulary:
                 return kind
         return "other"
 
+    @cached_property
+    def task_label(self) -> regex.Pattern[str]:
+        """A task column's header printed as a label before a task (工作任务:地区生产总值增长6%): no part of it.
+
+        >>> from pipeline.rules import load_rules
+        >>> t = load_rules().headers.task_label
+        >>> [m[0] if (m := t.match(x)) else None for x in ("工作任务:地区生产总值增长6%", "目标任务 ：新增", "任务分解")]
+        ['工作任务:', '目标任务 ：', None]
+        """
+        words = [w for w, kind in self.words if kind == "task"]  # longest first
+        return regex.compile("(?:" + "|".join(map(regex.escape, words)) + r")[ \t\u3000]*[:：]")
+
 
 def build_headers(tables: TableHeaderRules, roles: RoleRules) -> HeaderVocabulary:
     words: dict[str, str] = {}
