@@ -81,7 +81,7 @@ def extract_raw(raw: RawInput, rules: Rules) -> Extraction:
     segments = [read_segments(page, d, reader) for d in found.items]
     rows = _rows(page, segments, rules, reader, doc_id, meta)              # 8, 9
     findings.extend(rows.findings)
-    if (cut := truncation(page, segments, rules.outline, doc_id, rules.metadata)) is not None:
+    if (cut := truncation(page, segments, rules.outline, doc_id, rules.metadata, generic.shaped)) is not None:
         findings.append(cut)
     assigned = {a.item_seq for a in rows.assignments}  # the items that name a unit
     findings.extend(unit_findings(segments, assigned, doc_id))

@@ -15,7 +15,7 @@ another year never reads the rest as dropped. The signs, in order:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .outline import numbered
 from .records import Finding, ItemDraft, ItemSegments, Page
@@ -31,11 +31,12 @@ WITH_CLAUSE_SHARE = 0.5
 
 
 def truncation(page: Page, items: Sequence[ItemSegments], rules: OutlineRules, doc_id: str,
-               closing: MetadataRules) -> Finding | None:
+               closing: MetadataRules, unit_like: Callable[[str], bool] = lambda name: False) -> Finding | None:
     """A finding ``truncated`` when the capture ends inside a task, else None.
 
     A capture that ends on a line that closes a notice (a signature, a date, an imprint:
-    ``closing`` says which) is complete.
+    ``closing`` says which) is complete; so is one whose last line is its last task's role line ending in a
+    whole unit name (牵头单位:县教育局, ``unit_like``): a role line prints no full stop.
     """
     if not page.blocks:
         return None
@@ -45,6 +46,8 @@ def truncation(page: Page, items: Sequence[ItemSegments], rules: OutlineRules, d
     last_i = len(page.blocks) - 1
     cut = next((it.draft for it in reversed(items) if last_i in it.draft.blocks), None)
     why = _why(page, last, items, cut, rules)
+    if why is not None and why.startswith(_MID_SENTENCE) and _ends_a_role_line(last_i, items, unit_like):
+        return None
     if why is not None and cut is None and items and max(items[-1].draft.blocks) == last_i - 1 \
             and numbered(last.text, rules) is None:
         cut = items[-1].draft  # the cut line may be the task's own role line: the task is not known whole
@@ -78,8 +81,20 @@ def _why(page: Page, last, items: Sequence[ItemSegments], cut: ItemDraft | None,
             return "the table's last row stops before its last column"
         return None
     if text and text[-1] not in FINAL:
-        return f"the text stops mid-sentence ({text[-8:]!r})"
+        return f"{_MID_SENTENCE} ({text[-8:]!r})"
     return None
+
+
+_MID_SENTENCE = "the text stops mid-sentence"
+
+
+def _ends_a_role_line(last_i: int, items: Sequence[ItemSegments], unit_like: Callable[[str], bool]) -> bool:
+    """Is block ``last_i`` a role line of the last task whose last name is a whole unit (it ends the page)?"""
+    if not items or not items[-1].segments:
+        return False
+    bi, seg = items[-1].segments[-1]
+    return bi == last_i and seg.role in ("lead", "responsible", "cooperating") and bool(seg.names) \
+        and seg.text.rstrip(" \t\u3000").endswith(seg.names[-1][0]) and unit_like(seg.names[-1][0])
 
 
 def _unclosed(text: str) -> bool:

@@ -38,6 +38,14 @@ def test_a_complete_notice_is_not_truncated():
     assert ex.document.truncated is False and "truncated" not in {f.code for f in ex.findings}
 
 
+@pytest.mark.parametrize("end", ["3.建设智慧社区12个。\n牵头单位:区民政局\n责任单位:各街道办事处",
+                                 "3.建设智慧社区12个。\n牵头单位:区民政局\n"])
+def test_a_notice_ending_on_a_whole_role_line_is_not_truncated(end):
+    """A role line prints no full stop: ending on one whose last name is a whole unit is no cut (区政 above is)."""
+    ex = extract_text(HEAD + DONE + end)
+    assert ex.document.truncated is False and "truncated" not in {f.code for f in ex.findings}
+
+
 def test_a_bare_number_is_not_an_item():
     ex = extract_text(HEAD + DONE + "3.")
     assert [i.item_label for i in ex.items] == ["1.", "2."]
