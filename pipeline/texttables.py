@@ -9,6 +9,8 @@ other block as it was:
    from the positions of the rules, measured in display columns (CJK is two
    wide); a cell wrapped over several lines is joined; a cell whose bottom
    rule is missing spans the rows below it;
+   **pipe tables** (``| 序号 | 工作任务 |`` over ``| --- | --- |``, as Markdown and wiki exports
+   print them): a row per line, its cells between pipes, the first row the header;
 2. **one row per line**: ``1 <task> <unit> [deadline]`` with bare row numbers,
    perhaps under a header line ``序号 工作任务 责任单位 备注``;
 3. **one cell per line, rows anchored on their numbers** (:mod:`pipeline.anchored`):
@@ -329,6 +331,44 @@ def _find_box(lines: Sequence[str], i: int) -> tuple[int, list[CellText]] | None
         j += 1
     cells = box_table(lines[i:j])
     return (j, cells) if cells else None
+
+
+# ---------------------------------------------------------------- shape 1b: rows between pipes
+
+
+#: A row of a pipe table (| 1 | 修路 | 区住建局 |, as Markdown and wiki exports print one): its cells between pipes.
+_PIPE_ROW = regex.compile(r"[ \t\u3000]*\|(?P<cells>.*\|)[ \t\u3000]*")
+#: The rule under a pipe table's header (| --- | :---: |): no row.
+_PIPE_RULE_CELL = regex.compile(r"[ \t\u3000]*:?-{3,}:?[ \t\u3000]*")
+
+
+def _pipe_cells(line: str) -> list[str] | None:
+    """The cells of a pipe-table row, or None when the line is none."""
+    m = _PIPE_ROW.fullmatch(line)
+    return [c.strip(" \t\u3000") for c in m["cells"].split("|")[:-1]] if m else None
+
+
+def _find_pipes(lines: Sequence[str], i: int) -> tuple[int, list[CellText]] | None:
+    """A table printed one row per line between pipes, its first row the header, from line ``i``; every row
+    holds as many cells as the header (a row that does not is not this shape: nothing is guessed).
+
+    >>> end, cells = _find_pipes(["| 序号 | 工作任务 |", "| --- | --- |", "| 1 | 修路 |", "正文"], 0)
+    >>> end, [(c.row, c.col, c.header, c.text) for c in cells]
+    (3, [(0, 0, True, '序号'), (0, 1, True, '工作任务'), (1, 0, False, '1'), (1, 1, False, '修路')])
+    """
+    header = _pipe_cells(lines[i])
+    if header is None or len(header) < 2:
+        return None
+    rows, j = [header], i + 1
+    while j < len(lines) and (cells := _pipe_cells(lines[j])) is not None:
+        if not all(_PIPE_RULE_CELL.fullmatch(c) for c in cells):
+            if len(cells) != len(header):
+                return None
+            rows.append(cells)
+        j += 1
+    if len(rows) < 2:
+        return None
+    return j, [CellText(r, c, 1, 1, r == 0, text) for r, row in enumerate(rows) for c, text in enumerate(row)]
 
 
 # ---------------------------------------------------------------- shape 2: one cell per line
@@ -787,17 +827,19 @@ def _short(line: str, limit: int) -> bool:
 
 
 def _may_open(line: str, seq_initials: frozenset[str]) -> bool:
-    """Can a box or a one-row-per-line table open at this line (an anchored or flat table opens only at a
+    """Can a box, pipe or one-row-per-line table open at this line (an anchored or flat table opens only at a
     short line)? The finders' first questions, asked without calling them: a box opens at a rule line (a
-    junction first), a row table at its first row (a bare row number, then blank space) or at a header
-    line that starts with the 序号 column (the first letter of a header word of kind "seq").
+    junction first), a pipe table at a pipe, a row table at its first row (a bare row number, then blank
+    space) or at a header line that starts with the 序号 column (the first letter of a header word of kind
+    "seq").
 
     >>> seq = frozenset("序编")
-    >>> [_may_open(t, seq) for t in ("┌──┬──┐", "序号 工作任务 责任单位", "1 修路 住建局", "1.修路", "一、总体要求", "")]
-    [True, True, True, False, False, False]
+    >>> [_may_open(t, seq) for t in ("┌──┬──┐", "序号 工作任务 责任单位", "1 修路 住建局", "1.修路", "一、总体要求", "",
+    ...                              "| 序号 | 工作任务 |")]
+    [True, True, True, False, False, False, True]
     """
     first = line[:1]
-    return first != "" and (first in JUNCTIONS or line.lstrip()[:1] in seq_initials
+    return first != "" and (first in JUNCTIONS or line.lstrip()[:1] in seq_initials or line.lstrip()[:1] == "|"
                             or ("1" <= first <= "9" and _blank_after_number(line[1:4])
                                 and _NUMBERED_ROW.fullmatch(line) is not None))
 
@@ -825,7 +867,7 @@ def _spaced_word(word: str) -> regex.Pattern[str]:
 #: blank space among the next three characters: what _may_open asks before the row pattern). The newline
 #: first lets the engine skip from line to line.
 #: (The standard library's engine: it skips to each newline by a scan in C, twice as quick here as ``regex``.)
-_BOX_OR_ROW_START = re.compile(rf"\n(?:[{re.escape(JUNCTIONS)}]|[1-9].{{0,2}}[\ \t\u3000])")
+_BOX_OR_ROW_START = re.compile(rf"\n(?:[{re.escape(JUNCTIONS)}]|[1-9].{{0,2}}[\ \t\u3000]|[\ \t\u3000]*\|)")
 
 #: The words find_glued looks for in a line before anything else (a glued table's header holds one).
 _GLUED_WORDS = ("序号", "编号")
@@ -900,6 +942,7 @@ def find_tables(lines: Sequence[str], tr: TableRules, gaps: Sequence[int] | None
 
     finders: tuple[tuple[str, Callable[[Sequence[str], int], tuple[int, list[CellText]] | None]], ...] = (
         ("box", _find_box),
+        ("pipes", _find_pipes),
         ("rows", lambda ls, i: _find_rows(ls, i, tr)),
         ("anchored", anchored),
         ("flat", lambda ls, i: flat.find(i)),
