@@ -549,7 +549,9 @@ def outline(page: Page, rules: Rules, reader: ClauseReader, unit_like: Callable[
     first = walker.start()
     fallback = None
     if first is None:  # (with a task that carries a clause the list starts there: no fallback is looked for)
-        fallback = letter_end(page, rules) if calls_itself_a_breakdown(page, title, rules) else None
+        # (its words were asked above: tasks_from is set exactly when they say it; else a role label may)
+        fallback = tasks_from if tasks_from is not None else \
+            letter_end(page, rules) if rules.clauses.has_label(page.text) else None
         first = walker.start(fallback)
     drafts = walker.walk(first)
     n_candidates = walker.candidates(first if first is not None else (fallback or 0))
